@@ -1,0 +1,157 @@
+//! Criterion benchmarks against DESIGN.md §8: importing every shared plan, replaying a
+//! 100,000-event journal (budget ≤ 200 ms), rendering one 160×48 frame of a 300-task plan
+//! (budget ≤ 1 ms typical).
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sha2::{Digest, Sha256};
+use warroom::app::App;
+use warroom::journal::Journal;
+use warroom::journal::event::{EVENT_VERSION, Event, EventKind};
+use warroom::plan::markdown;
+use warroom::session::{OpenOptions, Session};
+
+fn shared_plans() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/plans");
+    let mut plans = Vec::new();
+    for dir in [root.clone(), root.join("public")] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            plans.extend(
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "md")),
+            );
+        }
+    }
+    plans.sort();
+    plans
+}
+
+fn import(c: &mut Criterion) {
+    let plans = shared_plans();
+    if plans.is_empty() {
+        eprintln!("../shared/plans not found: import benchmark skipped");
+        return;
+    }
+    let texts: Vec<(PathBuf, String)> = plans
+        .into_iter()
+        .map(|p| {
+            let t = String::from_utf8_lossy(&std::fs::read(&p).expect("read plan")).into_owned();
+            (p, t)
+        })
+        .collect();
+    c.bench_function("import all shared plans", |b| {
+        b.iter(|| {
+            for (p, t) in &texts {
+                black_box(markdown::parse(t, p).expect("plan parses"));
+            }
+        });
+    });
+}
+
+/// Writes a valid 100,000-event journal directly (appending with fsync would take minutes).
+fn big_journal(path: &Path, n: u64) {
+    let mut out = String::new();
+    let mut prev = "0".repeat(64);
+    let t0 = Utc
+        .with_ymd_and_hms(2025, 12, 13, 9, 0, 0)
+        .single()
+        .expect("time");
+    for seq in 1..=n {
+        let kind = if seq % 2 == 0 {
+            EventKind::TaskChecked {
+                task: format!("phase/task-{}", seq % 300),
+                note: None,
+            }
+        } else {
+            EventKind::Note {
+                text: format!("note number {seq} from the deploy script"),
+            }
+        };
+        let ev = Event {
+            v: EVENT_VERSION,
+            seq,
+            at: t0 + chrono::Duration::milliseconds(seq as i64),
+            actor: "deploy@ci".into(),
+            role: None,
+            kind,
+            prev: prev.clone(),
+        };
+        let line = serde_json::to_string(&ev).expect("serialise");
+        prev = Sha256::digest(line.as_bytes())
+            .iter()
+            .fold(String::new(), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            });
+        out.push_str(&line);
+        out.push('\n');
+    }
+    std::fs::write(path, out).expect("write journal");
+}
+
+fn replay(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.journal.jsonl");
+    big_journal(&path, 100_000);
+    let journal = Journal::open(&path).expect("open");
+    let mut g = c.benchmark_group("journal");
+    g.sample_size(10);
+    g.bench_function("replay 100k events", |b| {
+        b.iter(|| {
+            let r = journal.replay().expect("replay");
+            assert_eq!(r.events.len(), 100_000);
+            assert!(r.problems.is_empty());
+        });
+    });
+    g.finish();
+}
+
+fn render(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut toml = String::from(
+        "title = \"Big launch\"\nt0 = \"2025-12-13T09:00:00Z\"\nzones = [\"Africa/Lagos\"]\n",
+    );
+    for p in 0..10 {
+        let _ = write!(
+            toml,
+            "[[phase]]\ntitle = \"Phase {p}\"\nschedule = {{ kind = \"offset\", start_s = {}, end_s = {} }}\n",
+            p * 1800,
+            (p + 1) * 1800
+        );
+        for t in 0..30 {
+            let _ = write!(
+                toml,
+                "[[phase.task]]\ntext = \"Task {t} of phase {p}: deploy, verify and record the result\"\n"
+            );
+        }
+        let _ = write!(
+            toml,
+            "[[gate]]\ntitle = \"Go/No-Go {p}\"\nphase = \"phase-{p}\"\n"
+        );
+    }
+    let plan = dir.path().join("big.toml");
+    std::fs::write(&plan, toml).expect("write plan");
+    let session = Session::open(&plan, &OpenOptions::default(), Utc::now()).expect("open");
+    assert_eq!(session.state.plan.task_count(), 300);
+    let app = App::new(session);
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+    let now = Utc::now();
+    c.bench_function("render 160x48, 300 tasks", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| warroom::ui::render(f, &app, now))
+                .expect("draw");
+        });
+    });
+}
+
+criterion_group!(benches, import, replay, render);
+criterion_main!(benches);

@@ -1,0 +1,31 @@
+//! Actions: what a key means. Only `App::update` turns them into changes.
+
+use serde::{Deserialize, Serialize};
+
+/// Something the user asked the room to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave the room.
+    Quit,
+    /// Show or hide the key help.
+    Help,
+    /// Focus the next panel.
+    NextPanel,
+    /// Focus the previous panel.
+    PrevPanel,
+    /// Move the selection up.
+    Up,
+    /// Move the selection down.
+    Down,
+    /// Tick or untick the selected task.
+    Toggle,
+    /// Advance to the next phase.
+    Advance,
+    /// Open the go/no-go dialog for the selected gate.
+    Vote,
+    /// Call a hold, or release the one in force.
+    Hold,
+    /// Start a rollback (asks for confirmation and a reason).
+    Rollback,
+}

@@ -1,0 +1,408 @@
+//! Command line (DESIGN.md §4): clap subcommands, each a thin call into the session.
+//!
+//! Exit codes: 0 ok, 1 user error (bad plan, refused action), 2 usage (clap), other internal.
+
+mod status;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use crate::app::App;
+use crate::journal::event::Vote;
+use crate::plan;
+use crate::session::{OpenOptions, Session, SessionError};
+use crate::state::Command;
+
+/// A full-screen terminal war room for software deployments.
+#[derive(Debug, Parser)]
+#[command(name = "warroom", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// The plan and journal a verb works on.
+#[derive(Debug, Clone, Args)]
+pub struct Target {
+    /// The plan: a Markdown runbook (.md) or a TOML plan (.toml).
+    pub plan: PathBuf,
+    /// The journal (default: `<plan-stem>.journal.jsonl` beside the plan).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// T-0 for relative schedules: RFC 3339, `YYYY-MM-DD HH:MM` (UTC), `YYYY-MM-DD`, or `now`
+    /// (default: the plan's own date, else the room's first event).
+    #[arg(long, value_parser = parse_start)]
+    pub start: Option<DateTime<Utc>>,
+    /// The role you act in (one of the plan's roles).
+    #[arg(long)]
+    pub role: Option<String>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Open the room on a bundled plan with simulated services on 127.0.0.1.
+    Demo {
+        /// Scenario of the simulated services.
+        #[arg(long, default_value = "healthy")]
+        scenario: String,
+        /// Journal path (default: a fresh temporary directory).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+    },
+    /// Open the war room on a plan.
+    Open {
+        #[command(flatten)]
+        target: Target,
+        /// Watch only: never write to the journal.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Convert a Markdown plan to a TOML plan.
+    Import {
+        /// The Markdown plan.
+        plan: PathBuf,
+        /// Where to write (default: `<plan-stem>.toml` beside it; `-` for standard output).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// Parse a plan and report what was found, with warnings; exit 1 on error.
+    Validate {
+        /// The plan.
+        plan: PathBuf,
+    },
+    /// Print the room state without opening the screen.
+    Status {
+        #[command(flatten)]
+        target: Target,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tick a task (or untick it with --undo).
+    Check {
+        #[command(flatten)]
+        target: Target,
+        /// Task id (or a unique part of it).
+        task: String,
+        /// Take the tick back.
+        #[arg(long)]
+        undo: bool,
+        /// A note for the journal.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Record a role's go/no-go vote at a gate.
+    Decide {
+        #[command(flatten)]
+        target: Target,
+        /// Gate id (or a unique part of it).
+        gate: String,
+        /// go, no-go or hold.
+        #[arg(value_parser = parse_vote)]
+        vote: Vote,
+        /// Why (required for no-go).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Move to the next phase (or --to PHASE).
+    Advance {
+        #[command(flatten)]
+        target: Target,
+        /// Target phase id.
+        #[arg(long)]
+        to: Option<String>,
+        /// Pass gates that are not GO, recording this reason.
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
+    },
+    /// Call a hold: the countdown stops until released.
+    Hold {
+        #[command(flatten)]
+        target: Target,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Release the hold in force.
+    Release {
+        #[command(flatten)]
+        target: Target,
+        /// A note for the journal.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Start the rollback procedure.
+    Rollback {
+        #[command(flatten)]
+        target: Target,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Add a note to the journal.
+    Note {
+        #[command(flatten)]
+        target: Target,
+        /// The note.
+        text: String,
+    },
+    /// Check the journal's hash chain.
+    Verify {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// Runs the parsed command line and maps the outcome to an exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // Plan errors and refusals are the user's to fix: one line, exit 1.
+            if let Some(se) = e.downcast_ref::<SessionError>() {
+                eprintln!("warroom: {se}");
+                return ExitCode::from(match se {
+                    SessionError::Journal(_) => 3,
+                    _ => 1,
+                });
+            }
+            if let Some(pe) = e.downcast_ref::<plan::PlanError>() {
+                eprintln!("error: {pe}");
+                return ExitCode::from(1);
+            }
+            if let Some(u) = e.downcast_ref::<UserError>() {
+                eprintln!("warroom: {u}");
+                return ExitCode::from(1);
+            }
+            eprintln!("warroom: internal error: {e:?}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// An error the user can fix (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let now = Utc::now();
+    match cli.command {
+        Cmd::Demo { scenario, journal } => crate::demo::run(&scenario, journal),
+        Cmd::Open { target, follow } => {
+            let session = open(&target, follow)?;
+            crate::logging::init(&session.journal_path);
+            open_room(session)
+        }
+        Cmd::Import { plan, out } => import(&plan, out.as_deref()),
+        Cmd::Validate { plan } => Ok(status::validate(&plan)),
+        Cmd::Status { target, json } => {
+            let session = open(&target, true)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&status::json(&session, now))?
+                );
+            } else {
+                print!("{}", status::text(&session, now));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Check {
+            target,
+            task,
+            undo,
+            note,
+        } => {
+            let mut s = open(&target, false)?;
+            let task = resolve_id(
+                s.state.plan.tasks().map(|(_, t)| t.id.as_str()),
+                &task,
+                "task",
+            )?;
+            let cmd = if undo {
+                Command::Uncheck { task, note }
+            } else {
+                Command::Check { task, note }
+            };
+            act(&mut s, &cmd)
+        }
+        Cmd::Decide {
+            target,
+            gate,
+            vote,
+            note,
+        } => {
+            let mut s = open(&target, false)?;
+            let gate = resolve_id(
+                s.state.plan.gates.iter().map(|g| g.id.as_str()),
+                &gate,
+                "gate",
+            )?;
+            let cmd = Command::Vote {
+                gate,
+                role: target.role.clone(),
+                vote,
+                note,
+            };
+            act(&mut s, &cmd)
+        }
+        Cmd::Advance {
+            target,
+            to,
+            override_reason,
+        } => {
+            let mut s = open(&target, false)?;
+            let to = to
+                .map(|p| {
+                    resolve_id(
+                        s.state.plan.phases.iter().map(|x| x.id.as_str()),
+                        &p,
+                        "phase",
+                    )
+                })
+                .transpose()?;
+            act(
+                &mut s,
+                &Command::Advance {
+                    to,
+                    override_reason,
+                },
+            )
+        }
+        Cmd::Hold { target, reason } => act(&mut open(&target, false)?, &Command::Hold { reason }),
+        Cmd::Release { target, note } => {
+            act(&mut open(&target, false)?, &Command::Release { note })
+        }
+        Cmd::Rollback { target, reason } => {
+            act(&mut open(&target, false)?, &Command::Rollback { reason })
+        }
+        Cmd::Note { target, text } => act(&mut open(&target, false)?, &Command::Note { text }),
+        Cmd::Verify { target } => Ok(status::verify(&target)),
+    }
+}
+
+/// Opens the session for a verb. Read-only verbs open as followers so they never write.
+fn open(target: &Target, follower: bool) -> Result<Session> {
+    let opts = OpenOptions {
+        journal: target.journal.clone(),
+        start: target.start,
+        role: target.role.clone(),
+        follower,
+    };
+    Ok(Session::open(&target.plan, &opts, Utc::now())?)
+}
+
+/// Opens the full-screen room on an open session.
+pub fn open_room(session: Session) -> Result<ExitCode> {
+    let app = App::new(session);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    rt.block_on(crate::app::run(app))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn act(session: &mut Session, cmd: &Command) -> Result<ExitCode> {
+    let ev = session.act(cmd, Utc::now())?;
+    let text = session.state.feed.back().map_or("", |f| f.text.as_str());
+    println!("#{} {}", ev.seq, crate::text::sanitize(text));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Finds the id the user meant: exact, else the only one containing `given` (ignoring case).
+fn resolve_id<'a>(ids: impl Iterator<Item = &'a str>, given: &str, what: &str) -> Result<String> {
+    let ids: Vec<&str> = ids.collect();
+    if ids.contains(&given) {
+        return Ok(given.to_string());
+    }
+    let needle = given.to_lowercase();
+    let hits: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| id.contains(&needle))
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok((*one).to_string()),
+        [] => Err(UserError(format!(
+            "unknown {what} id '{given}'; `warroom status PLAN --json` lists the ids"
+        ))
+        .into()),
+        many => Err(UserError(format!(
+            "'{given}' matches {} {what}s ({}{}); give more of the id",
+            many.len(),
+            many.iter().take(3).copied().collect::<Vec<_>>().join(", "),
+            if many.len() > 3 { ", …" } else { "" }
+        ))
+        .into()),
+    }
+}
+
+fn import(plan_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
+    let loaded = plan::load(plan_path)?;
+    for w in &loaded.loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let text =
+        plan::toml::to_toml(&loaded.loaded.plan).wrap_err("cannot write the plan as TOML")?;
+    match out {
+        Some(p) if p == Path::new("-") => print!("{text}"),
+        Some(p) => {
+            std::fs::write(p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+        }
+        None => {
+            let p = plan_path.with_extension("toml");
+            if p.exists() {
+                return Err(UserError(format!(
+                    "{} already exists: choose where to write with -o PATH (or -o - for standard output)",
+                    p.display()
+                ))
+                .into());
+            }
+            std::fs::write(&p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_vote(s: &str) -> Result<Vote, String> {
+    Vote::parse(s).ok_or_else(|| format!("'{s}' is not a vote: use go, no-go or hold"))
+}
+
+/// Parses `--start`: `now`, RFC 3339, `YYYY-MM-DD HH:MM[:SS]` (UTC) or `YYYY-MM-DD` (00:00 UTC).
+pub fn parse_start(s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(Utc::now());
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .map_or_else(Utc::now, |t| t.and_utc()));
+    }
+    Err(format!(
+        "'{s}' is not a time: use now, 2025-12-13T09:00:00Z, '2025-12-13 09:00' (UTC) or 2025-12-13"
+    ))
+}
+
+/// For errors raised before a session exists.
+pub fn user_error(msg: impl Into<String>) -> color_eyre::Report {
+    eyre!(UserError(msg.into()))
+}

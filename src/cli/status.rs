@@ -1,0 +1,255 @@
+//! Headless views: `status` (text and JSON), `validate`, `verify`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+
+use super::Target;
+use crate::journal::{Journal, Verification};
+use crate::plan::{self, PhaseKind};
+use crate::session::{Session, default_journal_path};
+use crate::state::timeline::format_countdown;
+use crate::state::{RoomState, Stamp};
+use crate::text::sanitize;
+
+fn ts(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| {
+        Value::String(t.to_rfc3339_opts(SecondsFormat::Millis, true))
+    })
+}
+
+fn stamp_json(s: Option<&Stamp>) -> (Value, Value) {
+    s.map_or((Value::Null, Value::Null), |s| {
+        (Value::String(s.actor.clone()), ts(Some(s.at)))
+    })
+}
+
+/// The room state as one JSON object (the shape documented in README: title, state, tasks,
+/// phases with `task_list`, gates with votes, triggers, rollback, journal).
+#[must_use]
+pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
+    let state = &session.state;
+    let (done, total) = state.progress();
+    let phases: Vec<Value> = state
+        .plan
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (d, t) = state.phase_progress(i);
+            let tasks: Vec<Value> = p
+                .tasks
+                .iter()
+                .map(|task| {
+                    let (actor, at) = stamp_json(state.ticks.get(&task.id));
+                    json!({"id": task.id, "text": task.text, "done": state.is_done(&task.id), "actor": actor, "at": at})
+                })
+                .collect();
+            json!({
+                "id": p.id,
+                "title": p.title,
+                "kind": if p.kind == PhaseKind::Rollback { "rollback" } else { "forward" },
+                "planned_start": ts(state.planned[i].map(|w| w.0)),
+                "planned_end": ts(state.planned[i].map(|w| w.1)),
+                "actual_start": ts(state.actual[i].start),
+                "actual_end": ts(state.actual[i].end),
+                "status": format!("{:?}", state.phase_status(i, now)).to_lowercase(),
+                "tasks": {"total": t, "done": d},
+                "task_list": tasks,
+            })
+        })
+        .collect();
+    let gates: Vec<Value> = state
+        .plan
+        .gates
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let votes: Vec<Value> = state.votes[i]
+                .iter()
+                .map(|v| json!({"role": v.role, "vote": serde_json::to_value(v.vote).unwrap_or(Value::Null), "actor": v.stamp.actor, "at": ts(Some(v.stamp.at)), "note": v.stamp.note}))
+                .collect();
+            json!({"id": g.id, "title": g.title, "phase": g.phase, "voters": g.voters, "decision": state.gate_decision(i).key(), "votes": votes})
+        })
+        .collect();
+    let triggers: Vec<Value> = state
+        .plan
+        .triggers
+        .iter()
+        .map(|t| {
+            let th = t.threshold.as_ref();
+            json!({
+                "id": t.id, "text": t.text,
+                "measure": th.map(|x| x.measure.clone()),
+                "op": th.map(|x| x.op.symbol()),
+                "value": th.map(|x| x.value),
+                "unit": th.map(|x| x.unit.clone()),
+                "for_s": th.and_then(|x| x.for_s),
+                "metric": t.metric,
+                // Triggers are evaluated against live metrics by the room's pollers; a headless
+                // status has no live metrics, so nothing has fired here.
+                "fired": false,
+            })
+        })
+        .collect();
+    let rollback = state.rollback.as_ref();
+    json!({
+        "title": state.plan.title,
+        "state": state.status().key(),
+        "t0": ts(Some(state.t0)),
+        "now": ts(Some(now)),
+        "current_phase": state.current.map(|c| state.plan.phases[c].id.clone()),
+        "countdown": state.countdown(now).map(|c| json!({"label": c.label, "remaining_s": c.remaining_s})),
+        "hold": state.hold().map(|h| json!({"since": ts(Some(h.called.at)), "actor": h.called.actor, "reason": h.called.note})),
+        "tasks": {"total": total, "done": done},
+        "phases": phases,
+        "gates": gates,
+        "triggers": triggers,
+        "rollback": {
+            "active": rollback.is_some(),
+            "started_at": ts(rollback.map(|r| r.started.at)),
+            "reason": rollback.and_then(|r| r.started.note.clone()),
+        },
+        "overrides": state.overrides.iter().map(|(p, s)| json!({"phase": p, "actor": s.actor, "at": ts(Some(s.at)), "reason": s.note})).collect::<Vec<_>>(),
+        "journal": {
+            "path": session.journal_path.display().to_string(),
+            "events": state.events,
+            "head": session.head_hash(),
+            "problems": session.problems.iter().map(|p| json!({"line": p.line, "message": p.message})).collect::<Vec<_>>(),
+            "dangling": state.dangling.iter().map(|(seq, what)| json!({"seq": seq, "refers_to": what})).collect::<Vec<_>>(),
+        },
+    })
+}
+
+/// The room state as text for a terminal or a log.
+#[must_use]
+pub fn text(session: &Session, now: DateTime<Utc>) -> String {
+    let state: &RoomState = &session.state;
+    let mut out = String::new();
+    let (done, total) = state.progress();
+    let _ = writeln!(
+        out,
+        "{} — {}",
+        sanitize(&state.plan.title),
+        state.status().label()
+    );
+    if let Some(c) = state.countdown(now) {
+        let _ = writeln!(out, "{} {}", format_countdown(c.remaining_s), c.label);
+    }
+    let _ = writeln!(out, "tasks {done}/{total}");
+    for (i, p) in state.plan.phases.iter().enumerate() {
+        let (d, t) = state.phase_progress(i);
+        let mark = if state.current == Some(i) {
+            "▶"
+        } else {
+            state.phase_status(i, now).label()
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {:<48} {d:>3}/{t:<3} {}",
+            sanitize(&p.title),
+            p.id
+        );
+    }
+    for (i, g) in state.plan.gates.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "gate {:<8} {} ({})",
+            state.gate_decision(i).label(),
+            sanitize(&g.title),
+            g.id
+        );
+    }
+    let _ = writeln!(
+        out,
+        "journal {} ({} events)",
+        session.journal_path.display(),
+        state.events
+    );
+    out
+}
+
+/// `warroom validate`: what the plan holds, warnings, errors with `file:line` (exit 1).
+#[must_use]
+pub fn validate(path: &Path) -> ExitCode {
+    let loaded = match plan::load(path) {
+        Ok(l) => l.loaded,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let p = &loaded.plan;
+    let timed = p.phases.iter().filter(|x| !x.schedule.is_none()).count();
+    println!("{}: {}", path.display(), sanitize(&p.title));
+    println!(
+        "  {} phases ({timed} with a time window), {} tasks, {} gates, {} rollback triggers ({} with a threshold), {} checks",
+        p.phases.len(),
+        p.task_count(),
+        p.gates.len(),
+        p.triggers.len(),
+        p.triggers.iter().filter(|t| t.threshold.is_some()).count(),
+        p.checks.len()
+    );
+    if let Some(t0) = p.t0 {
+        println!("  T-0 {}", t0.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+    if !p.zones.is_empty() {
+        println!(
+            "  zones {}",
+            p.zones
+                .iter()
+                .map(|z| z.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for w in &loaded.warnings {
+        println!("warning: {w}");
+    }
+    ExitCode::SUCCESS
+}
+
+/// `warroom verify`: walks the journal's hash chain.
+#[must_use]
+pub fn verify(target: &Target) -> ExitCode {
+    let path = target
+        .journal
+        .clone()
+        .unwrap_or_else(|| default_journal_path(&target.plan));
+    let journal = match Journal::open(&path) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("warroom: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match journal.verify() {
+        Ok(Verification::Ok {
+            events,
+            head,
+            torn_tail,
+        }) => {
+            println!(
+                "{}: chain consistent, {events} events, head {}",
+                path.display(),
+                head.as_deref().unwrap_or("(empty)")
+            );
+            if torn_tail {
+                println!("note: the last line is an interrupted write; the next append removes it");
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(Verification::Broken(p)) => {
+            eprintln!("{}:{}: chain broken: {}", path.display(), p.line, p.message);
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("warroom: {e}");
+            ExitCode::from(3)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `warroom demo`: the bundled CRM launch plan, its four services simulated on 127.0.0.1, and
+//! the room opened on both — so anyone can try warroom in ten seconds.
+
+pub mod services;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use color_eyre::eyre::{Result, WrapErr};
+
+use crate::app::App;
+use crate::cli::UserError;
+use crate::session::{OpenOptions, Session};
+
+/// The bundled runbook (assets/demo/crm-launch.md).
+pub const RUNBOOK: &str = include_str!("../assets/demo/crm-launch.md");
+/// The bundled wiring (assets/demo/wiring.toml) with `{service}` port placeholders.
+pub const WIRING: &str = include_str!("../assets/demo/wiring.toml");
+
+/// Runs the demo until the user quits. The journal goes to a fresh temporary directory unless
+/// `journal` is given.
+pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
+    let scenario = services::Scenario::parse(scenario).ok_or_else(|| {
+        UserError(format!(
+            "unknown scenario '{scenario}'; available: {}",
+            services::Scenario::NAMES.join(", ")
+        ))
+    })?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    let dir = tempfile::Builder::new().prefix("warroom-demo-").tempdir()?;
+    rt.block_on(async {
+        let ports = services::start_all(scenario).await?;
+        let mut wiring = WIRING.to_string();
+        for (name, port) in &ports {
+            wiring = wiring.replace(&format!("{{{name}}}"), &port.to_string());
+        }
+        std::fs::write(dir.path().join("crm-launch.md"), RUNBOOK)?;
+        let plan = dir.path().join("crm-launch.toml");
+        std::fs::write(&plan, wiring)?;
+        let opts = OpenOptions {
+            journal: Some(journal.unwrap_or_else(|| dir.path().join("crm-launch.journal.jsonl"))),
+            start: Some(Utc::now()),
+            role: None,
+            follower: false,
+        };
+        let session = Session::open(&plan, &opts, Utc::now())?;
+        crate::logging::init(&session.journal_path);
+        crate::app::run(App::new(session)).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

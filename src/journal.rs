@@ -1,0 +1,227 @@
+//! The journal: the append-only event log every viewer of a room shares.
+//!
+//! Everything a room does is an [`Event`] appended here; every viewer replays the journal and
+//! then follows it, so all screens agree and nothing acknowledged is lost. The interface speaks
+//! of events, sequence numbers and hashes only — no paths, offsets or locks — so that a
+//! database backend can stand in for the file one (DESIGN §6 "Beyond one host"):
+//!
+//! - [`Journal::append`] writes one event and returns it once it is durable (its `seq` is the
+//!   acknowledgement); with `expect_head` it refuses to write when someone else appended first
+//!   ([`JournalError::Conflict`]).
+//! - [`Journal::replay`] reads everything, [`Journal::read_new`] reads what was appended after a
+//!   [`Cursor`], [`follow::watch`] wakes the caller when there may be something new.
+//! - [`Journal::verify`] walks the hash chain (`warroom verify`).
+//!
+//! The file backend stores JSON Lines (one [`Event`] per line, see [`event`]); each line's
+//! `prev` is the SHA-256 of the previous line's bytes ([`chain`]). All functions that can fail
+//! return [`JournalError`].
+
+pub mod chain;
+pub mod event;
+mod file;
+pub mod follow;
+mod identity;
+mod scan;
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use self::event::{Event, EventKind};
+
+pub use self::identity::actor;
+
+/// An event before it is journaled: the journal adds `v`, `seq` and `prev`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// Who acts: `user@host` (normally [`actor()`]).
+    pub actor: String,
+    /// The role acted in, if any.
+    pub role: Option<String>,
+    /// When; stored truncated to whole milliseconds (UTC).
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+impl Draft {
+    /// A draft by the current operating-system user ([`actor()`]), in no particular role.
+    #[must_use]
+    pub fn new(kind: EventKind, at: DateTime<Utc>) -> Draft {
+        Draft {
+            actor: actor(),
+            role: None,
+            at,
+            kind,
+        }
+    }
+}
+
+/// A journal line that could not be taken as it is: corrupt, out of sequence, or not chained to
+/// the line before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line number in the journal.
+    pub line: usize,
+    /// What is wrong, and whether the line's event was loaded anyway.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Everything in the journal, read from the start.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The events, in journal order.
+    pub events: Vec<Event>,
+    /// Lines that were not taken as they are (never silently skipped).
+    pub problems: Vec<Problem>,
+    /// Things worth saying that are not problems, such as an interrupted last write (a torn
+    /// last line), which is ignored here and removed by the next append.
+    pub notes: Vec<String>,
+    /// Where this replay ended: pass it to [`Journal::read_new`] to follow on.
+    pub cursor: Cursor,
+}
+
+/// How far a reader has read. Opaque: obtained from [`Journal::replay`] (or
+/// [`Cursor::default`], the very beginning) and advanced by [`Journal::read_new`].
+#[derive(Debug, Clone, Default)]
+pub struct Cursor {
+    chain: scan::Chain,
+    pos: file::Position,
+    head_hex: Option<String>,
+    problems: Vec<Problem>,
+}
+
+impl Cursor {
+    /// The `seq` of the last event read (0 before the first).
+    #[must_use]
+    pub fn seq(&self) -> u64 {
+        self.chain.seq()
+    }
+
+    /// SHA-256 (lower-case hex) of the last line read — what the next event's `prev` will be —
+    /// or `None` before the first.
+    #[must_use]
+    pub fn head_hash(&self) -> Option<&str> {
+        self.head_hex.as_deref()
+    }
+
+    /// Problems found by [`Journal::read_new`] since the last call (lines appended by others
+    /// that are corrupt or out of sequence); they are reported once.
+    pub fn take_problems(&mut self) -> Vec<Problem> {
+        std::mem::take(&mut self.problems)
+    }
+
+    fn refresh_head(&mut self) {
+        self.head_hex = self.chain.head().map(chain::to_hex);
+    }
+}
+
+/// The result of walking the whole hash chain ([`Journal::verify`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Every line parses, seqs are continuous from 1 and each `prev` matches the line before.
+    Ok {
+        /// Number of events.
+        events: u64,
+        /// SHA-256 (hex) of the last line; `None` for an empty journal.
+        head: Option<String>,
+        /// The last line is incomplete (an interrupted write). It is not part of the chain and
+        /// the next append removes it.
+        torn_tail: bool,
+    },
+    /// The first line that breaks the chain.
+    Broken(Problem),
+}
+
+/// Why a journal operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The operating system refused an operation on the journal.
+    #[error("{}: cannot {op}: {err}", path.display())]
+    Io {
+        /// The journal.
+        path: PathBuf,
+        /// What was being done ("open", "lock", "write", …).
+        op: &'static str,
+        /// The operating system's error.
+        err: io::Error,
+    },
+    /// `expect_head` was stale: someone appended first; nothing was written. Re-read, validate
+    /// again and retry.
+    #[error("someone else appended first (the journal is at seq {head}); nothing was written")]
+    Conflict {
+        /// The journal's actual head seq.
+        head: u64,
+    },
+    /// What a reader had already read is no longer there: the journal was replaced, removed,
+    /// truncated or rewritten. The reader must replay from the start.
+    #[error("{}: {detail}; replay it from the start", path.display())]
+    Replaced {
+        /// The journal.
+        path: PathBuf,
+        /// What changed.
+        detail: String,
+    },
+    /// The event cannot be journaled: it does not encode as a line that reads back as the
+    /// same event (nothing was written).
+    #[error("cannot journal this event: {0}")]
+    Encode(String),
+}
+
+/// A room's journal (file backend: a JSON Lines file shared by every process that opens it).
+///
+/// Cheap to hold; every call opens the file afresh, so a journal replaced on disk is noticed.
+/// `Send + Sync`: one `Journal` may be shared between threads.
+#[derive(Debug)]
+pub struct Journal {
+    file: file::FileJournal,
+}
+
+impl Journal {
+    /// Opens the journal at `path`. The file need not exist (the first append creates it), but
+    /// its directory must.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        Ok(Journal {
+            file: file::FileJournal::open(path)?,
+        })
+    }
+
+    /// Appends one event and returns it once it is durable (written and synced): its `seq` is
+    /// `head + 1` and its `prev` the hash of the line before.
+    ///
+    /// With `expect_head: Some(n)` the append is refused with [`JournalError::Conflict`] unless
+    /// the journal's last event is seq `n` (0: empty) — the caller validated against the state
+    /// at `n`. `None` appends unconditionally. Concurrent appends from any number of processes
+    /// are serialized; an interrupted earlier write (torn last line) is removed first.
+    pub fn append(&self, draft: Draft, expect_head: Option<u64>) -> Result<Event, JournalError> {
+        self.file.append(draft, expect_head)
+    }
+
+    /// Reads the whole journal. Corrupt or out-of-sequence lines are reported in
+    /// [`Replay::problems`] and the rest still loads; a torn last line is ignored (see
+    /// [`Replay::notes`]). A journal that does not exist yet replays as empty.
+    pub fn replay(&self) -> Result<Replay, JournalError> {
+        self.file.replay()
+    }
+
+    /// Reads the events appended after `cursor` and advances it. An incomplete last line is
+    /// left for a later call. Corrupt new lines are collected in the cursor
+    /// ([`Cursor::take_problems`]). Fails with [`JournalError::Replaced`] when what the cursor
+    /// had read is no longer there.
+    pub fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {
+        self.file.read_new(cursor)
+    }
+
+    /// Walks the whole hash chain and reports the first line that breaks it.
+    pub fn verify(&self) -> Result<Verification, JournalError> {
+        self.file.verify()
+    }
+}

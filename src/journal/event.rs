@@ -1,0 +1,211 @@
+//! Journal events: one JSON object per line.
+//!
+//! The wire shape is `{"v":1,"seq":N,"at":"…Z","actor":"user@host","acting_role":…,"type":"…",
+//! …payload…,"prev":"<sha256 hex of the previous line>"}`. Unknown fields are tolerated on
+//! read so newer writers do not break older viewers; unknown `type`s are an error that names the
+//! line (see `journal::file`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Version of the event format written by this build.
+pub const EVENT_VERSION: u32 = 1;
+
+/// One role's answer at a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vote {
+    /// Ready to proceed.
+    Go,
+    /// Not ready; blocks the gate.
+    NoGo,
+    /// Wait: neither GO nor NO-GO yet.
+    Hold,
+}
+
+impl Vote {
+    /// Upper-case word shown on screen (`GO`, `NO-GO`, `HOLD`).
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Vote::Go => "GO",
+            Vote::NoGo => "NO-GO",
+            Vote::Hold => "HOLD",
+        }
+    }
+
+    /// Parses `go`, `no-go`/`no_go`/`nogo`, `hold` (any case).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Vote> {
+        match s.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "go" => Some(Vote::Go),
+            "nogo" => Some(Vote::NoGo),
+            "hold" => Some(Vote::Hold),
+            _ => None,
+        }
+    }
+}
+
+/// What happened: the `type` tag and its payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A room was opened on a plan whose content hash differs from the last one journaled.
+    PlanLoaded {
+        /// SHA-256 (hex) of the plan file's bytes.
+        plan_hash: String,
+        /// The plan's title, for the report.
+        title: String,
+    },
+    /// A task was ticked.
+    TaskChecked {
+        /// Task id.
+        task: String,
+        /// Optional free text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A tick was taken back.
+    TaskUnchecked {
+        /// Task id.
+        task: String,
+        /// Optional free text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// One role's answer at a gate.
+    Voted {
+        /// Gate id.
+        gate: String,
+        /// The role voting.
+        role: String,
+        /// GO, NO-GO or HOLD.
+        vote: Vote,
+        /// Why (free text).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The room moved to another phase (or, with `to: None`, finished the last one).
+    Advanced {
+        /// Phase left (None when the deployment starts).
+        #[serde(default)]
+        from: Option<String>,
+        /// Phase entered (None when the deployment is done).
+        #[serde(default)]
+        to: Option<String>,
+        /// Set when a gate that was not GO was passed on purpose: the reason given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+    },
+    /// A hold was called: the countdown stops.
+    HoldCalled {
+        /// Why.
+        reason: String,
+    },
+    /// The hold was released.
+    HoldReleased {
+        /// Optional free text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A rollback started: the rollback procedure becomes the active checklist.
+    RollbackStarted {
+        /// Why.
+        reason: String,
+    },
+    /// A free-text note in the feed.
+    Note {
+        /// The note.
+        text: String,
+    },
+}
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Format version ([`EVENT_VERSION`]).
+    pub v: u32,
+    /// Position in the journal, 1-based and continuous.
+    pub seq: u64,
+    /// When the event was appended (UTC, millisecond precision).
+    pub at: DateTime<Utc>,
+    /// Who: `user@host`, from the operating system, never from a flag or variable.
+    pub actor: String,
+    /// The role the actor acted in, if any (JSON `acting_role`, so it never collides with a
+    /// payload's own `role`, such as the role a vote is cast for).
+    #[serde(
+        default,
+        rename = "acting_role",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub role: Option<String>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// SHA-256 (lower-case hex) of the previous line's bytes without its newline; 64 zeros for
+    /// the first line.
+    pub prev: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_one_json_line() {
+        let at = DateTime::parse_from_rfc3339("2025-12-13T09:00:00.123Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let kinds = [
+            EventKind::PlanLoaded {
+                plan_hash: "ab".into(),
+                title: "t".into(),
+            },
+            EventKind::TaskChecked {
+                task: "p/t".into(),
+                note: Some("n".into()),
+            },
+            EventKind::TaskUnchecked {
+                task: "p/t".into(),
+                note: None,
+            },
+            EventKind::Voted {
+                gate: "g".into(),
+                role: "SRE".into(),
+                vote: Vote::NoGo,
+                note: Some("red".into()),
+            },
+            EventKind::Advanced {
+                from: None,
+                to: Some("p".into()),
+                override_reason: Some("r".into()),
+            },
+            EventKind::HoldCalled {
+                reason: "dns".into(),
+            },
+            EventKind::HoldReleased { note: None },
+            EventKind::RollbackStarted {
+                reason: "errors".into(),
+            },
+            EventKind::Note {
+                text: "hi\nthere".into(),
+            },
+        ];
+        for kind in kinds {
+            // A vote cast by a lead acting as another role: both roles must survive.
+            let ev = Event {
+                v: EVENT_VERSION,
+                seq: 7,
+                at,
+                actor: "a@h".into(),
+                role: Some("Lead".into()),
+                kind,
+                prev: "0".repeat(64),
+            };
+            let line = serde_json::to_string(&ev).unwrap();
+            assert!(!line.contains('\n'), "one event, one line: {line}");
+            let back: Event = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            assert_eq!(back, ev);
+        }
+    }
+}

@@ -1,0 +1,555 @@
+//! The file backend: a JSON Lines file shared by every process that opens the room.
+//!
+//! Writers open the file with `O_APPEND`, take an exclusive `flock`, find the last complete
+//! line, remove a torn tail (the remains of a write interrupted by a crash), write the whole
+//! new line with one `write_all`, `sync_data`, and unlock. Readers take a shared lock only to
+//! learn how far the file holds complete lines, then read that range unlocked: complete lines
+//! are never changed by a writer, so no writer waits on a long replay.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::ops::ControlFlow;
+use std::os::unix::fs::{FileExt as _, MetadataExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use chrono::SubsecRound as _;
+
+use super::chain::{self, Digest};
+use super::event::{EVENT_VERSION, Event};
+use super::scan::{self, Chain};
+use super::{Cursor, Draft, JournalError, Problem, Replay, Verification};
+
+/// How much is read at a time when replaying: big enough that syscalls do not matter, small
+/// enough that a 100,000-event journal is never held in memory twice.
+const READ_CHUNK: usize = 1 << 20;
+/// How far back the tail search reads at a time (a few lines).
+const TAIL_CHUNK: u64 = 4096;
+
+/// Which file a reader or writer was looking at (a replaced journal is a different file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    fn of(meta: &fs::Metadata) -> FileId {
+        FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        }
+    }
+}
+
+/// Where a reader is in the file (inside [`Cursor`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Position {
+    /// Bytes read: the end of the last complete line.
+    offset: u64,
+    /// Start of the last complete line, to check it is still what was read.
+    last_start: u64,
+    /// The file read so far (`None` until something was read).
+    file: Option<FileId>,
+}
+
+/// The writer's knowledge of the last complete line, reused when nobody else appended since.
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    file: FileId,
+    start: u64,
+    end: u64,
+    seq: u64,
+    hash: Option<Digest>,
+}
+
+/// A journal file.
+#[derive(Debug)]
+pub(crate) struct FileJournal {
+    path: PathBuf,
+    tail: Mutex<Option<Tail>>,
+}
+
+impl FileJournal {
+    pub(crate) fn open(path: &Path) -> Result<FileJournal, JournalError> {
+        let fj = FileJournal {
+            path: path.to_path_buf(),
+            tail: Mutex::new(None),
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        match fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(fj.err("open", io::Error::from(io::ErrorKind::NotADirectory))),
+            Err(e) => return Err(fj.err("open its directory", e)),
+        }
+        if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Err(fj.err("open", io::Error::from(io::ErrorKind::IsADirectory)));
+        }
+        Ok(fj)
+    }
+
+    fn err(&self, op: &'static str, err: io::Error) -> JournalError {
+        JournalError::Io {
+            path: self.path.clone(),
+            op,
+            err,
+        }
+    }
+
+    fn replaced(&self, detail: &str) -> JournalError {
+        JournalError::Replaced {
+            path: self.path.clone(),
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Opens for reading; `None` when the file does not exist yet.
+    fn open_read(&self) -> Result<Option<(File, FileId)>, JournalError> {
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.err("open", e)),
+        };
+        let meta = file.metadata().map_err(|e| self.err("stat", e))?;
+        Ok(Some((file, FileId::of(&meta))))
+    }
+
+    pub(crate) fn append(
+        &self,
+        draft: Draft,
+        expect_head: Option<u64>,
+    ) -> Result<Event, JournalError> {
+        let mut event = Event {
+            v: EVENT_VERSION,
+            seq: 1,
+            at: draft.at.trunc_subsecs(3),
+            actor: draft.actor,
+            role: draft.role,
+            kind: draft.kind,
+            prev: chain::GENESIS_PREV.to_string(),
+        };
+        // A line that does not read back as the same event would be acknowledged now and lost
+        // at the next replay: refuse it before touching the file. (`seq` and `prev` are filled
+        // in under the lock; they cannot change whether the line reads back.)
+        let line = serde_json::to_vec(&event).map_err(|e| JournalError::Encode(e.to_string()))?;
+        match serde_json::from_slice::<Event>(&line) {
+            Ok(back) if back == event => {}
+            Ok(_) => {
+                return Err(JournalError::Encode(
+                    "it would read back as a different event".to_string(),
+                ));
+            }
+            Err(e) => {
+                return Err(JournalError::Encode(format!("it would not read back: {e}")));
+            }
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&self.path)
+            .map_err(|e| self.err("open for appending", e))?;
+        file.lock().map_err(|e| self.err("lock", e))?;
+        // The lock is released when `file` is closed, on every path out of here.
+        let mut cache = self.tail.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = self.append_locked(&file, &mut cache, &mut event, expect_head);
+        if result.is_err() {
+            *cache = None;
+        }
+        drop(cache);
+        result?;
+        file.unlock().map_err(|e| self.err("unlock", e))?;
+        Ok(event)
+    }
+
+    fn append_locked(
+        &self,
+        file: &File,
+        cache: &mut Option<Tail>,
+        event: &mut Event,
+        expect_head: Option<u64>,
+    ) -> Result<(), JournalError> {
+        let meta = file.metadata().map_err(|e| self.err("stat", e))?;
+        let len = meta.len();
+        let tail = self.find_tail(file, len, FileId::of(&meta), *cache)?;
+        if let Some(expected) = expect_head
+            && expected != tail.seq
+        {
+            return Err(JournalError::Conflict { head: tail.seq });
+        }
+        event.seq = tail.seq + 1;
+        event.prev = tail
+            .hash
+            .map_or_else(|| chain::GENESIS_PREV.to_string(), |h| chain::to_hex(&h));
+        let mut line =
+            serde_json::to_vec(&event).map_err(|e| JournalError::Encode(e.to_string()))?;
+        let hash = chain::digest(&line);
+        line.push(b'\n');
+
+        if tail.end < len {
+            // A torn tail: an earlier writer died mid-line and never acknowledged it.
+            file.set_len(tail.end)
+                .map_err(|e| self.err("remove a torn last line", e))?;
+        }
+        let written = (&*file).write_all(&line).and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            // Not acknowledged, so take it back if we can: a caller that retries must not
+            // find a half-believed event already there. Best effort; the next writer repairs.
+            let _ = file.set_len(tail.end);
+            return Err(self.err("write", e));
+        }
+        if tail.end == 0
+            && let Err(e) = self.sync_dir()
+        {
+            // The file may have just been created and its name is not durable: the event is
+            // not acknowledged, so it must not stay.
+            let _ = file.set_len(0);
+            return Err(e);
+        }
+        *cache = Some(Tail {
+            file: tail.file,
+            start: tail.end,
+            end: tail.end + line.len() as u64,
+            seq: event.seq,
+            hash: Some(hash),
+        });
+        Ok(())
+    }
+
+    fn sync_dir(&self) -> Result<(), JournalError> {
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| self.err("sync its directory", e))
+    }
+
+    /// The last complete line of a locked file of length `len`: where it ends (everything
+    /// after is a torn tail), its event's `seq` and its hash.
+    fn find_tail(
+        &self,
+        file: &File,
+        len: u64,
+        id: FileId,
+        cached: Option<Tail>,
+    ) -> Result<Tail, JournalError> {
+        let io = |e| self.err("read the last line", e);
+        if let Some(c) = cached
+            && c.file == id
+            && c.end == len
+            && let Some(h) = c.hash
+        {
+            // Nobody appended since our own last write (same file, same length); checking the
+            // bytes costs one short read and catches a file rewritten in place.
+            let mut buf = vec![0; (c.end - c.start) as usize];
+            file.read_exact_at(&mut buf, c.start).map_err(io)?;
+            if buf.pop() == Some(b'\n') && chain::digest(&buf) == h {
+                return Ok(c);
+            }
+        }
+        let Some(nl) = rfind_newline(file, len, 0).map_err(io)? else {
+            return Ok(Tail {
+                file: id,
+                start: 0,
+                end: 0,
+                seq: 0,
+                hash: None,
+            });
+        };
+        let end = nl + 1;
+        let start = rfind_newline(file, nl, 0).map_err(io)?.map_or(0, |p| p + 1);
+        let mut line = vec![0; (nl - start) as usize];
+        file.read_exact_at(&mut line, start).map_err(io)?;
+        if let Ok(ev) = serde_json::from_slice::<Event>(&line) {
+            return Ok(Tail {
+                file: id,
+                start,
+                end,
+                seq: ev.seq,
+                hash: Some(chain::digest(&line)),
+            });
+        }
+        // The last complete line is not an event (edited by hand?). Take the head that
+        // readers take, or a retrying caller would never agree with us.
+        let mut chain = Chain::default();
+        scan(file, 0, end, &mut chain, &mut Vec::new(), Keep::Count).map_err(io)?;
+        Ok(Tail {
+            file: id,
+            start,
+            end,
+            seq: chain.seq(),
+            hash: chain.head().copied(),
+        })
+    }
+
+    /// Length of the file and how much of it is complete lines, learned under a shared lock
+    /// so that no writer is between repairing a torn tail and writing its line. Only the
+    /// part after `floor` (known complete) is searched.
+    fn snapshot(&self, file: &File, floor: u64) -> Result<(u64, u64), JournalError> {
+        file.lock_shared()
+            .map_err(|e| self.err("lock for reading", e))?;
+        let result = file
+            .metadata()
+            .and_then(|m| {
+                let len = m.len();
+                let complete = if len <= floor {
+                    len
+                } else {
+                    rfind_newline(file, len, floor)?.map_or(floor, |p| p + 1)
+                };
+                Ok((len, complete))
+            })
+            .map_err(|e| self.err("read", e));
+        file.unlock().map_err(|e| self.err("unlock", e))?;
+        result
+    }
+
+    pub(crate) fn replay(&self) -> Result<Replay, JournalError> {
+        let mut cursor = Cursor::default();
+        let Some((file, id)) = self.open_read()? else {
+            return Ok(Replay {
+                events: Vec::new(),
+                problems: Vec::new(),
+                notes: Vec::new(),
+                cursor,
+            });
+        };
+        let (len, complete) = self.snapshot(&file, 0)?;
+        let mut events = Vec::new();
+        let mut problems = Vec::new();
+        let scanned = scan(
+            &file,
+            0,
+            complete,
+            &mut cursor.chain,
+            &mut problems,
+            Keep::All(&mut events),
+        )
+        .map_err(|e| self.err("read", e))?;
+        let mut notes = Vec::new();
+        if len > complete {
+            notes.push(format!(
+                "line {} is incomplete ({} bytes, an interrupted write): it is ignored, and the \
+                 next append removes it",
+                cursor.chain.lines() + 1,
+                len - complete
+            ));
+        }
+        cursor.pos = Position {
+            offset: complete,
+            last_start: scanned.last_start.unwrap_or(0),
+            file: Some(id),
+        };
+        cursor.refresh_head();
+        Ok(Replay {
+            events,
+            problems,
+            notes,
+            cursor,
+        })
+    }
+
+    pub(crate) fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {
+        let Some((file, id)) = self.open_read()? else {
+            if cursor.pos.file.is_some() {
+                return Err(self.replaced("the journal file was removed"));
+            }
+            return Ok(Vec::new());
+        };
+        let pos = &cursor.pos;
+        if pos.file.is_some_and(|f| f != id) {
+            return Err(self.replaced("the journal file was replaced by another file"));
+        }
+        let (len, complete) = self.snapshot(&file, pos.offset)?;
+        if len < pos.offset {
+            return Err(self.replaced("the journal was truncated below what was already read"));
+        }
+        if let Some(h) = cursor.chain.head() {
+            let mut last = vec![0; (pos.offset - pos.last_start) as usize];
+            file.read_exact_at(&mut last, pos.last_start)
+                .map_err(|e| self.err("read", e))?;
+            if last.pop() != Some(b'\n') || chain::digest(&last) != *h {
+                return Err(self.replaced("lines already read were rewritten"));
+            }
+        }
+        let mut events = Vec::new();
+        let scanned = scan(
+            &file,
+            cursor.pos.offset,
+            complete,
+            &mut cursor.chain,
+            &mut cursor.problems,
+            Keep::All(&mut events),
+        )
+        .map_err(|e| self.err("read", e))?;
+        let pos = &mut cursor.pos;
+        if let Some(at) = scanned.last_start {
+            pos.last_start = at;
+        }
+        pos.offset = complete;
+        pos.file = Some(id);
+        cursor.refresh_head();
+        Ok(events)
+    }
+
+    pub(crate) fn verify(&self) -> Result<Verification, JournalError> {
+        let Some((file, _)) = self.open_read()? else {
+            return Ok(Verification::Ok {
+                events: 0,
+                head: None,
+                torn_tail: false,
+            });
+        };
+        let (len, complete) = self.snapshot(&file, 0)?;
+        let mut chain = Chain::default();
+        let mut problems: Vec<Problem> = Vec::new();
+        let scanned = scan(
+            &file,
+            0,
+            complete,
+            &mut chain,
+            &mut problems,
+            Keep::Until1stProblem,
+        )
+        .map_err(|e| self.err("read", e))?;
+        if let Some(p) = problems.into_iter().next() {
+            return Ok(Verification::Broken(p));
+        }
+        Ok(Verification::Ok {
+            events: scanned.loaded,
+            head: chain.head().map(chain::to_hex),
+            torn_tail: len > complete,
+        })
+    }
+}
+
+/// Position of the last `\n` in `[floor, before)`, reading backwards a few KiB at a time.
+fn rfind_newline(file: &File, before: u64, floor: u64) -> io::Result<Option<u64>> {
+    let mut buf = Vec::new();
+    let mut end = before;
+    while end > floor {
+        let start = end.saturating_sub(TAIL_CHUNK).max(floor);
+        buf.resize((end - start) as usize, 0);
+        file.read_exact_at(&mut buf, start)?;
+        if let Some(i) = buf.iter().rposition(|&b| b == b'\n') {
+            return Ok(Some(start + i as u64));
+        }
+        end = start;
+    }
+    Ok(None)
+}
+
+/// What [`scan`] does with the events it reads.
+enum Keep<'a> {
+    /// Collects them.
+    All(&'a mut Vec<Event>),
+    /// Counts them.
+    Count,
+    /// Counts them, and stops after the block with the first problem (verification).
+    Until1stProblem,
+}
+
+/// What [`scan`] saw.
+struct Scanned {
+    /// Offset of the last line read.
+    last_start: Option<u64>,
+    /// Events loaded.
+    loaded: u64,
+}
+
+/// Feeds the lines of `[from, to)` (which ends with a newline) through `chain`.
+fn scan(
+    file: &File,
+    from: u64,
+    to: u64,
+    chain: &mut Chain,
+    problems: &mut Vec<Problem>,
+    mut keep: Keep<'_>,
+) -> io::Result<Scanned> {
+    let mut seen = Scanned {
+        last_start: None,
+        loaded: 0,
+    };
+    read_blocks(file, from, to, |block, start| {
+        let parsed = scan::parse_block(block);
+        if let Keep::All(events) = &mut keep
+            && events.capacity() - events.len() < parsed.len()
+        {
+            // Size the vector from the first block's line length instead of doubling
+            // through a big journal (which would peak at 1.5× the events' memory).
+            let per_line = (block.len() / parsed.len().max(1)).max(1) as u64;
+            events.reserve(((to - start) / per_line * 21 / 20) as usize);
+        }
+        for p in parsed {
+            if let Some(ev) = chain.take(p, problems) {
+                seen.loaded += 1;
+                if let Keep::All(events) = &mut keep {
+                    events.push(ev);
+                }
+            }
+        }
+        seen.last_start = Some(start + last_line_start(block) as u64);
+        if matches!(keep, Keep::Until1stProblem) && !problems.is_empty() {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok(seen)
+}
+
+/// Calls `f(block, start)` for `[from, to)` — a range that ends with a newline — cut into
+/// blocks of whole lines (each ending with its newline) of about [`READ_CHUNK`], read into one
+/// buffer; `start` is the block's offset. `f` can stop early.
+fn read_blocks(
+    file: &File,
+    from: u64,
+    to: u64,
+    mut f: impl FnMut(&[u8], u64) -> ControlFlow<()>,
+) -> io::Result<()> {
+    let mut buf = vec![0u8; READ_CHUNK.min((to - from) as usize)];
+    // `buf[..kept]` holds the start of a line not yet complete, which began at `base`.
+    let mut kept = 0usize;
+    let mut base = from;
+    let mut next = from;
+    while next < to {
+        if kept == buf.len() {
+            // Only for a line longer than the buffer.
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = (buf.len() - kept).min((to - next) as usize);
+        file.read_exact_at(&mut buf[kept..kept + n], next)?;
+        next += n as u64;
+        let filled = kept + n;
+        let whole = buf[..filled]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        if whole > 0 && f(&buf[..whole], base).is_break() {
+            return Ok(());
+        }
+        buf.copy_within(whole..filled, 0);
+        kept = filled - whole;
+        base += whole as u64;
+    }
+    if kept > 0 {
+        // `to` comes from a newline search, so this means the file changed under us.
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the journal changed while it was read",
+        ));
+    }
+    Ok(())
+}
+
+/// Offset within `block` (whole lines) of its last line.
+fn last_line_start(block: &[u8]) -> usize {
+    block[..block.len().saturating_sub(1)]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)
+}

@@ -1,0 +1,190 @@
+//! Following a journal: a wake-up signal when it may have grown, from two sources at once.
+//!
+//! notify (inotify on Linux) reports another process's append within milliseconds but says
+//! nothing on network filesystems, where several hosts share a room; a thread that looks at the
+//! file's length, modification time and identity every [`POLL_INTERVAL`] covers that. The
+//! signal carries no data: on each call the caller runs `Journal::read_new`, which is cheap when
+//! nothing changed, so spurious or doubled wake-ups do no harm.
+
+use std::ffi::OsString;
+use std::fs;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, SystemTime};
+
+use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
+
+/// How often the polling fallback looks at the file.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Why watching could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot watch {}: {err}", path.display())]
+pub struct WatchError {
+    /// The journal that was to be watched.
+    pub path: PathBuf,
+    /// The operating system's error.
+    pub err: std::io::Error,
+}
+
+/// A running watch. Dropping it stops both the notify watch and the polling thread (the
+/// callback is not called after the drop returns, except by a call already under way).
+pub struct Watcher {
+    notify: Option<RecommendedWatcher>,
+    stop: Option<mpsc::Sender<()>>,
+    poller: Option<JoinHandle<()>>,
+}
+
+impl Watcher {
+    /// Whether notify is active (otherwise only the polling fallback wakes the caller, e.g.
+    /// when the system's inotify limit is reached).
+    #[must_use]
+    pub fn uses_notify(&self) -> bool {
+        self.notify.is_some()
+    }
+}
+
+impl std::fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watcher")
+            .field("uses_notify", &self.uses_notify())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.notify = None;
+        // Dropping the sender wakes the poller at once.
+        self.stop = None;
+        if let Some(h) = self.poller.take()
+            && h.thread().id() != thread::current().id()
+        {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Calls `on_change` (from a background thread) whenever the journal at `path` may have
+/// changed: within milliseconds through notify where it works, and within about
+/// [`POLL_INTERVAL`] through polling everywhere. The file need not exist yet; its directory
+/// must. The callback should only signal (e.g. send on a channel) and return.
+pub fn watch(path: &Path, on_change: impl Fn() + Send + 'static) -> Result<Watcher, WatchError> {
+    start(path, on_change, true)
+}
+
+/// Like [`watch`], with polling only: for filesystems known not to report changes, and to
+/// test the fallback.
+pub fn watch_polling(
+    path: &Path,
+    on_change: impl Fn() + Send + 'static,
+) -> Result<Watcher, WatchError> {
+    start(path, on_change, false)
+}
+
+fn start(
+    path: &Path,
+    on_change: impl Fn() + Send + 'static,
+    use_notify: bool,
+) -> Result<Watcher, WatchError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |err| WatchError {
+        path: path.to_path_buf(),
+        err,
+    };
+    if !fs::metadata(&dir).map_err(fail)?.is_dir() {
+        return Err(fail(std::io::Error::from(
+            std::io::ErrorKind::NotADirectory,
+        )));
+    }
+    let name = path
+        .file_name()
+        .map(OsString::from)
+        .ok_or_else(|| fail(std::io::Error::from(std::io::ErrorKind::InvalidInput)))?;
+    // Shared by the notify thread and the poller; the mutex makes a `Fn + Send` callable from
+    // both without asking callers for `Sync`.
+    let callback = Arc::new(Mutex::new(on_change));
+    let notify = if use_notify {
+        start_notify(&dir, name, Arc::clone(&callback))
+    } else {
+        None
+    };
+    let (stop, stopped) = mpsc::channel::<()>();
+    let file = path.to_path_buf();
+    let poller = thread::Builder::new()
+        .name("journal-poll".into())
+        .spawn(move || {
+            let mut last = stamp(&file);
+            loop {
+                match stopped.recv_timeout(POLL_INTERVAL) {
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                }
+                let now = stamp(&file);
+                if now != last {
+                    last = now;
+                    call(&callback);
+                }
+            }
+        })
+        .map_err(fail)?;
+    Ok(Watcher {
+        notify,
+        stop: Some(stop),
+        poller: Some(poller),
+    })
+}
+
+/// Watches the directory (the file may not exist yet, and may be replaced) and passes on the
+/// events about our file that can mean new bytes. `None` when notify is unavailable.
+fn start_notify<F: Fn() + Send + 'static>(
+    dir: &Path,
+    name: OsString,
+    callback: Arc<Mutex<F>>,
+) -> Option<RecommendedWatcher> {
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let wake = match res {
+            // Errors (e.g. a queue overflow) may hide a change.
+            Err(_) => true,
+            Ok(ev) => {
+                relevant(ev.kind)
+                    && (ev.paths.is_empty()
+                        || ev.paths.iter().any(|p| p.file_name() == Some(&name)))
+            }
+        };
+        if wake {
+            call(&callback);
+        }
+    })
+    .ok()?;
+    watcher.watch(dir, RecursiveMode::NonRecursive).ok()?;
+    Some(watcher)
+}
+
+/// Events that can mean new or changed bytes. Opens, reads and attribute changes are left
+/// out: the caller's own `read_new` opens the file, which would wake it again, forever.
+fn relevant(kind: EventKind) -> bool {
+    match kind {
+        EventKind::Access(a) => a == AccessKind::Close(AccessMode::Write),
+        EventKind::Modify(m) => !matches!(m, ModifyKind::Metadata(_)),
+        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any | EventKind::Other => true,
+    }
+}
+
+fn call<F: Fn()>(callback: &Mutex<F>) {
+    let f = callback.lock().unwrap_or_else(PoisonError::into_inner);
+    f();
+}
+
+/// What the poller compares: identity, length and modification time (`None`: no file).
+fn stamp(path: &Path) -> Option<(u64, u64, u64, Option<SystemTime>)> {
+    let m = fs::metadata(path).ok()?;
+    Some((m.dev(), m.ino(), m.len(), m.modified().ok()))
+}

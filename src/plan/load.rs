@@ -1,0 +1,89 @@
+//! Reading a plan file from disk: picks the loader by extension, follows a TOML file's
+//! `runbook`, and hashes the bytes so the journal can record which plan a room ran.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::{Loaded, PlanError, markdown, toml};
+
+/// A plan read from disk.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    /// The plan and its warnings.
+    pub loaded: Loaded,
+    /// SHA-256 (hex) of the plan file's bytes (and, for a wiring file, its runbook's).
+    pub hash: String,
+}
+
+/// Reads `path` (`.md`/`.markdown` or `.toml`).
+///
+/// Errors (each names the file and, where there is one, the line): the file cannot be read,
+/// it is binary, it is empty, it does not parse.
+pub fn load(path: &Path) -> Result<LoadedFile, PlanError> {
+    let mut hasher = Sha256::new();
+    let loaded = load_into(path, &mut hasher, 0)?;
+    Ok(LoadedFile {
+        loaded,
+        hash: hex(&hasher.finalize()),
+    })
+}
+
+fn load_into(path: &Path, hasher: &mut Sha256, depth: u8) -> Result<Loaded, PlanError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        PlanError::at(
+            path,
+            0,
+            format!("cannot read the plan: {e}; check the path (a .md or .toml file)"),
+        )
+    })?;
+    hasher.update(&bytes);
+    if bytes.contains(&0) {
+        return Err(PlanError::at(
+            path,
+            0,
+            "this is a binary file, not a plan: give a Markdown (.md) or TOML (.toml) plan",
+        ));
+    }
+    // Plans saved with a broken encoding still load: bad bytes become U+FFFD.
+    let src = String::from_utf8_lossy(&bytes);
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext == "toml" {
+        let parsed = toml::parse(&src, path)?;
+        let Some(runbook) = parsed.runbook else {
+            return Ok(Loaded {
+                plan: parsed.plan,
+                warnings: Vec::new(),
+            });
+        };
+        if depth > 0 {
+            return Err(PlanError::at(
+                path,
+                0,
+                "a runbook named by `runbook =` must be a Markdown plan, not another TOML file",
+            ));
+        }
+        let inner = load_into(&runbook, hasher, depth + 1)?;
+        Ok(Loaded {
+            plan: toml::merge_wiring(inner.plan, parsed.plan),
+            warnings: inner.warnings,
+        })
+    } else {
+        markdown::parse(&src, path)
+    }
+}
+
+/// Lower-case hex of a digest (sha2 0.11 digests do not format with `{:x}`).
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}

@@ -1,0 +1,109 @@
+//! The Markdown runbook importer: a deployment plan as teams write it → a [`Plan`].
+//!
+//! Real plans are written for people, so the importer reads structure, not a schema (rules in
+//! `DESIGN.md` §5, detailed in [`build`]'s docs):
+//!
+//! - headings form the section tree; a heading's time window (`(09:00 AM - 10:30 AM UTC)`,
+//!   `(Nov 4-8, 2025)`, `T-7 Days`, `(5 minutes)`…, see [`crate::plan::schedule`]) makes it a
+//!   timed section, and timed sections become the phases of the timeline;
+//! - task-list items (`- [ ]`, `* [x]`, at any depth) are tasks, and so are numbered steps in a
+//!   section that has no task list;
+//! - go/no-go items and approval / sign-off headings become gates, items under a
+//!   "Rollback Triggers" / "When to Rollback" heading become triggers with parsed thresholds
+//!   ([`crate::plan::threshold`]);
+//! - bold `Key: value` header lines give T-0, the rollback window and zones ([`meta`]);
+//! - everything else stays as text in its [`Section`](crate::plan::Section): the importer never
+//!   fails on prose, and text inside code fences or HTML comments is never structure.
+//!
+//! Timed bullets such as `- **09:00-10:00**: review meeting` are kept as text of their section;
+//! they do not give the section a window (a list of meeting times under "Estimated Timeline" is
+//! not itself a stage of the deployment).
+//!
+//! Text is cleaned for display ([`crate::plan::clean`]): emoji saved through the wrong encoding
+//! (`ðŸš€`, `üöÄ`) are repaired, control characters removed, and decoration trimmed off titles.
+
+mod build;
+mod meta;
+mod rules;
+mod scan;
+mod sections;
+mod timing;
+
+use std::path::Path;
+
+use super::{Diagnostic, Loaded, PlanError};
+
+/// Parses a Markdown runbook. `file` is used only in diagnostics (and, for a plan without any
+/// heading or front-matter title, as its title).
+///
+/// Never panics, whatever the input. Errors: only an empty plan (nothing but whitespace or
+/// control characters). Everything else loads; what the importer had to guess or leave out
+/// (no tasks, a time it could not read, a clock time without a date) is reported in
+/// [`Loaded::warnings`] with its line.
+pub fn parse(src: &str, file: &Path) -> Result<Loaded, PlanError> {
+    if src.chars().all(|c| c.is_whitespace() || c.is_control()) {
+        return Err(PlanError::at(
+            file,
+            0,
+            "the plan is empty: write at least a title heading (`# Launch plan`) and a phase with tasks (`## Deploy` then `- [ ] …`)",
+        ));
+    }
+    let doc = scan::scan(src);
+    let meta = meta::read(src, &doc.opaque, doc.prose());
+    let (plan, warnings) = build::build(&doc, meta, file);
+    Ok(Loaded { plan, warnings })
+}
+
+/// Warnings collected while importing one file.
+struct Warnings<'a> {
+    file: &'a Path,
+    list: Vec<Diagnostic>,
+}
+
+impl<'a> Warnings<'a> {
+    fn new(file: &'a Path) -> Self {
+        Warnings {
+            file,
+            list: Vec::new(),
+        }
+    }
+
+    /// Records `message` at `line` (0: the whole file).
+    fn add(&mut self, line: usize, message: impl Into<String>) {
+        self.list.push(Diagnostic {
+            file: self.file.to_path_buf(),
+            line,
+            message: message.into(),
+        });
+    }
+}
+
+/// Text normalized for wording rules: lower case, every run of characters that are not
+/// letters or digits turned into one space, with a space at both ends (so `" go no go "` matches
+/// `Go/No-Go` as whole words).
+fn norm(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn norm_makes_whole_words() {
+        assert_eq!(norm("Go/No-Go  Checkpoint"), " go no go checkpoint ");
+        assert_eq!(norm(""), " ");
+    }
+}

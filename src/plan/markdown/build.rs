@@ -1,0 +1,361 @@
+//! Second pass of the Markdown importer: the scanned document → a [`Plan`].
+//!
+//! The rules (see also `DESIGN.md` §5 and the `markdown` module docs):
+//!
+//! - **Title**: the first heading when it is level 1; else the front matter's `title` (or
+//!   `name`) when there is one (issue templates start with `## …`); else the first heading; else
+//!   the file name.
+//! - **Timed sections**: a heading with a time window, length or weekday
+//!   ([`schedule::find`]). The title heading's time only serves as context (its date, year and
+//!   zone apply to the sections below it).
+//! - **Top-level sections**: those of the shallowest heading level other than the title's
+//!   heading.
+//! - **Tasks**: every task-list item, at any depth; and, in a section (the text directly under
+//!   one heading) that has no task-list item, the numbered steps: the items of top-level
+//!   numbered lists, the numbered items nested in a step (sub-steps, one `depth` further), and
+//!   the items a step introduces with a colon (`1. Release Manager:` followed by the manager's
+//!   bullets). Deeper plain bullets, and numbered lists in quotes, footnotes or plain bullets,
+//!   are prose.
+//! - **Phase of a task**: the deepest timed section among its section and that section's
+//!   ancestors; else its top-level section; else a phase named after the title.
+//! - **Phases**: the sections that own tasks or gates, plus timed sections that have no timed
+//!   section below them (prose-only stages still show on the timeline), in document order; a plan
+//!   that ends up with none gets one phase named after its title, so it still has a timeline row.
+//! - **Kind**: rollback when the phase's heading or an enclosing one (not the title) mentions
+//!   rollback or revert.
+//! - **Gates**: an item (task or plain) saying go/no-go or go-live decision; a heading saying
+//!   that or approval / sign-off, unless a heading below it does too (the most specific one is
+//!   the gate). Voters: the roles of sign-off tables and `X Approval` items under a gate heading;
+//!   for an item gate, its `X Approval` sub-items.
+//! - **Triggers**: top-level items under a trigger heading (or a section below one), or of a
+//!   list introduced by `Rollback if:`; task-list triggers stay tasks too.
+//! - **Ids**: phases and their tasks in plan order, then gates, then triggers, from one
+//!   [`IdSet`].
+
+use std::path::Path;
+
+use super::meta::Meta;
+use super::scan::{Doc, Entry, Heading};
+use super::timing::{self, Timing};
+use super::{Warnings, rules, sections};
+use crate::plan::ids::{IdSet, slug};
+use crate::plan::schedule::Found;
+use crate::plan::{
+    Diagnostic, Gate, Phase, PhaseKind, Plan, Schedule, Task, Trigger, clean, threshold,
+};
+
+/// Builds the plan from the scanned document and its header facts; also returns warnings.
+#[must_use]
+pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
+    let mut warnings = Warnings::new(file);
+    let heads = &doc.headings;
+    let n = heads.len();
+
+    // Title.
+    let fm_title = doc.front_matter.as_deref().and_then(front_matter_title);
+    let (title, title_heading) = match (heads.first(), fm_title) {
+        (Some(h), _) if h.level == 1 => (clean::title(&h.text), Some(0)),
+        (_, Some(t)) => (t, None),
+        (Some(h), None) => (clean::title(&h.text), Some(0)),
+        (None, None) => (file_title(file), None),
+    };
+    let is_title = |h: usize| title_heading == Some(h);
+    let top = (0..n)
+        .filter(|&h| !is_title(h))
+        .map(|h| heads[h].level)
+        .min();
+
+    let Timing { found, schedules } = timing::resolve(heads, title_heading, &meta, &mut warnings);
+    let timed: Vec<bool> = (0..n).map(|h| found[h].is_some() && !is_title(h)).collect();
+    let below = |flag: &[bool]| {
+        let mut out = vec![false; n];
+        for h in (0..n).rev() {
+            if (flag[h] || out[h])
+                && let Some(p) = heads[h].parent
+            {
+                out[p] = true;
+            }
+        }
+        out
+    };
+    let timed_below = below(&timed);
+
+    let ancestors = |h: Option<usize>| std::iter::successors(h, move |&x| heads[x].parent);
+    // The section whose phase a place in section `sec` belongs to; `None`: the title phase.
+    let owner = |sec: Option<usize>| -> Option<usize> {
+        ancestors(sec)
+            .find(|&x| timed[x])
+            .or_else(|| ancestors(sec).find(|&x| !is_title(x) && Some(heads[x].level) == top))
+    };
+    let inherit = |flag: &dyn Fn(usize) -> bool| {
+        let mut out = vec![false; n];
+        for h in 0..n {
+            out[h] = (!is_title(h) && flag(h)) || heads[h].parent.is_some_and(|p| out[p]);
+        }
+        out
+    };
+    let rollback = inherit(&|h| rules::is_rollback_heading(&heads[h].text));
+    let trigger_ctx = inherit(&|h| rules::is_trigger_heading(&heads[h].text));
+
+    // Items: tasks, triggers, gates.
+    let items = &doc.items;
+    let sec = |h: Option<usize>| h.map_or(0, |h| h + 1);
+    let mut has_checklist = vec![false; n + 1];
+    for it in items {
+        if it.checked.is_some() {
+            has_checklist[sec(it.heading)] = true;
+        }
+    }
+    let mut is_task = vec![false; items.len()];
+    let mut task_depth = vec![0usize; items.len()];
+    let mut nest = vec![0usize; items.len()];
+    let mut is_trigger = vec![false; items.len()];
+    for (i, it) in items.iter().enumerate() {
+        let numbered_step = !it.quoted
+            && !has_checklist[sec(it.heading)]
+            && match it.parent {
+                None => it.ordered,
+                // Under a numbered step: its numbered sub-steps, and the items it introduces
+                // with a colon (`1. Release Manager:` then the manager's bullets).
+                Some(p) => {
+                    is_task[p]
+                        && items[p].ordered
+                        && items[p].checked.is_none()
+                        && (it.ordered || items[p].text.ends_with(':'))
+                }
+            };
+        is_task[i] = it.checked.is_some() || numbered_step;
+        if let Some(p) = it.parent {
+            task_depth[i] = task_depth[p] + usize::from(is_task[p]);
+            nest[i] = nest[p] + 1;
+        }
+        is_trigger[i] = it.parent.is_none()
+            && !it.quoted
+            && (it.heading.is_some_and(|h| trigger_ctx[h])
+                || it.lead.as_deref().is_some_and(rules::is_trigger_lead));
+    }
+    let is_item_gate: Vec<bool> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| !is_trigger[i] && rules::is_gate_text(&it.text))
+        .collect();
+
+    // Gates: (line, title, owning section, voters).
+    let mut gates: Vec<(usize, String, Option<usize>, Vec<String>)> = Vec::new();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    for (i, it) in items.iter().enumerate() {
+        if let Some(p) = it.parent {
+            children[p].push(i);
+        }
+    }
+    for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_item_gate[i]) {
+        let voters = children[i]
+            .iter()
+            .filter_map(|&c| rules::approval_role(&items[c].text))
+            .collect();
+        gates.push((it.line, gate_title(&it.text), owner(it.heading), voters));
+    }
+    let gate_heading: Vec<bool> = (0..n)
+        .map(|h| !is_title(h) && rules::is_gate_heading(&heads[h].text))
+        .collect();
+    let gate_below = below(&gate_heading);
+    for h in (0..n).filter(|&h| gate_heading[h] && !gate_below[h]) {
+        // The gate heading's subtree is contiguous: it ends at the next heading not below it.
+        let subtree = (h..n).take_while(|&x| x == h || ancestors(Some(x)).any(|a| a == h));
+        let mut voters: Vec<String> = Vec::new();
+        for e in subtree.flat_map(|x| &doc.entries[x + 1]) {
+            match *e {
+                Entry::Table(t) => voters.extend(rules::table_roles(&doc.tables[t].rows)),
+                Entry::Item(i) => voters.extend(rules::approval_role(&items[i].text)),
+                _ => {}
+            }
+        }
+        gates.push((
+            heads[h].line,
+            phase_title(heads, &found, h),
+            owner(Some(h)),
+            voters,
+        ));
+    }
+    gates.sort_by_key(|g| g.0);
+
+    // Phases.
+    let mut owns = vec![false; n];
+    let mut title_phase = false;
+    let mut mark = |o: Option<usize>| match o {
+        Some(h) => owns[h] = true,
+        None => title_phase = true,
+    };
+    for (i, it) in items.iter().enumerate() {
+        if is_task[i] {
+            mark(owner(it.heading));
+        }
+    }
+    for g in &gates {
+        mark(g.2);
+    }
+    for h in 0..n {
+        if timed[h] && !timed_below[h] {
+            owns[h] = true;
+        }
+    }
+    if !title_phase && !owns.contains(&true) {
+        title_phase = true;
+    }
+    let mut phase_of_section: Vec<Option<usize>> = vec![None; n];
+    let mut title_phase_index = None;
+    let mut phases: Vec<Phase> = Vec::new();
+    if title_phase {
+        title_phase_index = Some(0);
+        phases.push(Phase {
+            id: String::new(),
+            title: title.clone(),
+            kind: PhaseKind::Forward,
+            schedule: Schedule::None,
+            line: title_heading.map_or(0, |h| heads[h].line),
+            tasks: Vec::new(),
+        });
+    }
+    for h in (0..n).filter(|&h| owns[h]) {
+        phase_of_section[h] = Some(phases.len());
+        phases.push(Phase {
+            id: String::new(),
+            title: phase_title(heads, &found, h),
+            kind: if rollback[h] {
+                PhaseKind::Rollback
+            } else {
+                PhaseKind::Forward
+            },
+            schedule: schedules[h],
+            line: heads[h].line,
+            tasks: Vec::new(),
+        });
+    }
+    let phase_index = |o: Option<usize>| match o {
+        Some(h) => phase_of_section[h].or(title_phase_index).unwrap_or(0),
+        None => title_phase_index.unwrap_or(0),
+    };
+    for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_task[i]) {
+        let p = phase_index(owner(it.heading));
+        phases[p].tasks.push(Task {
+            id: String::new(),
+            text: it.text.trim_end_matches([':', ' ']).to_string(),
+            done: it.checked == Some(true),
+            depth: task_depth[i],
+            line: it.line,
+        });
+    }
+
+    // Ids, in one namespace as the TOML loader does.
+    let mut ids = IdSet::new();
+    for phase in &mut phases {
+        phase.id = ids.claim(&slug(&phase.title));
+        for task in &mut phase.tasks {
+            task.id = ids.claim(&format!("{}/{}", phase.id, slug(&task.text)));
+        }
+    }
+    let gates: Vec<Gate> = gates
+        .into_iter()
+        .map(|(line, title, o, voters)| Gate {
+            id: ids.claim(&slug(&title)),
+            phase: phases[phase_index(o)].id.clone(),
+            title,
+            voters: dedup(voters),
+            line,
+        })
+        .collect();
+    let triggers: Vec<Trigger> = items
+        .iter()
+        .enumerate()
+        .filter(|&(i, it)| is_trigger[i] && !it.text.is_empty())
+        .map(|(_, it)| Trigger {
+            id: ids.claim(&slug(&it.text)),
+            threshold: threshold::parse(&it.text),
+            text: it.text.clone(),
+            metric: None,
+            line: it.line,
+        })
+        .collect();
+    let roles = dedup(gates.iter().flat_map(|g| g.voters.clone()).collect());
+
+    let taken = |i: usize| is_task[i] || is_trigger[i] || is_item_gate[i];
+    let sections = sections::sections(doc, taken, &nest);
+
+    let plan = Plan {
+        title,
+        t0: meta.t0,
+        zones: meta.zones,
+        rollback_window: meta.rollback_window,
+        roles,
+        phases,
+        gates,
+        triggers,
+        checks: Vec::new(),
+        sections,
+    };
+    if plan.task_count() == 0 {
+        warnings.add(
+            0,
+            "no tasks found: the plan loads, but there is nothing to tick; write checklist items as `- [ ] …` (numbered steps count too, in a section without a checklist)",
+        );
+    }
+    (plan, warnings.list)
+}
+
+/// A phase's title: its heading without the time window; the whole heading when the window is
+/// all there is (`T-14 Days`).
+fn phase_title(heads: &[Heading], found: &[Option<Found>], h: usize) -> String {
+    let text = &heads[h].text;
+    let Some(f) = &found[h] else {
+        return clean::title(text);
+    };
+    let rest = format!("{} {}", &text[..f.span.start], &text[f.span.end..]);
+    let t = clean::title(&rest);
+    if t.chars().any(char::is_alphanumeric) {
+        t
+    } else {
+        clean::title(text)
+    }
+}
+
+/// A gate's title: the decision's name before a colon (`Go / No-Go: should generally be clear…`
+/// → `Go / No-Go`), else the whole text.
+fn gate_title(text: &str) -> String {
+    match text.split_once(':') {
+        Some((head, _)) if rules::is_gate_text(head) => clean::title(head),
+        _ => clean::title(text),
+    }
+}
+
+/// `title:` (else `name:`) of YAML front matter, unquoted and cleaned.
+fn front_matter_title(fm: &str) -> Option<String> {
+    ["title", "name"].into_iter().find_map(|key| {
+        fm.lines().find_map(|line| {
+            let v = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
+            let v = clean::title(v.trim().trim_matches(['\'', '"']));
+            (!v.is_empty()).then_some(v)
+        })
+    })
+}
+
+fn file_title(file: &Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| clean::title(&s.to_string_lossy()))
+        .unwrap_or_default();
+    if stem.is_empty() {
+        "Untitled plan".to_string()
+    } else {
+        stem
+    }
+}
+
+fn dedup(v: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(v.len());
+    for s in v {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}

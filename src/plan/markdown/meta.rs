@@ -1,0 +1,238 @@
+//! The plan-wide facts a Markdown plan states in bold `Key: value` lines, such as
+//!
+//! ```text
+//! **Launch Date:** December 13, 2025
+//! **Go-Live Time:** 09:00 AM UTC (10:00 AM WAT)
+//! **Rollback Window:** 24 hours post-launch
+//! ```
+//!
+//! and the zones it mentions anywhere in its prose.
+//!
+//! T-0 is the first date given under a go-live key (one naming the launch, go-live, deployment,
+//! release, cutover, migration or target, such as `Launch Date`, `Deployment Date`,
+//! `Go-Live Date`, `Release Date`, `Target Date`) combined with the first clock time under such
+//! a key (`Go-Live Time`, or the time in `Deployment Date: November 22, 2025, 2:00 AM UTC`).
+//! Without a time, T-0 is midnight in the plan's zone. Keys about the document or status
+//! (`Last Updated`, `Deployment Status`, `Next Review`…) are not go-live keys.
+//!
+//! The plan's zone (in which whole days run, and clock times written without a zone) is the zone
+//! of that go-live time, else the first zone the plan mentions, else UTC.
+
+use std::ops::Range;
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use super::norm;
+use crate::plan::schedule;
+use crate::plan::zones::{self, Zone};
+
+/// What the header lines say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    /// The go-live instant.
+    pub t0: Option<DateTime<Utc>>,
+    /// The go-live date (also the date of clock windows outside any dated section).
+    pub date: Option<NaiveDate>,
+    /// The go-live time as written and its zone, when given.
+    pub time: Option<(NaiveTime, Zone)>,
+    /// The plan's zone.
+    pub zone: Zone,
+    /// Zones mentioned anywhere (IANA names and abbreviations), UTC excluded.
+    pub zones: Vec<Tz>,
+    /// `Rollback Window` / `Rollback Period`.
+    pub rollback_window: Option<Duration>,
+}
+
+const SUBJECTS: &[&str] = &[
+    "launch",
+    "go live",
+    "golive",
+    "deployment",
+    "deploy",
+    "release",
+    "cutover",
+    "cut over",
+    "migration",
+    "target",
+    "production",
+    "upgrade",
+];
+const NOT_GO_LIVE: &[&str] = &[
+    "rollback",
+    "duration",
+    "review",
+    "updated",
+    "prepared",
+    "version",
+    "status",
+    "owner",
+    "readiness",
+    "confidence",
+    "notes",
+    "generated",
+];
+
+/// Reads the header lines of `src` (skipping `opaque` code/HTML ranges) and the zones
+/// mentioned in `prose`.
+#[must_use]
+pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = &'a str>) -> Meta {
+    let mut zones_seen: Vec<Tz> = Vec::new();
+    for text in prose {
+        for tz in zones::mentioned(text) {
+            if !zones_seen.contains(&tz) {
+                zones_seen.push(tz);
+            }
+        }
+    }
+    let mut date: Option<NaiveDate> = None;
+    let mut time: Option<(NaiveTime, Option<Zone>)> = None;
+    let mut rollback_window = None;
+    let mut offset = 0;
+    // `opaque` is in document order, so one pass over both suffices.
+    let mut skip = opaque.iter().peekable();
+    for line in src.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        while skip.peek().is_some_and(|r| r.end <= start) {
+            skip.next();
+        }
+        if skip.peek().is_some_and(|r| r.contains(&start)) {
+            continue;
+        }
+        let Some((key, value)) = key_value(line) else {
+            continue;
+        };
+        let k = norm(&key);
+        let has = |w: &str| k.contains(&format!(" {w} "));
+        if has("rollback") && (has("window") || has("period")) {
+            if rollback_window.is_none() {
+                rollback_window = schedule::duration_s(&value)
+                    .and_then(|s| u64::try_from(s).ok())
+                    .map(Duration::from_secs);
+            }
+            continue;
+        }
+        if !SUBJECTS.iter().any(|s| has(s)) || NOT_GO_LIVE.iter().any(|s| has(s)) {
+            continue;
+        }
+        if date.is_none() {
+            date = schedule::first_date(&value).and_then(|d| d.date(None));
+        }
+        if time.is_none() {
+            time = schedule::first_clock(&value);
+        }
+    }
+    let zone = time
+        .and_then(|(_, z)| z)
+        .or_else(|| zones_seen.first().map(|&tz| Zone::Named(tz)))
+        .unwrap_or(Zone::UTC);
+    let time = time.map(|(t, z)| (t, z.unwrap_or(zone)));
+    let t0 = date.map(|d| {
+        let (t, z) = time.unwrap_or((NaiveTime::MIN, zone));
+        z.to_utc(d.and_time(t))
+    });
+    Meta {
+        t0,
+        date,
+        time,
+        zone,
+        zones: zones_seen,
+        rollback_window,
+    }
+}
+
+impl Meta {
+    /// The year of the go-live date, for dates written without one.
+    #[must_use]
+    pub fn year(&self) -> Option<i32> {
+        self.date.map(|d| d.year())
+    }
+}
+
+/// `**Key:** value`, `**Key**: value`, `__Key:__ value`, also after a list marker or `>`.
+/// Returns the key without its colon and the value without markup characters.
+fn key_value(line: &str) -> Option<(String, String)> {
+    let mut l = line.trim();
+    loop {
+        let before = l;
+        l = l.trim_start_matches('>').trim_start();
+        for marker in ["- ", "* ", "+ "] {
+            l = l.strip_prefix(marker).unwrap_or(l);
+        }
+        let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && l[digits..].starts_with(". ") {
+            l = &l[digits + 2..];
+        }
+        if l == before {
+            break;
+        }
+    }
+    let marker = ["**", "__"].into_iter().find(|m| l.starts_with(m))?;
+    let rest = &l[marker.len()..];
+    let end = rest.find(marker)?;
+    let key = rest[..end].trim().trim_end_matches(':').trim();
+    let value = rest[end + marker.len()..]
+        .trim_start()
+        .trim_start_matches(':');
+    if key.is_empty() {
+        return None;
+    }
+    let value = value.replace("**", "").replace("__", "").replace('`', "");
+    Some((key.to_string(), value.trim().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_values() {
+        assert_eq!(
+            key_value("**Launch Date:** December 13, 2025\n"),
+            Some(("Launch Date".into(), "December 13, 2025".into()))
+        );
+        assert_eq!(
+            key_value("- **Target Date**: December 31, 2025  "),
+            Some(("Target Date".into(), "December 31, 2025".into()))
+        );
+        assert_eq!(key_value("plain text"), None);
+        assert_eq!(key_value("**unclosed"), None);
+    }
+
+    #[test]
+    fn go_live_and_zones() {
+        let src = "# X\n\n**Launch Date:** December 13, 2025\n**Go-Live Time:** 09:00 AM UTC (10:00 AM WAT)\n**Rollback Window:** 24 hours post-launch\n**Last Updated:** December 1, 2025\n";
+        let m = read(src, &[], std::iter::once("09:00 AM UTC (10:00 AM WAT)"));
+        assert_eq!(
+            m.t0.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-12-13T09:00:00+00:00")
+        );
+        assert_eq!(m.zones, [Tz::Africa__Lagos]);
+        assert_eq!(m.zone, Zone::UTC);
+        assert_eq!(m.rollback_window, Some(Duration::from_secs(86_400)));
+    }
+
+    #[test]
+    fn date_and_time_in_one_value_and_skipped_code() {
+        let src = "```\n**Go-Live Date:** January 1, 2020\n```\n**Deployment Date:** November 22, 2025, 2:00 AM UTC\n";
+        let fence_end = src.find("**Deployment").expect("present");
+        let fence = 0..fence_end;
+        let m = read(src, std::slice::from_ref(&fence), std::iter::empty());
+        assert_eq!(
+            m.t0.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-11-22T02:00:00+00:00")
+        );
+    }
+
+    #[test]
+    fn without_a_time_t0_is_midnight_in_the_plan_zone() {
+        let src = "**Release Date:** 2025-06-02\n";
+        let m = read(src, &[], std::iter::once("Europe/London"));
+        assert_eq!(
+            m.t0.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-06-01T23:00:00+00:00")
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! The wording rules of the Markdown importer: which texts are go/no-go gates, rollback
+//! triggers, rollback steps and approvals. Each rule works on [`norm`]alized text (lower case,
+//! punctuation as spaces), so `Go/No-Go`, `go / no go` and `GO-NO-GO` read alike.
+
+use super::norm;
+use crate::plan::clean;
+
+fn has(n: &str, phrase: &str) -> bool {
+    n.contains(&format!(" {phrase} "))
+}
+
+/// Words that name a rollback: `rollback`, `roll back`, `rolling back`, `roll-back`, `revert`.
+fn names_rollback(n: &str) -> bool {
+    [
+        "rollback",
+        "rollbacks",
+        "roll back",
+        "rolling back",
+        "rolled back",
+        "revert",
+        "reverting",
+    ]
+    .iter()
+    .any(|p| has(n, p))
+}
+
+/// A go/no-go decision in any text: `Go/No-Go`, `go / no go`, `Go-No-Go`, `go-live decision`.
+#[must_use]
+pub fn is_gate_text(text: &str) -> bool {
+    let n = norm(text);
+    has(&n, "go no go") || has(&n, "go live decision") || has(&n, "golive decision")
+}
+
+/// A heading that asks for a decision: a go/no-go text, or approval / sign-off
+/// (`Final Approvals Required`, `Pre-Deployment Sign-off`).
+#[must_use]
+pub fn is_gate_heading(text: &str) -> bool {
+    let n = norm(text);
+    is_gate_text(text)
+        || [
+            "approval",
+            "approvals",
+            "sign off",
+            "sign offs",
+            "signoff",
+            "signoffs",
+        ]
+        .iter()
+        .any(|p| has(&n, p))
+}
+
+/// A heading whose items are rollback triggers: `Rollback Triggers`, `When to Rollback`,
+/// `Rollback criteria`, `Rollback if`, `Revert conditions`.
+#[must_use]
+pub fn is_trigger_heading(text: &str) -> bool {
+    let n = norm(text);
+    names_rollback(&n)
+        && [
+            "trigger",
+            "triggers",
+            "criteria",
+            "criterion",
+            "condition",
+            "conditions",
+            "when",
+            "if",
+            "threshold",
+            "thresholds",
+        ]
+        .iter()
+        .any(|p| has(&n, p))
+}
+
+/// A paragraph that introduces a list of triggers: `Rollback if:`, `Roll back when any of these
+/// holds:`.
+#[must_use]
+pub fn is_trigger_lead(text: &str) -> bool {
+    text.trim_end().ends_with(':') && is_trigger_heading(text)
+}
+
+/// A heading that belongs to the rollback procedure (it mentions rollback or revert).
+#[must_use]
+pub fn is_rollback_heading(text: &str) -> bool {
+    names_rollback(&norm(text))
+}
+
+/// The role in an approval line: `Technical Lead Approval` → `Technical Lead`,
+/// `Sign-off from QA Manager` → `QA Manager`. At most six words.
+#[must_use]
+pub fn approval_role(text: &str) -> Option<String> {
+    let t = clean::title(text);
+    let lower = t.to_lowercase();
+    let mut role = None;
+    for suffix in [
+        " approval",
+        " sign-off",
+        " sign off",
+        " signoff",
+        " approved",
+        " sign-off required",
+        " approval required",
+    ] {
+        if lower.ends_with(suffix) {
+            role = t.len().checked_sub(suffix.len()).and_then(|n| t.get(..n));
+        }
+    }
+    for prefix in [
+        "approval from ",
+        "approval by ",
+        "sign-off from ",
+        "sign-off by ",
+        "signed off by ",
+    ] {
+        if lower.starts_with(prefix) {
+            role = t.get(prefix.len()..);
+        }
+    }
+    let role = clean::title(role?);
+    let words = role.split(' ').count();
+    (role.chars().any(char::is_alphanumeric) && words <= 6).then_some(role)
+}
+
+/// The roles of a sign-off table: a table whose header has a Role or Approver column (or a
+/// Signature column, then its Name or first column). Blank and placeholder cells (`____`) are
+/// skipped.
+#[must_use]
+pub fn table_roles(rows: &[Vec<String>]) -> Vec<String> {
+    let Some(header) = rows.first() else {
+        return Vec::new();
+    };
+    let header: Vec<String> = header.iter().map(|c| norm(c)).collect();
+    let col = header
+        .iter()
+        .position(|c| has(c, "role") || has(c, "approver") || has(c, "approvers"))
+        .or_else(|| {
+            header
+                .iter()
+                .any(|c| has(c, "signature") || has(c, "sign off") || has(c, "signoff"))
+                .then(|| header.iter().position(|c| has(c, "name")).unwrap_or(0))
+        });
+    let Some(col) = col else {
+        return Vec::new();
+    };
+    rows[1..]
+        .iter()
+        .filter_map(|r| r.get(col))
+        .filter(|c| c.chars().any(char::is_alphanumeric))
+        .map(|c| clean::title(c))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gates() {
+        for yes in [
+            "Go/No-Go Checkpoint 1",
+            "**Final Go/No-Go Review**",
+            "go / no go",
+            "Go-No-Go call",
+            "Go-live decision",
+        ] {
+            assert!(is_gate_text(yes), "{yes}");
+        }
+        for no in [
+            "Go-Live Announcement",
+            "Executive team approval",
+            "Go to the folder",
+            "No go zone",
+        ] {
+            assert!(!is_gate_text(no), "{no}");
+        }
+        for yes in [
+            "10.2 Final Approvals Required",
+            "Pre-Deployment Sign-off",
+            "SIGN-OFF",
+            "Go/No-Go",
+        ] {
+            assert!(is_gate_heading(yes), "{yes}");
+        }
+        assert!(!is_gate_heading("Deployment Readiness Checklist"));
+    }
+
+    #[test]
+    fn triggers_and_rollback() {
+        for yes in [
+            "4.1 Rollback Triggers",
+            "When to Rollback",
+            "Rollback criteria",
+            "Rollback if",
+            "Revert conditions",
+        ] {
+            assert!(is_trigger_heading(yes), "{yes}");
+        }
+        for no in [
+            "Rollback Procedure",
+            "Rollback Decision Tree",
+            "Rollback prior to stage 5",
+            "Triggers",
+        ] {
+            assert!(!is_trigger_heading(no), "{no}");
+        }
+        assert!(is_trigger_lead("Rollback if:"));
+        assert!(!is_trigger_lead("Rollback if the team agrees."));
+        assert!(is_rollback_heading("4.3 Post-Rollback Analysis"));
+        assert!(is_rollback_heading("Roll-back plan"));
+        assert!(!is_rollback_heading("Roll out"));
+    }
+
+    #[test]
+    fn approvals() {
+        assert_eq!(
+            approval_role("Technical Lead Approval").as_deref(),
+            Some("Technical Lead")
+        );
+        assert_eq!(
+            approval_role("Sign-off from QA Manager").as_deref(),
+            Some("QA Manager")
+        );
+        assert_eq!(
+            approval_role("Get stakeholder approval").as_deref(),
+            Some("Get stakeholder")
+        );
+        assert_eq!(approval_role("Approval"), None);
+        assert_eq!(
+            approval_role("Code review approved by the whole team after a long meeting today"),
+            None
+        );
+        let rows = vec![
+            vec!["Role".to_string(), "Name".into(), "Signature".into()],
+            vec!["Technical Lead".into(), "__________".into(), "__".into()],
+            vec!["__".into(), "x".into(), "y".into()],
+            vec!["CTO".into()],
+        ];
+        assert_eq!(table_roles(&rows), ["Technical Lead", "CTO"]);
+        let plain = vec![
+            vec!["Risk".to_string(), "Impact".into()],
+            vec!["x".into(), "y".into()],
+        ];
+        assert!(table_roles(&plain).is_empty());
+    }
+}

@@ -1,0 +1,417 @@
+//! First pass of the Markdown importer: the parser's events → headings, list items, tables and
+//! prose, each with its 1-based line and the section (heading) it is in. Nothing is classified
+//! here (task, gate, trigger…); that is `build`'s job.
+//!
+//! Code blocks, HTML blocks (comments included) and the YAML front matter are never headings or
+//! items: the parser reports them as opaque blocks. Their byte ranges are kept so that the
+//! header-line reader skips them too.
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+use crate::plan::clean;
+
+/// A heading: a section of the plan.
+#[derive(Debug, Clone)]
+pub struct Heading {
+    /// 1–6.
+    pub level: u8,
+    /// Text, markup removed, mojibake repaired, on one line ([`clean::text`]).
+    pub text: String,
+    /// 1-based line.
+    pub line: usize,
+    /// The enclosing heading (the nearest earlier one of a lower level).
+    pub parent: Option<usize>,
+}
+
+/// A list item (of any list, at any depth).
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// 1-based line of the item's marker.
+    pub line: usize,
+    /// The section it is in (`None`: before the first heading).
+    pub heading: Option<usize>,
+    /// `Some(done)` for a GFM task-list item (`[ ]` / `[x]`).
+    pub checked: Option<bool>,
+    /// In a numbered list.
+    pub ordered: bool,
+    /// The item whose nested list this item is in.
+    pub parent: Option<usize>,
+    /// Inside a block quote or footnote (not one of the section's own steps).
+    pub quoted: bool,
+    /// The paragraph right before a top-level list, if that was the last block before it
+    /// (`Rollback if:`), cleaned.
+    pub lead: Option<String>,
+    /// The item's own text (not its nested items'), cleaned.
+    pub text: String,
+}
+
+/// A table: rows of cleaned cell texts, the header row first.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Rows, header first.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One block of a section, in document order.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    /// A paragraph, cleaned, on one line.
+    Para(String),
+    /// A list item (index into [`Doc::items`]).
+    Item(usize),
+    /// A table (index into [`Doc::tables`]).
+    Table(usize),
+    /// A code block, lines kept.
+    Code(String),
+}
+
+/// The scanned document.
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    /// Headings in order.
+    pub headings: Vec<Heading>,
+    /// List items in order (a parent always before its children).
+    pub items: Vec<Item>,
+    /// Tables in order.
+    pub tables: Vec<Table>,
+    /// Blocks per section: `[0]` before the first heading, `[h + 1]` under heading `h`.
+    pub entries: Vec<Vec<Entry>>,
+    /// Raw text of the YAML front matter, if any.
+    pub front_matter: Option<String>,
+    /// Byte ranges of code, HTML and front-matter blocks.
+    pub opaque: Vec<Range<usize>>,
+}
+
+impl Doc {
+    /// Every piece of visible prose (headings, paragraphs, items, table cells) in document
+    /// order, for finding the zones a plan mentions. Code blocks are left out.
+    pub fn prose(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .enumerate()
+            .flat_map(move |(s, entries)| {
+                let heading = s.checked_sub(1).map(|h| self.headings[h].text.as_str());
+                heading.into_iter().chain(entries.iter().flat_map(move |e| {
+                    let texts: Box<dyn Iterator<Item = &str>> = match e {
+                        Entry::Para(p) => Box::new(std::iter::once(p.as_str())),
+                        Entry::Item(i) => Box::new(std::iter::once(self.items[*i].text.as_str())),
+                        Entry::Table(t) => {
+                            Box::new(self.tables[*t].rows.iter().flatten().map(String::as_str))
+                        }
+                        Entry::Code(_) => Box::new(std::iter::empty()),
+                    };
+                    texts
+                }))
+            })
+    }
+}
+
+/// What an open tag is, as far as the scanner cares.
+enum Frame {
+    List { ordered: bool, lead: Option<String> },
+    Item(usize),
+    Quote,
+    Other,
+}
+
+/// Inline text being collected, and where it goes when its block ends.
+enum Sink {
+    Heading(u8, usize),
+    Para,
+    Cell,
+    Code,
+    Meta,
+}
+
+/// Scans `src` (see the module docs).
+#[must_use]
+pub fn scan(src: &str) -> Doc {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset);
+
+    let opts = Options::ENABLE_TASKLISTS
+        | Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        // Without footnotes, `[^note]: text` would be a link definition and its text would vanish.
+        | Options::ENABLE_FOOTNOTES;
+
+    let mut doc = Doc {
+        entries: vec![Vec::new()],
+        ..Doc::default()
+    };
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut sink: Option<(Sink, String)> = None;
+    let mut item_text: Vec<String> = Vec::new();
+    let mut level_stack: Vec<(u8, usize)> = Vec::new();
+    let mut current: Option<usize> = None;
+
+    for (event, range) in Parser::new_ext(src, opts).into_offset_iter() {
+        let section = current.map_or(0, |h| h + 1);
+        match event {
+            Event::Start(tag) => match tag {
+                Tag::Heading { level, .. } => {
+                    sink = Some((
+                        Sink::Heading(level as u8, line_of(range.start)),
+                        String::new(),
+                    ));
+                }
+                Tag::Paragraph => match innermost_item(&frames) {
+                    // A loose item's paragraphs are the item's own text.
+                    Some(i) => item_text[i].push(' '),
+                    None => sink = Some((Sink::Para, String::new())),
+                },
+                Tag::TableCell => sink = Some((Sink::Cell, String::new())),
+                Tag::CodeBlock(_) => {
+                    doc.opaque.push(range.clone());
+                    sink = Some((Sink::Code, String::new()));
+                }
+                Tag::MetadataBlock(_) => {
+                    doc.opaque.push(range.clone());
+                    sink = Some((Sink::Meta, String::new()));
+                }
+                Tag::HtmlBlock => doc.opaque.push(range.clone()),
+                Tag::Table(_) => {
+                    doc.entries[section].push(Entry::Table(doc.tables.len()));
+                    doc.tables.push(Table { rows: Vec::new() });
+                    frames.push(Frame::Other);
+                }
+                Tag::TableHead | Tag::TableRow => {
+                    if let Some(t) = doc.tables.last_mut() {
+                        t.rows.push(Vec::new());
+                    }
+                }
+                Tag::List(first) => {
+                    let lead = if innermost_item(&frames).is_none() {
+                        match doc.entries[section].last() {
+                            Some(Entry::Para(p)) => Some(p.clone()),
+                            _ => None,
+                        }
+                    } else {
+                        None
+                    };
+                    frames.push(Frame::List {
+                        ordered: first.is_some(),
+                        lead,
+                    });
+                }
+                Tag::Item => {
+                    let idx = doc.items.len();
+                    let (ordered, lead) = match frames.last() {
+                        Some(Frame::List { ordered, lead }) => (*ordered, lead.clone()),
+                        _ => (false, None),
+                    };
+                    let parent = frames.iter().rev().find_map(|f| match f {
+                        Frame::Item(i) => Some(*i),
+                        _ => None,
+                    });
+                    let quoted = frames.iter().any(|f| matches!(f, Frame::Quote));
+                    doc.items.push(Item {
+                        line: line_of(range.start),
+                        heading: current,
+                        checked: None,
+                        ordered,
+                        parent,
+                        quoted,
+                        lead: if parent.is_none() { lead } else { None },
+                        text: String::new(),
+                    });
+                    item_text.push(String::new());
+                    doc.entries[section].push(Entry::Item(idx));
+                    frames.push(Frame::Item(idx));
+                }
+                Tag::BlockQuote(_) | Tag::FootnoteDefinition(_) => frames.push(Frame::Quote),
+                _ => {}
+            },
+            Event::End(tag) => match tag {
+                TagEnd::Heading(_) => {
+                    if let Some((Sink::Heading(level, line), text)) = sink.take() {
+                        while level_stack.last().is_some_and(|&(l, _)| l >= level) {
+                            level_stack.pop();
+                        }
+                        let idx = doc.headings.len();
+                        doc.headings.push(Heading {
+                            level,
+                            text: clean::text(&text),
+                            line,
+                            parent: level_stack.last().map(|&(_, h)| h),
+                        });
+                        level_stack.push((level, idx));
+                        doc.entries.push(Vec::new());
+                        current = Some(idx);
+                    }
+                }
+                TagEnd::Paragraph => {
+                    if let Some((Sink::Para, text)) = sink.take() {
+                        let text = clean::text(&text);
+                        if !text.is_empty() {
+                            doc.entries[section].push(Entry::Para(text));
+                        }
+                    }
+                }
+                TagEnd::TableCell => {
+                    if let Some((Sink::Cell, text)) = sink.take()
+                        && let Some(row) = doc.tables.last_mut().and_then(|t| t.rows.last_mut())
+                    {
+                        row.push(clean::text(&text));
+                    }
+                }
+                TagEnd::CodeBlock => {
+                    if let Some((Sink::Code, text)) = sink.take() {
+                        let text = clean::block(&text);
+                        if !text.trim().is_empty() {
+                            doc.entries[section].push(Entry::Code(text));
+                        }
+                    }
+                }
+                TagEnd::MetadataBlock(_) => {
+                    if let Some((Sink::Meta, text)) = sink.take() {
+                        doc.front_matter = Some(text);
+                    }
+                }
+                TagEnd::Table
+                | TagEnd::List(_)
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::FootnoteDefinition => {
+                    frames.pop();
+                }
+                _ => {}
+            },
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
+                push_text(&mut sink, &frames, &mut item_text, &t);
+            }
+            Event::InlineHtml(h) => {
+                if let Some(visible) = inline_html_text(&h) {
+                    push_text(&mut sink, &frames, &mut item_text, visible);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                push_text(&mut sink, &frames, &mut item_text, " ");
+            }
+            Event::TaskListMarker(done) => {
+                if let Some(i) = innermost_item(&frames) {
+                    doc.items[i].checked = Some(done);
+                }
+            }
+            // HTML blocks (comments included) are not shown to readers of the plan.
+            Event::Html(_) | Event::FootnoteReference(_) | Event::Rule => {}
+        }
+    }
+    for (item, text) in doc.items.iter_mut().zip(item_text) {
+        item.text = clean::text(&text);
+    }
+    doc
+}
+
+/// The item whose own text inline content belongs to: the innermost open item, unless a list
+/// or quote was opened inside it since.
+fn innermost_item(frames: &[Frame]) -> Option<usize> {
+    match frames.iter().rev().find(|f| !matches!(f, Frame::Other))? {
+        Frame::Item(i) => Some(*i),
+        _ => None,
+    }
+}
+
+fn push_text(sink: &mut Option<(Sink, String)>, frames: &[Frame], items: &mut [String], t: &str) {
+    if let Some((_, buf)) = sink {
+        buf.push_str(t);
+    } else if let Some(i) = innermost_item(frames) {
+        items[i].push_str(t);
+    }
+}
+
+/// HTML elements that are markup, not text: dropped from inline text. Anything else in angle
+/// brackets (`<NODE POOL NAME>`, `<original-server-name>`) is a placeholder a reader sees, so
+/// it is kept.
+const MARKUP_TAGS: &[&str] = &[
+    "a", "abbr", "b", "br", "center", "code", "del", "details", "div", "em", "font", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "ol", "p", "picture",
+    "pre", "s", "small", "source", "span", "strong", "sub", "summary", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "u", "ul", "video",
+];
+
+/// What a reader sees of an inline HTML fragment: nothing for comments and markup tags, a
+/// space for `<br>`, the fragment itself otherwise.
+fn inline_html_text(html: &str) -> Option<&str> {
+    if html.starts_with("<!--") || html.starts_with("<?") || html.starts_with("<!") {
+        return None;
+    }
+    let name: String = html
+        .trim_start_matches('<')
+        .trim_start_matches('/')
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if name == "br" {
+        Some(" ")
+    } else if MARKUP_TAGS.contains(&name.as_str()) {
+        None
+    } else {
+        Some(html)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_items_and_lines() {
+        let src = "# Title\n\nIntro *text*.\n\n## A\n- [ ] one **bold**\n  - child\n- [x] two\n\n```bash\n# not a heading\n- [ ] not a task\n```\n<!--\n- [ ] hidden\n-->\n1. step\n";
+        let doc = scan(src);
+        let titles: Vec<_> = doc
+            .headings
+            .iter()
+            .map(|h| (h.text.as_str(), h.level, h.line))
+            .collect();
+        assert_eq!(titles, [("Title", 1, 1), ("A", 2, 5)]);
+        assert_eq!(doc.headings[1].parent, Some(0));
+        let items: Vec<_> = doc
+            .items
+            .iter()
+            .map(|i| (i.text.as_str(), i.line, i.checked, i.parent, i.ordered))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                ("one bold", 6, Some(false), None, false),
+                ("child", 7, None, Some(0), false),
+                ("two", 8, Some(true), None, false),
+                ("step", 17, None, None, true),
+            ]
+        );
+        assert!(matches!(&doc.entries[1][..], [Entry::Para(p)] if p == "Intro text."));
+        assert!(
+            doc.entries[2]
+                .iter()
+                .any(|e| matches!(e, Entry::Code(c) if c.contains("# not a heading")))
+        );
+        assert_eq!(doc.opaque.len(), 2);
+    }
+
+    #[test]
+    fn front_matter_tables_and_inline_html() {
+        let src = "---\ntitle: 'X'\n---\n## Sign-off <!-- c -->\n\n| Role | Name |\n|---|---|\n| **CTO** | __ |\n\nUpgrade <NODE POOL> now<br>ok\n";
+        let doc = scan(src);
+        assert_eq!(doc.front_matter.as_deref(), Some("title: 'X'\n"));
+        assert_eq!(doc.headings[0].text, "Sign-off");
+        assert_eq!(
+            doc.tables[0].rows,
+            [vec!["Role", "Name"], vec!["CTO", "__"]]
+        );
+        assert!(matches!(&doc.entries[1][1], Entry::Para(p) if p == "Upgrade <NODE POOL> now ok"));
+    }
+
+    #[test]
+    fn lists_remember_their_lead_in() {
+        let doc = scan("## When\n\nRollback if:\n- [ ] a\n- b\n");
+        assert_eq!(doc.items[0].lead.as_deref(), Some("Rollback if:"));
+        assert_eq!(doc.items[1].lead.as_deref(), Some("Rollback if:"));
+    }
+}

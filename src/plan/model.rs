@@ -1,0 +1,364 @@
+//! The plan model: what a deployment plan says, independent of the file format it came from.
+//!
+//! A [`Plan`] is built by the Markdown loader (`plan::markdown`) or the TOML loader
+//! (`plan::toml`) and never changes while a room is open; everything that happens on the day
+//! lives in the journal and is folded into `state::RoomState`.
+//!
+//! Times are kept as the plan wrote them ([`Schedule`]): absolute instants, offsets from T-0
+//! (relative plans such as "T-7 Days"), or only a length ("(5 minutes)"). They are resolved to
+//! instants by [`Schedule::resolve`] against the room's T-0, so the same plan can be rehearsed on
+//! another day with `--start`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A deployment plan (runbook): phases with their tasks and gates, rollback triggers,
+/// health checks, roles and the zones its team works in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Plan {
+    /// The plan's title (first heading of a Markdown plan).
+    pub title: String,
+    /// T-0: the go-live instant the plan itself names (`**Go-Live Time:**`, `**Launch Date:**`…),
+    /// if any. Relative schedules are resolved against it unless `--start` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t0: Option<DateTime<Utc>>,
+    /// IANA zones the team works in besides UTC (e.g. `Africa/Lagos` for WAT), shown as clocks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<chrono_tz::Tz>,
+    /// How long after go-live a rollback stays possible ("Rollback Window: 24 hours").
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rollback_window: Option<Duration>,
+    /// Roles that vote at gates and may act (empty: every operator may act).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// Phases in plan order. Every task belongs to exactly one phase.
+    #[serde(default, rename = "phase")]
+    pub phases: Vec<Phase>,
+    /// Go/no-go gates, in plan order.
+    #[serde(default, rename = "gate", skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<Gate>,
+    /// Rollback triggers, in plan order.
+    #[serde(default, rename = "trigger", skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+    /// Health checks polled while the room is open.
+    #[serde(default, rename = "check", skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// Prose the loader did not turn into anything else, kept per section so nothing is lost.
+    #[serde(default, rename = "section", skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<Section>,
+}
+
+/// Whether a phase is part of the forward plan or of the rollback procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseKind {
+    /// A stage of the deployment, advanced through with `n` / `warroom advance`.
+    #[default]
+    Forward,
+    /// A step of the rollback procedure; active only once a rollback has started.
+    Rollback,
+}
+
+/// A timed stage of the plan with its checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    /// Stable slug of the phase's section path (survives small edits of the plan).
+    #[serde(default)]
+    pub id: String,
+    /// The heading text, cleaned of markup and of the time window.
+    pub title: String,
+    /// Forward stage or rollback step.
+    #[serde(default, skip_serializing_if = "is_forward")]
+    pub kind: PhaseKind,
+    /// When the phase is planned to run, as the plan wrote it.
+    #[serde(default, skip_serializing_if = "Schedule::is_none")]
+    pub schedule: Schedule,
+    /// 1-based line of the heading in the source file (0 when not from a file).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub line: usize,
+    /// The phase's checklist in plan order.
+    #[serde(default, rename = "task", skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<Task>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_forward(kind: &PhaseKind) -> bool {
+    *kind == PhaseKind::Forward
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// When a phase runs, as the plan wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Schedule {
+    /// No time given.
+    #[default]
+    None,
+    /// An absolute window (`(09:00 AM - 10:30 AM UTC)` on the plan's date, `(Nov 4-8, 2025)`).
+    At {
+        /// Planned start (UTC).
+        start: DateTime<Utc>,
+        /// Planned end (UTC).
+        end: DateTime<Utc>,
+    },
+    /// A window relative to T-0 (`T-7 Days`, `D-Day`, `T-minus 30 working days`).
+    Offset {
+        /// Start as seconds from T-0 (negative: before go-live).
+        start_s: i64,
+        /// End as seconds from T-0.
+        end_s: i64,
+    },
+    /// Only a length (`(5 minutes)`, `(Within 2 Hours)`): the phase starts when the previous one
+    /// ends.
+    Length {
+        /// Planned length in seconds.
+        length_s: i64,
+    },
+}
+
+impl Schedule {
+    /// True when the plan gave no time.
+    #[must_use]
+    pub fn is_none(&self) -> bool {
+        matches!(self, Schedule::None)
+    }
+
+    /// The planned window as UTC instants, given T-0 (`t0`) and, for a length-only schedule,
+    /// the instant the previous phase is planned to end (`after`). `None` when no time is known.
+    #[must_use]
+    pub fn resolve(
+        &self,
+        t0: DateTime<Utc>,
+        after: Option<DateTime<Utc>>,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        match *self {
+            Schedule::None => None,
+            Schedule::At { start, end } => Some((start, end)),
+            Schedule::Offset { start_s, end_s } => Some((
+                t0 + chrono::Duration::seconds(start_s),
+                t0 + chrono::Duration::seconds(end_s),
+            )),
+            Schedule::Length { length_s } => {
+                after.map(|start| (start, start + chrono::Duration::seconds(length_s)))
+            }
+        }
+    }
+
+    /// The planned length in seconds, whatever form the schedule has.
+    #[must_use]
+    pub fn length_s(&self) -> Option<i64> {
+        match *self {
+            Schedule::None => None,
+            Schedule::At { start, end } => Some((end - start).num_seconds()),
+            Schedule::Offset { start_s, end_s } => Some(end_s - start_s),
+            Schedule::Length { length_s } => Some(length_s),
+        }
+    }
+}
+
+/// A checklist item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    /// Stable id: `<phase id>/<slug of the text>`, made unique within the plan.
+    #[serde(default)]
+    pub id: String,
+    /// The item's text, cleaned of Markdown markup.
+    pub text: String,
+    /// Ticked in the plan file itself (`[x]`); imported as already done.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub done: bool,
+    /// Nesting depth below the phase's top-level list (0 = top level).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub depth: usize,
+    /// 1-based source line (0 when not from a file).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub line: usize,
+}
+
+/// A go/no-go checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// Stable id (slug of the gate's title, unique within the plan).
+    #[serde(default)]
+    pub id: String,
+    /// What is being decided ("Go/No-Go Checkpoint 1").
+    pub title: String,
+    /// Id of the phase the gate closes: the phase cannot be left until the gate is GO.
+    pub phase: String,
+    /// Roles polled at this gate, in order (empty: any operator's vote decides).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voters: Vec<String>,
+    /// 1-based source line (0 when not from a file).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub line: usize,
+}
+
+/// Comparison operator of a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Comparator {
+    /// `>`
+    #[serde(rename = ">")]
+    Gt,
+    /// `>=`
+    #[serde(rename = ">=")]
+    Ge,
+    /// `<`
+    #[serde(rename = "<")]
+    Lt,
+    /// `<=`
+    #[serde(rename = "<=")]
+    Le,
+    /// `==`
+    #[serde(rename = "==")]
+    Eq,
+}
+
+impl Comparator {
+    /// The operator as written in conditions (`>`, `>=`, `<`, `<=`, `==`).
+    #[must_use]
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparator::Gt => ">",
+            Comparator::Ge => ">=",
+            Comparator::Lt => "<",
+            Comparator::Le => "<=",
+            Comparator::Eq => "==",
+        }
+    }
+
+    /// Whether `value <op> threshold` holds.
+    #[must_use]
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparator::Gt => value > threshold,
+            Comparator::Ge => value >= threshold,
+            Comparator::Lt => value < threshold,
+            Comparator::Le => value <= threshold,
+            Comparator::Eq => (value - threshold).abs() < f64::EPSILON,
+        }
+    }
+}
+
+/// A threshold parsed from trigger text: `Error rate > 5%` is
+/// (measure `error rate`, `>`, 5, `%`, no duration).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    /// What is measured, lower-case words ("error rate", "response time", "unavailable").
+    pub measure: String,
+    /// How the measure is compared with `value`.
+    pub op: Comparator,
+    /// The threshold's number, in `unit`.
+    pub value: f64,
+    /// Unit of `value`: `%`, `% of baseline`, `ms`, `s`, or empty for a plain number.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// How long the condition must hold before the trigger fires, in seconds
+    /// ("unavailable > 15 minutes" holds for 900 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_s: Option<u64>,
+}
+
+/// A rollback trigger: a condition that, when met, calls for a rollback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// Stable id (slug of the text, unique within the plan).
+    #[serde(default)]
+    pub id: String,
+    /// The trigger as the plan wrote it.
+    pub text: String,
+    /// The parsed threshold, when the text has one; triggers without one are judged by people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Threshold>,
+    /// Name of the metric or check that feeds the threshold (bound in a TOML plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// 1-based source line (0 when not from a file).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub line: usize,
+}
+
+/// An HTTP health check (probe) of one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// Stable id (slug of the name).
+    #[serde(default)]
+    pub id: String,
+    /// Name shown in the health panel.
+    pub name: String,
+    /// The URL probed with GET.
+    pub url: String,
+    /// Time between probes.
+    #[serde(with = "humantime_serde", default = "default_interval")]
+    pub interval: Duration,
+    /// Time after which a probe counts as failed.
+    #[serde(with = "humantime_serde", default = "default_timeout")]
+    pub timeout: Duration,
+    /// The HTTP status that means UP.
+    #[serde(default = "default_status")]
+    pub expect_status: u16,
+}
+
+fn default_interval() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(2)
+}
+fn default_status() -> u16 {
+    200
+}
+
+/// A heading of the plan with the prose under it that became neither task, gate nor trigger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    /// Heading text, cleaned of markup.
+    pub title: String,
+    /// Heading level (1 = `#`).
+    pub level: u8,
+    /// 1-based line of the heading (0 when the text precedes every heading).
+    #[serde(default)]
+    pub line: usize,
+    /// Paragraphs and plain list items, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text: Vec<String>,
+}
+
+impl Plan {
+    /// All tasks in plan order, with the index of their phase.
+    pub fn tasks(&self) -> impl Iterator<Item = (usize, &Task)> {
+        self.phases
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.tasks.iter().map(move |t| (i, t)))
+    }
+
+    /// Index of the phase with this id.
+    #[must_use]
+    pub fn phase_index(&self, id: &str) -> Option<usize> {
+        self.phases.iter().position(|p| p.id == id)
+    }
+
+    /// Number of tasks in the whole plan.
+    #[must_use]
+    pub fn task_count(&self) -> usize {
+        self.phases.iter().map(|p| p.tasks.len()).sum()
+    }
+}

@@ -1,0 +1,205 @@
+//! A room session: a plan, its journal and the folded state, kept in step.
+//!
+//! Both the keys of the room and the CLI verbs act through [`Session::act`]: validate against the
+//! state, append with the head the state was validated at, and on a conflict (someone else
+//! appended first) catch up and validate again. Nothing here draws or spawns tasks.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::journal::event::{Event, EventKind};
+use crate::journal::{self, Cursor, Draft, Journal, JournalError, Problem};
+use crate::plan::{self, Diagnostic, LoadedFile, PlanError};
+use crate::state::{Command, Refusal, RoomState};
+
+/// How a session was asked to open.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// The journal file (default: `<plan-stem>.journal.jsonl` beside the plan).
+    pub journal: Option<PathBuf>,
+    /// T-0 given on the command line (`--start`).
+    pub start: Option<DateTime<Utc>>,
+    /// The role the user acts in (`--role`).
+    pub role: Option<String>,
+    /// Read-only viewer: never writes, not even the plan hash.
+    pub follower: bool,
+}
+
+/// Why a session could not open or act.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The plan did not load.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The journal could not be read or written.
+    #[error("journal: {0}")]
+    Journal(#[from] JournalError),
+    /// The action was refused by the room's rules (exit 1).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+}
+
+/// An open room: plan + journal + state.
+pub struct Session {
+    /// The plan file.
+    pub plan_path: PathBuf,
+    /// SHA-256 of the plan file.
+    pub plan_hash: String,
+    /// Warnings from loading the plan.
+    pub warnings: Vec<Diagnostic>,
+    /// Corrupt journal lines found while replaying (line number and why).
+    pub problems: Vec<Problem>,
+    /// The folded state.
+    pub state: RoomState,
+    /// The journal.
+    pub journal: Journal,
+    /// The journal's path (for display).
+    pub journal_path: PathBuf,
+    /// Who acts: `user@host` from the operating system.
+    pub actor: String,
+    /// The role acted in.
+    pub role: Option<String>,
+    /// Read-only.
+    pub follower: bool,
+    cursor: Cursor,
+}
+
+/// The default journal path for a plan: `<plan-stem>.journal.jsonl` beside it.
+#[must_use]
+pub fn default_journal_path(plan: &Path) -> PathBuf {
+    let stem = plan
+        .file_stem()
+        .map_or_else(|| "plan".into(), |s| s.to_string_lossy().into_owned());
+    plan.with_file_name(format!("{stem}.journal.jsonl"))
+}
+
+impl Session {
+    /// Loads the plan, replays the journal and, for an operator, journals the plan's hash when
+    /// it differs from the last one recorded.
+    pub fn open(
+        plan_path: &Path,
+        opts: &OpenOptions,
+        now: DateTime<Utc>,
+    ) -> Result<Self, SessionError> {
+        let LoadedFile { loaded, hash } = plan::load(plan_path)?;
+        let journal_path = opts
+            .journal
+            .clone()
+            .unwrap_or_else(|| default_journal_path(plan_path));
+        let journal = Journal::open(&journal_path)?;
+        let replay = journal.replay()?;
+        let t0 = opts
+            .start
+            .or(loaded.plan.t0)
+            .or_else(|| replay.events.first().map(|e| e.at))
+            .unwrap_or(now);
+        let mut state = RoomState::new(loaded.plan, t0);
+        let mut last_hash = None;
+        for ev in &replay.events {
+            if let EventKind::PlanLoaded { plan_hash, .. } = &ev.kind {
+                last_hash = Some(plan_hash.clone());
+            }
+            state.apply(ev);
+        }
+        let mut session = Session {
+            plan_path: plan_path.to_path_buf(),
+            plan_hash: hash,
+            warnings: loaded.warnings,
+            problems: replay.problems,
+            state,
+            journal,
+            journal_path,
+            actor: journal::actor(),
+            role: opts.role.clone(),
+            follower: opts.follower,
+            cursor: replay.cursor,
+        };
+        if !session.follower && last_hash.as_deref() != Some(session.plan_hash.as_str()) {
+            let kind = EventKind::PlanLoaded {
+                plan_hash: session.plan_hash.clone(),
+                title: session.state.plan.title.clone(),
+            };
+            session.append(kind, None, now)?;
+        }
+        Ok(session)
+    }
+
+    /// Validates and journals `cmd`; returns the appended event. Refused commands and
+    /// followers' attempts write nothing.
+    pub fn act(&mut self, cmd: &Command, now: DateTime<Utc>) -> Result<Event, SessionError> {
+        if self.follower {
+            return Err(Refusal(
+                "this is a follower (--follow): it cannot act; open the room without --follow"
+                    .into(),
+            )
+            .into());
+        }
+        // A bounded retry: each conflict means another writer got in first; catch up and
+        // re-validate against the newer state.
+        for _ in 0..16 {
+            self.catch_up()?;
+            let (kind, role) = self.state.decide(cmd, self.role.as_deref())?;
+            match self.append(kind, role, now) {
+                Err(SessionError::Journal(JournalError::Conflict { .. })) => {}
+                other => return other,
+            }
+        }
+        Err(Refusal("the journal is too busy right now; try again".into()).into())
+    }
+
+    fn append(
+        &mut self,
+        kind: EventKind,
+        role: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Event, SessionError> {
+        let draft = Draft {
+            actor: self.actor.clone(),
+            role,
+            at: now,
+            kind,
+        };
+        let ev = self.journal.append(draft, Some(self.state.head_seq))?;
+        // Fold our own event via the same read path followers use, so state and cursor agree.
+        self.catch_up()?;
+        Ok(ev)
+    }
+
+    /// Reads events appended since the last read (by anyone) and folds them in. Returns how
+    /// many were new.
+    ///
+    /// A journal replaced or rewritten on disk is replayed from the start, and that is
+    /// reported as a problem (line 0) so every viewer sees history changed under it.
+    pub fn catch_up(&mut self) -> Result<usize, SessionError> {
+        let new = match self.journal.read_new(&mut self.cursor) {
+            Err(JournalError::Replaced { detail, .. }) => {
+                let replay = self.journal.replay()?;
+                let mut state = RoomState::new(self.state.plan.clone(), self.state.t0);
+                for ev in &replay.events {
+                    state.apply(ev);
+                }
+                self.state = state;
+                self.problems = replay.problems;
+                self.problems.push(Problem {
+                    line: 0,
+                    message: format!("the journal changed under this viewer ({detail}); replayed it from the start"),
+                });
+                self.cursor = replay.cursor;
+                return Ok(replay.events.len());
+            }
+            other => other?,
+        };
+        self.problems.extend(self.cursor.take_problems());
+        for ev in &new {
+            self.state.apply(ev);
+        }
+        Ok(new.len())
+    }
+
+    /// The journal's head hash (hex), if it has events.
+    #[must_use]
+    pub fn head_hash(&self) -> Option<String> {
+        self.cursor.head_hash().map(str::to_string)
+    }
+}

@@ -1,0 +1,484 @@
+//! Room state: `fold(plan, events)`, the single source of what every screen shows.
+//!
+//! [`RoomState::apply`] folds one journal event in; [`RoomState::decide`] (in [`command`]) turns a
+//! requested [`Command`] into the event to append, or a [`Refusal`] with a one-line reason. Both
+//! are pure: the clock is passed in, nothing here does I/O, so every rule is unit-tested.
+
+pub mod command;
+pub mod gates;
+pub mod timeline;
+
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+
+use crate::journal::event::{Event, EventKind, Vote};
+use crate::plan::{Phase, PhaseKind, Plan};
+
+pub use command::{Command, Refusal};
+pub use gates::Decision;
+
+/// How many feed lines the room keeps (older ones are in the journal and the report).
+pub const FEED_LEN: usize = 200;
+
+/// Overall state of the deployment, as shown in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomStatus {
+    /// No phase started yet.
+    Planned,
+    /// A phase is running.
+    InProgress,
+    /// A hold is in force: the countdown is stopped.
+    Hold,
+    /// A rollback was started.
+    Rollback,
+    /// The last forward phase was finished.
+    Done,
+}
+
+impl RoomStatus {
+    /// Upper-case word for the screen (`IN PROGRESS`).
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            RoomStatus::Planned => "PLANNED",
+            RoomStatus::InProgress => "IN PROGRESS",
+            RoomStatus::Hold => "HOLD",
+            RoomStatus::Rollback => "ROLLBACK",
+            RoomStatus::Done => "DONE",
+        }
+    }
+
+    /// `snake_case` word for JSON (`in_progress`).
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            RoomStatus::Planned => "planned",
+            RoomStatus::InProgress => "in_progress",
+            RoomStatus::Hold => "hold",
+            RoomStatus::Rollback => "rollback",
+            RoomStatus::Done => "done",
+        }
+    }
+}
+
+/// Who did something and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stamp {
+    /// `user@host`.
+    pub actor: String,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// Free text given with the action.
+    pub note: Option<String>,
+}
+
+/// One role's latest answer at a gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteRecord {
+    /// The role that answered.
+    pub role: String,
+    /// GO / NO-GO / HOLD.
+    pub vote: Vote,
+    /// Who recorded it, when, and why.
+    pub stamp: Stamp,
+}
+
+/// A hold, running or released.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hold {
+    /// Who called it, when, and why.
+    pub called: Stamp,
+    /// When it was released (None while in force).
+    pub released_at: Option<DateTime<Utc>>,
+}
+
+/// The rollback, once started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollback {
+    /// Who started it and when; `note` holds the reason.
+    pub started: Stamp,
+}
+
+/// Actual times of a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Actual {
+    /// When the phase was entered.
+    pub start: Option<DateTime<Utc>>,
+    /// When the phase was left.
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// One line of the event feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedItem {
+    /// Journal sequence number.
+    pub seq: u64,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// `user@host`.
+    pub actor: String,
+    /// What happened, in words (already resolved to titles).
+    pub text: String,
+}
+
+/// Everything the room shows that comes from the plan and the journal.
+#[derive(Debug, Clone)]
+pub struct RoomState {
+    /// The plan the room was opened on.
+    pub plan: Plan,
+    /// T-0: the instant relative schedules are counted from.
+    pub t0: DateTime<Utc>,
+    /// Planned window of each phase (parallel to `plan.phases`), resolved against `t0`.
+    pub planned: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>>,
+    /// Actual start/end of each phase (parallel to `plan.phases`).
+    pub actual: Vec<Actual>,
+    /// Index of the phase in progress.
+    pub current: Option<usize>,
+    /// Set once the last forward phase was finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Ticks by task id.
+    pub ticks: HashMap<String, Stamp>,
+    /// Latest vote per role, per gate (parallel to `plan.gates`).
+    pub votes: Vec<Vec<VoteRecord>>,
+    /// Every hold, oldest first; the last may be in force.
+    pub holds: Vec<Hold>,
+    /// The rollback, once started.
+    pub rollback: Option<Rollback>,
+    /// Overrides given when advancing past a gate that was not GO: (phase left, stamp).
+    pub overrides: Vec<(String, Stamp)>,
+    /// The last [`FEED_LEN`] events in words, newest last.
+    pub feed: VecDeque<FeedItem>,
+    /// Number of events folded in.
+    pub events: u64,
+    /// Sequence number of the last event folded in (0: none).
+    pub head_seq: u64,
+    /// Events naming a task, gate or phase the plan no longer has: (seq, what).
+    pub dangling: Vec<(u64, String)>,
+    task_index: HashMap<String, (usize, usize)>,
+}
+
+impl RoomState {
+    /// A room with no events yet. `t0` is the room's T-0 (see `cli` for how it is chosen).
+    #[must_use]
+    pub fn new(plan: Plan, t0: DateTime<Utc>) -> Self {
+        let planned = timeline::resolve_windows(&plan, t0);
+        let task_index = plan
+            .phases
+            .iter()
+            .enumerate()
+            .flat_map(|(p, phase)| {
+                phase
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .map(move |(t, task)| (task.id.clone(), (p, t)))
+            })
+            .collect();
+        let mut ticks = HashMap::new();
+        for (_, task) in plan.tasks() {
+            if task.done {
+                ticks.insert(
+                    task.id.clone(),
+                    Stamp {
+                        actor: "plan".into(),
+                        at: t0,
+                        note: Some("ticked in the plan file".into()),
+                    },
+                );
+            }
+        }
+        RoomState {
+            actual: vec![Actual::default(); plan.phases.len()],
+            votes: vec![Vec::new(); plan.gates.len()],
+            planned,
+            t0,
+            current: None,
+            finished_at: None,
+            ticks,
+            holds: Vec::new(),
+            rollback: None,
+            overrides: Vec::new(),
+            feed: VecDeque::new(),
+            events: 0,
+            head_seq: 0,
+            dangling: Vec::new(),
+            task_index,
+            plan,
+        }
+    }
+
+    /// Folds one event in. Events naming ids the plan does not have are recorded in
+    /// `dangling` (and shown), never dropped silently.
+    pub fn apply(&mut self, ev: &Event) {
+        self.events += 1;
+        self.head_seq = ev.seq;
+        let stamp = |note: Option<&String>| Stamp {
+            actor: ev.actor.clone(),
+            at: ev.at,
+            note: note.cloned(),
+        };
+        let text = match &ev.kind {
+            EventKind::PlanLoaded { plan_hash, .. } => {
+                format!("opened the plan ({})", short_hash(plan_hash))
+            }
+            EventKind::TaskChecked { task, note } => {
+                if self.task_index.contains_key(task) {
+                    self.ticks.insert(task.clone(), stamp(note.as_ref()));
+                } else {
+                    self.dangling.push((ev.seq, format!("task {task}")));
+                }
+                format!("✓ ticked {}", self.task_label(task))
+            }
+            EventKind::TaskUnchecked { task, note } => {
+                if self.ticks.remove(task).is_none() && !self.task_index.contains_key(task) {
+                    self.dangling.push((ev.seq, format!("task {task}")));
+                }
+                let _ = note;
+                format!("○ unticked {}", self.task_label(task))
+            }
+            EventKind::Voted {
+                gate,
+                role,
+                vote,
+                note,
+            } => {
+                if let Some(g) = self.gate_index(gate) {
+                    let votes = &mut self.votes[g];
+                    votes.retain(|v| &v.role != role);
+                    votes.push(VoteRecord {
+                        role: role.clone(),
+                        vote: *vote,
+                        stamp: stamp(note.as_ref()),
+                    });
+                } else {
+                    self.dangling.push((ev.seq, format!("gate {gate}")));
+                }
+                let why = note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} at {}{why}",
+                    role,
+                    vote.label(),
+                    self.gate_label(gate)
+                )
+            }
+            EventKind::Advanced {
+                from,
+                to,
+                override_reason,
+            } => self.apply_advance(ev, from.as_deref(), to.as_deref(), override_reason.as_ref()),
+            EventKind::HoldCalled { reason } => {
+                if self.hold().is_none() {
+                    self.holds.push(Hold {
+                        called: stamp(Some(reason)),
+                        released_at: None,
+                    });
+                }
+                format!("HOLD called: {reason}")
+            }
+            EventKind::HoldReleased { note } => {
+                if let Some(h) = self.holds.last_mut().filter(|h| h.released_at.is_none()) {
+                    h.released_at = Some(ev.at);
+                }
+                let why = note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default();
+                format!("hold released{why}")
+            }
+            EventKind::RollbackStarted { reason } => {
+                if self.rollback.is_none() {
+                    self.rollback = Some(Rollback {
+                        started: stamp(Some(reason)),
+                    });
+                }
+                format!("ROLLBACK started: {reason}")
+            }
+            EventKind::Note { text } => format!("note: {text}"),
+        };
+        self.feed.push_back(FeedItem {
+            seq: ev.seq,
+            at: ev.at,
+            actor: ev.actor.clone(),
+            text,
+        });
+        while self.feed.len() > FEED_LEN {
+            self.feed.pop_front();
+        }
+    }
+
+    fn apply_advance(
+        &mut self,
+        ev: &Event,
+        from: Option<&str>,
+        to: Option<&str>,
+        override_reason: Option<&String>,
+    ) -> String {
+        let from_idx = from.and_then(|id| self.plan.phase_index(id));
+        if let Some(i) = from_idx.or(self.current) {
+            self.actual[i].end.get_or_insert(ev.at);
+        }
+        if let Some(reason) = override_reason {
+            self.overrides.push((
+                from.unwrap_or_default().to_string(),
+                Stamp {
+                    actor: ev.actor.clone(),
+                    at: ev.at,
+                    note: Some(reason.clone()),
+                },
+            ));
+        }
+        match to {
+            Some(id) => match self.plan.phase_index(id) {
+                Some(i) => {
+                    self.current = Some(i);
+                    self.actual[i].start.get_or_insert(ev.at);
+                    self.actual[i].end = None;
+                    self.finished_at = None;
+                }
+                None => self.dangling.push((ev.seq, format!("phase {id}"))),
+            },
+            None => {
+                self.current = None;
+                self.finished_at = Some(ev.at);
+            }
+        }
+        let target = to.map_or_else(
+            || "the end of the plan".to_string(),
+            |id| self.phase_title(id).to_string(),
+        );
+        let forced = override_reason
+            .map(|r| format!(" (OVERRIDE: {r})"))
+            .unwrap_or_default();
+        format!("→ advanced to {target}{forced}")
+    }
+
+    /// The overall status shown in the header.
+    #[must_use]
+    pub fn status(&self) -> RoomStatus {
+        if self.rollback.is_some() {
+            RoomStatus::Rollback
+        } else if self.hold().is_some() {
+            RoomStatus::Hold
+        } else if self.finished_at.is_some() {
+            RoomStatus::Done
+        } else if self.current.is_some() {
+            RoomStatus::InProgress
+        } else {
+            RoomStatus::Planned
+        }
+    }
+
+    /// The hold in force, if any.
+    #[must_use]
+    pub fn hold(&self) -> Option<&Hold> {
+        self.holds.last().filter(|h| h.released_at.is_none())
+    }
+
+    /// Time spent on hold up to `now` (released holds plus the one in force).
+    #[must_use]
+    pub fn held(&self, now: DateTime<Utc>) -> chrono::Duration {
+        self.holds
+            .iter()
+            .map(|h| h.released_at.unwrap_or(now).max(h.called.at) - h.called.at)
+            .sum()
+    }
+
+    /// Where task `id` is: (phase index, task index within the phase).
+    #[must_use]
+    pub fn task_position(&self, id: &str) -> Option<(usize, usize)> {
+        self.task_index.get(id).copied()
+    }
+
+    /// Whether task `id` is ticked.
+    #[must_use]
+    pub fn is_done(&self, id: &str) -> bool {
+        self.ticks.contains_key(id)
+    }
+
+    /// (done, total) tasks of phase `i`.
+    #[must_use]
+    pub fn phase_progress(&self, i: usize) -> (usize, usize) {
+        let tasks = &self.plan.phases[i].tasks;
+        let done = tasks.iter().filter(|t| self.is_done(&t.id)).count();
+        (done, tasks.len())
+    }
+
+    /// (done, total) tasks of the whole plan.
+    #[must_use]
+    pub fn progress(&self) -> (usize, usize) {
+        (0..self.plan.phases.len())
+            .map(|i| self.phase_progress(i))
+            .fold((0, 0), |(d, t), (pd, pt)| (d + pd, t + pt))
+    }
+
+    /// Index of gate `id`.
+    #[must_use]
+    pub fn gate_index(&self, id: &str) -> Option<usize> {
+        self.plan.gates.iter().position(|g| g.id == id)
+    }
+
+    /// Forward phases in plan order (the sequence `advance` walks).
+    pub fn forward_phases(&self) -> impl Iterator<Item = (usize, &Phase)> {
+        self.plan
+            .phases
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == PhaseKind::Forward)
+    }
+
+    /// The phase a viewer should look at first: the current one, else the rollback procedure
+    /// during a rollback, else the first forward phase with an open task, else the first phase.
+    #[must_use]
+    pub fn focus_phase(&self) -> usize {
+        if self.rollback.is_some()
+            && let Some((i, _)) = self
+                .plan
+                .phases
+                .iter()
+                .enumerate()
+                .find(|(_, p)| p.kind == PhaseKind::Rollback && !p.tasks.is_empty())
+        {
+            return i;
+        }
+        if let Some(i) = self.current {
+            return i;
+        }
+        self.forward_phases()
+            .find(|(i, p)| {
+                let (d, t) = self.phase_progress(*i);
+                !p.tasks.is_empty() && d < t
+            })
+            .or_else(|| self.forward_phases().next())
+            .map_or(0, |(i, _)| i)
+    }
+
+    fn task_label(&self, id: &str) -> String {
+        match self.task_index.get(id) {
+            Some(&(p, t)) => format!("“{}”", self.plan.phases[p].tasks[t].text),
+            None => format!("{id} (not in this plan)"),
+        }
+    }
+
+    fn gate_label(&self, id: &str) -> String {
+        self.gate_index(id).map_or_else(
+            || format!("{id} (not in this plan)"),
+            |g| self.plan.gates[g].title.clone(),
+        )
+    }
+
+    fn phase_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.plan
+            .phase_index(id)
+            .map_or(id, |i| self.plan.phases[i].title.as_str())
+    }
+}
+
+/// The first 12 hex digits of a hash, for display.
+#[must_use]
+pub fn short_hash(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}

@@ -1,0 +1,312 @@
+//! Commands: what a key press or CLI verb asks for, validated against the room state.
+//!
+//! [`RoomState::decide`] is the one gate every change passes: it returns the event to append
+//! or a [`Refusal`] whose text is shown as is (one line, says what to do).
+
+use std::fmt;
+
+use crate::journal::event::{EventKind, Vote};
+use crate::plan::PhaseKind;
+
+use super::{Decision, RoomState, RoomStatus};
+
+/// A requested change to the room.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Tick a task (by id).
+    Check {
+        /// Task id.
+        task: String,
+        /// Optional note.
+        note: Option<String>,
+    },
+    /// Take a tick back.
+    Uncheck {
+        /// Task id.
+        task: String,
+        /// Optional note.
+        note: Option<String>,
+    },
+    /// Record a role's answer at a gate.
+    Vote {
+        /// Gate id.
+        gate: String,
+        /// Role answering (None: the plan has no voters for this gate; the actor answers).
+        role: Option<String>,
+        /// GO / NO-GO / HOLD.
+        vote: Vote,
+        /// Why.
+        note: Option<String>,
+    },
+    /// Leave the current phase for the next forward phase, or for phase `to`.
+    Advance {
+        /// Target phase id (None: the next one).
+        to: Option<String>,
+        /// Reason for passing gates that are not GO.
+        override_reason: Option<String>,
+    },
+    /// Call a hold.
+    Hold {
+        /// Why.
+        reason: String,
+    },
+    /// Release the hold in force.
+    Release {
+        /// Optional note.
+        note: Option<String>,
+    },
+    /// Start the rollback procedure.
+    Rollback {
+        /// Why.
+        reason: String,
+    },
+    /// A note in the feed.
+    Note {
+        /// The text.
+        text: String,
+    },
+}
+
+/// Why a command was refused: one line, naming what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+fn refuse<T>(msg: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal(msg.into()))
+}
+
+fn required(text: &str, what: &str) -> Result<String, Refusal> {
+    let t = text.trim();
+    if t.is_empty() {
+        refuse(format!("{what} is required"))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+impl RoomState {
+    /// Validates `cmd` and returns the event to append (with the role it is recorded under).
+    /// `role` is the role the actor acts in (`--role`); when the plan defines roles it must be
+    /// one of them.
+    pub fn decide(
+        &self,
+        cmd: &Command,
+        role: Option<&str>,
+    ) -> Result<(EventKind, Option<String>), Refusal> {
+        if let Some(r) = role
+            && !self.plan.roles.is_empty()
+            && !self.plan.roles.iter().any(|p| p.eq_ignore_ascii_case(r))
+        {
+            return refuse(format!(
+                "role '{r}' is not in this plan; its roles are: {}",
+                self.plan.roles.join(", ")
+            ));
+        }
+        let kind = match cmd {
+            Command::Check { task, note } => {
+                self.known_task(task)?;
+                if let Some(s) = self.ticks.get(task) {
+                    return refuse(format!(
+                        "task {task} is already done (by {} at {})",
+                        s.actor,
+                        s.at.format("%H:%M UTC")
+                    ));
+                }
+                EventKind::TaskChecked {
+                    task: task.clone(),
+                    note: note.clone(),
+                }
+            }
+            Command::Uncheck { task, note } => {
+                self.known_task(task)?;
+                if !self.is_done(task) {
+                    return refuse(format!("task {task} is not done"));
+                }
+                EventKind::TaskUnchecked {
+                    task: task.clone(),
+                    note: note.clone(),
+                }
+            }
+            Command::Vote {
+                gate,
+                role: voter,
+                vote,
+                note,
+            } => return self.decide_vote(gate, voter.as_deref().or(role), *vote, note.as_ref()),
+            Command::Advance {
+                to,
+                override_reason,
+            } => self.decide_advance(to.as_deref(), override_reason.as_deref())?,
+            Command::Hold { reason } => {
+                if let Some(h) = self.hold() {
+                    return refuse(format!(
+                        "a hold is already in force (called by {}); release it first",
+                        h.called.actor
+                    ));
+                }
+                EventKind::HoldCalled {
+                    reason: required(reason, "a reason for the hold")?,
+                }
+            }
+            Command::Release { note } => {
+                if self.hold().is_none() {
+                    return refuse("there is no hold to release");
+                }
+                EventKind::HoldReleased { note: note.clone() }
+            }
+            Command::Rollback { reason } => {
+                if let Some(r) = &self.rollback {
+                    return refuse(format!(
+                        "a rollback is already running (started by {})",
+                        r.started.actor
+                    ));
+                }
+                EventKind::RollbackStarted {
+                    reason: required(reason, "a reason for the rollback")?,
+                }
+            }
+            Command::Note { text } => EventKind::Note {
+                text: required(text, "the note's text")?,
+            },
+        };
+        Ok((kind, role.map(str::to_string)))
+    }
+
+    fn known_task(&self, task: &str) -> Result<(), Refusal> {
+        if self.task_position(task).is_some() {
+            Ok(())
+        } else {
+            refuse(format!(
+                "unknown task id '{task}'; `warroom status PLAN --json` lists the ids"
+            ))
+        }
+    }
+
+    fn decide_vote(
+        &self,
+        gate: &str,
+        role: Option<&str>,
+        vote: Vote,
+        note: Option<&String>,
+    ) -> Result<(EventKind, Option<String>), Refusal> {
+        let Some(g) = self.gate_index(gate) else {
+            return refuse(format!(
+                "unknown gate id '{gate}'; `warroom status PLAN --json` lists the ids"
+            ));
+        };
+        let voters = &self.plan.gates[g].voters;
+        let role = match role {
+            Some(r) => {
+                if !voters.is_empty() && !voters.iter().any(|v| v.eq_ignore_ascii_case(r)) {
+                    return refuse(format!(
+                        "role '{r}' does not vote at this gate; its voters are: {}",
+                        voters.join(", ")
+                    ));
+                }
+                voters
+                    .iter()
+                    .find(|v| v.eq_ignore_ascii_case(r))
+                    .cloned()
+                    .unwrap_or_else(|| r.to_string())
+            }
+            None if voters.is_empty() => "operator".to_string(),
+            None => {
+                return refuse(format!(
+                    "say which role you answer for with --role; voters: {}",
+                    voters.join(", ")
+                ));
+            }
+        };
+        if vote == Vote::NoGo && note.is_none_or(|n| n.trim().is_empty()) {
+            return refuse("a NO-GO needs a reason (--note)");
+        }
+        Ok((
+            EventKind::Voted {
+                gate: gate.to_string(),
+                role: role.clone(),
+                vote,
+                note: note.cloned(),
+            },
+            Some(role),
+        ))
+    }
+
+    fn decide_advance(
+        &self,
+        to: Option<&str>,
+        override_reason: Option<&str>,
+    ) -> Result<EventKind, Refusal> {
+        if self.status() == RoomStatus::Rollback {
+            return refuse("a rollback is running: work through the rollback checklist instead");
+        }
+        if let Some(h) = self.hold() {
+            return refuse(format!(
+                "on HOLD ({}): release the hold before advancing",
+                h.called.note.as_deref().unwrap_or("no reason")
+            ));
+        }
+        let target = match to {
+            Some(id) => {
+                let Some(i) = self.plan.phase_index(id) else {
+                    return refuse(format!("unknown phase id '{id}'"));
+                };
+                if self.plan.phases[i].kind == PhaseKind::Rollback {
+                    return refuse("rollback steps start with a rollback, not by advancing");
+                }
+                if Some(i) == self.current {
+                    return refuse(format!("phase {id} is already in progress"));
+                }
+                Some(i)
+            }
+            None => {
+                if self.finished_at.is_some() {
+                    return refuse("the plan is done: there is no phase left");
+                }
+                let after = self.current;
+                self.forward_phases()
+                    .map(|(i, _)| i)
+                    .find(|&i| after.is_none_or(|c| i > c))
+            }
+        };
+        // Gates of every phase being left or skipped must be GO, unless overridden.
+        let first = self.current.unwrap_or(usize::MAX);
+        let last = target.map_or(self.plan.phases.len(), |t| t.max(first.saturating_add(1)));
+        let blocking: Vec<String> = self
+            .plan
+            .gates
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| {
+                self.plan
+                    .phase_index(&g.phase)
+                    .is_some_and(|p| p >= first && p < last)
+            })
+            .filter(|(i, _)| self.gate_decision(*i) != Decision::Go)
+            .map(|(i, g)| format!("{} is {}", g.title, self.gate_decision(i).label()))
+            .collect();
+        let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+        if !blocking.is_empty() && override_reason.is_none() {
+            return refuse(format!(
+                "gate not GO: {}; decide it, or advance with --override REASON",
+                blocking.join("; ")
+            ));
+        }
+        Ok(EventKind::Advanced {
+            from: self.current.map(|c| self.plan.phases[c].id.clone()),
+            to: target.map(|t| self.plan.phases[t].id.clone()),
+            override_reason: if blocking.is_empty() {
+                None
+            } else {
+                override_reason.map(str::to_string)
+            },
+        })
+    }
+}

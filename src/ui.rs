@@ -1,0 +1,178 @@
+//! Drawing: a pure function of the app's state. No I/O, no locks, no changes.
+//!
+//! ```text
+//! wide (≥ 120×32)                          compact (80×24)
+//! ┌ header: title · STATE · clocks · T- ┐  header (2 lines, health strip)
+//! ├ timeline ─────────────┬ gates ───────┤  timeline
+//! ├ checklist ────────────┼ health ──────┤  checklist
+//! │                       ├ feed ────────┤  gates │ feed
+//! └ footer: keys · last outcome ────────┘  footer
+//! ```
+
+mod checklist;
+mod dialogs;
+mod feed;
+mod gates;
+mod header;
+mod health;
+mod help;
+pub mod theme;
+mod timeline;
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::{Block, Borders};
+
+use crate::app::{App, Mode, Panel};
+use theme::Theme;
+
+/// Width and height from which the wide layout is used.
+pub const WIDE: (u16, u16) = (120, 32);
+
+/// Draws the whole room for `app` at `now`.
+pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
+    let area = frame.area();
+    if area.width < 20 || area.height < 6 {
+        header::tiny(frame, area, app);
+        return;
+    }
+    let theme = Theme::from_env();
+    let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
+    let ctx = Ctx {
+        app,
+        now,
+        theme,
+        wide,
+    };
+    if wide {
+        draw_wide(frame, area, &ctx);
+    } else {
+        draw_compact(frame, area, &ctx);
+    }
+    match &app.view.mode {
+        Mode::Normal => {}
+        Mode::Help => help::draw(frame, area, &ctx),
+        mode => dialogs::draw(frame, area, &ctx, mode),
+    }
+}
+
+/// What every widget draws from.
+pub(crate) struct Ctx<'a> {
+    pub app: &'a App,
+    pub now: DateTime<Utc>,
+    pub theme: Theme,
+    pub wide: bool,
+}
+
+impl Ctx<'_> {
+    /// A panel's frame: full borders when wide, a top rule when compact; highlighted when the
+    /// panel has the keys.
+    pub fn block(&self, title: &str, panel: Option<Panel>) -> Block<'static> {
+        let focused = panel.is_some_and(|p| p == self.app.view.panel);
+        let borders = if self.wide {
+            Borders::ALL
+        } else {
+            Borders::TOP
+        };
+        let title = if focused {
+            format!("▸ {title} ")
+        } else {
+            format!(" {title} ")
+        };
+        Block::default()
+            .borders(borders)
+            .border_style(if focused {
+                self.theme.focus
+            } else {
+                self.theme.dim
+            })
+            .title(title)
+            .title_style(if focused {
+                self.theme.focus_title
+            } else {
+                self.theme.title
+            })
+    }
+}
+
+fn draw_wide(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let plan = &ctx.app.session.state.plan;
+    let timeline_h = (plan.phases.len() as u16 + 3).clamp(5, area.height * 2 / 5);
+    let [head, top, middle, foot] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(timeline_h),
+        Constraint::Min(8),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(frame, head, ctx);
+    let [tl, gates_area] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
+    timeline::draw(frame, tl, ctx);
+    gates::draw(frame, gates_area, ctx);
+    let [list, side] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
+    checklist::draw(frame, list, ctx);
+    let health_h = (plan.checks.len().max(1) as u16 + plan.triggers.len() as u16 + 2)
+        .clamp(3, side.height / 2);
+    let [health_area, feed_area] =
+        Layout::vertical([Constraint::Length(health_h), Constraint::Min(3)]).areas(side);
+    health::draw(frame, health_area, ctx);
+    feed::draw(frame, feed_area, ctx);
+    help::footer(frame, foot, ctx);
+}
+
+fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let plan = &ctx.app.session.state.plan;
+    let timeline_h = (plan.phases.len() as u16 + 1).clamp(3, (area.height / 4).max(3));
+    let bottom_h = if area.height >= 20 { 5 } else { 0 };
+    let [head, tl, list, bottom, foot] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(timeline_h),
+        Constraint::Min(3),
+        Constraint::Length(bottom_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(frame, head, ctx);
+    timeline::draw(frame, tl, ctx);
+    checklist::draw(frame, list, ctx);
+    if bottom_h > 0 {
+        let [g, f] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(bottom);
+        gates::draw(frame, g, ctx);
+        feed::draw(frame, f, ctx);
+    }
+    help::footer(frame, foot, ctx);
+}
+
+/// Cuts `s` to at most `width` display columns, marking the cut with `…`.
+#[must_use]
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            if width > 0 {
+                while used + 1 > width {
+                    let Some(last) = out.pop() else { break };
+                    used -= last.width().unwrap_or(0);
+                }
+                out.push('…');
+            }
+            return out;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
+/// `HH:MM` in UTC.
+#[must_use]
+pub fn hm(t: DateTime<Utc>) -> String {
+    t.format("%H:%M").to_string()
+}

@@ -1,0 +1,109 @@
+//! Dialogs: vote, hold reason, rollback confirmation, advance override.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::Ctx;
+use crate::app::{Mode, VoteField};
+use crate::journal::event::Vote;
+use crate::text::sanitize;
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
+    let t = ctx.theme;
+    let (title, lines): (String, Vec<Line>) = match mode {
+        Mode::Vote(d) => {
+            let gate = &ctx.app.session.state.plan.gates[d.gate];
+            let mark = |f: VoteField| if d.field == f { "▸ " } else { "  " };
+            let votes: Vec<Span> = [Vote::Go, Vote::NoGo, Vote::Hold]
+                .iter()
+                .flat_map(|v| {
+                    let style = if *v == d.vote { t.selected } else { t.text };
+                    [
+                        Span::styled(format!(" {} ", v.label()), style),
+                        Span::raw(" "),
+                    ]
+                })
+                .collect();
+            let mut vote_line = vec![Span::raw(format!("{}Vote: ", mark(VoteField::Vote)))];
+            vote_line.extend(votes);
+            (
+                "Go / No-Go".into(),
+                vec![
+                    Line::styled(sanitize(&gate.title), t.title),
+                    Line::raw(""),
+                    Line::raw(format!(
+                        "{}Role: ◂ {} ▸",
+                        mark(VoteField::Role),
+                        sanitize(d.roles.get(d.role).map_or("", String::as_str))
+                    )),
+                    Line::from(vote_line),
+                    Line::raw(format!(
+                        "{}Note: {}▏",
+                        mark(VoteField::Note),
+                        sanitize(&d.note.text)
+                    )),
+                    Line::raw(""),
+                    Line::styled(
+                        "Tab/↑↓ field · ←→ choose · g/n/h vote · Enter record · Esc cancel",
+                        t.dim,
+                    ),
+                    Line::styled("A NO-GO needs a note saying why.", t.dim),
+                ],
+            )
+        }
+        Mode::Hold(f) => (
+            "Call a HOLD".into(),
+            vec![
+                Line::raw("The countdown stops until the hold is released (h again)."),
+                Line::raw(""),
+                Line::raw(format!("Reason: {}▏", sanitize(&f.text))),
+                Line::raw(""),
+                Line::styled("Enter call the hold · Esc cancel", t.dim),
+            ],
+        ),
+        Mode::Rollback(f) => (
+            "START ROLLBACK?".into(),
+            vec![
+                Line::styled("This switches the room to ROLLBACK for everyone.", t.bad),
+                Line::raw("The rollback procedure becomes the active checklist."),
+                Line::raw(""),
+                Line::raw(format!("Reason (required): {}▏", sanitize(&f.text))),
+                Line::raw(""),
+                Line::styled("Enter start the rollback · Esc cancel", t.dim),
+            ],
+        ),
+        Mode::Override { blocking, reason } => (
+            "Advance past a gate that is not GO?".into(),
+            vec![
+                Line::styled(sanitize(blocking), t.warn),
+                Line::raw(""),
+                Line::raw("The override and its reason are journaled and shown to everyone."),
+                Line::raw(format!("Reason (required): {}▏", sanitize(&reason.text))),
+                Line::raw(""),
+                Line::styled("Enter advance with override · Esc cancel", t.dim),
+            ],
+        ),
+        Mode::Normal | Mode::Help => return,
+    };
+    let w = 72.min(area.width);
+    let h = (lines.len() as u16 + 4).min(area.height);
+    let [v] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(v);
+    frame.render_widget(Clear, popup);
+    let block = ratatui::widgets::Block::bordered()
+        .title(format!(" {title} "))
+        .title_style(t.title)
+        .border_style(t.focus);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        popup,
+    );
+}

@@ -1,0 +1,98 @@
+//! Go/no-go gates: each gate's decision in words and symbols, and every role's vote.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Ctx, fit, hm};
+use crate::app::Panel;
+use crate::journal::event::Vote;
+use crate::state::Decision;
+use crate::text::sanitize;
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let state = &ctx.app.session.state;
+    let t = ctx.theme;
+    let block = ctx.block(
+        &format!("Go/No-Go ({})", state.plan.gates.len()),
+        Some(Panel::Gates),
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if state.plan.gates.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No go/no-go gates in this plan.").style(t.dim),
+            inner,
+        );
+        return;
+    }
+    let width = inner.width as usize;
+    let decision_style = |d: Decision| -> (&'static str, Style) {
+        match d {
+            Decision::Go => ("✔", t.good),
+            Decision::NoGo => ("✖", t.bad),
+            Decision::Hold => ("⏸", t.warn),
+            Decision::Pending => ("?", t.text),
+        }
+    };
+    let mut lines = Vec::new();
+    let sel = ctx.app.view.gate;
+    // Selected gate first in view: start the list at it when it would scroll off.
+    let per_gate = if ctx.wide { 2 } else { 1 };
+    let start = sel.saturating_sub((inner.height as usize / per_gate).saturating_sub(1));
+    for (i, g) in state.plan.gates.iter().enumerate().skip(start) {
+        let d = state.gate_decision(i);
+        let (sym, style) = decision_style(d);
+        let label = format!("{sym} {:<7} ", d.label());
+        let title_w = width.saturating_sub(label.chars().count() + 1);
+        let mut line = Line::from(vec![
+            Span::raw(if i == sel { "›" } else { " " }),
+            Span::styled(label, style),
+            Span::raw(fit(&sanitize(&g.title), title_w)),
+        ]);
+        if i == sel && ctx.app.view.panel == Panel::Gates {
+            line = line.style(t.selected);
+        }
+        lines.push(line);
+        if ctx.wide {
+            let votes = &state.votes[i];
+            let mut spans = vec![Span::raw("   ")];
+            if g.voters.is_empty() && votes.is_empty() {
+                spans.push(Span::styled(
+                    "no votes yet (any operator may answer)",
+                    t.dim,
+                ));
+            }
+            for role in g.voters.iter().chain(
+                votes
+                    .iter()
+                    .map(|v| &v.role)
+                    .filter(|r| !g.voters.contains(r)),
+            ) {
+                match votes.iter().find(|v| &v.role == role) {
+                    Some(v) => {
+                        let s = match v.vote {
+                            Vote::Go => t.good,
+                            Vote::NoGo => t.bad,
+                            Vote::Hold => t.warn,
+                        };
+                        let user = v.stamp.actor.split('@').next().unwrap_or_default();
+                        spans.push(Span::styled(
+                            format!("{} {}", sanitize(role), v.vote.label()),
+                            s,
+                        ));
+                        spans.push(Span::styled(
+                            format!(" ({user} {}) ", hm(v.stamp.at)),
+                            t.dim,
+                        ));
+                    }
+                    None => spans.push(Span::styled(format!("{} — ", sanitize(role)), t.dim)),
+                }
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

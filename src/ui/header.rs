@@ -1,0 +1,163 @@
+//! Header: plan title, room status, countdown, clocks in UTC and the plan's zones, progress,
+//! who is watching, and (compact) a one-line health strip.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Ctx, fit};
+use crate::app::App;
+use crate::poll::Health;
+use crate::state::RoomStatus;
+use crate::state::timeline::format_countdown;
+use crate::text::sanitize;
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let state = &ctx.app.session.state;
+    let t = ctx.theme;
+    let status = state.status();
+    let status_style = match status {
+        RoomStatus::Planned => t.title,
+        RoomStatus::InProgress | RoomStatus::Done => t.good,
+        RoomStatus::Hold => t.warn,
+        RoomStatus::Rollback => t.bad,
+    }
+    .add_modifier(ratatui::style::Modifier::REVERSED);
+
+    let mut first = vec![
+        Span::styled(format!(" {} ", status.label()), status_style),
+        Span::raw(" "),
+    ];
+    if let Some(c) = state.countdown(ctx.now) {
+        let held = if state.hold().is_some() {
+            " (held)"
+        } else {
+            ""
+        };
+        first.push(Span::styled(format_countdown(c.remaining_s), t.title));
+        first.push(Span::styled(
+            format!(" {}{held}", sanitize(&c.label)),
+            t.text,
+        ));
+        first.push(Span::raw("  │ "));
+    }
+    if let Some(h) = state.hold() {
+        let mins = (ctx.now - h.called.at).num_minutes();
+        first.push(Span::styled(
+            format!(
+                "hold {mins} min: {} │ ",
+                sanitize(h.called.note.as_deref().unwrap_or(""))
+            ),
+            t.warn,
+        ));
+    }
+    let used: usize = first.iter().map(Span::width).sum();
+    let title = sanitize(&state.plan.title);
+    first.push(Span::styled(
+        fit(&title, (area.width as usize).saturating_sub(used + 1)),
+        t.title,
+    ));
+
+    let (done, total) = state.progress();
+    let pct = (done * 100).checked_div(total).unwrap_or(0);
+    let mut second = vec![Span::styled(
+        format!(" UTC {}", ctx.now.format("%H:%M:%S")),
+        t.title,
+    )];
+    for tz in &state.plan.zones {
+        let local = ctx.now.with_timezone(tz);
+        second.push(Span::styled(
+            format!("  {} {}", local.format("%Z"), local.format("%H:%M")),
+            t.text,
+        ));
+    }
+    second.push(Span::raw(format!("  │ tasks {done}/{total} ({pct}%)")));
+    let open_gates = (0..state.plan.gates.len())
+        .filter(|&i| state.gate_decision(i) != crate::state::Decision::Go)
+        .count();
+    if !state.plan.gates.is_empty() {
+        second.push(Span::raw(format!(
+            "  gates {}/{} GO",
+            state.plan.gates.len() - open_gates,
+            state.plan.gates.len()
+        )));
+    }
+    if let Some(r) = &state.rollback {
+        second.push(Span::styled(
+            format!(
+                "  │ ROLLBACK since {} UTC: {}",
+                super::hm(r.started.at),
+                sanitize(r.started.note.as_deref().unwrap_or(""))
+            ),
+            t.bad,
+        ));
+    }
+
+    let mut lines = vec![Line::from(first), Line::from(second)];
+    let who = who(ctx.app);
+    if ctx.wide {
+        let mut third = vec![Span::styled(format!(" {who}"), t.dim)];
+        third.push(Span::styled(
+            format!(
+                "  │ journal {} · {} events",
+                ctx.app.session.journal_path.display(),
+                state.events
+            ),
+            t.dim,
+        ));
+        lines.push(Line::from(third));
+    } else {
+        let strip = health_strip(ctx);
+        if !strip.is_empty() {
+            lines[1].spans.push(Span::raw("  │"));
+            lines[1].spans.extend(strip);
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn who(app: &App) -> String {
+    let mode = if app.session.follower {
+        "FOLLOWER (read-only)"
+    } else {
+        "operator"
+    };
+    let role = app
+        .session
+        .role
+        .as_deref()
+        .map(|r| format!(" as {}", sanitize(r)))
+        .unwrap_or_default();
+    format!("{mode}: {}{role}", app.session.actor)
+}
+
+fn health_strip(ctx: &Ctx) -> Vec<Span<'static>> {
+    let plan = &ctx.app.session.state.plan;
+    plan.checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let h = ctx.app.health.health(i);
+            let (sym, style): (&str, Style) = match h {
+                Health::Up => ("●", ctx.theme.good),
+                Health::Down => ("✖", ctx.theme.bad),
+                Health::Unknown => ("?", ctx.theme.dim),
+            };
+            Span::styled(format!(" {sym}{}", fit(&sanitize(&c.name), 12)), style)
+        })
+        .collect()
+}
+
+/// For terminals too small for any panel: just the state and the countdown.
+pub(super) fn tiny(frame: &mut Frame, area: Rect, app: &App) {
+    let state = &app.session.state;
+    let now = chrono::Utc::now();
+    let mut text = state.status().label().to_string();
+    if let Some(c) = state.countdown(now) {
+        text.push(' ');
+        text.push_str(&format_countdown(c.remaining_s));
+    }
+    frame.render_widget(Paragraph::new(fit(&text, area.width as usize)), area);
+}

@@ -1,0 +1,61 @@
+//! The footer and the `?` help, both generated from the key map.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{Ctx, fit};
+use crate::text::sanitize;
+
+pub(super) fn footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = ctx.theme;
+    let line = if let Some((text, error)) = &ctx.app.view.flash {
+        let style = if *error { t.bad } else { t.good };
+        Line::from(vec![
+            Span::styled(if *error { " ✖ " } else { " ✔ " }, style),
+            Span::styled(
+                fit(&sanitize(text), area.width.saturating_sub(4) as usize),
+                style,
+            ),
+        ])
+    } else {
+        let mut spans = Vec::new();
+        for b in ctx.app.keys.bindings() {
+            if let Some(word) = b.footer {
+                spans.push(Span::styled(format!(" {} ", b.label), t.selected));
+                spans.push(Span::styled(format!(" {word} "), t.text));
+            }
+        }
+        Line::from(spans)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let bindings = ctx.app.keys.bindings();
+    let mut lines: Vec<Line> = bindings
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!("{:>7}  ", b.label), ctx.theme.title),
+                Span::raw(b.help),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "In dialogs: Enter confirms, Esc cancels. Any key closes this help.",
+        ctx.theme.dim,
+    ));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = 60.min(area.width);
+    let [v] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(v);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(ctx.block("Keys", None)), popup);
+}

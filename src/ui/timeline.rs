@@ -1,0 +1,167 @@
+//! Timeline: each phase's planned window against its actual start and end, a bar on a shared
+//! time axis with a "now" marker, and overruns marked with `!` and the warning style.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Row, Table};
+
+use super::{Ctx, fit, hm};
+use crate::app::Panel;
+use crate::plan::PhaseKind;
+use crate::state::timeline::PhaseStatus;
+use crate::text::sanitize;
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let state = &ctx.app.session.state;
+    let t = ctx.theme;
+    let block = ctx.block("Timeline", Some(Panel::Timeline));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows_visible = inner.height as usize;
+    if rows_visible == 0 {
+        return;
+    }
+    let selected = ctx.app.view.phase;
+    let first = selected.saturating_sub(rows_visible.saturating_sub(1));
+    let title_w: u16 = if ctx.wide { 30 } else { 26 };
+    let when_w: u16 = if ctx.wide { 20 } else { 12 };
+    let fixed = 2 + title_w + when_w + 12 + 7 + 4;
+    let bar_w = inner.width.saturating_sub(fixed) as usize;
+    let axis = axis(ctx);
+
+    let rows = state
+        .plan
+        .phases
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows_visible)
+        .map(|(i, p)| {
+            let status = state.phase_status(i, ctx.now);
+            let style = match status {
+                PhaseStatus::Active => t.good,
+                PhaseStatus::Overrun => t.warn,
+                PhaseStatus::Done => t.dim,
+                PhaseStatus::Pending => t.text,
+            };
+            let mut title = sanitize(&p.title);
+            if p.kind == PhaseKind::Rollback {
+                title = format!("↶ {title}");
+            }
+            let planned = state.planned[i].map_or_else(
+                || "unscheduled".to_string(),
+                |(s, e)| window(s, e, ctx.wide, ctx.now),
+            );
+            let a = state.actual[i];
+            let actual = match (a.start, a.end) {
+                (Some(s), Some(e)) => format!("{}–{}", hm(s), hm(e)),
+                (Some(s), None) => format!("{}–", hm(s)),
+                _ => String::new(),
+            };
+            let (done, total) = state.phase_progress(i);
+            let bar = axis
+                .map(|ax| {
+                    ax.bar(
+                        state.planned[i],
+                        a.start,
+                        a.end.or(a.start.map(|_| ctx.now)),
+                        ctx.now,
+                        bar_w,
+                    )
+                })
+                .unwrap_or_default();
+            let row = Row::new(vec![
+                Line::from(Span::styled(status.label(), style)),
+                Line::from(Span::styled(fit(&title, title_w as usize), style)),
+                Line::from(Span::styled(fit(&planned, when_w as usize), t.text)),
+                Line::from(Span::styled(actual, style)),
+                Line::from(format!("{done}/{total}")),
+                Line::from(Span::styled(bar, style)),
+            ]);
+            if i == selected && ctx.app.view.panel == Panel::Timeline {
+                row.style(t.selected)
+            } else {
+                row
+            }
+        });
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(title_w),
+        Constraint::Length(when_w),
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Min(0),
+    ];
+    frame.render_widget(Table::new(rows, widths).column_spacing(1), inner);
+}
+
+/// A planned window in as few columns as it needs: whole days as dates, else times, with the
+/// date when it is not today (or always, when wide).
+fn window(s: DateTime<Utc>, e: DateTime<Utc>, wide: bool, now: DateTime<Utc>) -> String {
+    if (e - s).num_hours() >= 24 {
+        let last = e - chrono::Duration::seconds(1);
+        if s.date_naive() == last.date_naive() {
+            return s.format("%b %d").to_string();
+        }
+        return format!("{}–{}", s.format("%b %d"), last.format("%b %d"));
+    }
+    if wide || s.date_naive() != now.date_naive() {
+        format!("{} {}–{}", s.format("%b %d"), hm(s), hm(e))
+    } else {
+        format!("{}–{}", hm(s), hm(e))
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Axis {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+fn axis(ctx: &Ctx) -> Option<Axis> {
+    let state = &ctx.app.session.state;
+    let windows = state.planned.iter().flatten();
+    let start = windows.clone().map(|w| w.0).min()?;
+    let end = windows.map(|w| w.1).max()?;
+    (end > start).then_some(Axis { start, end })
+}
+
+impl Axis {
+    fn col(self, t: DateTime<Utc>, width: usize) -> usize {
+        let span = (self.end - self.start).num_seconds().max(1) as f64;
+        let x = (t - self.start).num_seconds() as f64 / span * width as f64;
+        (x.max(0.0) as usize).min(width.saturating_sub(1))
+    }
+
+    /// Planned window as `░`, actual as `█`, now as `│`.
+    fn bar(
+        self,
+        planned: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        actual_start: Option<DateTime<Utc>>,
+        actual_end: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        width: usize,
+    ) -> String {
+        if width < 4 {
+            return String::new();
+        }
+        let mut cells = vec![' '; width];
+        if let Some((s, e)) = planned {
+            for c in &mut cells[self.col(s, width)..=self.col(e, width)] {
+                *c = '░';
+            }
+        }
+        if let (Some(s), Some(e)) = (actual_start, actual_end) {
+            let (a, b) = (self.col(s, width), self.col(e, width));
+            for c in &mut cells[a.min(b)..=b.max(a)] {
+                *c = '█';
+            }
+        }
+        if now >= self.start && now <= self.end {
+            cells[self.col(now, width)] = '│';
+        }
+        cells.into_iter().collect()
+    }
+}

@@ -1,0 +1,278 @@
+//! The command line end to end: real binary, real files, exit codes and messages a script sees.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns panic on purpose
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cli")
+        .join(name)
+}
+
+/// A copy of a fixture plan in a fresh directory, so its journal is private to the test.
+fn room(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join(name);
+    std::fs::copy(fixture(name), &plan).unwrap();
+    (dir, plan)
+}
+
+fn warroom() -> Command {
+    Command::cargo_bin("warroom").unwrap()
+}
+
+fn status(plan: &Path) -> Value {
+    let out = warroom()
+        .args(["status", "--json"])
+        .arg(plan)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn missing_file_names_the_file() {
+    warroom()
+        .args(["validate", "no/such/plan.md"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("no/such/plan.md")
+                .and(predicate::str::contains("cannot read")),
+        );
+}
+
+#[test]
+fn binary_file_is_refused() {
+    warroom()
+        .arg("validate")
+        .arg(fixture("binary.md"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("binary file"));
+}
+
+#[test]
+fn invalid_toml_names_the_line() {
+    warroom()
+        .arg("validate")
+        .arg(fixture("invalid.toml"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("invalid.toml:5:")
+                .and(predicate::str::contains("invalid TOML")),
+        );
+}
+
+#[test]
+fn empty_plan_is_an_error() {
+    warroom()
+        .arg("validate")
+        .arg(fixture("empty.md"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("empty.md").and(predicate::str::contains("empty")));
+}
+
+#[test]
+fn plan_without_tasks_loads_with_a_warning() {
+    warroom()
+        .arg("validate")
+        .arg(fixture("no-tasks.md"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 tasks").and(predicate::str::contains("warning")));
+}
+
+#[test]
+fn example_toml_plan_validates() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example-launch.toml");
+    warroom()
+        .arg("validate")
+        .arg(example)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 phases").and(predicate::str::contains("1 checks")));
+}
+
+#[test]
+fn unknown_task_id_is_refused_and_nothing_is_written() {
+    let (_dir, plan) = room("launch.md");
+    warroom()
+        .arg("check")
+        .arg(&plan)
+        .arg("no-such-task")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown task id 'no-such-task'"));
+    // Opening for a verb journals the plan hash, but no tick was recorded.
+    assert_eq!(status(&plan)["tasks"]["done"], 0);
+}
+
+#[test]
+fn verbs_update_the_room_and_status_agrees() {
+    let (_dir, plan) = room("launch.md");
+    let s = status(&plan);
+    assert_eq!(s["state"], "planned");
+    assert_eq!(s["tasks"]["total"], 3);
+    let total: u64 = s["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["tasks"]["total"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 3, "every task belongs to exactly one phase");
+    let task = s["phases"][0]["task_list"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gate = s["gates"][0]["id"].as_str().unwrap().to_string();
+
+    warroom().arg("advance").arg(&plan).assert().success();
+    warroom()
+        .arg("check")
+        .arg(&plan)
+        .arg(&task)
+        .args(["--note", "done by CI"])
+        .assert()
+        .success();
+    // Advancing past the undecided gate is refused with the reason…
+    warroom().arg("advance").arg(&plan).assert().code(1).stderr(
+        predicate::str::contains("gate not GO").and(predicate::str::contains("--override")),
+    );
+    // …a NO-GO without a reason is refused, with one it is recorded…
+    warroom()
+        .arg("decide")
+        .arg(&plan)
+        .arg(&gate)
+        .arg("no-go")
+        .assert()
+        .code(1);
+    warroom()
+        .arg("decide")
+        .arg(&plan)
+        .arg(&gate)
+        .args(["no-go", "--note", "smoke tests red"])
+        .assert()
+        .success();
+    // …and an explicit override passes it, recorded.
+    warroom()
+        .arg("advance")
+        .arg(&plan)
+        .args(["--override", "accepted by the CTO"])
+        .assert()
+        .success();
+    warroom()
+        .arg("hold")
+        .arg(&plan)
+        .args(["--reason", "waiting for DNS"])
+        .assert()
+        .success();
+    assert_eq!(status(&plan)["state"], "hold");
+    warroom().arg("release").arg(&plan).assert().success();
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("all good")
+        .assert()
+        .success();
+    warroom()
+        .arg("rollback")
+        .arg(&plan)
+        .args(["--reason", "error rate 7%"])
+        .assert()
+        .success();
+
+    let s = status(&plan);
+    assert_eq!(s["state"], "rollback");
+    assert_eq!(s["tasks"]["done"], 1);
+    let ticked = &s["phases"][0]["task_list"][0];
+    assert_eq!(ticked["done"], true);
+    assert!(ticked["actor"].as_str().unwrap().contains('@'));
+    assert_eq!(s["gates"][0]["decision"], "no_go");
+    assert_eq!(s["gates"][0]["votes"][0]["note"], "smoke tests red");
+    assert_eq!(s["rollback"]["active"], true);
+    assert_eq!(s["rollback"]["reason"], "error rate 7%");
+    assert_eq!(s["overrides"][0]["reason"], "accepted by the CTO");
+    assert!(s["phases"][0]["actual_start"].is_string());
+    assert!(s["phases"][0]["actual_end"].is_string());
+    assert_eq!(s["triggers"][0]["op"], ">");
+    assert_eq!(s["triggers"][0]["value"], 5.0);
+    // plan_loaded + advance + check + no-go + advance + hold + release + note + rollback
+    assert_eq!(s["journal"]["events"], 9);
+    let head = s["journal"]["head"].as_str().unwrap().to_string();
+
+    warroom()
+        .arg("verify")
+        .arg(&plan)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9 events").and(predicate::str::contains(head)));
+}
+
+#[test]
+fn verify_names_the_first_bad_line() {
+    let (_dir, plan) = room("launch.md");
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("one")
+        .assert()
+        .success();
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("two")
+        .assert()
+        .success();
+    let journal = plan.with_file_name("launch.journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(&journal, text.replacen("\"one\"", "\"0ne\"", 1)).unwrap();
+    warroom()
+        .arg("verify")
+        .arg(&plan)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("journal.jsonl:3"));
+}
+
+#[test]
+fn import_writes_toml_that_opens_to_the_same_room() {
+    let (dir, plan) = room("launch.md");
+    let out = dir.path().join("launch-imported.toml");
+    warroom()
+        .arg("import")
+        .arg(&plan)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let md = status(&plan);
+    let toml = status(&out);
+    assert_eq!(md["title"], toml["title"]);
+    assert_eq!(md["phases"], toml["phases"]);
+    assert_eq!(md["gates"], toml["gates"]);
+    assert_eq!(md["triggers"], toml["triggers"]);
+}
+
+#[test]
+fn unknown_vote_is_a_usage_error() {
+    let (_dir, plan) = room("launch.md");
+    warroom()
+        .arg("decide")
+        .arg(&plan)
+        .args(["g", "maybe"])
+        .assert()
+        .code(2);
+}

@@ -1,0 +1,444 @@
+//! Reducer rules, without a terminal or a journal file: fold events, decide commands.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use warroom::journal::event::{EVENT_VERSION, Event, EventKind, Vote};
+use warroom::plan::{Gate, Phase, PhaseKind, Plan, Schedule, Task};
+use warroom::state::{Command, Decision, RoomState, RoomStatus};
+
+fn t(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 12, 13, h, m, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn task(phase: &str, n: usize) -> Task {
+    Task {
+        id: format!("{phase}/t{n}"),
+        text: format!("task {n} of {phase}"),
+        done: false,
+        depth: 0,
+        line: 0,
+    }
+}
+
+fn phase(id: &str, kind: PhaseKind, schedule: Schedule, tasks: usize) -> Phase {
+    Phase {
+        id: id.into(),
+        title: id.to_uppercase(),
+        kind,
+        schedule,
+        line: 0,
+        tasks: (0..tasks).map(|n| task(id, n)).collect(),
+    }
+}
+
+/// Two forward phases (the first closed by a gate with two voters) and a rollback step.
+fn plan() -> Plan {
+    Plan {
+        title: "Launch".into(),
+        t0: Some(t(9, 0)),
+        roles: vec!["Tech Lead".into(), "Ops".into()],
+        phases: vec![
+            phase(
+                "p1",
+                PhaseKind::Forward,
+                Schedule::At {
+                    start: t(9, 0),
+                    end: t(10, 30),
+                },
+                2,
+            ),
+            phase(
+                "p2",
+                PhaseKind::Forward,
+                Schedule::Length { length_s: 3600 },
+                1,
+            ),
+            phase(
+                "rb",
+                PhaseKind::Rollback,
+                Schedule::Length { length_s: 7200 },
+                2,
+            ),
+        ],
+        gates: vec![Gate {
+            id: "gate-1".into(),
+            title: "Go/No-Go Checkpoint 1".into(),
+            phase: "p1".into(),
+            voters: vec!["Tech Lead".into(), "Ops".into()],
+            line: 0,
+        }],
+        ..Plan::default()
+    }
+}
+
+/// A room that journals every decided command, as a session would.
+struct Room {
+    state: RoomState,
+    seq: u64,
+}
+
+impl Room {
+    fn new() -> Self {
+        Room {
+            state: RoomState::new(plan(), t(9, 0)),
+            seq: 0,
+        }
+    }
+
+    #[allow(clippy::needless_pass_by_value)] // call sites read better with owned commands
+    fn act(&mut self, cmd: Command, role: Option<&str>, at: DateTime<Utc>) -> Result<(), String> {
+        let (kind, role) = self.state.decide(&cmd, role).map_err(|r| r.0)?;
+        self.seq += 1;
+        self.state.apply(&Event {
+            v: EVENT_VERSION,
+            seq: self.seq,
+            at,
+            actor: "alice@host".into(),
+            role,
+            kind,
+            prev: String::new(),
+        });
+        Ok(())
+    }
+}
+
+fn advance() -> Command {
+    Command::Advance {
+        to: None,
+        override_reason: None,
+    }
+}
+
+fn vote(role: &str, v: Vote, note: Option<&str>) -> Command {
+    Command::Vote {
+        gate: "gate-1".into(),
+        role: Some(role.into()),
+        vote: v,
+        note: note.map(str::to_string),
+    }
+}
+
+#[test]
+fn ticking_counts_per_phase_and_overall_and_refuses_unknown_ids() {
+    let mut room = Room::new();
+    room.act(
+        Command::Check {
+            task: "p1/t0".into(),
+            note: None,
+        },
+        None,
+        t(9, 5),
+    )
+    .unwrap();
+    assert_eq!(room.state.phase_progress(0), (1, 2));
+    assert_eq!(room.state.progress(), (1, 5));
+    let again = room.act(
+        Command::Check {
+            task: "p1/t0".into(),
+            note: None,
+        },
+        None,
+        t(9, 6),
+    );
+    assert!(again.unwrap_err().contains("already done"));
+    let unknown = room.act(
+        Command::Check {
+            task: "nope".into(),
+            note: None,
+        },
+        None,
+        t(9, 6),
+    );
+    assert!(unknown.unwrap_err().contains("unknown task id 'nope'"));
+    room.act(
+        Command::Uncheck {
+            task: "p1/t0".into(),
+            note: None,
+        },
+        None,
+        t(9, 7),
+    )
+    .unwrap();
+    assert_eq!(room.state.progress(), (0, 5));
+}
+
+#[test]
+fn gate_decisions_follow_the_latest_vote_of_each_role() {
+    // (votes in order, expected decision)
+    let cases: &[(&[(&str, Vote)], Decision)] = &[
+        (&[], Decision::Pending),
+        (&[("Tech Lead", Vote::Go)], Decision::Pending),
+        (&[("Tech Lead", Vote::Go), ("Ops", Vote::Go)], Decision::Go),
+        (
+            &[("Tech Lead", Vote::Go), ("Ops", Vote::NoGo)],
+            Decision::NoGo,
+        ),
+        (
+            &[("Tech Lead", Vote::Hold), ("Ops", Vote::Go)],
+            Decision::Hold,
+        ),
+        (
+            &[
+                ("Ops", Vote::NoGo),
+                ("Ops", Vote::Go),
+                ("Tech Lead", Vote::Go),
+            ],
+            Decision::Go,
+        ),
+    ];
+    for (votes, want) in cases {
+        let mut room = Room::new();
+        for (role, v) in *votes {
+            room.act(vote(role, *v, Some("because")), None, t(9, 10))
+                .unwrap();
+        }
+        assert_eq!(room.state.gate_decision(0), *want, "{votes:?}");
+    }
+}
+
+#[test]
+fn votes_need_a_voting_role_and_no_go_needs_a_reason() {
+    let mut room = Room::new();
+    let no_role = room.act(
+        Command::Vote {
+            gate: "gate-1".into(),
+            role: None,
+            vote: Vote::Go,
+            note: None,
+        },
+        None,
+        t(9, 1),
+    );
+    assert!(no_role.unwrap_err().contains("--role"));
+    let outsider = room.act(vote("Janitor", Vote::Go, None), None, t(9, 1));
+    assert!(outsider.unwrap_err().contains("does not vote"));
+    let bare_no_go = room.act(vote("Ops", Vote::NoGo, None), None, t(9, 1));
+    assert!(bare_no_go.unwrap_err().contains("needs a reason"));
+    assert!(
+        room.state.votes[0].is_empty(),
+        "refused votes leave no trace"
+    );
+}
+
+#[test]
+fn advancing_past_a_gate_that_is_not_go_needs_an_override() {
+    let mut room = Room::new();
+    assert_eq!(room.state.status(), RoomStatus::Planned);
+    room.act(advance(), None, t(9, 0)).unwrap();
+    assert_eq!(room.state.current, Some(0));
+    assert_eq!(room.state.status(), RoomStatus::InProgress);
+
+    let refused = room.act(advance(), None, t(10, 0)).unwrap_err();
+    assert!(
+        refused.contains("Go/No-Go Checkpoint 1 is PENDING"),
+        "{refused}"
+    );
+    assert_eq!(
+        room.state.current,
+        Some(0),
+        "a refused advance changes nothing"
+    );
+
+    let forced = Command::Advance {
+        to: None,
+        override_reason: Some("CTO accepted the risk".into()),
+    };
+    room.act(forced, None, t(10, 1)).unwrap();
+    assert_eq!(room.state.current, Some(1));
+    assert_eq!(room.state.overrides.len(), 1);
+    assert_eq!(
+        room.state.overrides[0].1.note.as_deref(),
+        Some("CTO accepted the risk")
+    );
+    assert_eq!(room.state.actual[0].end, Some(t(10, 1)));
+
+    // The rollback step is not part of the forward sequence: the next advance finishes.
+    room.act(advance(), None, t(11, 0)).unwrap();
+    assert_eq!(room.state.status(), RoomStatus::Done);
+    assert!(
+        room.act(advance(), None, t(11, 1))
+            .unwrap_err()
+            .contains("done")
+    );
+}
+
+#[test]
+fn a_go_gate_lets_the_phase_advance_without_override() {
+    let mut room = Room::new();
+    room.act(advance(), None, t(9, 0)).unwrap();
+    room.act(vote("Tech Lead", Vote::Go, None), None, t(9, 50))
+        .unwrap();
+    room.act(vote("Ops", Vote::Go, None), None, t(9, 51))
+        .unwrap();
+    room.act(advance(), None, t(10, 0)).unwrap();
+    assert_eq!(room.state.current, Some(1));
+    assert!(room.state.overrides.is_empty());
+}
+
+#[test]
+fn a_hold_stops_the_countdown_and_blocks_advancing() {
+    let mut room = Room::new();
+    let before = t(8, 0);
+    let c0 = room.state.countdown(before).unwrap();
+    assert_eq!(c0.remaining_s, 3600);
+    room.act(
+        Command::Hold {
+            reason: "DNS not propagated".into(),
+        },
+        None,
+        before,
+    )
+    .unwrap();
+    assert_eq!(room.state.status(), RoomStatus::Hold);
+    // Twenty minutes on hold: the countdown still says one hour.
+    let during = before + Duration::minutes(20);
+    assert_eq!(room.state.countdown(during).unwrap().remaining_s, 3600);
+    assert!(
+        room.act(advance(), None, during)
+            .unwrap_err()
+            .contains("release the hold")
+    );
+    assert!(
+        room.act(
+            Command::Hold {
+                reason: "again".into()
+            },
+            None,
+            during
+        )
+        .is_err()
+    );
+    room.act(Command::Release { note: None }, None, during)
+        .unwrap();
+    // After release it runs again, shifted by the 20 minutes held.
+    let after = during + Duration::minutes(10);
+    assert_eq!(room.state.countdown(after).unwrap().remaining_s, 3000);
+    assert!(
+        room.act(Command::Release { note: None }, None, after)
+            .is_err()
+    );
+    assert!(
+        room.act(
+            Command::Hold {
+                reason: "  ".into()
+            },
+            None,
+            after
+        )
+        .unwrap_err()
+        .contains("reason")
+    );
+}
+
+#[test]
+fn rollback_switches_the_room_and_focuses_the_rollback_procedure() {
+    let mut room = Room::new();
+    room.act(advance(), None, t(9, 0)).unwrap();
+    assert_eq!(room.state.focus_phase(), 0);
+    room.act(
+        Command::Rollback {
+            reason: "error rate 60%".into(),
+        },
+        None,
+        t(9, 30),
+    )
+    .unwrap();
+    assert_eq!(room.state.status(), RoomStatus::Rollback);
+    assert_eq!(
+        room.state.focus_phase(),
+        2,
+        "the rollback steps become the checklist"
+    );
+    assert!(
+        room.act(
+            Command::Rollback {
+                reason: "again".into()
+            },
+            None,
+            t(9, 31)
+        )
+        .is_err()
+    );
+    assert!(
+        room.act(advance(), None, t(9, 32))
+            .unwrap_err()
+            .contains("rollback")
+    );
+    room.act(
+        Command::Check {
+            task: "rb/t0".into(),
+            note: None,
+        },
+        None,
+        t(9, 40),
+    )
+    .unwrap();
+    assert_eq!(room.state.phase_progress(2), (1, 2));
+}
+
+#[test]
+fn roles_outside_the_plan_are_refused() {
+    let mut room = Room::new();
+    let err = room
+        .act(Command::Note { text: "hi".into() }, Some("Intern"), t(9, 0))
+        .unwrap_err();
+    assert!(err.contains("not in this plan"), "{err}");
+    room.act(Command::Note { text: "hi".into() }, Some("ops"), t(9, 0))
+        .unwrap();
+}
+
+#[test]
+fn events_naming_vanished_ids_are_reported_not_dropped() {
+    let mut room = Room::new();
+    room.seq = 1;
+    room.state.apply(&Event {
+        v: EVENT_VERSION,
+        seq: 1,
+        at: t(9, 0),
+        actor: "bob@host".into(),
+        role: None,
+        kind: EventKind::TaskChecked {
+            task: "old/removed".into(),
+            note: None,
+        },
+        prev: String::new(),
+    });
+    assert_eq!(
+        room.state.dangling,
+        vec![(1, "task old/removed".to_string())]
+    );
+    assert_eq!(room.state.events, 1);
+    assert!(
+        room.state
+            .feed
+            .back()
+            .unwrap()
+            .text
+            .contains("not in this plan")
+    );
+}
+
+#[test]
+fn windows_resolve_against_t0_and_chain_lengths() {
+    let room = Room::new();
+    assert_eq!(room.state.planned[0], Some((t(9, 0), t(10, 30))));
+    assert_eq!(
+        room.state.planned[1],
+        Some((t(10, 30), t(11, 30))),
+        "length-only follows the previous phase"
+    );
+    assert_eq!(
+        room.state.planned[2],
+        Some((t(9, 0), t(11, 0))),
+        "rollback steps chain from T-0"
+    );
+    let rel = Schedule::Offset {
+        start_s: -7 * 86_400,
+        end_s: -6 * 86_400,
+    };
+    assert_eq!(
+        rel.resolve(t(9, 0), None),
+        Some((t(9, 0) - Duration::days(7), t(9, 0) - Duration::days(6)))
+    );
+}

@@ -1,0 +1,141 @@
+//! The screen as a user sees it, through ratatui's `TestBackend`, at 80×24 and 160×48.
+//! Times are fixed by passing `now`; the user, host and temporary paths are filtered.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns panic on purpose
+
+use std::path::Path;
+
+use chrono::{DateTime, TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use warroom::app::App;
+use warroom::session::{OpenOptions, Session};
+use warroom::state::Command;
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 12, 13, h, m, 0)
+        .single()
+        .unwrap()
+}
+
+/// A room on the fixture plan with one phase started and one task ticked.
+fn app(dir: &Path) -> App {
+    let plan = dir.join("launch.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
+        &plan,
+    )
+    .unwrap();
+    let mut s = Session::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    s.act(
+        &Command::Advance {
+            to: None,
+            override_reason: None,
+        },
+        at(9, 1),
+    )
+    .unwrap();
+    let first = s.state.plan.phases[0].tasks[0].id.clone();
+    s.act(
+        &Command::Check {
+            task: first,
+            note: None,
+        },
+        at(9, 20),
+    )
+    .unwrap();
+    App::new(s)
+}
+
+fn screen(app: &App, w: u16, h: u16, now: DateTime<Utc>) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| warroom::ui::render(f, app, now)).unwrap();
+    format!("{}", terminal.backend())
+}
+
+fn check(name: &str, text: &str, dir: &Path) {
+    let dir = dir.display().to_string();
+    let actor = warroom::journal::actor();
+    let user = format!(r"\b{}\b", actor.split('@').next().unwrap());
+    insta::with_settings!({filters => vec![
+        (dir.as_str(), "[TMP]"),
+        (user.as_str(), "user"),
+        (r"[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+", "user@host"),
+    ]}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn compact_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let text = screen(&app, 80, 24, at(9, 35));
+    assert!(text.contains("IN PROGRESS"));
+    assert!(text.contains("[x] Deploy the API"));
+    check("compact_80x24", &text, dir.path());
+}
+
+#[test]
+fn wide_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let text = screen(&app, 160, 48, at(9, 35));
+    assert!(text.contains("Go/No-Go Checkpoint 1"));
+    assert!(text.contains("UTC 09:35:00"));
+    check("wide_160x48", &text, dir.path());
+}
+
+#[test]
+fn overrun_phase_is_marked_in_words_not_colour_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    // Phase 1 was planned to end at 10:00; at 10:20 it is still running.
+    let text = screen(&app, 160, 48, at(10, 20));
+    let row = text
+        .lines()
+        .find(|l| l.contains("Phase 1") && l.contains("Dec 13"))
+        .unwrap();
+    assert!(row.contains('!'), "{row}");
+}
+
+#[test]
+fn tiny_and_degenerate_sizes_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (19, 5),
+        (20, 6),
+        (40, 10),
+        (79, 23),
+        (300, 100),
+    ] {
+        let text = screen(&app, w, h, at(9, 35));
+        assert_eq!(text.lines().count(), h as usize);
+    }
+}
+
+#[test]
+fn escape_sequences_in_notes_never_reach_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(dir.path());
+    let hostile = "pwned\u{1b}[2J\u{1b}]0;title\u{7}\u{9b}31m\u{202e}evil\u{200b}";
+    app.session
+        .act(
+            &Command::Note {
+                text: hostile.into(),
+            },
+            at(9, 30),
+        )
+        .unwrap();
+    let text = screen(&app, 160, 48, at(9, 35));
+    assert!(text.contains("pwned"), "the note is shown");
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{200b}'] {
+        assert!(!text.contains(bad), "{bad:?} reached the screen");
+    }
+    // The journal keeps the raw text.
+    let raw = std::fs::read_to_string(dir.path().join("launch.journal.jsonl")).unwrap();
+    assert!(raw.contains("\\u001b[2J"));
+}
