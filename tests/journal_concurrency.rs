@@ -47,10 +47,17 @@ fn child_process() {
     let tag = std::env::var(CHILD_TAG).unwrap_or_default();
     let journal = Journal::open(&path).expect("open");
     let mut out = std::io::stdout().lock();
-    writeln!(out, "READY").expect("stdout");
+    // The harness has printed "test child_process ... " without a newline: start afresh.
+    writeln!(out, "\nREADY").expect("stdout");
     out.flush().expect("stdout");
     let ack = mode == "ack";
+    // Never outlive a parent that failed to kill us.
+    let deadline = Instant::now() + Duration::from_secs(60);
     for i in 0..count {
+        assert!(
+            Instant::now() < deadline,
+            "child ran for a minute: giving up"
+        );
         let ev = journal
             .append(draft(format!("{tag} {i}")), None)
             .expect("append");
@@ -155,7 +162,7 @@ fn eight_processes_appending_at_once_never_interleave_or_skip() {
         .any(|c| c.try_wait().expect("wait").is_none())
     {
         followed.extend(journal.read_new(&mut cursor).expect("read_new"));
-        thread::sleep(Duration::from_millis(5));
+        thread::sleep(Duration::from_millis(50));
     }
     let elapsed = started.elapsed();
     for c in &mut children {
