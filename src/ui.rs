@@ -171,6 +171,18 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// A `w`×`h` rectangle centred in `area` (clipped to it), cleared for a dialog to draw on.
+pub(crate) fn popup(frame: &mut Frame, area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(ratatui::layout::Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(ratatui::layout::Flex::Center)
+        .areas(v);
+    frame.render_widget(ratatui::widgets::Clear, popup);
+    popup
+}
+
 /// `HH:MM` in UTC.
 #[must_use]
 pub fn hm(t: DateTime<Utc>) -> String {

@@ -1,9 +1,9 @@
 //! Dialogs: vote, hold reason, rollback confirmation, advance override.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
 use crate::app::{Mode, VoteField};
@@ -89,13 +89,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
     };
     let w = 72.min(area.width);
     let h = (lines.len() as u16 + 4).min(area.height);
-    let [v] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(v);
-    frame.render_widget(Clear, popup);
+    let popup = super::popup(frame, area, w, h);
     let block = ratatui::widgets::Block::bordered()
         .title(format!(" {title} "))
         .title_style(t.title)

@@ -1,9 +1,9 @@
 //! The footer and the `?` help, both generated from the key map.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::{Ctx, fit};
 use crate::text::sanitize;
@@ -50,12 +50,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     ));
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = 60.min(area.width);
-    let [v] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(v);
-    frame.render_widget(Clear, popup);
+    let popup = super::popup(frame, area, w, h);
     frame.render_widget(Paragraph::new(lines).block(ctx.block("Keys", None)), popup);
 }
