@@ -96,13 +96,21 @@ fn a_tick_in_one_viewer_appears_in_the_other() {
 
     let mut lead = Viewer::open(&["open", plan], 120, 40);
     lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
-    let follower = Viewer::open(&["open", plan, "--follow"], 80, 24);
+    let mut follower = Viewer::open(&["open", plan, "--follow"], 80, 24);
     follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    assert!(
+        follower.contents().contains("FOLLOWER"),
+        "a read-only viewer says so"
+    );
 
     // Space ticks the focused task at once: the room opens on the first phase's checklist.
     lead.send(" ");
     lead.wait_for("[x] Deploy the API", Duration::from_secs(5));
     follower.wait_for("[x] Deploy the API", Duration::from_secs(5));
+
+    // A follower's keys never write: it says why instead.
+    follower.send(" ");
+    follower.wait_for("follower (--follow)", Duration::from_secs(5));
 
     // The CLI is a third writer; both screens follow it.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))

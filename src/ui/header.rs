@@ -109,6 +109,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ));
         lines.push(Line::from(third));
     } else {
+        // Compact has no identity line: a read-only viewer still says so.
+        if ctx.app.session.follower {
+            lines[1].spans.insert(0, Span::styled(" FOLLOWER ", t.warn));
+        }
         let strip = health_strip(ctx);
         if !strip.is_empty() {
             lines[1].spans.push(Span::raw("  │"));
