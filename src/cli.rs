@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Parser, Subcommand};
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr};
 
 use crate::app::App;
 use crate::journal::event::Vote;
@@ -400,9 +400,4 @@ pub fn parse_start(s: &str) -> Result<DateTime<Utc>, String> {
     Err(format!(
         "'{s}' is not a time: use now, 2025-12-13T09:00:00Z, '2025-12-13 09:00' (UTC) or 2025-12-13"
     ))
-}
-
-/// For errors raised before a session exists.
-pub fn user_error(msg: impl Into<String>) -> color_eyre::Report {
-    eyre!(UserError(msg.into()))
 }
