@@ -29,6 +29,8 @@ pub async fn run(mut app: App) -> Result<()> {
         let _ = journal_tx.send(());
     })
     .wrap_err("cannot watch the journal for other viewers' events")?;
+    // Events appended between opening the session and starting the watch raise no wake-up.
+    app.on_journal_change();
 
     let (probe_tx, mut probe_rx) = mpsc::channel(1024);
     if !app.session.state.plan.checks.is_empty() {

@@ -118,10 +118,12 @@ fn start(
     };
     let (stop, stopped) = mpsc::channel::<()>();
     let file = path.to_path_buf();
+    // Taken before the thread starts: an append between this call returning and the thread's
+    // first run must count as a change, not become the baseline.
+    let mut last = stamp(&file);
     let poller = thread::Builder::new()
         .name("journal-poll".into())
         .spawn(move || {
-            let mut last = stamp(&file);
             loop {
                 match stopped.recv_timeout(POLL_INTERVAL) {
                     Err(RecvTimeoutError::Timeout) => {}
