@@ -6,12 +6,14 @@ pub mod action;
 pub mod keymap;
 pub mod mode;
 mod run;
+pub mod signals;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::journal::event::Vote;
-use crate::poll::HealthBoard;
+use crate::poll::trigger::Watch;
+use crate::poll::{Board, Target};
 use crate::session::Session;
 use crate::state::Command;
 
@@ -41,8 +43,14 @@ pub struct View {
 pub struct App {
     /// Plan, journal and folded state.
     pub session: Session,
-    /// Latest probe per check.
-    pub health: HealthBoard,
+    /// Checks' and metrics' states and histories.
+    pub board: Board,
+    /// This viewer's evaluation of each trigger (parallel to `plan.triggers`).
+    pub watches: Vec<Watch>,
+    /// The check or metric feeding each trigger (parallel to `plan.triggers`).
+    pub bindings: Vec<Option<Target>>,
+    /// Why the last edit of the plan file was not loaded (the room keeps the last good plan).
+    pub reload_error: Option<String>,
     /// Selection and mode.
     pub view: View,
     /// The key map.
@@ -56,7 +64,9 @@ impl App {
     #[must_use]
     pub fn new(session: Session) -> Self {
         let phase = session.state.focus_phase();
-        let health = HealthBoard::new(session.state.plan.checks.len());
+        let board = Board::new(&session.state.plan);
+        let watches = signals::watches(&session.state.plan);
+        let bindings = signals::bindings(&session.state.plan);
         let flash = session
             .problems
             .first()
@@ -71,7 +81,10 @@ impl App {
             });
         App {
             session,
-            health,
+            board,
+            watches,
+            bindings,
+            reload_error: None,
             view: View {
                 panel: Panel::Checklist,
                 phase,
@@ -173,6 +186,16 @@ impl App {
                     self.act(&Command::Release { note: None }, now, "hold released");
                 } else if self.check_writable() {
                     self.view.mode = Mode::Hold(TextField::default());
+                }
+            }
+            Action::CancelCountdown => {
+                if state.rollback_countdown().is_none() {
+                    self.flash("no rollback countdown is running", true);
+                } else if self.check_writable() {
+                    let cmd = Command::CancelCountdown {
+                        note: Some("cancelled from the room".into()),
+                    };
+                    self.act(&cmd, now, "rollback countdown cancelled");
                 }
             }
             Action::Rollback => {
@@ -401,7 +424,8 @@ impl App {
 
     /// Runs a command through the session; shows the outcome. Returns whether it was journaled.
     fn act(&mut self, cmd: &Command, now: DateTime<Utc>, done: &str) -> bool {
-        match self.session.act(cmd, now) {
+        let evidence = self.board.evidence(&self.session.state.plan, now);
+        match self.session.act_with(cmd, Some(&evidence), now) {
             Ok(ev) => {
                 self.flash(&format!("{done} (journal #{})", ev.seq), false);
                 true

@@ -312,10 +312,50 @@ pub fn open_room(session: Session) -> Result<ExitCode> {
 }
 
 fn act(session: &mut Session, cmd: &Command) -> Result<ExitCode> {
-    let ev = session.act(cmd, Utc::now())?;
+    let evidence = if carries_evidence(cmd) {
+        // Refused before probing: a refusal should not wait on the checks' deadlines.
+        session
+            .state
+            .decide(cmd, session.role.as_deref())
+            .map_err(SessionError::from)?;
+        snapshot(session)?
+    } else {
+        None
+    };
+    let ev = session.act_with(cmd, evidence.as_ref(), Utc::now())?;
     let text = session.state.feed.back().map_or("", |f| f.text.as_str());
     println!("#{} {}", ev.seq, crate::text::sanitize(text));
     Ok(ExitCode::SUCCESS)
+}
+
+fn carries_evidence(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Vote { .. }
+            | Command::Advance { .. }
+            | Command::Hold { .. }
+            | Command::Rollback { .. }
+    )
+}
+
+/// Probes the plan's checks and metrics once, so a decision made from a script carries the
+/// same kind of evidence as one made in the room. None when the plan watches nothing.
+fn snapshot(session: &Session) -> Result<Option<crate::journal::evidence::Evidence>> {
+    let plan = &session.state.plan;
+    if plan.checks.is_empty() && plan.metrics.is_empty() {
+        return Ok(None);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    let opts = crate::poll::runner::Options {
+        plan_file: session.plan_path.clone(),
+        concurrency: crate::poll::runner::CONCURRENCY,
+    };
+    Ok(Some(
+        rt.block_on(crate::poll::runner::snapshot(plan, &opts)),
+    ))
 }
 
 /// Finds the id the user meant: exact, else the only one containing `given` (ignoring case).

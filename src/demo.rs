@@ -1,6 +1,8 @@
 //! `warroom demo`: the bundled CRM launch plan, its four services simulated on 127.0.0.1, and
 //! the room opened on both — so anyone can try warroom in ten seconds.
 
+pub mod phase_watch;
+pub mod scenario;
 pub mod services;
 
 use std::path::PathBuf;
@@ -34,7 +36,8 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
         .wrap_err("cannot start the async runtime")?;
     let dir = tempfile::Builder::new().prefix("warroom-demo-").tempdir()?;
     rt.block_on(async {
-        let ports = services::start_all(scenario).await?;
+        let clock = services::Clock::new();
+        let ports = services::start_all(scenario, std::sync::Arc::clone(&clock)).await?;
         let mut wiring = WIRING.to_string();
         for (name, port) in &ports {
             wiring = wiring.replace(&format!("{{{name}}}"), &port.to_string());
@@ -49,6 +52,19 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
             follower: false,
         };
         let session = Session::open(&plan, &opts, Utc::now())?;
+        // The services follow the room: `bad-deploy` goes bad once phase 2 starts.
+        let later: Vec<String> = session
+            .state
+            .forward_phases()
+            .skip(1)
+            .map(|(_, p)| p.id.clone())
+            .collect();
+        let journal_path = session.journal_path.clone();
+        tokio::spawn(async move {
+            if let Err(e) = phase_watch::watch_phase2(journal_path, later, clock).await {
+                tracing::warn!("the demo services cannot follow the journal: {e}");
+            }
+        });
         crate::logging::init(&session.journal_path);
         crate::app::run(App::new(session)).await
     })?;

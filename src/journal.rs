@@ -18,6 +18,7 @@
 
 pub mod chain;
 pub mod event;
+pub mod evidence;
 mod file;
 pub mod follow;
 mod identity;

@@ -4,14 +4,17 @@
 //! [`Plan`], with warnings for what it could not fully understand. Pure: no tokio, no terminal.
 
 pub mod clean;
+pub mod condition;
 pub mod ids;
 pub mod lex;
 pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod schedule;
+pub mod signals;
 pub mod threshold;
 pub mod toml;
+pub mod wiring;
 pub mod zones;
 
 use std::fmt;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::journal::event::{Event, EventKind};
+use crate::journal::evidence::Evidence;
 use crate::journal::{self, Cursor, Draft, Journal, JournalError, Problem};
 use crate::plan::{self, Diagnostic, LoadedFile, PlanError};
 use crate::state::{Command, Refusal, RoomState};
@@ -46,6 +47,8 @@ pub struct Session {
     pub plan_path: PathBuf,
     /// SHA-256 of the plan file.
     pub plan_hash: String,
+    /// Files the plan was read from (the plan, and a wiring file's runbook): watched for edits.
+    pub plan_files: Vec<PathBuf>,
     /// Warnings from loading the plan.
     pub warnings: Vec<Diagnostic>,
     /// Corrupt journal lines found while replaying (line number and why).
@@ -82,7 +85,11 @@ impl Session {
         opts: &OpenOptions,
         now: DateTime<Utc>,
     ) -> Result<Self, SessionError> {
-        let LoadedFile { loaded, hash } = plan::load(plan_path)?;
+        let LoadedFile {
+            loaded,
+            hash,
+            files,
+        } = plan::load(plan_path)?;
         let journal_path = opts
             .journal
             .clone()
@@ -105,6 +112,7 @@ impl Session {
         let mut session = Session {
             plan_path: plan_path.to_path_buf(),
             plan_hash: hash,
+            plan_files: files,
             warnings: loaded.warnings,
             problems: replay.problems,
             state,
@@ -128,6 +136,17 @@ impl Session {
     /// Validates and journals `cmd`; returns the appended event. Refused commands and
     /// followers' attempts write nothing.
     pub fn act(&mut self, cmd: &Command, now: DateTime<Utc>) -> Result<Event, SessionError> {
+        self.act_with(cmd, None, now)
+    }
+
+    /// Like [`Session::act`], storing `evidence` in the event when its kind carries evidence
+    /// (votes, advances, holds, rollbacks, fired triggers).
+    pub fn act_with(
+        &mut self,
+        cmd: &Command,
+        evidence: Option<&Evidence>,
+        now: DateTime<Utc>,
+    ) -> Result<Event, SessionError> {
         if self.follower {
             return Err(Refusal(
                 "this is a follower (--follow): it cannot act; open the room without --follow"
@@ -139,7 +158,10 @@ impl Session {
         // re-validate against the newer state.
         for _ in 0..16 {
             self.catch_up()?;
-            let (kind, role) = self.state.decide(cmd, self.role.as_deref())?;
+            let (mut kind, role) = self.state.decide(cmd, self.role.as_deref())?;
+            if let Some(e) = evidence {
+                kind.attach_evidence(e.clone());
+            }
             match self.append(kind, role, now) {
                 Err(SessionError::Journal(JournalError::Conflict { .. })) => {}
                 other => return other,
@@ -195,6 +217,34 @@ impl Session {
             self.state.apply(ev);
         }
         Ok(new.len())
+    }
+
+    /// Puts a plan edited on disk in place: the state is folded again from the whole journal
+    /// against the new plan (ids are stable slugs, so ticks and votes carry over; events naming
+    /// what the plan no longer has are reported as dangling), and an operator journals the new
+    /// plan hash.
+    pub fn reload(&mut self, file: LoadedFile, now: DateTime<Utc>) -> Result<(), SessionError> {
+        let replay = self.journal.replay()?;
+        let mut state = RoomState::new(file.loaded.plan, self.state.t0);
+        for ev in &replay.events {
+            state.apply(ev);
+        }
+        self.state = state;
+        self.problems = replay.problems;
+        self.cursor = replay.cursor;
+        self.warnings = file.loaded.warnings;
+        self.plan_files = file.files;
+        if file.hash != self.plan_hash {
+            self.plan_hash = file.hash;
+            if !self.follower {
+                let kind = EventKind::PlanLoaded {
+                    plan_hash: self.plan_hash.clone(),
+                    title: self.state.plan.title.clone(),
+                };
+                self.append(kind, None, now)?;
+            }
+        }
+        Ok(())
     }
 
     /// The journal's head hash (hex), if it has events.

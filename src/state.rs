@@ -7,16 +7,19 @@
 pub mod command;
 pub mod gates;
 pub mod timeline;
+pub mod triggers;
 
 use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
 use crate::journal::event::{Event, EventKind, Vote};
+use crate::journal::evidence::Evidence;
 use crate::plan::{Phase, PhaseKind, Plan};
 
 pub use command::{Command, Refusal};
 pub use gates::Decision;
+pub use triggers::{Baselines, Countdown, Fired, TriggerRecord};
 
 /// How many feed lines the room keeps (older ones are in the journal and the report).
 pub const FEED_LEN: usize = 200;
@@ -122,6 +125,21 @@ pub struct FeedItem {
     pub text: String,
 }
 
+/// A decision journaled with what the checks and metrics showed at that moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceRecord {
+    /// Journal sequence number of the decision.
+    pub seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// `user@host`.
+    pub actor: String,
+    /// The decision in words (as in the feed).
+    pub what: String,
+    /// The snapshot.
+    pub evidence: Evidence,
+}
+
 /// Everything the room shows that comes from the plan and the journal.
 #[derive(Debug, Clone)]
 pub struct RoomState {
@@ -155,6 +173,13 @@ pub struct RoomState {
     pub head_seq: u64,
     /// Events naming a task, gate or phase the plan no longer has: (seq, what).
     pub dangling: Vec<(u64, String)>,
+    /// Fired/cleared episodes per trigger (parallel to `plan.triggers`).
+    pub triggers: Vec<TriggerRecord>,
+    /// Metric baselines journaled for `% of baseline` triggers.
+    pub baselines: Baselines,
+    /// Every decision that carried evidence (votes, holds, advances, rollbacks, fired
+    /// triggers), oldest first.
+    pub evidence: Vec<EvidenceRecord>,
     task_index: HashMap<String, (usize, usize)>,
 }
 
@@ -191,6 +216,9 @@ impl RoomState {
         RoomState {
             actual: vec![Actual::default(); plan.phases.len()],
             votes: vec![Vec::new(); plan.gates.len()],
+            triggers: vec![TriggerRecord::default(); plan.triggers.len()],
+            baselines: Baselines::new(),
+            evidence: Vec::new(),
             planned,
             t0,
             current: None,
@@ -242,6 +270,7 @@ impl RoomState {
                 role,
                 vote,
                 note,
+                ..
             } => {
                 if let Some(g) = self.gate_index(gate) {
                     let votes = &mut self.votes[g];
@@ -269,8 +298,9 @@ impl RoomState {
                 from,
                 to,
                 override_reason,
+                ..
             } => self.apply_advance(ev, from.as_deref(), to.as_deref(), override_reason.as_ref()),
-            EventKind::HoldCalled { reason } => {
+            EventKind::HoldCalled { reason, .. } => {
                 if self.hold().is_none() {
                     self.holds.push(Hold {
                         called: stamp(Some(reason)),
@@ -289,7 +319,7 @@ impl RoomState {
                     .unwrap_or_default();
                 format!("hold released{why}")
             }
-            EventKind::RollbackStarted { reason } => {
+            EventKind::RollbackStarted { reason, .. } => {
                 if self.rollback.is_none() {
                     self.rollback = Some(Rollback {
                         started: stamp(Some(reason)),
@@ -298,6 +328,30 @@ impl RoomState {
                 format!("ROLLBACK started: {reason}")
             }
             EventKind::Note { text } => format!("note: {text}"),
+            EventKind::TriggerFired { .. }
+            | EventKind::TriggerCleared { .. }
+            | EventKind::CountdownCancelled { .. }
+            | EventKind::BaselineCaptured { .. } => {
+                self.apply_trigger_event(ev).unwrap_or_default()
+            }
+        };
+        let text = match ev.kind.evidence() {
+            Some(e) => {
+                self.evidence.push(EvidenceRecord {
+                    seq: ev.seq,
+                    at: ev.at,
+                    actor: ev.actor.clone(),
+                    what: text.clone(),
+                    evidence: e.clone(),
+                });
+                let summary = e.summary();
+                if summary.is_empty() {
+                    text
+                } else {
+                    format!("{text} [{summary}]")
+                }
+            }
+            None => text,
         };
         self.feed.push_back(FeedItem {
             seq: ev.seq,

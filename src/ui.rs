@@ -9,6 +9,7 @@
 //! └ footer: keys · last outcome ────────┘  footer
 //! ```
 
+mod banner;
 mod checklist;
 mod dialogs;
 mod feed;
@@ -16,6 +17,7 @@ mod gates;
 mod header;
 mod health;
 mod help;
+mod spark;
 pub mod theme;
 mod timeline;
 
@@ -98,27 +100,35 @@ impl Ctx<'_> {
 
 fn draw_wide(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let plan = &ctx.app.session.state.plan;
-    let timeline_h = (plan.phases.len() as u16 + 3).clamp(5, area.height * 2 / 5);
-    let [head, top, middle, foot] = Layout::vertical([
+    let timeline_h = (plan.phases.len() as u16 + 3).clamp(5, area.height / 3);
+    let [head, alert, top, middle, foot] = Layout::vertical([
         Constraint::Length(3),
+        Constraint::Length(banner::height(ctx)),
         Constraint::Length(timeline_h),
         Constraint::Min(8),
         Constraint::Length(1),
     ])
     .areas(area);
     header::draw(frame, head, ctx);
+    banner::draw(frame, alert, ctx);
     let [tl, gates_area] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
     timeline::draw(frame, tl, ctx);
     gates::draw(frame, gates_area, ctx);
     let [list, side] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
     checklist::draw(frame, list, ctx);
-    let health_h = (plan.checks.len().max(1) as u16 + plan.triggers.len() as u16 + 2)
-        .clamp(3, side.height / 2);
+    // Sparklines two rows high when there is room, else inline; the feed keeps 6 rows.
+    let room = side.height.saturating_sub(6);
+    let spark_h = if health::wanted_height(ctx, 2) <= room {
+        2
+    } else {
+        0
+    };
+    let health_h = health::wanted_height(ctx, spark_h).clamp(3, room.max(3));
     let [health_area, feed_area] =
         Layout::vertical([Constraint::Length(health_h), Constraint::Min(3)]).areas(side);
-    health::draw(frame, health_area, ctx);
+    health::draw(frame, health_area, ctx, spark_h as usize);
     feed::draw(frame, feed_area, ctx);
     help::footer(frame, foot, ctx);
 }
@@ -127,8 +137,9 @@ fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let plan = &ctx.app.session.state.plan;
     let timeline_h = (plan.phases.len() as u16 + 1).clamp(3, (area.height / 4).max(3));
     let bottom_h = if area.height >= 20 { 5 } else { 0 };
-    let [head, tl, list, bottom, foot] = Layout::vertical([
+    let [head, alert, tl, list, bottom, foot] = Layout::vertical([
         Constraint::Length(2),
+        Constraint::Length(banner::height(ctx).min(2)),
         Constraint::Length(timeline_h),
         Constraint::Min(3),
         Constraint::Length(bottom_h),
@@ -136,6 +147,7 @@ fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     ])
     .areas(area);
     header::draw(frame, head, ctx);
+    banner::draw(frame, alert, ctx);
     timeline::draw(frame, tl, ctx);
     checklist::draw(frame, list, ctx);
     if bottom_h > 0 {

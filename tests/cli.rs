@@ -103,7 +103,13 @@ fn example_toml_plan_validates() {
         .arg(example)
         .assert()
         .success()
-        .stdout(predicate::str::contains("4 phases").and(predicate::str::contains("1 checks")));
+        .stdout(
+            predicate::str::contains("4 phases")
+                .and(predicate::str::contains("2 checks, 2 metrics"))
+                .and(predicate::str::contains(
+                    "payments_error_rate > 5% for 2m · watches payments_error_rate · rollback countdown",
+                )),
+        );
 }
 
 #[test]

@@ -55,6 +55,7 @@ fn threshold(
         value,
         unit: unit.to_string(),
         for_s,
+        samples: None,
     })
 }
 

@@ -192,18 +192,22 @@ fn every_event_kind_is_journaled_and_read_back() {
             role: "qa".into(),
             vote: Vote::NoGo,
             note: Some("p95 too high".into()),
+            evidence: None,
         },
         EventKind::Advanced {
             from: None,
             to: Some("phase-1".into()),
             override_reason: Some("CTO said so".into()),
+            evidence: None,
         },
         EventKind::HoldCalled {
             reason: "db lag".into(),
+            evidence: None,
         },
         EventKind::HoldReleased { note: None },
         EventKind::RollbackStarted {
             reason: "errors > 5%".into(),
+            evidence: None,
         },
         EventKind::Note {
             text: String::new(),

@@ -139,3 +139,95 @@ fn escape_sequences_in_notes_never_reach_the_screen() {
     let raw = std::fs::read_to_string(dir.path().join("launch.journal.jsonl")).unwrap();
     assert!(raw.contains("\\u001b[2J"));
 }
+
+/// A room whose checks and metrics have a history: the API passed, slowed and failed, the
+/// database is down, the error rate climbed until its rollback trigger fired and the countdown
+/// runs. What the wall screen must say without colour: states in words, history cells with
+/// symbols, values with units, the threshold, the banner and the countdown.
+#[test]
+fn live_signals_and_a_fired_trigger_160x48() {
+    use warroom::poll::runner::Reading;
+    use warroom::poll::{ErrorKind, ProbeError, Sample, Target, Verdict};
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("checkout.toml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signals/checkout.toml"),
+        &plan,
+    )
+    .unwrap();
+    let s = Session::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    let mut app = App::new(s);
+    let t = |i: i64| at(9, 0) + chrono::Duration::seconds(i * 5);
+    let sample =
+        |i: i64, verdict, latency: f64, value: Option<f64>, error: Option<ProbeError>| Sample {
+            at: t(i),
+            verdict,
+            latency_ms: Some(latency),
+            value,
+            error,
+            degraded_by: (verdict == Verdict::Degraded)
+                .then(|| "response_time > 300ms".to_string()),
+        };
+    for i in 0..60 {
+        let api = match i {
+            0..20 => sample(i, Verdict::Pass, 42.0, None, None),
+            20..30 => sample(i, Verdict::Degraded, 410.0, None, None),
+            _ => sample(
+                i,
+                Verdict::Fail,
+                1.0,
+                None,
+                Some(ProbeError::new(
+                    ErrorKind::Status,
+                    "status 503 (expected 200)",
+                )),
+            ),
+        };
+        let db = sample(
+            i,
+            Verdict::Fail,
+            0.0,
+            None,
+            Some(ProbeError::new(
+                ErrorKind::Connect,
+                "connection refused (127.0.0.1:9)",
+            )),
+        );
+        let rate = if i < 10 {
+            0.4
+        } else {
+            0.4 + (i - 10) as f64 * 0.45
+        };
+        let p95 = 120.0 + i as f64 * 3.0;
+        for (target, s) in [
+            (Target::Check(0), api),
+            (Target::Check(1), db),
+            (
+                Target::Metric(0),
+                sample(i, Verdict::Pass, 8.0, Some(rate), None),
+            ),
+            (
+                Target::Metric(1),
+                sample(i, Verdict::Pass, 6.0, Some(p95), None),
+            ),
+        ] {
+            app.on_reading(Reading { target, sample: s }, t(i));
+        }
+    }
+    let now = t(60);
+    let text = screen(&app, 160, 48, now);
+    for must in [
+        "✖ DOWN",
+        "status 503 (expected 200)",
+        "connection refused (127.0",
+        "ROLLBACK IN 0:",
+        "ROLLBACK TRIGGER MET: Error rate above 5% for two minutes",
+        "error_rate > 5% for 2m",
+        "limit > 5%",
+        "judged by people",
+    ] {
+        assert!(text.contains(must), "missing {must:?} in\n{text}");
+    }
+    check("live_signals_160x48", &text, dir.path());
+    check("live_signals_80x24", &screen(&app, 80, 24, now), dir.path());
+}

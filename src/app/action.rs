@@ -28,4 +28,6 @@ pub enum Action {
     Hold,
     /// Start a rollback (asks for confirmation and a reason).
     Rollback,
+    /// Cancel the rollback countdown a fired trigger started.
+    CancelCountdown,
 }

@@ -93,6 +93,13 @@ impl KeyMap {
                 Some("rollback"),
             ),
             b(
+                vec![Char('c')],
+                Action::CancelCountdown,
+                "c",
+                "cancel a trigger's rollback countdown",
+                None,
+            ),
+            b(
                 vec![Tab],
                 Action::NextPanel,
                 "Tab",
@@ -162,7 +169,7 @@ mod tests {
     #[test]
     fn default_map_has_every_action_and_no_duplicates() {
         let m = KeyMap::default_map();
-        assert_eq!(m.bindings().len(), 11);
+        assert_eq!(m.bindings().len(), 12);
         let key = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
         assert_eq!(m.action(&key), Some(Action::Toggle));
     }

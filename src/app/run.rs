@@ -10,11 +10,10 @@ use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::App;
 use crate::journal::follow;
-use crate::poll;
+use crate::poll::runner;
 use crate::ui;
 
 /// Redraws are capped at this rate however fast probes or events arrive.
@@ -23,7 +22,6 @@ const MAX_FPS: u64 = 30;
 /// Runs the room until the user quits, the terminal goes away (SSH drop: SIGHUP) or SIGTERM.
 /// The terminal is restored on every path, including panics (ratatui's hook).
 pub async fn run(mut app: App) -> Result<()> {
-    let cancel = CancellationToken::new();
     let (journal_tx, mut journal_rx) = mpsc::unbounded_channel::<()>();
     let _watcher = follow::watch(&app.session.journal_path, move || {
         let _ = journal_tx.send(());
@@ -32,12 +30,26 @@ pub async fn run(mut app: App) -> Result<()> {
     // Events appended between opening the session and starting the watch raise no wake-up.
     app.on_journal_change();
 
-    let (probe_tx, mut probe_rx) = mpsc::channel(1024);
-    if !app.session.state.plan.checks.is_empty() {
-        let client = poll::http::client().wrap_err("cannot start the HTTP client")?;
-        poll::http::spawn_all(&app.session.state.plan.checks, &client, &probe_tx, &cancel);
+    let (reading_tx, mut reading_rx) = mpsc::channel(1024);
+    let poll_opts = runner::Options {
+        plan_file: app.session.plan_path.clone(),
+        concurrency: runner::CONCURRENCY,
+    };
+    let mut pollers = runner::start(&app.session.state.plan, &poll_opts, &reading_tx);
+
+    // Edits of the plan (or the runbook a wiring file names) reload it: the pollers restart
+    // when checks or metrics changed; an invalid edit keeps the last good plan.
+    let (plan_tx, mut plan_rx) = mpsc::unbounded_channel::<()>();
+    let mut plan_watchers = Vec::new();
+    for file in &app.session.plan_files {
+        let tx = plan_tx.clone();
+        match follow::watch(file, move || {
+            let _ = tx.send(());
+        }) {
+            Ok(w) => plan_watchers.push(w),
+            Err(e) => tracing::warn!("plan edits will not reload: {e}"),
+        }
     }
-    drop(probe_tx);
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -70,7 +82,10 @@ pub async fn run(mut app: App) -> Result<()> {
                 to_second
             };
             tokio::select! {
-                () = tokio::time::sleep(wait) => dirty = true,
+                () = tokio::time::sleep(wait) => {
+                    dirty = true;
+                    app.on_tick(Utc::now());
+                }
                 ev = keys.next() => match ev {
                     Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => {
                         dirty |= app.on_key(&k, Utc::now());
@@ -84,7 +99,18 @@ pub async fn run(mut app: App) -> Result<()> {
                     while journal_rx.try_recv().is_ok() {}
                     dirty |= app.on_journal_change();
                 }
-                Some(p) = probe_rx.recv() => dirty |= app.health.record(p),
+                Some(r) = reading_rx.recv() => dirty |= app.on_reading(r, Utc::now()),
+                Some(()) = plan_rx.recv() => {
+                    // Editors write in bursts (truncate, write, rename): let it settle.
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    while plan_rx.try_recv().is_ok() {}
+                    if let Some(restart) = app.reload_plan(Utc::now()) {
+                        dirty = true;
+                        if restart {
+                            pollers = runner::start(&app.session.state.plan, &poll_opts, &reading_tx);
+                        }
+                    }
+                }
                 _ = sigterm.recv() => break,
                 _ = sighup.recv() => break,
             }
@@ -92,7 +118,8 @@ pub async fn run(mut app: App) -> Result<()> {
         Ok(())
     }
     .await;
-    cancel.cancel();
+    drop(pollers);
+    drop(plan_watchers);
     ratatui::restore();
     result
 }

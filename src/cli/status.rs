@@ -79,8 +79,11 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
         .plan
         .triggers
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
             let th = t.threshold.as_ref();
+            let record = state.triggers.get(i);
+            let fired = record.and_then(|r| r.fired.as_ref());
             json!({
                 "id": t.id, "text": t.text,
                 "measure": th.map(|x| x.measure.clone()),
@@ -88,10 +91,18 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
                 "value": th.map(|x| x.value),
                 "unit": th.map(|x| x.unit.clone()),
                 "for_s": th.and_then(|x| x.for_s),
+                "samples": th.and_then(|x| x.samples),
                 "metric": t.metric,
-                // Triggers are evaluated against live metrics by the room's pollers; a headless
-                // status has no live metrics, so nothing has fired here.
-                "fired": false,
+                "condition": crate::poll::trigger::describe(t),
+                "action": if t.action == crate::plan::TriggerAction::Rollback { "rollback" } else { "announce" },
+                // Fired per the journal: the rooms' pollers journal each episode once.
+                "fired": fired.is_some(),
+                "episode": fired.map(|f| json!({
+                    "at": ts(Some(f.stamp.at)), "actor": f.stamp.actor, "value": f.value,
+                    "condition": f.condition, "since": ts(Some(f.since)),
+                    "countdown_cancelled": f.cancelled.as_ref().map(|c| json!({"actor": c.actor, "at": ts(Some(c.at))})),
+                })),
+                "episodes": record.map_or(0, |r| r.episodes),
             })
         })
         .collect();
@@ -113,6 +124,19 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
             "started_at": ts(rollback.map(|r| r.started.at)),
             "reason": rollback.and_then(|r| r.started.note.clone()),
         },
+        "rollback_countdown": state.rollback_countdown().map(|c| json!({
+            "trigger": state.plan.triggers[c.trigger].id,
+            "ends_at": ts(Some(c.ends_at)),
+            "remaining_s": (c.ends_at - now).num_seconds().max(0),
+        })),
+        "baselines": state.baselines.iter().map(|(m, (v, at))| (m.clone(), json!({"value": v, "at": ts(Some(*at))}))).collect::<serde_json::Map<_, _>>(),
+        "checks": state.plan.checks.iter().map(|c| json!({"id": c.id, "name": c.name, "kind": c.source().map_or("invalid", |s| s.kind())})).collect::<Vec<_>>(),
+        "metrics": state.plan.metrics.iter().map(|c| json!({"id": c.id, "name": c.name, "unit": c.unit, "kind": c.source().map_or("invalid", |s| s.kind())})).collect::<Vec<_>>(),
+        "evidence": state.evidence.iter().map(|e| json!({
+            "seq": e.seq, "at": ts(Some(e.at)), "actor": e.actor, "decision": e.what,
+            "summary": e.evidence.summary(),
+            "snapshot": serde_json::to_value(&e.evidence).unwrap_or(Value::Null),
+        })).collect::<Vec<_>>(),
         "overrides": state.overrides.iter().map(|(p, s)| json!({"phase": p, "actor": s.actor, "at": ts(Some(s.at)), "reason": s.note})).collect::<Vec<_>>(),
         "journal": {
             "path": session.journal_path.display().to_string(),
@@ -186,14 +210,47 @@ pub fn validate(path: &Path) -> ExitCode {
     let timed = p.phases.iter().filter(|x| !x.schedule.is_none()).count();
     println!("{}: {}", path.display(), sanitize(&p.title));
     println!(
-        "  {} phases ({timed} with a time window), {} tasks, {} gates, {} rollback triggers ({} with a threshold), {} checks",
+        "  {} phases ({timed} with a time window), {} tasks, {} gates, {} rollback triggers ({} with a threshold), {} checks, {} metrics",
         p.phases.len(),
         p.task_count(),
         p.gates.len(),
         p.triggers.len(),
         p.triggers.iter().filter(|t| t.threshold.is_some()).count(),
-        p.checks.len()
+        p.checks.len(),
+        p.metrics.len()
     );
+    for (what, list) in [("check", &p.checks), ("metric", &p.metrics)] {
+        for c in list {
+            let kind = c.source().map_or("invalid", |s| s.kind());
+            let unit = if c.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", c.unit)
+            };
+            println!(
+                "  {what} {} ({kind}{unit}, every {})",
+                sanitize(&c.name),
+                humantime::format_duration(c.interval)
+            );
+        }
+    }
+    for t in &p.triggers {
+        let watched = match (&t.metric, &t.threshold) {
+            (Some(m), Some(_)) => format!("watches {}", sanitize(m)),
+            (None, Some(_)) => "not wired to a metric".into(),
+            _ => "judged by people".into(),
+        };
+        let action = if t.action == crate::plan::TriggerAction::Rollback {
+            " · rollback countdown"
+        } else {
+            ""
+        };
+        println!(
+            "  trigger {}: {} · {watched}{action}",
+            t.id,
+            sanitize(&crate::poll::trigger::describe(t))
+        );
+    }
     if let Some(t0) = p.t0 {
         println!("  T-0 {}", t0.to_rfc3339_opts(SecondsFormat::Secs, true));
     }

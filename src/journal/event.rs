@@ -8,6 +8,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::evidence::Evidence;
+
 /// Version of the event format written by this build.
 pub const EVENT_VERSION: u32 = 1;
 
@@ -84,6 +86,9 @@ pub enum EventKind {
         /// Why (free text).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// What the checks and metrics showed at that moment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Evidence>,
     },
     /// The room moved to another phase (or, with `to: None`, finished the last one).
     Advanced {
@@ -96,11 +101,17 @@ pub enum EventKind {
         /// Set when a gate that was not GO was passed on purpose: the reason given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
+        /// What the checks and metrics showed at that moment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Evidence>,
     },
     /// A hold was called: the countdown stops.
     HoldCalled {
         /// Why.
         reason: String,
+        /// What the checks and metrics showed at that moment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Evidence>,
     },
     /// The hold was released.
     HoldReleased {
@@ -112,12 +123,81 @@ pub enum EventKind {
     RollbackStarted {
         /// Why.
         reason: String,
+        /// What the checks and metrics showed at that moment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Evidence>,
+    },
+    /// A rollback trigger's condition was met (one event per episode, whoever saw it first).
+    TriggerFired {
+        /// Trigger id.
+        trigger: String,
+        /// The value that met the threshold, in the metric's unit.
+        value: f64,
+        /// The condition as shown (`error_rate > 5% for 2m`).
+        condition: String,
+        /// Since when the condition has held (start of the `for` window).
+        since: DateTime<Utc>,
+        /// What the checks and metrics showed at that moment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Evidence>,
+    },
+    /// A fired trigger's condition stopped holding.
+    TriggerCleared {
+        /// Trigger id.
+        trigger: String,
+        /// The value that no longer met the threshold.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+    },
+    /// The rollback countdown of a fired trigger was cancelled: people decide instead.
+    CountdownCancelled {
+        /// Trigger id.
+        trigger: String,
+        /// Why (free text).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The baseline of a metric for `% of baseline` triggers, captured once when the
+    /// deployment started.
+    BaselineCaptured {
+        /// Metric id.
+        metric: String,
+        /// The value, in the metric's unit.
+        value: f64,
     },
     /// A free-text note in the feed.
     Note {
         /// The note.
         text: String,
     },
+}
+
+impl EventKind {
+    /// Stores `evidence` in the event if its kind carries evidence (votes, advances, holds,
+    /// rollbacks, fired triggers); other kinds are left as they are.
+    pub fn attach_evidence(&mut self, snapshot: Evidence) {
+        match self {
+            EventKind::Voted { evidence, .. }
+            | EventKind::Advanced { evidence, .. }
+            | EventKind::HoldCalled { evidence, .. }
+            | EventKind::RollbackStarted { evidence, .. }
+            | EventKind::TriggerFired { evidence, .. } => *evidence = Some(snapshot),
+            _ => {}
+        }
+    }
+
+    /// The evidence the event carries, if any.
+    #[must_use]
+    pub fn evidence(&self) -> Option<&Evidence> {
+        match self {
+            EventKind::Voted { evidence, .. }
+            | EventKind::Advanced { evidence, .. }
+            | EventKind::HoldCalled { evidence, .. }
+            | EventKind::RollbackStarted { evidence, .. }
+            | EventKind::TriggerFired { evidence, .. } => evidence.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// One journal line.
@@ -174,18 +254,41 @@ mod tests {
                 role: "SRE".into(),
                 vote: Vote::NoGo,
                 note: Some("red".into()),
+                evidence: Some(Evidence::default()),
             },
             EventKind::Advanced {
                 from: None,
                 to: Some("p".into()),
                 override_reason: Some("r".into()),
+                evidence: None,
             },
             EventKind::HoldCalled {
                 reason: "dns".into(),
+                evidence: None,
             },
             EventKind::HoldReleased { note: None },
             EventKind::RollbackStarted {
                 reason: "errors".into(),
+                evidence: None,
+            },
+            EventKind::TriggerFired {
+                trigger: "t".into(),
+                value: 7.5,
+                condition: "error_rate > 5%".into(),
+                since: at,
+                evidence: None,
+            },
+            EventKind::TriggerCleared {
+                trigger: "t".into(),
+                value: Some(1.0),
+            },
+            EventKind::CountdownCancelled {
+                trigger: "t".into(),
+                note: None,
+            },
+            EventKind::BaselineCaptured {
+                metric: "p95".into(),
+                value: 120.0,
             },
             EventKind::Note {
                 text: "hi\nthere".into(),

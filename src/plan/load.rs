@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::{Loaded, PlanError, markdown, toml};
+use super::{Loaded, PlanError, markdown, toml, wiring};
 
 /// A plan read from disk.
 #[derive(Debug, Clone)]
@@ -14,6 +14,8 @@ pub struct LoadedFile {
     pub loaded: Loaded,
     /// SHA-256 (hex) of the plan file's bytes (and, for a wiring file, its runbook's).
     pub hash: String,
+    /// The files read: the plan, and the runbook a wiring file names (for watching edits).
+    pub files: Vec<std::path::PathBuf>,
 }
 
 /// Reads `path` (`.md`/`.markdown` or `.toml`).
@@ -22,14 +24,22 @@ pub struct LoadedFile {
 /// it is binary, it is empty, it does not parse.
 pub fn load(path: &Path) -> Result<LoadedFile, PlanError> {
     let mut hasher = Sha256::new();
-    let loaded = load_into(path, &mut hasher, 0)?;
+    let mut files = Vec::new();
+    let loaded = load_into(path, &mut hasher, 0, &mut files)?;
     Ok(LoadedFile {
         loaded,
         hash: hex(&hasher.finalize()),
+        files,
     })
 }
 
-fn load_into(path: &Path, hasher: &mut Sha256, depth: u8) -> Result<Loaded, PlanError> {
+fn load_into(
+    path: &Path,
+    hasher: &mut Sha256,
+    depth: u8,
+    files: &mut Vec<std::path::PathBuf>,
+) -> Result<Loaded, PlanError> {
+    files.push(path.to_path_buf());
     let bytes = std::fs::read(path).map_err(|e| {
         PlanError::at(
             path,
@@ -54,10 +64,9 @@ fn load_into(path: &Path, hasher: &mut Sha256, depth: u8) -> Result<Loaded, Plan
     if ext == "toml" {
         let parsed = toml::parse(&src, path)?;
         let Some(runbook) = parsed.runbook else {
-            return Ok(Loaded {
-                plan: parsed.plan,
-                warnings: Vec::new(),
-            });
+            let mut plan = parsed.plan;
+            let warnings = wiring::resolve(&mut plan, path)?;
+            return Ok(Loaded { plan, warnings });
         };
         if depth > 0 {
             return Err(PlanError::at(
@@ -66,11 +75,11 @@ fn load_into(path: &Path, hasher: &mut Sha256, depth: u8) -> Result<Loaded, Plan
                 "a runbook named by `runbook =` must be a Markdown plan, not another TOML file",
             ));
         }
-        let inner = load_into(&runbook, hasher, depth + 1)?;
-        Ok(Loaded {
-            plan: toml::merge_wiring(inner.plan, parsed.plan),
-            warnings: inner.warnings,
-        })
+        let inner = load_into(&runbook, hasher, depth + 1, files)?;
+        let mut plan = toml::merge_wiring(inner.plan, parsed.plan);
+        let mut warnings = inner.warnings;
+        warnings.extend(wiring::resolve(&mut plan, path)?);
+        Ok(Loaded { plan, warnings })
     } else {
         markdown::parse(&src, path)
     }

@@ -11,6 +11,8 @@
 
 use std::time::Duration;
 
+pub use super::signals::{Check, DEFAULT_COUNTDOWN, DEFAULT_MAX_BODY, Source, TriggerAction};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -47,9 +49,13 @@ pub struct Plan {
     /// Rollback triggers, in plan order.
     #[serde(default, rename = "trigger", skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<Trigger>,
-    /// Health checks polled while the room is open.
+    /// Health checks polled while the room is open (status lights and history bars).
     #[serde(default, rename = "check", skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+    /// Metrics sampled while the room is open (sparklines; rollback triggers read them).
+    /// Same fields as a check; a metric must yield a number.
+    #[serde(default, rename = "metric", skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<Check>,
     /// Prose the loader did not turn into anything else, kept per section so nothing is lost.
     #[serde(default, rename = "section", skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<Section>,
@@ -95,7 +101,7 @@ fn is_forward(kind: &PhaseKind) -> bool {
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)]
-fn is_zero(n: &usize) -> bool {
+pub(super) fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
@@ -271,6 +277,10 @@ pub struct Threshold {
     /// ("unavailable > 15 minutes" holds for 900 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub for_s: Option<u64>,
+    /// How many consecutive samples must meet the condition before the trigger fires
+    /// (`… for 3 samples`); `None` with no `for_s`: the first sample fires it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u32>,
 }
 
 /// A rollback trigger: a condition that, when met, calls for a rollback.
@@ -285,44 +295,33 @@ pub struct Trigger {
     /// The parsed threshold, when the text has one; triggers without one are judged by people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Threshold>,
-    /// Name of the metric or check that feeds the threshold (bound in a TOML plan).
+    /// Name (or id) of the metric or check that feeds the threshold, bound in a TOML plan or
+    /// wiring file. A check feeds 1 while it is DOWN and 0 otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
+    /// The whole condition in one string, `error_rate > 5% for 2m` or
+    /// `p95_latency > 200% of baseline for 3 samples` (see README "Conditions"): sets `metric`
+    /// and `threshold` when the plan is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// The baseline for `% of baseline` thresholds, in the metric's unit; when left out it is
+    /// captured from the metric when the deployment starts and journaled once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    /// What the room does when the trigger fires: only announce it (default), or count down
+    /// to a rollback that any operator can cancel.
+    #[serde(default, skip_serializing_if = "TriggerAction::is_announce")]
+    pub action: TriggerAction,
+    /// Length of the rollback countdown for `action = "rollback"` (default 60 s).
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub countdown: Option<Duration>,
     /// 1-based source line (0 when not from a file).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub line: usize,
-}
-
-/// An HTTP health check (probe) of one endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Check {
-    /// Stable id (slug of the name).
-    #[serde(default)]
-    pub id: String,
-    /// Name shown in the health panel.
-    pub name: String,
-    /// The URL probed with GET.
-    pub url: String,
-    /// Time between probes.
-    #[serde(with = "humantime_serde", default = "default_interval")]
-    pub interval: Duration,
-    /// Time after which a probe counts as failed.
-    #[serde(with = "humantime_serde", default = "default_timeout")]
-    pub timeout: Duration,
-    /// The HTTP status that means UP.
-    #[serde(default = "default_status")]
-    pub expect_status: u16,
-}
-
-fn default_interval() -> Duration {
-    Duration::from_secs(5)
-}
-fn default_timeout() -> Duration {
-    Duration::from_secs(2)
-}
-fn default_status() -> u16 {
-    200
 }
 
 /// A heading of the plan with the prose under it that became neither task, gate nor trigger.

@@ -100,6 +100,7 @@ pub fn parse(text: &str) -> Option<Threshold> {
                 value: 0.0,
                 unit: String::new(),
                 for_s: Some(secs.round() as u64),
+                samples: None,
             });
         }
     }
@@ -109,6 +110,7 @@ pub fn parse(text: &str) -> Option<Threshold> {
         value,
         unit,
         for_s,
+        samples: None,
     })
 }
 
@@ -283,6 +285,7 @@ mod tests {
             value,
             unit: unit.to_string(),
             for_s,
+            samples: None,
         })
     }
 

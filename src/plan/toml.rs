@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::ids::slug;
-use super::{Plan, PlanError};
+use super::{Plan, PlanError, TriggerAction};
 
 /// A parsed TOML plan file.
 #[derive(Debug, Clone)]
@@ -71,6 +71,7 @@ pub fn parse(src: &str, file: &Path) -> Result<TomlPlan, PlanError> {
                 .map_or_else(|| "plan".into(), |s| s.to_string_lossy().into_owned());
         }
     }
+    fill_lines(&mut plan, src);
     fill_ids(&mut plan);
     check_ids(&plan, src, file)?;
     Ok(TomlPlan { plan, runbook })
@@ -95,11 +96,18 @@ pub fn merge_wiring(mut runbook: Plan, wiring: Plan) -> Plan {
         }
     }
     runbook.checks.extend(wiring.checks);
+    runbook.metrics.extend(wiring.metrics);
     for t in wiring.triggers {
         match runbook.triggers.iter_mut().find(|x| x.id == t.id) {
             Some(existing) => {
                 existing.metric = t.metric.or(existing.metric.take());
                 existing.threshold = t.threshold.or(existing.threshold.take());
+                existing.when = t.when.or(existing.when.take());
+                existing.baseline = t.baseline.or(existing.baseline);
+                existing.countdown = t.countdown.or(existing.countdown);
+                if t.action != TriggerAction::Announce {
+                    existing.action = t.action;
+                }
             }
             None => runbook.triggers.push(t),
         }
@@ -141,9 +149,33 @@ fn fill_ids(plan: &mut Plan) {
             trigger.id = unique(&slug(&trigger.text), &mut seen);
         }
     }
-    for check in &mut plan.checks {
+    for check in plan.checks.iter_mut().chain(plan.metrics.iter_mut()) {
         if check.id.is_empty() {
             check.id = unique(&slug(&check.name), &mut seen);
+        }
+    }
+}
+
+/// Gives each `[[check]]`, `[[metric]]` and `[[trigger]]` the line of its table header, so
+/// later errors about them name the line.
+fn fill_lines(plan: &mut Plan, src: &str) {
+    let headers = |name: &str| -> Vec<usize> {
+        let header = format!("[[{name}]]");
+        src.lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim_start().starts_with(&header))
+            .map(|(i, _)| i + 1)
+            .collect()
+    };
+    for (c, line) in plan.checks.iter_mut().zip(headers("check")) {
+        c.line = line;
+    }
+    for (m, line) in plan.metrics.iter_mut().zip(headers("metric")) {
+        m.line = line;
+    }
+    for (t, line) in plan.triggers.iter_mut().zip(headers("trigger")) {
+        if t.line == 0 {
+            t.line = line;
         }
     }
 }
@@ -166,14 +198,15 @@ fn check_ids(plan: &Plan, src: &str, file: &Path) -> Result<(), PlanError> {
         .iter()
         .flat_map(|p| std::iter::once(&p.id).chain(p.tasks.iter().map(|t| &t.id)))
         .chain(plan.gates.iter().map(|g| &g.id))
-        .chain(plan.checks.iter().map(|c| &c.id));
+        .chain(plan.checks.iter().map(|c| &c.id))
+        .chain(plan.metrics.iter().map(|c| &c.id));
     for id in ids {
         if !seen.insert(id) {
             return Err(PlanError::at(
                 file,
                 last_line_of(src, &format!("\"{id}\"")),
                 format!(
-                    "id \"{id}\" is used twice: give each phase, task, gate and check its own id"
+                    "id \"{id}\" is used twice: give each phase, task, gate, check and metric its own id"
                 ),
             ));
         }

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
 use crate::journal::event::{EventKind, Vote};
 use crate::plan::PhaseKind;
 
@@ -64,6 +66,36 @@ pub enum Command {
     Note {
         /// The text.
         text: String,
+    },
+    /// Journal that a trigger's condition is met (refused when an episode is already open).
+    FireTrigger {
+        /// Trigger id.
+        trigger: String,
+        /// The value that met the threshold.
+        value: f64,
+        /// The condition as shown.
+        condition: String,
+        /// Since when it held.
+        since: DateTime<Utc>,
+    },
+    /// Journal that a fired trigger's condition no longer holds (refused when not fired).
+    ClearTrigger {
+        /// Trigger id.
+        trigger: String,
+        /// The value that no longer meets the threshold.
+        value: Option<f64>,
+    },
+    /// Cancel the rollback countdown in force.
+    CancelCountdown {
+        /// Why (optional).
+        note: Option<String>,
+    },
+    /// Journal a metric's baseline (refused when one was captured already).
+    CaptureBaseline {
+        /// Metric id.
+        metric: String,
+        /// The value.
+        value: f64,
     },
 }
 
@@ -154,6 +186,7 @@ impl RoomState {
                 }
                 EventKind::HoldCalled {
                     reason: required(reason, "a reason for the hold")?,
+                    evidence: None,
                 }
             }
             Command::Release { note } => {
@@ -171,13 +204,72 @@ impl RoomState {
                 }
                 EventKind::RollbackStarted {
                     reason: required(reason, "a reason for the rollback")?,
+                    evidence: None,
                 }
             }
             Command::Note { text } => EventKind::Note {
                 text: required(text, "the note's text")?,
             },
+            Command::FireTrigger {
+                trigger,
+                value,
+                condition,
+                since,
+            } => {
+                let i = self.known_trigger(trigger)?;
+                if let Some(f) = &self.triggers[i].fired {
+                    return refuse(format!(
+                        "trigger {trigger} already fired (journaled by {} at {})",
+                        f.stamp.actor,
+                        f.stamp.at.format("%H:%M:%S UTC")
+                    ));
+                }
+                EventKind::TriggerFired {
+                    trigger: trigger.clone(),
+                    value: *value,
+                    condition: condition.clone(),
+                    since: *since,
+                    evidence: None,
+                }
+            }
+            Command::ClearTrigger { trigger, value } => {
+                let i = self.known_trigger(trigger)?;
+                if self.triggers[i].fired.is_none() {
+                    return refuse(format!("trigger {trigger} has not fired"));
+                }
+                EventKind::TriggerCleared {
+                    trigger: trigger.clone(),
+                    value: *value,
+                }
+            }
+            Command::CancelCountdown { note } => {
+                let Some(c) = self.rollback_countdown() else {
+                    return refuse("no rollback countdown is running");
+                };
+                EventKind::CountdownCancelled {
+                    trigger: self.plan.triggers[c.trigger].id.clone(),
+                    note: note.clone(),
+                }
+            }
+            Command::CaptureBaseline { metric, value } => {
+                if let Some((v, _)) = self.baselines.get(metric) {
+                    return refuse(format!("the baseline of {metric} is already {v}"));
+                }
+                EventKind::BaselineCaptured {
+                    metric: metric.clone(),
+                    value: *value,
+                }
+            }
         };
         Ok((kind, role.map(str::to_string)))
+    }
+
+    fn known_trigger(&self, id: &str) -> Result<usize, Refusal> {
+        self.trigger_index(id).ok_or_else(|| {
+            Refusal(format!(
+                "unknown trigger id '{id}'; `warroom validate PLAN` lists the triggers"
+            ))
+        })
     }
 
     fn known_task(&self, task: &str) -> Result<(), Refusal> {
@@ -234,6 +326,7 @@ impl RoomState {
                 role: role.clone(),
                 vote,
                 note: note.cloned(),
+                evidence: None,
             },
             Some(role),
         ))
@@ -307,6 +400,7 @@ impl RoomState {
             } else {
                 override_reason.map(str::to_string)
             },
+            evidence: None,
         })
     }
 }

@@ -141,11 +141,11 @@ fn health_strip(ctx: &Ctx) -> Vec<Span<'static>> {
     let plan = &ctx.app.session.state.plan;
     plan.checks
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let h = ctx.app.health.health(i);
-            let (sym, style): (&str, Style) = match h {
+        .zip(&ctx.app.board.checks)
+        .map(|(c, s)| {
+            let (sym, style): (&str, Style) = match s.health {
                 Health::Up => ("●", ctx.theme.good),
+                Health::Degraded => ("◐", ctx.theme.warn),
                 Health::Down => ("✖", ctx.theme.bad),
                 Health::Unknown => ("?", ctx.theme.dim),
             };

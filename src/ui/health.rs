@@ -1,103 +1,221 @@
-//! Health panel: every check with its state in words and symbols, latency and last error.
+//! The health panel: checks (state in words and symbols, latency or why it failed, history
+//! bar), metrics (value with unit, threshold, sparkline) and rollback triggers (watching,
+//! pending, FIRED, or judged by people).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, fit};
-use crate::poll::Health;
+use super::spark::{history_bar, sparkline};
+use super::{Ctx, fit, hm};
+use crate::journal::evidence::format_value;
+use crate::plan::condition::Condition;
+use crate::poll::trigger::describe;
+use crate::poll::{Health, Signal};
 use crate::text::sanitize;
 
-pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+/// Lines the panel would like: checks, metrics (with `spark_h` sparkline rows each), triggers,
+/// their headings and borders.
+pub(super) fn wanted_height(ctx: &Ctx, spark_h: u16) -> u16 {
     let plan = &ctx.app.session.state.plan;
+    let checks = plan.checks.len().max(1) as u16;
+    let metrics = plan.metrics.len() as u16 * (1 + spark_h);
+    let triggers = plan.triggers.len() as u16;
+    let headings = u16::from(!plan.metrics.is_empty()) + u16::from(!plan.triggers.is_empty());
+    checks + metrics + triggers + headings + 2 + u16::from(ctx.app.reload_error.is_some())
+}
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
+    let app = ctx.app;
+    let plan = &app.session.state.plan;
     let t = ctx.theme;
-    let up = (0..plan.checks.len())
-        .filter(|&i| ctx.app.health.health(i) == Health::Up)
-        .count();
-    let title = if plan.triggers.is_empty() {
-        format!("Health {up}/{} UP", plan.checks.len())
-    } else {
-        format!(
-            "Health {up}/{} UP · rollback triggers {}",
-            plan.checks.len(),
-            plan.triggers.len()
-        )
-    };
+    let count = |h: Health| app.board.checks.iter().filter(|s| s.health == h).count();
+    let mut title = format!("Health {}/{} UP", count(Health::Up), plan.checks.len());
+    for (h, word) in [(Health::Degraded, "DEGRADED"), (Health::Down, "DOWN")] {
+        if count(h) > 0 {
+            title = format!("{title} · {} {word}", count(h));
+        }
+    }
     let block = ctx.block(&title, None);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let mut lines: Vec<Line> = plan
-        .checks
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let probe = ctx.app.health.latest[i].as_ref();
-            let h = ctx.app.health.health(i);
-            let style = match h {
-                Health::Up => t.good,
-                Health::Down => t.bad,
-                Health::Unknown => t.dim,
-            };
-            let detail = match probe {
-                Some(p) if p.health == Health::Up => {
-                    p.latency_ms.map(|l| format!("{l} ms")).unwrap_or_default()
-                }
-                Some(p) => p.error.clone().unwrap_or_default(),
-                None => "waiting for the first answer".into(),
-            };
-            let name_w = 20.min(width / 2);
-            Line::from(vec![
-                Span::styled(format!("{:<9} ", h.label()), style),
-                Span::raw(format!("{:<name_w$} ", fit(&sanitize(&c.name), name_w))),
-                Span::styled(
-                    fit(&sanitize(&detail), width.saturating_sub(name_w + 11)),
-                    t.dim,
-                ),
-            ])
-        })
-        .collect();
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = &app.reload_error {
+        lines.push(Line::styled(fit(&sanitize(e), width), t.bad));
+    }
+
+    let name_w = 14.min(width / 3);
+    for (c, s) in plan.checks.iter().zip(&app.board.checks) {
+        let style = health_style(s.health, ctx);
+        let detail = check_detail(s);
+        // The reason a check fails matters more than a long history: it gets 26 columns.
+        let detail_w = 26.min(width.saturating_sub(name_w + 12));
+        let bar_w = width.saturating_sub(name_w + detail_w + 13);
+        let mut spans = vec![
+            Span::styled(format!("{:<10} ", s.health.label()), style),
+            Span::raw(format!("{:<name_w$} ", fit(&sanitize(&c.name), name_w))),
+            Span::styled(
+                format!("{:<detail_w$} ", fit(&sanitize(&detail), detail_w)),
+                if s.last().is_some_and(|l| l.error.is_some()) {
+                    t.bad
+                } else {
+                    t.dim
+                },
+            ),
+        ];
+        if bar_w >= 4 {
+            spans.extend(history_bar(s, bar_w, &t));
+        }
+        lines.push(Line::from(spans));
+    }
     if plan.checks.is_empty() {
         lines.push(Line::styled(
             fit(
-                "No health checks: add [[check]] to a TOML plan (config/example-launch.toml).",
+                "No health checks: add [[check]] to the plan or its TOML wiring (README \"Checks and metrics\").",
                 width,
             ),
             t.dim,
         ));
     }
-    // Triggers are parsed and shown; evaluating them against live metrics is not built yet,
-    // and the screen says so rather than showing a reassuring "OK".
-    for trig in &plan.triggers {
-        let cond = trig.threshold.as_ref().map_or_else(
-            || "judged by people".to_string(),
-            |th| {
-                let dur = th.for_s.map(|s| format!(" for {s}s")).unwrap_or_default();
-                let unit = if th.unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", th.unit)
-                };
-                format!("{} {} {}{unit}{dur}", th.measure, th.op.symbol(), th.value)
-            },
-        );
-        let half = width / 2;
-        lines.push(Line::from(vec![
-            Span::styled("⚑ ", t.warn),
-            Span::raw(format!(
-                "{:<w$}",
-                fit(&sanitize(&trig.text), half.saturating_sub(2)),
-                w = half.saturating_sub(2)
-            )),
-            Span::styled(
-                fit(
-                    &format!(" {} · not watched yet", sanitize(&cond)),
-                    width - half,
-                ),
-                t.dim,
+
+    if !plan.metrics.is_empty() {
+        lines.push(Line::styled(fit("Metrics", width), t.title));
+    }
+    for (m, s) in plan.metrics.iter().zip(&app.board.metrics) {
+        let threshold = m
+            .degraded
+            .iter()
+            .filter_map(|d| Condition::parse(d).ok())
+            .find_map(|c| c.value_threshold());
+        let value = match (s.value(), s.last()) {
+            (Some(v), _) => format!("{}{}", format_value(v), m.unit),
+            (None, Some(l)) if l.error.is_some() => l
+                .error
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            (None, Some(_)) => "sampling…".into(),
+            (None, None) => "waiting for the first sample".into(),
+        };
+        let limit = threshold
+            .map(|(op, v)| format!("  limit {} {}{}", op.symbol(), format_value(v), m.unit))
+            .unwrap_or_default();
+        let style = health_style(s.health, ctx);
+        let head = format!("{:<name_w$} ", fit(&sanitize(&m.name), name_w));
+        if spark_h == 0 {
+            let spark_w = width.saturating_sub(name_w + 12);
+            let mut spans = vec![
+                Span::raw(head),
+                Span::styled(format!("{:<10} ", fit(&sanitize(&value), 10)), style),
+            ];
+            if let Some(row) = sparkline(s, threshold, spark_w, 1, &t).pop() {
+                spans.extend(row);
+            }
+            lines.push(Line::from(spans));
+        } else {
+            lines.push(Line::from(vec![
+                Span::raw(head),
+                Span::styled(sanitize(&value), style),
+                Span::styled(fit(&limit, width.saturating_sub(name_w + 12)), t.dim),
+            ]));
+            for row in sparkline(s, threshold, width.saturating_sub(2), spark_h, &t) {
+                let mut spans = vec![Span::raw("  ")];
+                spans.extend(row);
+                lines.push(Line::from(spans));
+            }
+        }
+    }
+
+    if !plan.triggers.is_empty() {
+        lines.push(Line::styled(fit("Rollback triggers", width), t.title));
+    }
+    let state = &app.session.state;
+    for (i, trig) in plan.triggers.iter().enumerate() {
+        let fired = state.triggers.get(i).and_then(|r| r.fired.as_ref());
+        let watch = app.watches.get(i);
+        let bound = app.bindings.get(i).copied().flatten();
+        let (word, style) = if fired.is_some() {
+            ("⚠ FIRED  ", t.bad)
+        } else if bound.is_none() {
+            ("· people ", t.dim)
+        } else if watch.is_some_and(|w| w.pending_since.is_some()) {
+            ("◔ pending", t.warn)
+        } else {
+            ("● ok     ", t.good)
+        };
+        let status = match (fired, bound, watch) {
+            (Some(f), _, _) => format!(
+                "{} · was {} · since {}",
+                f.condition,
+                format_value(f.value),
+                hm(f.since)
             ),
+            (None, None, _) => {
+                if trig.threshold.is_some() {
+                    "not wired to a metric: bind it in the TOML wiring".into()
+                } else {
+                    "judged by people".into()
+                }
+            }
+            (None, Some(_), w) => {
+                let now = w
+                    .and_then(|w| w.last_value)
+                    .map(|v| format!(" · now {}", format_value(v)))
+                    .unwrap_or_default();
+                let pending = w
+                    .and_then(|w| w.pending_since)
+                    .map(|p| format!(" · met since {}", p.format("%H:%M:%S")))
+                    .unwrap_or_default();
+                format!("{}{now}{pending}", describe(trig))
+            }
+        };
+        // A wired trigger is shown by its condition (the banner quotes the plan's words); one
+        // judged by people by the plan's words.
+        let what = if bound.is_some() || fired.is_some() {
+            status
+        } else {
+            format!("{} · {status}", trig.text)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{word} "), style),
+            Span::styled(fit(&sanitize(&what), width.saturating_sub(10)), t.text),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The one line of detail after a check's name: latency or value when it passes, why it
+/// failed otherwise.
+fn check_detail(s: &Signal) -> String {
+    let Some(last) = s.last() else {
+        return "waiting…".into();
+    };
+    if let Some(e) = &last.error {
+        // "status: status 503 (expected 200)" says "status" once.
+        let kind = e.kind.label();
+        return if e.detail.starts_with(kind) {
+            e.detail.clone()
+        } else {
+            format!("{kind}: {}", e.detail)
+        };
+    }
+    if let Some(why) = &last.degraded_by {
+        return why.clone();
+    }
+    match (last.value, last.latency_ms) {
+        (Some(v), _) => format_value(v),
+        (None, Some(l)) => format!("{} ms", l.round()),
+        (None, None) => String::new(),
+    }
+}
+
+fn health_style(h: Health, ctx: &Ctx) -> ratatui::style::Style {
+    match h {
+        Health::Up => ctx.theme.good,
+        Health::Degraded => ctx.theme.warn,
+        Health::Down => ctx.theme.bad,
+        Health::Unknown => ctx.theme.dim,
+    }
 }

@@ -273,6 +273,10 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             threshold: threshold::parse(&it.text),
             text: it.text.clone(),
             metric: None,
+            when: None,
+            baseline: None,
+            action: crate::plan::TriggerAction::Announce,
+            countdown: None,
             line: it.line,
         })
         .collect();
@@ -291,6 +295,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         gates,
         triggers,
         checks: Vec::new(),
+        metrics: Vec::new(),
         sections,
     };
     if plan.task_count() == 0 {

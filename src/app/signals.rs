@@ -1,0 +1,271 @@
+//! The room's side of live signals: readings from the pollers go onto the board, feed the
+//! trigger watches, and — for an operator's room — become journal events: a fired or cleared
+//! trigger, a baseline captured when the deployment starts, and the automatic rollback when a
+//! countdown runs out. The journal decides (see `state::triggers`), so however many rooms are
+//! open, each episode is written once.
+
+use chrono::{DateTime, Utc};
+
+use super::App;
+use crate::plan::wiring::find_signal;
+use crate::plan::{Plan, Trigger};
+use crate::poll::Target;
+use crate::poll::board::{Board, Health};
+use crate::poll::runner::Reading;
+use crate::poll::trigger::{self, Transition, Watch};
+use crate::state::Command;
+
+/// Which check or metric feeds each trigger (parallel to `plan.triggers`; None: judged by
+/// people, or bound to a name the plan does not have).
+#[must_use]
+pub fn bindings(plan: &Plan) -> Vec<Option<Target>> {
+    plan.triggers
+        .iter()
+        .map(|t| {
+            let name = t.metric.as_deref()?;
+            t.threshold.as_ref()?;
+            find_signal(plan, name).map(|(metric, i)| {
+                if metric {
+                    Target::Metric(i)
+                } else {
+                    Target::Check(i)
+                }
+            })
+        })
+        .collect()
+}
+
+/// The number a trigger reads from `target`: a metric's value; for a check, 1 while it is
+/// DOWN and 0 otherwise (so `unavailable > 0 for 15m` reads "down for 15 minutes").
+#[must_use]
+pub fn trigger_value(board: &Board, target: Target) -> Option<f64> {
+    match target {
+        Target::Metric(i) => board.metrics.get(i)?.value(),
+        Target::Check(i) => {
+            let s = board.checks.get(i)?;
+            match s.health {
+                Health::Unknown => None,
+                Health::Down => Some(1.0),
+                Health::Up | Health::Degraded => Some(0.0),
+            }
+        }
+    }
+}
+
+impl App {
+    /// Records a reading, evaluates the triggers it feeds and journals what they say.
+    /// Returns whether the screen must be redrawn.
+    pub fn on_reading(&mut self, reading: Reading, now: DateTime<Utc>) -> bool {
+        let plan = &self.session.state.plan;
+        let spec = match reading.target {
+            Target::Check(i) => plan.checks.get(i),
+            Target::Metric(i) => plan.metrics.get(i),
+        };
+        let Some(spec) = spec else { return false };
+        let at = reading.sample.at;
+        let mut dirty = self.board.record(reading.target, spec, reading.sample);
+        self.capture_baselines(reading.target, now);
+        for i in 0..self.bindings.len() {
+            if self.bindings[i] == Some(reading.target) {
+                dirty |= self.evaluate(i, at, now);
+            }
+        }
+        dirty
+    }
+
+    /// Feeds trigger `i` the current value of its signal.
+    fn evaluate(&mut self, i: usize, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        let Some(target) = self.bindings[i] else {
+            return false;
+        };
+        let state = &self.session.state;
+        let t: &Trigger = &state.plan.triggers[i];
+        let Some(threshold) = &t.threshold else {
+            return false;
+        };
+        let unit = match target {
+            Target::Metric(m) => state.plan.metrics[m].unit.as_str(),
+            Target::Check(_) => "",
+        };
+        let baseline = t.baseline.or_else(|| {
+            let id = signal_id(&state.plan, target)?;
+            state.baselines.get(id).map(|(v, _)| *v)
+        });
+        let limit = trigger::absolute(threshold, unit, baseline);
+        let value = trigger_value(&self.board, target);
+        let before = self.watches[i].clone();
+        let transition = self.watches[i].observe(threshold, limit, value, at);
+        let cmd = match transition {
+            Transition::None => return self.watches[i] != before,
+            Transition::Fire { value, since } => Command::FireTrigger {
+                trigger: t.id.clone(),
+                value,
+                condition: trigger::describe(t),
+                since,
+            },
+            Transition::Clear { value } => Command::ClearTrigger {
+                trigger: t.id.clone(),
+                value: Some(value),
+            },
+        };
+        if !self.session.follower {
+            let evidence = self.board.evidence(&self.session.state.plan, now);
+            // A refusal means another room journaled this episode first: nothing to say.
+            if let Err(e) = self.session.act_with(&cmd, Some(&evidence), now) {
+                tracing::debug!("trigger event not written: {e}");
+            }
+        }
+        true
+    }
+
+    /// Journals the baseline of a metric that a `% of baseline` trigger needs and the plan
+    /// does not give, at the first reading once the deployment has started.
+    fn capture_baselines(&mut self, target: Target, now: DateTime<Utc>) {
+        let state = &self.session.state;
+        if self.session.follower || state.current.is_none() {
+            return;
+        }
+        let Target::Metric(m) = target else { return };
+        let needs = state
+            .plan
+            .triggers
+            .iter()
+            .zip(&self.bindings)
+            .any(|(t, b)| {
+                *b == Some(target)
+                    && t.baseline.is_none()
+                    && t.threshold
+                        .as_ref()
+                        .is_some_and(|th| th.unit == "% of baseline")
+            });
+        let id = state.plan.metrics[m].id.clone();
+        if !needs || state.baselines.contains_key(&id) {
+            return;
+        }
+        let Some(value) = self
+            .board
+            .metrics
+            .get(m)
+            .and_then(crate::poll::Signal::value)
+        else {
+            return;
+        };
+        let cmd = Command::CaptureBaseline { metric: id, value };
+        if let Err(e) = self.session.act(&cmd, now) {
+            tracing::debug!("baseline not written: {e}");
+        }
+    }
+
+    /// Once a second: starts the rollback when a trigger's countdown has run out (operators
+    /// only; the first room to get there writes it, the others are refused and stay quiet).
+    /// Returns whether the screen must be redrawn.
+    pub fn on_tick(&mut self, now: DateTime<Utc>) -> bool {
+        let state = &self.session.state;
+        let Some(c) = state.rollback_countdown() else {
+            return false;
+        };
+        if now < c.ends_at || self.session.follower {
+            return false;
+        }
+        let t = &state.plan.triggers[c.trigger];
+        let fired = state.triggers[c.trigger].fired.as_ref();
+        let reason = format!(
+            "automatic: trigger \"{}\" fired ({}, value {}) and its countdown ran out",
+            t.text,
+            trigger::describe(t),
+            fired.map_or_else(
+                || "n/a".into(),
+                |f| crate::journal::evidence::format_value(f.value)
+            ),
+        );
+        let evidence = self.board.evidence(&state.plan, now);
+        match self
+            .session
+            .act_with(&Command::Rollback { reason }, Some(&evidence), now)
+        {
+            Ok(ev) => {
+                self.flash(
+                    &format!("ROLLBACK started by the countdown (journal #{})", ev.seq),
+                    true,
+                );
+                self.focus(self.session.state.focus_phase());
+            }
+            Err(e) => tracing::debug!("automatic rollback not written: {e}"),
+        }
+        true
+    }
+
+    /// Puts a freshly loaded plan's signals in place: trigger bindings and watches are rebuilt
+    /// (watches of triggers that kept their id and condition carry over).
+    pub fn rebind(&mut self, old: &Plan) {
+        let plan = &self.session.state.plan;
+        self.board = self.board.carried_over(old, plan);
+        let watches = plan
+            .triggers
+            .iter()
+            .map(|t| {
+                old.triggers
+                    .iter()
+                    .position(|o| o == t)
+                    .and_then(|i| self.watches.get(i).cloned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        self.watches = watches;
+        self.bindings = bindings(plan);
+    }
+}
+
+impl App {
+    /// Reloads the plan after an edit on disk. Returns None when nothing visible changed,
+    /// Some(true) when the checks or metrics changed (the pollers must restart), Some(false)
+    /// otherwise. An invalid edit keeps the last good plan and shows why.
+    pub fn reload_plan(&mut self, now: DateTime<Utc>) -> Option<bool> {
+        let file = match crate::plan::load(&self.session.plan_path) {
+            Ok(f) => f,
+            Err(e) => {
+                let msg = format!("plan edit not loaded, still on the last good plan: {e}");
+                let changed = self.reload_error.as_deref() != Some(msg.as_str());
+                self.reload_error = Some(msg);
+                return changed.then_some(false);
+            }
+        };
+        let had_error = self.reload_error.take().is_some();
+        if file.hash == self.session.plan_hash {
+            return had_error.then_some(false);
+        }
+        let old = self.session.state.plan.clone();
+        if let Err(e) = self.session.reload(file, now) {
+            self.flash(&format!("plan reload: {e}"), true);
+            return Some(false);
+        }
+        self.rebind(&old);
+        let plan = &self.session.state.plan;
+        self.view.phase = self.view.phase.min(plan.phases.len().saturating_sub(1));
+        self.view.task = 0;
+        self.view.gate = self.view.gate.min(plan.gates.len().saturating_sub(1));
+        let restart = old.checks != plan.checks || old.metrics != plan.metrics;
+        self.flash(
+            if restart {
+                "plan reloaded from disk; checks restarted"
+            } else {
+                "plan reloaded from disk"
+            },
+            false,
+        );
+        Some(restart)
+    }
+}
+
+fn signal_id(plan: &Plan, target: Target) -> Option<&str> {
+    match target {
+        Target::Metric(i) => plan.metrics.get(i).map(|m| m.id.as_str()),
+        Target::Check(i) => plan.checks.get(i).map(|c| c.id.as_str()),
+    }
+}
+
+/// A fresh watch per trigger.
+#[must_use]
+pub fn watches(plan: &Plan) -> Vec<Watch> {
+    vec![Watch::default(); plan.triggers.len()]
+}
