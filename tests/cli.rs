@@ -282,3 +282,72 @@ fn unknown_vote_is_a_usage_error() {
         .assert()
         .code(2);
 }
+
+/// A decision made from a script carries evidence like one made in the room: the CLI probes
+/// every check and metric once (a real server here, and a closed port), and `status --json`
+/// lists the snapshot.
+#[test]
+fn decisions_from_the_cli_carry_evidence_and_status_shows_it() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let port = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let app = axum::Router::new()
+            .route(
+                "/health",
+                axum::routing::get(|| async { "{\"status\":\"UP\"}" }),
+            )
+            .route(
+                "/metrics",
+                axum::routing::get(|| async { "# TYPE error_pct gauge\nerror_pct 0.25\n" }),
+            );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        port
+    });
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            "[[phase]]\ntitle = \"Deploy\"\n\
+             [[check]]\nname = \"api\"\nurl = \"http://127.0.0.1:{port}/health\"\nconditions = ['$.status == \"UP\"']\n\
+             [[check]]\nname = \"db\"\ntcp = \"127.0.0.1:{closed}\"\ntimeout = \"2s\"\n\
+             [[metric]]\nname = \"errors\"\nunit = \"%\"\nscrape = \"http://127.0.0.1:{port}/metrics\"\nseries = \"error_pct\"\n"
+        ),
+    )
+    .unwrap();
+    warroom()
+        .args(["hold", "--reason", "db replica lag"])
+        .arg(&plan)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1/2 checks up (db down); errors 0.25%",
+        ));
+    let s = status(&plan);
+    let ev = &s["evidence"][0];
+    assert!(
+        ev["decision"].as_str().unwrap().contains("HOLD called"),
+        "{ev}"
+    );
+    assert_eq!(ev["snapshot"]["checks"][0]["health"], "up");
+    assert_eq!(ev["snapshot"]["checks"][1]["health"], "down");
+    assert_eq!(ev["snapshot"]["metrics"][0]["value"], 0.25);
+    // A refused action probes nothing and writes nothing.
+    warroom()
+        .args(["hold", "--reason", "again"])
+        .arg(&plan)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already in force"));
+    assert_eq!(status(&plan)["evidence"].as_array().unwrap().len(), 1);
+}

@@ -532,3 +532,54 @@ fn a_first_line_that_does_not_start_the_chain_is_reported() {
         replay.problems[0]
     );
 }
+
+/// Evidence values are whatever arithmetic produced (13.900000000000002, 1e-300): each must
+/// read back bit for bit, or the journal would refuse the decision that carries it.
+#[test]
+fn evidence_with_awkward_floats_is_journaled_exactly() {
+    use warroom::journal::evidence::{Evidence, MetricSnapshot};
+    let dir = tempfile::tempdir().unwrap();
+    let j = warroom::journal::Journal::open(&dir.path().join("j.jsonl")).unwrap();
+    let values = [
+        0.1 + 0.2,
+        0.4 + 30.0 * 0.45,
+        1e-300,
+        123_456_789.123_456_78,
+        -0.0,
+    ];
+    let evidence = Evidence {
+        at: chrono::Utc::now(),
+        checks: Vec::new(),
+        metrics: values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| MetricSnapshot {
+                id: format!("m{i}"),
+                value: Some(*v),
+                unit: "%".into(),
+            })
+            .collect(),
+    };
+    let ev = j
+        .append(
+            warroom::journal::Draft {
+                actor: "a@h".into(),
+                role: None,
+                at: chrono::Utc::now(),
+                kind: EventKind::HoldCalled {
+                    reason: "lag".into(),
+                    evidence: Some(evidence.clone()),
+                },
+            },
+            None,
+        )
+        .unwrap();
+    let back = j.replay().unwrap().events.pop().unwrap();
+    assert_eq!(back, ev);
+    let Some(got) = back.kind.evidence() else {
+        panic!("no evidence")
+    };
+    for (m, v) in got.metrics.iter().zip(values) {
+        assert_eq!(m.value.unwrap().to_bits(), v.to_bits(), "{}", m.id);
+    }
+}

@@ -105,10 +105,11 @@ impl Signal {
         self.history.back()
     }
 
-    /// The latest value, if the latest sample has one.
+    /// The latest value, if the latest sample has a finite one (JSON, and so the journal,
+    /// has no infinities or NaN; Prometheus answers `+Inf` for a ratio over no traffic).
     #[must_use]
     pub fn value(&self) -> Option<f64> {
-        self.last().and_then(|s| s.value)
+        self.last().and_then(|s| s.value).filter(|v| v.is_finite())
     }
 
     /// Records `sample` with the check's thresholds; returns whether anything the panels

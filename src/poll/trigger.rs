@@ -114,6 +114,19 @@ pub fn describe(trigger: &Trigger) -> String {
         return trigger.text.clone();
     };
     let name = trigger.metric.as_deref().unwrap_or(&t.measure);
+    // "System unavailable > 15 minutes" reads best as the state that lasts.
+    let lasting =
+        t.op == crate::plan::Comparator::Gt && t.value.abs() < f64::EPSILON && t.unit.is_empty();
+    if lasting
+        && let Some(f) = t.for_s
+        && name != t.measure
+    {
+        return format!(
+            "{name} {} for {}",
+            t.measure,
+            humantime::format_duration(std::time::Duration::from_secs(f))
+        );
+    }
     let unit = match t.unit.as_str() {
         "" => String::new(),
         "%" => "%".into(),
@@ -261,5 +274,10 @@ mod tests {
         assert_eq!(describe(&tr), "error_rate > 5% for 2m");
         tr.threshold = Some(threshold(200.0, "% of baseline", None, Some(3)));
         assert_eq!(describe(&tr), "error_rate > 200% of baseline for 3 samples");
+        let mut lasting = threshold(0.0, "", Some(900), None);
+        lasting.measure = "unavailable".into();
+        tr.threshold = Some(lasting);
+        tr.metric = Some("talent engine".into());
+        assert_eq!(describe(&tr), "talent engine unavailable for 15m");
     }
 }
