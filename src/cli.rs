@@ -48,7 +48,9 @@ pub struct Target {
 pub enum Cmd {
     /// Open the room on a bundled plan with simulated services on 127.0.0.1.
     Demo {
-        /// Scenario of the simulated services.
+        /// Scenario of the simulated services: healthy, bad-deploy (errors and latency climb
+        /// once the room enters its second phase, until the rollback triggers fire), flapping
+        /// (one service DOWN 6 s in every 15 s), slow (two services answer in 400-900 ms).
         #[arg(long, default_value = "healthy")]
         scenario: String,
         /// Journal path (default: a fresh temporary directory).

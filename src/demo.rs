@@ -25,8 +25,8 @@ pub const WIRING: &str = include_str!("../assets/demo/wiring.toml");
 pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
     let scenario = services::Scenario::parse(scenario).ok_or_else(|| {
         UserError(format!(
-            "unknown scenario '{scenario}'; available: {}",
-            services::Scenario::NAMES.join(", ")
+            "unknown scenario '{scenario}'; available:\n{}",
+            services::Scenario::help_text()
         ))
     })?;
     let rt = tokio::runtime::Builder::new_multi_thread()
