@@ -80,7 +80,7 @@ async fn tcp_unanswered_syn_is_a_timeout() {
     assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
     assert!(err.detail.contains("300ms"), "{err}");
     assert!(
-        start.elapsed() < Duration::from_secs(2),
+        start.elapsed() < Duration::from_secs(5),
         "{:?}",
         start.elapsed()
     );
@@ -234,7 +234,8 @@ async fn command_timeout_kills_the_whole_process_group() {
     let took = start.elapsed();
     assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
     assert!(err.detail.contains("300ms"), "{err}");
-    assert!(took < Duration::from_millis(1500), "{took:?}");
+    // Generous for a loaded machine; the commands themselves would take 30 s.
+    assert!(took < Duration::from_secs(5), "{took:?}");
     assert_group_gone(&dir.path().join("pgid")).await;
 }
 
