@@ -110,6 +110,28 @@ async fn the_room_queries_a_real_prometheus_scraping_the_simulated_services() {
     assert_eq!(err.kind, ErrorKind::Body, "{err}");
     assert!(err.detail.contains("no series"), "{err}");
 
+    // The same through the room's pollers, from a plan: a metric and a check against it.
+    let dir = tempfile::tempdir().unwrap();
+    let plan_file = dir.path().join("plan.toml");
+    std::fs::write(
+        &plan_file,
+        format!(
+            "[[phase]]\ntitle = \"Deploy\"\n\
+             [[metric]]\nname = \"error_rate\"\nunit = \"%\"\nprometheus = \"{base}\"\nquery = \"demo_error_rate_percent\"\n\
+             [[check]]\nname = \"demo up\"\nprometheus = \"{base}\"\nquery = 'count(up{{job=\"demo\"}} == 1)'\nconditions = [\"value == {}\"]\n",
+            demo.len()
+        ),
+    )
+    .unwrap();
+    let plan = warroom::plan::load(&plan_file).unwrap().loaded.plan;
+    let opts = warroom::poll::runner::Options {
+        plan_file,
+        concurrency: 4,
+    };
+    let evidence = warroom::poll::runner::snapshot(&plan, &opts).await;
+    assert_eq!(evidence.metrics[0].value, Some(7.5), "{evidence:?}");
+    assert_eq!(evidence.checks[0].health, "up", "{evidence:?}");
+
     eprintln!(
         "prometheus ready after {ready_after:?}, test done after {:?}",
         started.elapsed()
