@@ -102,11 +102,7 @@ impl Session {
             .or_else(|| replay.events.first().map(|e| e.at))
             .unwrap_or(now);
         let mut state = RoomState::new(loaded.plan, t0);
-        let mut last_hash = None;
         for ev in &replay.events {
-            if let EventKind::PlanLoaded { plan_hash, .. } = &ev.kind {
-                last_hash = Some(plan_hash.clone());
-            }
             state.apply(ev);
         }
         let mut session = Session {
@@ -123,13 +119,7 @@ impl Session {
             follower: opts.follower,
             cursor: replay.cursor,
         };
-        if !session.follower && last_hash.as_deref() != Some(session.plan_hash.as_str()) {
-            let kind = EventKind::PlanLoaded {
-                plan_hash: session.plan_hash.clone(),
-                title: session.state.plan.title.clone(),
-            };
-            session.append(kind, None, now)?;
-        }
+        session.record_plan(now)?;
         Ok(session)
     }
 
@@ -234,17 +224,32 @@ impl Session {
         self.cursor = replay.cursor;
         self.warnings = file.loaded.warnings;
         self.plan_files = file.files;
-        if file.hash != self.plan_hash {
-            self.plan_hash = file.hash;
-            if !self.follower {
-                let kind = EventKind::PlanLoaded {
-                    plan_hash: self.plan_hash.clone(),
-                    title: self.state.plan.title.clone(),
-                };
-                self.append(kind, None, now)?;
+        self.plan_hash = file.hash;
+        self.record_plan(now)
+    }
+
+    /// Journals the plan's hash unless the journal's last `plan_loaded` already names it —
+    /// so rooms opened, or reloaded after an edit, at the same moment write it once. A
+    /// follower writes nothing.
+    fn record_plan(&mut self, now: DateTime<Utc>) -> Result<(), SessionError> {
+        if self.follower {
+            return Ok(());
+        }
+        for _ in 0..16 {
+            self.catch_up()?;
+            if self.state.plan_hash.as_deref() == Some(self.plan_hash.as_str()) {
+                return Ok(());
+            }
+            let kind = EventKind::PlanLoaded {
+                plan_hash: self.plan_hash.clone(),
+                title: self.state.plan.title.clone(),
+            };
+            match self.append(kind, None, now) {
+                Err(SessionError::Journal(JournalError::Conflict { .. })) => {}
+                other => return other.map(|_| ()),
             }
         }
-        Ok(())
+        Err(Refusal("the journal is too busy right now; try again".into()).into())
     }
 
     /// The journal's head hash (hex), if it has events.

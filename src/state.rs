@@ -177,6 +177,8 @@ pub struct RoomState {
     pub triggers: Vec<TriggerRecord>,
     /// Metric baselines journaled for `% of baseline` triggers.
     pub baselines: Baselines,
+    /// Hash of the plan the last `plan_loaded` event names (which plan the room ran last).
+    pub plan_hash: Option<String>,
     /// Every decision that carried evidence (votes, holds, advances, rollbacks, fired
     /// triggers), oldest first.
     pub evidence: Vec<EvidenceRecord>,
@@ -219,6 +221,7 @@ impl RoomState {
             triggers: vec![TriggerRecord::default(); plan.triggers.len()],
             baselines: Baselines::new(),
             evidence: Vec::new(),
+            plan_hash: None,
             planned,
             t0,
             current: None,
@@ -248,6 +251,7 @@ impl RoomState {
         };
         let text = match &ev.kind {
             EventKind::PlanLoaded { plan_hash, .. } => {
+                self.plan_hash = Some(plan_hash.clone());
                 format!("opened the plan ({})", short_hash(plan_hash))
             }
             EventKind::TaskChecked { task, note } => {

@@ -137,8 +137,10 @@ fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let plan = &ctx.app.session.state.plan;
     let timeline_h = (plan.phases.len() as u16 + 1).clamp(3, (area.height / 4).max(3));
     let bottom_h = if area.height >= 20 { 5 } else { 0 };
-    let [head, alert, tl, list, bottom, foot] = Layout::vertical([
+    let strip = health::strip(ctx, area.width as usize);
+    let [head, strip_area, alert, tl, list, bottom, foot] = Layout::vertical([
         Constraint::Length(2),
+        Constraint::Length(u16::from(strip.is_some() && area.height >= 12)),
         Constraint::Length(banner::height(ctx).min(2)),
         Constraint::Length(timeline_h),
         Constraint::Min(3),
@@ -147,6 +149,9 @@ fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     ])
     .areas(area);
     header::draw(frame, head, ctx);
+    if let Some(line) = strip {
+        frame.render_widget(ratatui::widgets::Paragraph::new(line), strip_area);
+    }
     banner::draw(frame, alert, ctx);
     timeline::draw(frame, tl, ctx);
     checklist::draw(frame, list, ctx);

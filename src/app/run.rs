@@ -30,12 +30,17 @@ pub async fn run(mut app: App) -> Result<()> {
     // Events appended between opening the session and starting the watch raise no wake-up.
     app.on_journal_change();
 
-    let (reading_tx, mut reading_rx) = mpsc::channel(1024);
     let poll_opts = runner::Options {
         plan_file: app.session.plan_path.clone(),
         concurrency: runner::CONCURRENCY,
     };
-    let mut pollers = runner::start(&app.session.state.plan, &poll_opts, &reading_tx);
+    // Readings carry positions in the plan's lists: each set of pollers gets its own channel,
+    // so a reading queued by the old set never lands on another check after a reload.
+    let start_pollers = |app: &App| {
+        let (tx, rx) = mpsc::channel(1024);
+        (runner::start(&app.session.state.plan, &poll_opts, &tx), rx)
+    };
+    let (mut pollers, mut reading_rx) = start_pollers(&app);
 
     // Edits of the plan (or the runbook a wiring file names) reload it: the pollers restart
     // when checks or metrics changed; an invalid edit keeps the last good plan.
@@ -107,7 +112,8 @@ pub async fn run(mut app: App) -> Result<()> {
                     if let Some(restart) = app.reload_plan(Utc::now()) {
                         dirty = true;
                         if restart {
-                            pollers = runner::start(&app.session.state.plan, &poll_opts, &reading_tx);
+                            // The old set stops when it is replaced here.
+                            (pollers, reading_rx) = start_pollers(&app);
                         }
                     }
                 }

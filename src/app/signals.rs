@@ -226,6 +226,10 @@ impl App {
             Err(e) => {
                 let msg = format!("plan edit not loaded, still on the last good plan: {e}");
                 let changed = self.reload_error.as_deref() != Some(msg.as_str());
+                if changed {
+                    // The footer carries it in every layout; the health panel keeps it.
+                    self.flash(&msg, true);
+                }
                 self.reload_error = Some(msg);
                 return changed.then_some(false);
             }
@@ -235,24 +239,23 @@ impl App {
             return had_error.then_some(false);
         }
         let old = self.session.state.plan.clone();
-        if let Err(e) = self.session.reload(file, now) {
-            self.flash(&format!("plan reload: {e}"), true);
-            return Some(false);
-        }
+        // The new plan is in place even if journaling its hash failed: the board, the
+        // bindings and the pollers must follow it either way.
+        let recorded = self.session.reload(file, now);
         self.rebind(&old);
         let plan = &self.session.state.plan;
         self.view.phase = self.view.phase.min(plan.phases.len().saturating_sub(1));
         self.view.task = 0;
         self.view.gate = self.view.gate.min(plan.gates.len().saturating_sub(1));
         let restart = old.checks != plan.checks || old.metrics != plan.metrics;
-        self.flash(
-            if restart {
-                "plan reloaded from disk; checks restarted"
-            } else {
-                "plan reloaded from disk"
-            },
-            false,
-        );
+        match recorded {
+            Err(e) => self.flash(
+                &format!("plan reloaded; its hash was not journaled: {e}"),
+                true,
+            ),
+            Ok(()) if restart => self.flash("plan reloaded from disk; checks restarted", false),
+            Ok(()) => self.flash("plan reloaded from disk", false),
+        }
         Some(restart)
     }
 }

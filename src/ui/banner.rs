@@ -44,17 +44,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     for (i, f) in state.fired_triggers().take(2) {
         let t = &state.plan.triggers[i];
         let text = format!(
-            " ⚠ ROLLBACK TRIGGER MET: {} · {} · value {} · since {} UTC · journaled by {}{} ",
+            " ⚠ ROLLBACK TRIGGER MET: {} · {} · value {} · since {} UTC{} · journaled by {} ",
             sanitize(&t.text),
             sanitize(&f.condition),
             format_value(f.value),
             f.since.format("%H:%M:%S"),
-            sanitize(&f.stamp.actor),
             if f.cancelled.is_some() {
                 " · countdown cancelled"
             } else {
                 ""
-            }
+            },
+            sanitize(&f.stamp.actor),
         );
         lines.push(Line::styled(fit(&text, width), loud));
     }

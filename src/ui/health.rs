@@ -219,3 +219,41 @@ fn health_style(h: Health, ctx: &Ctx) -> ratatui::style::Style {
         Health::Unknown => ctx.theme.dim,
     }
 }
+
+/// One line for layouts without the health panel: each metric's value with its unit, then the
+/// triggers' states, then why a plan edit was not loaded. Empty when there is nothing to say.
+pub(super) fn strip(ctx: &Ctx, width: usize) -> Option<Line<'static>> {
+    let app = ctx.app;
+    let plan = &app.session.state.plan;
+    let t = ctx.theme;
+    if let Some(e) = &app.reload_error {
+        return Some(Line::styled(fit(&sanitize(e), width), t.bad));
+    }
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    for (m, s) in plan.metrics.iter().zip(&app.board.metrics) {
+        let value = s.value().map_or_else(
+            || "…".to_string(),
+            |v| format!("{}{}", format_value(v), m.unit),
+        );
+        spans.push(Span::raw(format!(" {} ", fit(&sanitize(&m.name), 14))));
+        spans.push(Span::styled(value, health_style(s.health, ctx)));
+    }
+    let fired = app.session.state.fired_triggers().count();
+    let pending = app
+        .watches
+        .iter()
+        .filter(|w| w.pending_since.is_some() && !w.firing)
+        .count();
+    // Only triggers wired to a metric or check are watched; the others are for people.
+    let watched = app.bindings.iter().flatten().count();
+    let (text, style) = match (fired, pending, watched) {
+        (0, _, 0) => (String::new(), t.dim),
+        (0, 0, w) => (format!(" │ triggers {w} ok"), t.good),
+        (0, p, _) => (format!(" │ triggers ◔ {p} pending"), t.warn),
+        (f, _, _) => (format!(" │ triggers ⚠ {f} FIRED"), t.bad),
+    };
+    if !text.is_empty() {
+        spans.push(Span::styled(text, style));
+    }
+    (!spans.is_empty()).then(|| Line::from(spans))
+}

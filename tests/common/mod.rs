@@ -1,0 +1,10 @@
+//! Helpers shared by the end-to-end test files (`mod common;` in each): real pseudo-terminals
+//! running the real binary, a local HTTP server whose answers the test controls, and the
+//! journal read back as JSON.
+
+// Each test file uses a different part of these helpers.
+#![allow(dead_code)]
+
+pub mod journal;
+pub mod pty;
+pub mod server;

@@ -1,0 +1,238 @@
+//! The real `warroom` binary in a real pseudo-terminal, its output parsed by `vt100` into the
+//! screen a user would see. Waits poll the parsed screen (never a fixed sleep) and fail with
+//! the screen printed; the child is killed when the viewer is dropped, panics included.
+
+use std::io::{Read, Write};
+use std::process::ExitStatus as StdExitStatus;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, ExitStatus, PtySize, native_pty_system};
+
+/// How often waits look at the screen.
+const POLL: Duration = Duration::from_millis(25);
+
+/// One room (or any other `warroom` subcommand) in a pseudo-terminal.
+pub struct Viewer {
+    /// Shown in failure messages: which of several screens failed.
+    pub name: String,
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Mutex<Box<dyn portable_pty::Child + Send + Sync>>,
+    exited: Mutex<Option<ExitStatus>>,
+}
+
+impl Viewer {
+    /// Runs `warroom ARGS…` in a `cols`×`rows` terminal.
+    pub fn open(args: &[&str], cols: u16, rows: u16) -> Viewer {
+        Viewer::spawn("viewer", args, cols, rows, &[])
+    }
+
+    /// Runs `warroom ARGS…` in a `cols`×`rows` terminal with extra environment variables;
+    /// `name` labels its failures.
+    pub fn spawn(name: &str, args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Viewer {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            rows.try_into().unwrap(),
+            cols.try_into().unwrap(),
+            0,
+        )));
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let _master = pty.master; // keep the pty open while reading
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                // A test thread that panicked while holding the lock must not hide the screen.
+                sink.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .process(&buf[..n]);
+            }
+        });
+        Viewer {
+            name: name.to_string(),
+            screen,
+            writer,
+            child: Mutex::new(child),
+            exited: Mutex::new(None),
+        }
+    }
+
+    /// The screen as text, one line per row.
+    pub fn contents(&self) -> String {
+        self.screen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .screen()
+            .contents()
+    }
+
+    /// Waits until `pred` holds for the screen; panics with `what` and the screen when it
+    /// does not within `timeout`, or at once when the program has exited.
+    pub fn wait_until(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        loop {
+            let screen = self.contents();
+            if pred(&screen) {
+                return;
+            }
+            if let Some(status) = self.try_exit() {
+                // Let the reader thread take the last bytes (an error message) first.
+                std::thread::sleep(Duration::from_millis(100));
+                panic!(
+                    "{}: exited ({status:?}) before {what} was seen; screen:\n{}",
+                    self.name,
+                    self.contents()
+                );
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "{}: {what} not seen within {timeout:?}; screen:\n{screen}",
+                self.name
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits until `text` is on the screen.
+    pub fn wait_for(&self, text: &str, timeout: Duration) {
+        self.wait_until(&format!("'{text}'"), timeout, |s| s.contains(text));
+    }
+
+    /// Waits until `text` is no longer on the screen.
+    pub fn wait_gone(&self, text: &str, timeout: Duration) {
+        self.wait_until(&format!("'{text}' gone"), timeout, |s| !s.contains(text));
+    }
+
+    /// Waits until one row shows every one of `parts` (a check's name beside its state).
+    pub fn wait_for_row(&self, parts: &[&str], timeout: Duration) {
+        self.wait_until(&format!("a row with {parts:?}"), timeout, |s| {
+            has_row(s, parts)
+        });
+    }
+
+    /// Types `keys`.
+    pub fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Whether the program has exited (and how).
+    pub fn try_exit(&self) -> Option<ExitStatus> {
+        let mut exited = self
+            .exited
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if exited.is_none() {
+            *exited = self
+                .child
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .try_wait()
+                .unwrap();
+        }
+        exited.clone()
+    }
+
+    /// Waits for the program to exit; panics with the screen when it does not.
+    pub fn wait_exit(&self, timeout: Duration) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.try_exit() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "{}: still running after {timeout:?}; screen:\n{}",
+                self.name,
+                self.contents()
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Presses `q` and asserts the room exits successfully.
+    pub fn quit(&mut self) {
+        self.send("q");
+        let status = self.wait_exit(Duration::from_secs(10));
+        assert!(
+            status.success(),
+            "{}: `q` left with {status:?}; screen:\n{}",
+            self.name,
+            self.contents()
+        );
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        if self.try_exit().is_none() {
+            let child = self
+                .child
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Whether one row of `screen` holds every one of `parts`.
+pub fn has_row(screen: &str, parts: &[&str]) -> bool {
+    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
+}
+
+/// Waits until `pred` holds (something other than a screen: a file, a counter), or panics
+/// with `what` and `context()`.
+pub fn wait_until(
+    what: &str,
+    timeout: Duration,
+    mut pred: impl FnMut() -> bool,
+    context: impl Fn() -> String,
+) {
+    let start = Instant::now();
+    loop {
+        if pred() {
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "{what} not seen within {timeout:?}\n{}",
+            context()
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// A std exit status, for assertions on `warroom` CLI runs next to the rooms.
+pub fn cli(args: &[&str]) -> (StdExitStatus, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
