@@ -16,8 +16,12 @@ use crate::journal::follow;
 use crate::poll::runner;
 use crate::ui;
 
-/// Redraws are capped at this rate however fast probes or events arrive.
+/// Redraws are capped at this rate however fast events arrive.
 const MAX_FPS: u64 = 30;
+
+/// Probe results are drawn at most this often: with many checks their answers arrive all
+/// through the second, and a frame for each would cost CPU for changes nobody can read.
+const READINGS_FRAME: Duration = Duration::from_millis(250);
 
 /// Runs the room until the user quits, the terminal goes away (SSH drop: SIGHUP) or SIGTERM.
 /// The terminal is restored on every path, including panics (ratatui's hook).
@@ -40,7 +44,9 @@ pub async fn run(mut app: App) -> Result<()> {
         let (tx, rx) = mpsc::channel(1024);
         (runner::start(&app.session.state.plan, &poll_opts, &tx), rx)
     };
-    let (mut pollers, mut reading_rx) = start_pollers(&app);
+    // The first pollers start after the first frame is on the screen: with many checks,
+    // setting them up and their first answers would otherwise delay it.
+    let (mut pollers, mut reading_rx) = (None, mpsc::channel(1).1);
 
     // Edits of the plan (or the runbook a wiring file names) reload it: the pollers restart
     // when checks or metrics changed; an invalid edit keeps the last good plan.
@@ -65,13 +71,24 @@ pub async fn run(mut app: App) -> Result<()> {
 
     let result: Result<()> = async {
         let mut dirty = true;
+        // A key is answered at once; probe results and others' events wait for the frame cap.
+        let mut urgent = false;
+        // A probe result changed what the panels show: drawn within READINGS_FRAME.
+        let mut settle = false;
         let mut last_draw = tokio::time::Instant::now() - min_frame;
         loop {
-            if dirty && last_draw.elapsed() >= min_frame {
+            let since = last_draw.elapsed();
+            if (dirty && (urgent || since >= min_frame)) || (settle && since >= READINGS_FRAME) {
                 let now = Utc::now();
                 terminal.draw(|f| ui::render(f, &app, now))?;
                 last_draw = tokio::time::Instant::now();
                 dirty = false;
+                urgent = false;
+                settle = false;
+            }
+            if pollers.is_none() {
+                let (p, rx) = start_pollers(&app);
+                (pollers, reading_rx) = (Some(p), rx);
             }
             if app.quit {
                 break;
@@ -83,17 +100,25 @@ pub async fn run(mut app: App) -> Result<()> {
                 Duration::from_nanos(1_000_000_000 - u64::from(now.nanosecond() % 1_000_000_000));
             let wait = if dirty {
                 min_frame.saturating_sub(last_draw.elapsed())
+            } else if settle {
+                READINGS_FRAME
+                    .saturating_sub(last_draw.elapsed())
+                    .min(to_second)
             } else {
                 to_second
             };
             tokio::select! {
                 () = tokio::time::sleep(wait) => {
-                    dirty = true;
-                    app.on_tick(Utc::now());
+                    if wait == to_second {
+                        dirty = true;
+                        app.on_tick(Utc::now());
+                    }
                 }
                 ev = keys.next() => match ev {
                     Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => {
-                        dirty |= app.on_key(&k, Utc::now());
+                        let changed = app.on_key(&k, Utc::now());
+                        dirty |= changed;
+                        urgent |= changed;
                     }
                     Some(Ok(TermEvent::Resize(..))) => dirty = true,
                     Some(Ok(_)) => {}
@@ -104,7 +129,7 @@ pub async fn run(mut app: App) -> Result<()> {
                     while journal_rx.try_recv().is_ok() {}
                     dirty |= app.on_journal_change();
                 }
-                Some(r) = reading_rx.recv() => dirty |= app.on_reading(r, Utc::now()),
+                Some(r) = reading_rx.recv() => settle |= app.on_reading(r, Utc::now()),
                 Some(()) = plan_rx.recv() => {
                     // Editors write in bursts (truncate, write, rename): let it settle.
                     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -113,7 +138,8 @@ pub async fn run(mut app: App) -> Result<()> {
                         dirty = true;
                         if restart {
                             // The old set stops when it is replaced here.
-                            (pollers, reading_rx) = start_pollers(&app);
+                            let (p, rx) = start_pollers(&app);
+                            (pollers, reading_rx) = (Some(p), rx);
                         }
                     }
                 }

@@ -23,6 +23,9 @@ use crate::plan::{Check, Plan, Source};
 /// Probes allowed in flight at once across the room.
 pub const CONCURRENCY: usize = 64;
 
+/// Checks whose probes start together (see `spawn`).
+const BATCH: usize = 16;
+
 /// Output a command check may print before it is cut off (bytes).
 pub const COMMAND_OUTPUT_CAP: u64 = 64 * 1024;
 
@@ -91,15 +94,23 @@ fn spawn(plan: &Plan, opts: &Options, tx: &mpsc::Sender<Reading>, repeat: bool) 
                 .enumerate()
                 .map(|(i, c)| (Target::Metric(i), c)),
         );
-    for (target, check) in targets {
+    let total = plan.checks.len() + plan.metrics.len();
+    for (k, (target, check)) in targets.enumerate() {
         let prober = Prober::new(check, &dir, &commands, &mut clients);
+        // First probes go in batches of BATCH spread over up to a second: not a connection
+        // per check at one instant (memory, the first frame), and not a wake-up per check
+        // either (CPU): each batch's timers fire together, round after round.
+        let spread = check.effective_interval().min(Duration::from_secs(1));
+        let batches = total.div_ceil(BATCH).max(1);
+        let first = spread.mul_f64((k / BATCH) as f64 / batches as f64);
         let judge = Judge::new(check);
         let (tx, cancel, limit) = (tx.clone(), cancel.clone(), Arc::clone(&limit));
         let interval = check.effective_interval();
         let deadline = check.timeout;
         tokio::spawn(async move {
             let mut prober = prober;
-            let mut ticker = tokio::time::interval(interval);
+            let mut ticker =
+                tokio::time::interval_at(tokio::time::Instant::now() + first, interval);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {

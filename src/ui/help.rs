@@ -45,9 +45,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "In dialogs: Enter confirms, Esc cancels. Any key closes this help.",
+        "In dialogs: Enter confirms, Esc cancels.",
         ctx.theme.dim,
     ));
+    lines.push(Line::styled("Any key closes this help.", ctx.theme.dim));
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = 60.min(area.width);
     let popup = super::popup(frame, area, w, h);
