@@ -316,10 +316,7 @@ pub fn open_room(session: Session) -> Result<ExitCode> {
 fn act(session: &mut Session, cmd: &Command) -> Result<ExitCode> {
     let evidence = if carries_evidence(cmd) {
         // Refused before probing: a refusal should not wait on the checks' deadlines.
-        session
-            .state
-            .decide(cmd, session.role.as_deref())
-            .map_err(SessionError::from)?;
+        session.validate(cmd)?;
         snapshot(session)?
     } else {
         None

@@ -2,12 +2,14 @@
 //!
 //! Layers, inside out (each depends only on those before it; DESIGN.md §3):
 //! [`plan`] (model and loaders) and [`journal`] (events, the append-only log) → [`state`]
-//! (the pure reducer) → [`session`] (plan + journal + state kept in step) → [`poll`] (health
-//! checks) → [`app`] (the event loop) → [`ui`] (widgets) → [`cli`] and [`demo`].
+//! (the pure reducer) → [`session`] (plan + journal + state kept in step) → [`poll`] (checks,
+//! metrics, triggers) and [`exec`] (operator-run step commands) → [`app`] (the event loop) →
+//! [`ui`] (widgets) → [`cli`] and [`demo`].
 
 pub mod app;
 pub mod cli;
 pub mod demo;
+pub mod exec;
 pub mod journal;
 pub mod logging;
 pub mod plan;

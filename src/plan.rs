@@ -10,6 +10,7 @@ pub mod lex;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod roles;
 pub mod schedule;
 pub mod signals;
 pub mod threshold;

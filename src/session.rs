@@ -148,7 +148,7 @@ impl Session {
         // re-validate against the newer state.
         for _ in 0..16 {
             self.catch_up()?;
-            let (mut kind, role) = self.state.decide(cmd, self.role.as_deref())?;
+            let (mut kind, role) = self.validate(cmd)?;
             if let Some(e) = evidence {
                 kind.attach_evidence(e.clone());
             }
@@ -158,6 +158,26 @@ impl Session {
             }
         }
         Err(Refusal("the journal is too busy right now; try again".into()).into())
+    }
+
+    /// What `cmd` would journal now, and under which role — or why it is refused: the
+    /// actor's roles first ([`RoomState::authorize`]), then the room's rules
+    /// ([`RoomState::decide`]). Writes nothing.
+    pub fn validate(&self, cmd: &Command) -> Result<(EventKind, Option<String>), SessionError> {
+        let authority = self
+            .state
+            .authorize(&self.actor, self.role.as_deref(), cmd)?;
+        let (kind, role) = self.state.decide(
+            cmd,
+            authority.acting_role.as_deref().or(self.role.as_deref()),
+        )?;
+        // A vote's event names the role voted for; who recorded it is the acting role.
+        let role = if authority.on_behalf {
+            authority.acting_role
+        } else {
+            role.or(authority.acting_role)
+        };
+        Ok((kind, role))
     }
 
     fn append(

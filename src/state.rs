@@ -4,6 +4,7 @@
 //! requested [`Command`] into the event to append, or a [`Refusal`] with a one-line reason. Both
 //! are pure: the clock is passed in, nothing here does I/O, so every rule is unit-tested.
 
+pub mod authority;
 pub mod command;
 pub mod gates;
 pub mod timeline;
@@ -17,6 +18,7 @@ use crate::journal::event::{Event, EventKind, Vote};
 use crate::journal::evidence::Evidence;
 use crate::plan::{Phase, PhaseKind, Plan};
 
+pub use authority::Authority;
 pub use command::{Command, Refusal};
 pub use gates::Decision;
 pub use triggers::{Baselines, Countdown, Fired, TriggerRecord};
@@ -85,6 +87,9 @@ pub struct VoteRecord {
     pub vote: Vote,
     /// Who recorded it, when, and why.
     pub stamp: Stamp,
+    /// The role that recorded it on the voting role's behalf (the lead), if not the role
+    /// itself.
+    pub by_role: Option<String>,
 }
 
 /// A hold, running or released.
@@ -283,6 +288,7 @@ impl RoomState {
                         role: role.clone(),
                         vote: *vote,
                         stamp: stamp(note.as_ref()),
+                        by_role: ev.role.clone().filter(|r| r != role),
                     });
                 } else {
                     self.dangling.push((ev.seq, format!("gate {gate}")));
@@ -291,8 +297,14 @@ impl RoomState {
                     .as_deref()
                     .map(|n| format!(": {n}"))
                     .unwrap_or_default();
+                let behalf = ev
+                    .role
+                    .as_ref()
+                    .filter(|r| *r != role)
+                    .map(|r| format!(" (recorded by {r} on its behalf)"))
+                    .unwrap_or_default();
                 format!(
-                    "{} {} at {}{why}",
+                    "{} {} at {}{behalf}{why}",
                     role,
                     vote.label(),
                     self.gate_label(gate)

@@ -153,9 +153,13 @@ fn verbs_update_the_room_and_status_agrees() {
         .args(["--note", "done by CI"])
         .assert()
         .success();
-    // Advancing past the undecided gate is refused with the reason…
+    // Advancing past the undecided gate and an open task is refused with the reasons…
     warroom().arg("advance").arg(&plan).assert().code(1).stderr(
-        predicate::str::contains("gate not GO").and(predicate::str::contains("--override")),
+        predicate::str::contains("is PENDING")
+            .and(predicate::str::contains(
+                "1 of 2 tasks of Phase 1: Deploy not done",
+            ))
+            .and(predicate::str::contains("--override")),
     );
     // …a NO-GO without a reason is refused, with one it is recorded…
     warroom()

@@ -1,8 +1,10 @@
 //! Reducer rules, without a terminal or a journal file: fold events, decide commands.
 
+#![allow(clippy::unwrap_used, clippy::type_complexity)] // table-driven tests
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use warroom::journal::event::{EVENT_VERSION, Event, EventKind, Vote};
-use warroom::plan::{Gate, Phase, PhaseKind, Plan, Schedule, Task};
+use warroom::plan::{Gate, Phase, PhaseKind, Plan, PollRule, Roles, Schedule, Task};
 use warroom::state::{Command, Decision, RoomState, RoomStatus};
 
 fn t(h: u32, m: u32) -> DateTime<Utc> {
@@ -37,7 +39,7 @@ fn plan() -> Plan {
     Plan {
         title: "Launch".into(),
         t0: Some(t(9, 0)),
-        roles: vec!["Tech Lead".into(), "Ops".into()],
+        roles: Roles::from_names(["Tech Lead".to_string(), "Ops".to_string()]),
         phases: vec![
             phase(
                 "p1",
@@ -66,6 +68,7 @@ fn plan() -> Plan {
             title: "Go/No-Go Checkpoint 1".into(),
             phase: "p1".into(),
             voters: vec!["Tech Lead".into(), "Ops".into()],
+            rule: PollRule::default(),
             line: 0,
         }],
         ..Plan::default()
@@ -107,6 +110,13 @@ fn advance() -> Command {
     Command::Advance {
         to: None,
         override_reason: None,
+    }
+}
+
+fn tick(task: &str) -> Command {
+    Command::Check {
+        task: task.into(),
+        note: None,
     }
 }
 
@@ -254,6 +264,7 @@ fn advancing_past_a_gate_that_is_not_go_needs_an_override() {
     assert_eq!(room.state.actual[0].end, Some(t(10, 1)));
 
     // The rollback step is not part of the forward sequence: the next advance finishes.
+    room.act(tick("p2/t0"), None, t(10, 59)).unwrap();
     room.act(advance(), None, t(11, 0)).unwrap();
     assert_eq!(room.state.status(), RoomStatus::Done);
     assert!(
@@ -267,6 +278,8 @@ fn advancing_past_a_gate_that_is_not_go_needs_an_override() {
 fn a_go_gate_lets_the_phase_advance_without_override() {
     let mut room = Room::new();
     room.act(advance(), None, t(9, 0)).unwrap();
+    room.act(tick("p1/t0"), None, t(9, 10)).unwrap();
+    room.act(tick("p1/t1"), None, t(9, 11)).unwrap();
     room.act(vote("Tech Lead", Vote::Go, None), None, t(9, 50))
         .unwrap();
     room.act(vote("Ops", Vote::Go, None), None, t(9, 51))
@@ -441,4 +454,97 @@ fn windows_resolve_against_t0_and_chain_lengths() {
         rel.resolve(t(9, 0), None),
         Some((t(9, 0) - Duration::days(7), t(9, 0) - Duration::days(6)))
     );
+}
+
+/// A room whose one gate polls three roles under `rule`.
+fn three_voter_room(rule: PollRule) -> Room {
+    let mut plan = plan();
+    plan.gates[0].voters = vec!["Tech Lead".into(), "Ops".into(), "QA".into()];
+    plan.gates[0].rule = rule;
+    Room {
+        state: RoomState::new(plan, t(9, 0)),
+        seq: 0,
+    }
+}
+
+fn decide_with(rule: PollRule, votes: &[(&str, Vote)]) -> Decision {
+    let mut room = three_voter_room(rule);
+    for (i, (role, v)) in votes.iter().enumerate() {
+        let note = (*v == Vote::NoGo).then_some("red");
+        room.act(vote(role, *v, note), None, t(9, i as u32))
+            .unwrap();
+    }
+    room.state.gate_decision(0)
+}
+
+#[test]
+fn poll_rules_all_majority_and_at_least_n() {
+    use Decision::{Go, Hold, NoGo, Pending};
+    use Vote::{Go as G, Hold as H, NoGo as N};
+    let all = PollRule::default();
+    let majority: PollRule = serde_json::from_str("\"majority\"").unwrap();
+    let two: PollRule = serde_json::from_str("2").unwrap();
+    let cases: &[(PollRule, &[(&str, Vote)], Decision)] = &[
+        // Every voter must say GO; one NO-GO settles it.
+        (all, &[("Tech Lead", G), ("Ops", G)], Pending),
+        (all, &[("Tech Lead", G), ("Ops", G), ("QA", G)], Go),
+        (all, &[("Tech Lead", G), ("Ops", N)], NoGo),
+        (all, &[("Tech Lead", G), ("Ops", H)], Hold),
+        // A majority of three is two.
+        (majority, &[("Tech Lead", G), ("Ops", G)], Go),
+        (majority, &[("Tech Lead", G), ("Ops", N)], Pending),
+        (majority, &[("Tech Lead", N), ("Ops", N)], NoGo),
+        (majority, &[("Tech Lead", G), ("Ops", H)], Hold),
+        // At least two: a third vote changes nothing once two said GO.
+        (two, &[("Tech Lead", G), ("QA", G), ("Ops", N)], Go),
+        (two, &[("Tech Lead", N), ("QA", N)], NoGo),
+        // Only the latest answer of each role counts.
+        (
+            two,
+            &[("Tech Lead", G), ("Tech Lead", N), ("QA", G)],
+            Pending,
+        ),
+    ];
+    for (rule, votes, want) in cases {
+        assert_eq!(decide_with(*rule, votes), *want, "{rule:?} {votes:?}");
+    }
+    assert_eq!(majority.describe(3), "majority of 3");
+    assert_eq!(two.describe(3), "2 of 3");
+    assert_eq!(PollRule::AtLeast(9).needed(3), 3, "capped at the voters");
+}
+
+#[test]
+fn leaving_a_phase_with_open_tasks_needs_an_override() {
+    let mut room = Room::new();
+    room.act(advance(), None, t(9, 0)).unwrap();
+    room.act(vote("Tech Lead", Vote::Go, None), None, t(9, 1))
+        .unwrap();
+    room.act(vote("Ops", Vote::Go, None), None, t(9, 2))
+        .unwrap();
+    room.act(tick("p1/t0"), None, t(9, 3)).unwrap();
+    let refused = room.act(advance(), None, t(9, 4)).unwrap_err();
+    assert!(refused.contains("1 of 2 tasks of P1 not done"), "{refused}");
+    assert!(refused.contains("--override"), "{refused}");
+    assert_eq!(room.state.current, Some(0));
+
+    let blank = Command::Advance {
+        to: None,
+        override_reason: Some("   ".into()),
+    };
+    assert!(
+        room.act(blank, None, t(9, 5)).is_err(),
+        "a blank reason is no reason"
+    );
+
+    let forced = Command::Advance {
+        to: None,
+        override_reason: Some("backup verified by hand".into()),
+    };
+    room.act(forced, None, t(9, 6)).unwrap();
+    assert_eq!(room.state.current, Some(1));
+    assert_eq!(
+        room.state.overrides[0].1.note.as_deref(),
+        Some("backup verified by hand")
+    );
+    assert!(room.state.feed.back().unwrap().text.contains("OVERRIDE"));
 }

@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+pub use super::roles::{Role, Roles};
 pub use super::signals::{Check, DEFAULT_COUNTDOWN, DEFAULT_MAX_BODY, Source, TriggerAction};
 
 use chrono::{DateTime, Utc};
@@ -37,9 +38,14 @@ pub struct Plan {
         skip_serializing_if = "Option::is_none"
     )]
     pub rollback_window: Option<Duration>,
-    /// Roles that vote at gates and may act (empty: every operator may act).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub roles: Vec<String>,
+    /// Roles that vote at gates, in polling order, with who fills them (see `plan::roles`;
+    /// empty: every operator may act).
+    #[serde(default, skip_serializing_if = "Roles::is_empty")]
+    pub roles: Roles,
+    /// The role that leads the room and may record answers on other roles' behalf (default:
+    /// the first role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
     /// Phases in plan order. Every task belongs to exactly one phase.
     #[serde(default, rename = "phase")]
     pub phases: Vec<Phase>,
@@ -208,9 +214,69 @@ pub struct Gate {
     /// Roles polled at this gate, in order (empty: any operator's vote decides).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub voters: Vec<String>,
+    /// How many GOs decide the gate: every voter (default), a majority, or at least N.
+    #[serde(default, skip_serializing_if = "PollRule::is_all")]
+    pub rule: PollRule,
     /// 1-based source line (0 when not from a file).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub line: usize,
+}
+
+/// How many of a gate's voters must answer GO: TOML `rule = "all"` (default),
+/// `rule = "majority"` or `rule = 2` (at least two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PollRule {
+    /// `"all"` or `"majority"`.
+    Named(NamedRule),
+    /// At least this many GOs (capped at the number of voters).
+    AtLeast(u32),
+}
+
+impl Default for PollRule {
+    fn default() -> Self {
+        PollRule::Named(NamedRule::All)
+    }
+}
+
+/// The named poll rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamedRule {
+    /// Every voter.
+    All,
+    /// More than half of the voters.
+    Majority,
+}
+
+impl PollRule {
+    /// Whether this is the default (for serde's `skip_serializing_if`).
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    #[must_use]
+    pub fn is_all(&self) -> bool {
+        *self == PollRule::Named(NamedRule::All)
+    }
+
+    /// GOs needed among `voters` voters (at least 1).
+    #[must_use]
+    pub fn needed(self, voters: usize) -> usize {
+        let n = voters.max(1);
+        match self {
+            PollRule::Named(NamedRule::All) => n,
+            PollRule::Named(NamedRule::Majority) => n / 2 + 1,
+            PollRule::AtLeast(k) => (k as usize).clamp(1, n),
+        }
+    }
+
+    /// How the rule reads on screen: `all 3`, `majority of 5`, `2 of 3`.
+    #[must_use]
+    pub fn describe(self, voters: usize) -> String {
+        match self {
+            PollRule::Named(NamedRule::All) => format!("all {voters}"),
+            PollRule::Named(NamedRule::Majority) => format!("majority of {voters}"),
+            PollRule::AtLeast(_) => format!("{} of {voters}", self.needed(voters)),
+        }
+    }
 }
 
 /// Comparison operator of a threshold.

@@ -90,11 +90,8 @@ pub fn merge_wiring(mut runbook: Plan, wiring: Plan) -> Plan {
             runbook.zones.push(z);
         }
     }
-    for r in wiring.roles {
-        if !runbook.roles.contains(&r) {
-            runbook.roles.push(r);
-        }
-    }
+    runbook.roles.merge(wiring.roles);
+    runbook.lead = wiring.lead.or(runbook.lead);
     runbook.checks.extend(wiring.checks);
     runbook.metrics.extend(wiring.metrics);
     for t in wiring.triggers {

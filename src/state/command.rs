@@ -135,11 +135,11 @@ impl RoomState {
     ) -> Result<(EventKind, Option<String>), Refusal> {
         if let Some(r) = role
             && !self.plan.roles.is_empty()
-            && !self.plan.roles.iter().any(|p| p.eq_ignore_ascii_case(r))
+            && self.plan.roles.canonical(r).is_none()
         {
             return refuse(format!(
                 "role '{r}' is not in this plan; its roles are: {}",
-                self.plan.roles.join(", ")
+                self.plan.roles.list()
             ));
         }
         let kind = match cmd {
@@ -372,7 +372,7 @@ impl RoomState {
         // Gates of every phase being left or skipped must be GO, unless overridden.
         let first = self.current.unwrap_or(usize::MAX);
         let last = target.map_or(self.plan.phases.len(), |t| t.max(first.saturating_add(1)));
-        let blocking: Vec<String> = self
+        let mut blocking: Vec<String> = self
             .plan
             .gates
             .iter()
@@ -383,12 +383,26 @@ impl RoomState {
                     .is_some_and(|p| p >= first && p < last)
             })
             .filter(|(i, _)| self.gate_decision(*i) != Decision::Go)
-            .map(|(i, g)| format!("{} is {}", g.title, self.gate_decision(i).label()))
+            .map(|(i, g)| format!("gate {} is {}", g.title, self.gate_decision(i).label()))
             .collect();
+        // Forward phases being left or skipped must have every task done, unless overridden.
+        for (i, phase) in self.forward_phases() {
+            if i >= first && i < last {
+                let (done, total) = self.phase_progress(i);
+                if done < total {
+                    blocking.push(format!(
+                        "{} of {} tasks of {} not done",
+                        total - done,
+                        total,
+                        phase.title
+                    ));
+                }
+            }
+        }
         let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
         if !blocking.is_empty() && override_reason.is_none() {
             return refuse(format!(
-                "gate not GO: {}; decide it, or advance with --override REASON",
+                "{}; finish them, or advance with --override REASON",
                 blocking.join("; ")
             ));
         }

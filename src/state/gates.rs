@@ -42,25 +42,34 @@ impl Decision {
 }
 
 impl RoomState {
-    /// The decision at gate `i` (index into `plan.gates`): any NO-GO wins, then any HOLD; GO
-    /// needs every listed voter's GO (or, without voters, one GO).
+    /// The decision at gate `i` (index into `plan.gates`) under the gate's poll rule. It is
+    /// GO once enough voters said GO, NO-GO once enough said NO-GO that GO can no longer be
+    /// reached, HOLD while someone asks to hold and neither is settled, else PENDING. Under
+    /// the default rule (all voters) a single NO-GO decides, as in a launch control room.
+    /// A gate without voters is decided by the first answer.
     #[must_use]
     pub fn gate_decision(&self, i: usize) -> Decision {
-        let votes = &self.votes[i];
-        if votes.iter().any(|v| v.vote == Vote::NoGo) {
-            return Decision::NoGo;
-        }
-        if votes.iter().any(|v| v.vote == Vote::Hold) {
-            return Decision::Hold;
-        }
-        let roles = &self.plan.gates[i].voters;
-        let all_go = if roles.is_empty() {
-            !votes.is_empty()
+        let gate = &self.plan.gates[i];
+        // Only the latest answer of each polled role counts (a gate without voters counts
+        // every answer).
+        let votes: Vec<Vote> = if gate.voters.is_empty() {
+            self.votes[i].iter().map(|v| v.vote).collect()
         } else {
-            roles.iter().all(|r| votes.iter().any(|v| &v.role == r))
+            gate.voters
+                .iter()
+                .filter_map(|r| self.votes[i].iter().find(|v| &v.role == r))
+                .map(|v| v.vote)
+                .collect()
         };
-        if all_go {
+        let count = |want: Vote| votes.iter().filter(|v| **v == want).count();
+        let polled = gate.voters.len().max(1);
+        let need = gate.rule.needed(polled);
+        if count(Vote::Go) >= need {
             Decision::Go
+        } else if polled - count(Vote::NoGo).min(polled) < need {
+            Decision::NoGo
+        } else if count(Vote::Hold) > 0 {
+            Decision::Hold
         } else {
             Decision::Pending
         }

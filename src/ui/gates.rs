@@ -59,6 +59,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         if ctx.wide {
             let votes = &state.votes[i];
             let mut spans = vec![Span::raw("   ")];
+            if g.voters.len() > 1 {
+                spans.push(Span::styled(
+                    format!("GO needs {}: ", g.rule.describe(g.voters.len())),
+                    t.dim,
+                ));
+            }
             if g.voters.is_empty() && votes.is_empty() {
                 spans.push(Span::styled(
                     "no votes yet (any operator may answer)",
@@ -83,8 +89,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                             format!("{} {}", sanitize(role), v.vote.label()),
                             s,
                         ));
+                        let by = v
+                            .by_role
+                            .as_deref()
+                            .map(|r| format!(" for {}", sanitize(r)))
+                            .unwrap_or_default();
                         spans.push(Span::styled(
-                            format!(" ({user} {}) ", hm(v.stamp.at)),
+                            format!(" ({user}{by} {}) ", hm(v.stamp.at)),
                             t.dim,
                         ));
                     }

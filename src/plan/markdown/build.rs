@@ -261,6 +261,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             phase: phases[phase_index(o)].id.clone(),
             title,
             voters: dedup(voters),
+            rule: crate::plan::PollRule::default(),
             line,
         })
         .collect();
@@ -280,7 +281,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             line: it.line,
         })
         .collect();
-    let roles = dedup(gates.iter().flat_map(|g| g.voters.clone()).collect());
+    let roles = crate::plan::Roles::from_names(gates.iter().flat_map(|g| g.voters.clone()));
 
     let taken = |i: usize| is_task[i] || is_trigger[i] || is_item_gate[i];
     let sections = sections::sections(doc, taken, &nest);
@@ -291,6 +292,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         zones: meta.zones,
         rollback_window: meta.rollback_window,
         roles,
+        lead: None,
         phases,
         gates,
         triggers,
