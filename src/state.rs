@@ -7,6 +7,7 @@
 pub mod authority;
 pub mod command;
 pub mod gates;
+pub mod rollback;
 pub mod timeline;
 pub mod triggers;
 

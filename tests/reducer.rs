@@ -548,3 +548,67 @@ fn leaving_a_phase_with_open_tasks_needs_an_override() {
     );
     assert!(room.state.feed.back().unwrap().text.contains("OVERRIDE"));
 }
+
+#[test]
+fn rollback_steps_run_against_their_budgets() {
+    let mut p = plan();
+    p.phases.retain(|ph| ph.kind == PhaseKind::Forward);
+    p.phases.push(phase(
+        "decide",
+        PhaseKind::Rollback,
+        Schedule::Length { length_s: 300 },
+        1,
+    ));
+    p.phases.push(phase(
+        "execute",
+        PhaseKind::Rollback,
+        Schedule::Length { length_s: 900 },
+        2,
+    ));
+    p.rollback_window = Some(std::time::Duration::from_secs(24 * 3600));
+    let mut room = Room {
+        state: RoomState::new(p, t(9, 0)),
+        seq: 0,
+    };
+    assert!(room.state.rollback_clock(t(9, 0)).is_none());
+    assert_eq!(
+        room.state.rollback_window_closes(),
+        Some(t(9, 0) + Duration::hours(24))
+    );
+    room.act(
+        Command::Rollback {
+            reason: "errors".into(),
+        },
+        None,
+        t(10, 0),
+    )
+    .unwrap();
+
+    // Four minutes in: the decision step is open, within its five.
+    let c = room.state.rollback_clock(t(10, 4)).unwrap();
+    assert_eq!(c.current, Some(0));
+    assert_eq!(c.steps[0].elapsed_s, 240);
+    assert!(!c.steps[0].overrun());
+    assert_eq!(c.steps[1].started, None, "the next step waits for this one");
+    assert_eq!(c.budget_s, Some(1200));
+
+    // Decided at 10:06 (one minute over); execution starts then.
+    room.act(tick("decide/t0"), None, t(10, 6)).unwrap();
+    let c = room.state.rollback_clock(t(10, 20)).unwrap();
+    assert_eq!(c.steps[0].finished, Some(t(10, 6)));
+    assert_eq!(c.steps[0].elapsed_s, 360);
+    assert!(c.steps[0].overrun());
+    assert_eq!(c.steps[1].started, Some(t(10, 6)));
+    assert_eq!(c.steps[1].elapsed_s, 14 * 60);
+    assert!(!c.overrun(), "20 minutes of 20");
+
+    // Done at 10:25: 25 minutes of a 20-minute budget, and the clock stops there.
+    room.act(tick("execute/t0"), None, t(10, 22)).unwrap();
+    room.act(tick("execute/t1"), None, t(10, 25)).unwrap();
+    let c = room.state.rollback_clock(t(12, 0)).unwrap();
+    assert_eq!(c.current, None);
+    assert_eq!(c.elapsed_s, 25 * 60);
+    assert!(c.overrun());
+    assert!(c.steps[1].overrun());
+    assert_eq!(warroom::state::rollback::clock(c.elapsed_s), "25:00");
+}

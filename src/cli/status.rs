@@ -123,6 +123,20 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
             "active": rollback.is_some(),
             "started_at": ts(rollback.map(|r| r.started.at)),
             "reason": rollback.and_then(|r| r.started.note.clone()),
+            "window_closes": ts(state.rollback_window_closes()),
+            "procedure": state.rollback_clock(now).map(|c| json!({
+                "elapsed_s": c.elapsed_s,
+                "budget_s": c.budget_s,
+                "overrun": c.overrun(),
+                "steps": c.steps.iter().map(|s| json!({
+                    "phase": state.plan.phases[s.phase].id,
+                    "budget_s": s.budget_s,
+                    "started": ts(s.started),
+                    "finished": ts(s.finished),
+                    "elapsed_s": s.elapsed_s,
+                    "overrun": s.overrun(),
+                })).collect::<Vec<_>>(),
+            })),
         },
         "rollback_countdown": state.rollback_countdown().map(|c| json!({
             "trigger": state.plan.triggers[c.trigger].id,

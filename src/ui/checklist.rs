@@ -9,6 +9,7 @@ use ratatui::widgets::{LineGauge, Paragraph};
 use super::{Ctx, fit, hm};
 use crate::app::Panel;
 use crate::plan::PhaseKind;
+use crate::state::rollback::clock;
 use crate::text::sanitize;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -28,6 +29,37 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let mut title = format!("{kind}: {} — {done}/{total}", sanitize(&phase.title));
     if state.current == Some(i) {
         title.push_str(" · in progress");
+    }
+    // During a rollback each step shows its time against its budget, and the procedure's.
+    let rollback = state.rollback_clock(ctx.now);
+    if let Some(rc) = &rollback
+        && let Some((n, step)) = rc.steps.iter().enumerate().find(|(_, s)| s.phase == i)
+    {
+        let budget = step
+            .budget_s
+            .map(|b| format!(" of {}", clock(b)))
+            .unwrap_or_default();
+        let state_word = match (step.started, step.finished) {
+            (None, _) => "waiting".to_string(),
+            (Some(_), Some(_)) => format!("done in {}{budget}", clock(step.elapsed_s)),
+            (Some(_), None) => format!("{}{budget}", clock(step.elapsed_s)),
+        };
+        let over = if step.overrun() {
+            " · OVER BUDGET"
+        } else {
+            ""
+        };
+        let total = rc.budget_s.map_or_else(
+            || format!(" · total {}", clock(rc.elapsed_s)),
+            |b| format!(" · total {} of {}", clock(rc.elapsed_s), clock(b)),
+        );
+        title = format!(
+            "{kind} {}/{}: {} — {done}/{total_tasks} · {state_word}{over}{total}",
+            n + 1,
+            rc.steps.len(),
+            sanitize(&phase.title),
+            total_tasks = total,
+        );
     }
     let block = ctx.block(
         &fit(&title, area.width.saturating_sub(6) as usize),

@@ -84,11 +84,36 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             state.plan.gates.len()
         )));
     }
+    // The rollback window counts down once the deployment went live; minutes are enough
+    // (seconds would redraw the header every second for a 24-hour window).
+    if let Some(closes) = state.rollback_window_closes()
+        && ctx.now >= state.t0
+    {
+        let left = (closes - ctx.now).num_minutes();
+        let text = if left > 0 {
+            format!("  │ rollback window {}h{:02} left", left / 60, left % 60)
+        } else {
+            "  │ rollback window CLOSED".to_string()
+        };
+        second.push(Span::styled(text, if left > 60 { t.text } else { t.warn }));
+    }
     if let Some(r) = &state.rollback {
+        let clock = state.rollback_clock(ctx.now).map(|c| {
+            let budget = c
+                .budget_s
+                .map(|b| format!(" of {}", crate::state::rollback::clock(b)))
+                .unwrap_or_default();
+            let over = if c.overrun() { " OVER BUDGET" } else { "" };
+            format!(
+                " {}{budget}{over}",
+                crate::state::rollback::clock(c.elapsed_s)
+            )
+        });
         second.push(Span::styled(
             format!(
-                "  │ ROLLBACK since {} UTC: {}",
+                "  │ ROLLBACK since {} UTC{}: {}",
                 super::hm(r.started.at),
+                clock.unwrap_or_default(),
                 sanitize(r.started.note.as_deref().unwrap_or(""))
             ),
             t.bad,
