@@ -3,6 +3,7 @@
 //! something visible changed.
 
 pub mod action;
+pub mod commands;
 pub mod keymap;
 pub mod mode;
 mod run;
@@ -51,6 +52,11 @@ pub struct App {
     pub bindings: Vec<Option<Target>>,
     /// Why the last edit of the plan file was not loaded (the room keeps the last good plan).
     pub reload_error: Option<String>,
+    /// The webhook notifier's status, when this room posts notifications.
+    pub notify: Option<tokio::sync::watch::Receiver<crate::notify::NotifyStatus>>,
+    /// The step command running or last run from this room.
+    pub running: Option<commands::Running>,
+    output: Option<tokio::sync::mpsc::Receiver<crate::exec::Output>>,
     /// Selection and mode.
     pub view: View,
     /// The key map.
@@ -85,6 +91,9 @@ impl App {
             watches,
             bindings,
             reload_error: None,
+            running: None,
+            output: None,
+            notify: None,
             view: View {
                 panel: Panel::Checklist,
                 phase,
@@ -146,6 +155,29 @@ impl App {
                 Edit::Continue => self.view.mode = Mode::Override { blocking, reason },
             },
             Mode::Vote(dialog) => self.on_vote_key(dialog, key, now),
+            Mode::RunConfirm { task, command } => match key.code {
+                KeyCode::Enter | KeyCode::Char('y') => self.start_run(task, command),
+                KeyCode::Esc | KeyCode::Char('n') => self.flash("not run", false),
+                _ => self.view.mode = Mode::RunConfirm { task, command },
+            },
+            Mode::Output => {
+                self.view.mode = Mode::Output;
+                if let Some(r) = self.running.as_mut() {
+                    match key.code {
+                        KeyCode::Up | KeyCode::Char('k') => r.pane.scroll_up(1),
+                        KeyCode::Down | KeyCode::Char('j') => r.pane.scroll_down(1),
+                        KeyCode::PageUp => r.pane.scroll_up(10),
+                        KeyCode::PageDown => r.pane.scroll_down(10),
+                        KeyCode::End => r.pane.follow(),
+                        KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
+                            self.close_or_cancel();
+                        }
+                        _ => {}
+                    }
+                } else {
+                    self.view.mode = Mode::Normal;
+                }
+            }
         }
         true
     }
@@ -188,6 +220,7 @@ impl App {
                     self.view.mode = Mode::Hold(TextField::default());
                 }
             }
+            Action::RunCommand => self.ask_run(),
             Action::CancelCountdown => {
                 if state.rollback_countdown().is_none() {
                     self.flash("no rollback countdown is running", true);
@@ -386,7 +419,8 @@ impl App {
                     note: Some(d.note.text.trim().to_string()).filter(|n| !n.is_empty()),
                 };
                 if !self.act(&cmd, now, "vote recorded") {
-                    // Keep the dialog so the user can add the missing reason.
+                    // Keep the dialog, on the note, so the user can add the missing reason.
+                    d.field = VoteField::Note;
                     self.view.mode = Mode::Vote(d);
                 }
                 return;

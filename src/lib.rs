@@ -3,7 +3,8 @@
 //! Layers, inside out (each depends only on those before it; DESIGN.md §3):
 //! [`plan`] (model and loaders) and [`journal`] (events, the append-only log) → [`state`]
 //! (the pure reducer) → [`session`] (plan + journal + state kept in step) → [`poll`] (checks,
-//! metrics, triggers) and [`exec`] (operator-run step commands) → [`app`] (the event loop) →
+//! metrics, triggers), [`exec`] (operator-run step commands) and [`notify`] (webhook posts) →
+//! [`app`] (the event loop) →
 //! [`ui`] (widgets) → [`cli`] and [`demo`].
 
 pub mod app;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod exec;
 pub mod journal;
 pub mod logging;
+pub mod notify;
 pub mod plan;
 pub mod poll;
 pub mod session;

@@ -10,6 +10,7 @@ pub mod lex;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod notify;
 pub mod roles;
 pub mod schedule;
 pub mod signals;

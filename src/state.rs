@@ -345,6 +345,17 @@ impl RoomState {
                 format!("ROLLBACK started: {reason}")
             }
             EventKind::Note { text } => format!("note: {text}"),
+            EventKind::CommandRan {
+                task,
+                command,
+                outcome,
+                ..
+            } => {
+                if !self.task_index.contains_key(task) {
+                    self.dangling.push((ev.seq, format!("task {task}")));
+                }
+                format!("ran `{command}` for {}: {outcome}", self.task_label(task))
+            }
             EventKind::TriggerFired { .. }
             | EventKind::TriggerCleared { .. }
             | EventKind::CountdownCancelled { .. }

@@ -19,6 +19,8 @@ fn task(phase: &str, n: usize) -> Task {
         text: format!("task {n} of {phase}"),
         done: false,
         depth: 0,
+        run: None,
+        timeout: None,
         line: 0,
     }
 }

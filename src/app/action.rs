@@ -30,4 +30,6 @@ pub enum Action {
     Rollback,
     /// Cancel the rollback countdown a fired trigger started.
     CancelCountdown,
+    /// Run the selected task's command (asks to confirm).
+    RunCommand,
 }

@@ -93,6 +93,13 @@ impl KeyMap {
                 Some("rollback"),
             ),
             b(
+                vec![Char('x')],
+                Action::RunCommand,
+                "x",
+                "run the selected task's command (asks to confirm)",
+                None,
+            ),
+            b(
                 vec![Char('c')],
                 Action::CancelCountdown,
                 "c",
@@ -169,7 +176,7 @@ mod tests {
     #[test]
     fn default_map_has_every_action_and_no_duplicates() {
         let m = KeyMap::default_map();
-        assert_eq!(m.bindings().len(), 12);
+        assert_eq!(m.bindings().len(), 13);
         let key = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
         assert_eq!(m.action(&key), Some(Action::Toggle));
     }

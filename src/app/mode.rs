@@ -86,4 +86,13 @@ pub enum Mode {
         /// The reason being typed.
         reason: TextField,
     },
+    /// Confirming a step's command before it runs.
+    RunConfirm {
+        /// The task.
+        task: String,
+        /// The command line.
+        command: String,
+    },
+    /// The output pane of the command running (or just finished).
+    Output,
 }

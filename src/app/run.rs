@@ -33,6 +33,7 @@ pub async fn run(mut app: App) -> Result<()> {
     .wrap_err("cannot watch the journal for other viewers' events")?;
     // Events appended between opening the session and starting the watch raise no wake-up.
     app.on_journal_change();
+    let mut notifier = start_notifier(&mut app);
 
     let poll_opts = runner::Options {
         plan_file: app.session.plan_path.clone(),
@@ -47,6 +48,8 @@ pub async fn run(mut app: App) -> Result<()> {
     // The first pollers start after the first frame is on the screen: with many checks,
     // setting them up and their first answers would otherwise delay it.
     let (mut pollers, mut reading_rx) = (None, mpsc::channel(1).1);
+    // A step command's output, once one runs (see `app::commands`).
+    let mut output_rx = mpsc::channel(1).1;
 
     // Edits of the plan (or the runbook a wiring file names) reload it: the pollers restart
     // when checks or metrics changed; an invalid edit keeps the last good plan.
@@ -119,6 +122,9 @@ pub async fn run(mut app: App) -> Result<()> {
                         let changed = app.on_key(&k, Utc::now());
                         dirty |= changed;
                         urgent |= changed;
+                        if let Some(rx) = app.take_output() {
+                            output_rx = rx;
+                        }
                     }
                     Some(Ok(TermEvent::Resize(..))) => dirty = true,
                     Some(Ok(_)) => {}
@@ -130,12 +136,20 @@ pub async fn run(mut app: App) -> Result<()> {
                     dirty |= app.on_journal_change();
                 }
                 Some(r) = reading_rx.recv() => settle |= app.on_reading(r, Utc::now()),
+                Some(o) = output_rx.recv() => {
+                    dirty |= app.on_output(o, Utc::now());
+                }
                 Some(()) = plan_rx.recv() => {
                     // Editors write in bursts (truncate, write, rename): let it settle.
                     tokio::time::sleep(Duration::from_millis(150)).await;
                     while plan_rx.try_recv().is_ok() {}
                     if let Some(restart) = app.reload_plan(Utc::now()) {
                         dirty = true;
+                        if notifier.as_ref().map(|(c, _)| c) != app.session.state.plan.notify.as_ref() {
+                            // The old notifier stops before the new one starts.
+                            drop(notifier.take());
+                            notifier = start_notifier(&mut app);
+                        }
                         if restart {
                             // The old set stops when it is replaced here.
                             let (p, rx) = start_pollers(&app);
@@ -153,5 +167,37 @@ pub async fn run(mut app: App) -> Result<()> {
     drop(pollers);
     drop(plan_watchers);
     ratatui::restore();
+    // After the terminal is back: a post in flight gets a second to finish.
+    drop(notifier);
     result
+}
+
+/// The room's notifier, when the plan has `[notify]` and this is an operator room (followers
+/// never post).
+fn start_notifier(
+    app: &mut App,
+) -> Option<(
+    crate::plan::notify::NotifyConfig,
+    crate::notify::NotifierHandle,
+)> {
+    if app.session.follower {
+        return None;
+    }
+    let config = app.session.state.plan.notify.clone()?;
+    match crate::notify::spawn(
+        &config,
+        app.session.state.plan.clone(),
+        app.session.state.t0,
+        &app.session.journal_path,
+    ) {
+        Ok(h) => {
+            app.notify = Some(h.status());
+            Some((config, h))
+        }
+        Err(e) => {
+            tracing::warn!("notifications off: {e}");
+            app.view.flash = Some((format!("notifications off: {e}"), true));
+            None
+        }
+    }
 }

@@ -157,6 +157,26 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// A step's command was run from the room; its outcome and the last lines of its output
+    /// (raw: the screen sanitises, the journal keeps what was printed).
+    CommandRan {
+        /// Task id.
+        task: String,
+        /// The command line as the plan wrote it.
+        command: String,
+        /// Exit code, if it exited.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit: Option<i32>,
+        /// `exit 0 in 3.2 s`, `killed: timeout after 60 s`, `cancelled after 4.1 s`.
+        outcome: String,
+        /// Whether it succeeded (exit 0, not timed out or cancelled).
+        success: bool,
+        /// How long it ran (ms).
+        duration_ms: u64,
+        /// The last lines of its output (at most 20).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        last_lines: Vec<String>,
+    },
     /// The baseline of a metric for `% of baseline` triggers, captured once when the
     /// deployment started.
     BaselineCaptured {

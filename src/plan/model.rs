@@ -62,6 +62,10 @@ pub struct Plan {
     /// Same fields as a check; a metric must yield a number.
     #[serde(default, rename = "metric", skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<Check>,
+    /// Where the room posts notifications (`[notify]`: a webhook, the digest interval, the
+    /// rate limit and which events post); `None`: the room posts nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<super::notify::NotifyConfig>,
     /// Prose the loader did not turn into anything else, kept per section so nothing is lost.
     #[serde(default, rename = "section", skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<Section>,
@@ -195,6 +199,17 @@ pub struct Task {
     /// Nesting depth below the phase's top-level list (0 = top level).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub depth: usize,
+    /// A shell command an operator may run for this step (`x` in the room, after
+    /// confirmation), in the plan's directory; never from a plan others can write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// The command's deadline (default 10 min).
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<Duration>,
     /// 1-based source line (0 when not from a file).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub line: usize,

@@ -92,6 +92,7 @@ pub fn merge_wiring(mut runbook: Plan, wiring: Plan) -> Plan {
     }
     runbook.roles.merge(wiring.roles);
     runbook.lead = wiring.lead.or(runbook.lead);
+    runbook.notify = wiring.notify.or(runbook.notify);
     runbook.checks.extend(wiring.checks);
     runbook.metrics.extend(wiring.metrics);
     for t in wiring.triggers {

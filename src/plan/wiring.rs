@@ -18,6 +18,15 @@ use crate::poll::exposition::Selector;
 /// Errors: the first invalid check, metric, condition, selector or trigger binding.
 pub fn resolve(plan: &mut Plan, file: &Path) -> Result<Vec<Diagnostic>, PlanError> {
     let mut warnings = Vec::new();
+    if let Some(n) = &plan.notify {
+        for message in n.warnings(|k| std::env::var(k).ok()) {
+            warnings.push(Diagnostic {
+                file: file.to_path_buf(),
+                line: 0,
+                message,
+            });
+        }
+    }
     for (what, list) in [("check", &plan.checks), ("metric", &plan.metrics)] {
         for c in list {
             check_one(what, c, file, &mut warnings)?;

@@ -90,6 +90,23 @@ pub enum Command {
         /// Why (optional).
         note: Option<String>,
     },
+    /// Journal the outcome of a step's command run from the room.
+    RecordRun {
+        /// Task id.
+        task: String,
+        /// The command line.
+        command: String,
+        /// Exit code, if it exited.
+        exit: Option<i32>,
+        /// One line on how it ended (`exit 0 in 3.2 s`).
+        outcome: String,
+        /// Exit 0, not timed out or cancelled.
+        success: bool,
+        /// How long it ran (ms).
+        duration_ms: u64,
+        /// The last lines of its output.
+        last_lines: Vec<String>,
+    },
     /// Journal a metric's baseline (refused when one was captured already).
     CaptureBaseline {
         /// Metric id.
@@ -251,6 +268,26 @@ impl RoomState {
                     note: note.clone(),
                 }
             }
+            Command::RecordRun {
+                task,
+                command,
+                exit,
+                outcome,
+                success,
+                duration_ms,
+                last_lines,
+            } => {
+                self.known_task(task)?;
+                EventKind::CommandRan {
+                    task: task.clone(),
+                    command: command.clone(),
+                    exit: *exit,
+                    outcome: outcome.clone(),
+                    success: *success,
+                    duration_ms: *duration_ms,
+                    last_lines: last_lines.clone(),
+                }
+            }
             Command::CaptureBaseline { metric, value } => {
                 if let Some((v, _)) = self.baselines.get(metric) {
                     return refuse(format!("the baseline of {metric} is already {v}"));
@@ -318,7 +355,7 @@ impl RoomState {
             }
         };
         if vote == Vote::NoGo && note.is_none_or(|n| n.trim().is_empty()) {
-            return refuse("a NO-GO needs a reason (--note)");
+            return refuse("a NO-GO needs a reason: write it in the note (CLI: --note)");
         }
         Ok((
             EventKind::Voted {

@@ -74,6 +74,22 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
                 Line::styled("Enter start the rollback · Esc cancel", t.dim),
             ],
         ),
+        Mode::RunConfirm { command, .. } => (
+            "Run this step's command?".into(),
+            vec![
+                Line::styled(format!("$ {}", sanitize(command)), t.title),
+                Line::raw(""),
+                Line::raw("It runs here, as you, in the plan's directory, with a deadline."),
+                Line::raw("Non-interactive commands only: it cannot read this terminal."),
+                Line::raw("The outcome and its last lines are journaled; success ticks the task."),
+                Line::raw(""),
+                Line::styled("Enter/y run · Esc/n cancel", t.dim),
+            ],
+        ),
+        Mode::Output => {
+            output(frame, area, ctx);
+            return;
+        }
         Mode::Override { blocking, reason } => (
             "Advance past a gate that is not GO?".into(),
             vec![
@@ -100,4 +116,40 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
             .block(block),
         popup,
     );
+}
+
+/// The running (or finished) command's output, sanitised, in a large pane.
+fn output(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = ctx.theme;
+    let Some(r) = &ctx.app.running else { return };
+    let w = area.width.saturating_sub(4).max(20).min(area.width);
+    let h = area.height.saturating_sub(4).max(6).min(area.height);
+    let popup = super::popup(frame, area, w, h);
+    let state = r.finished.as_deref().map_or_else(
+        || "running · Esc cancels".to_string(),
+        |f| format!("{f} · Esc closes"),
+    );
+    let title = format!(" $ {} — {state} ", sanitize(&r.command));
+    let block = ratatui::widgets::Block::bordered()
+        .title(super::fit(&title, w.saturating_sub(2) as usize))
+        .title_style(if r.finished.is_some() {
+            t.title
+        } else {
+            t.warn
+        })
+        .border_style(t.focus);
+    let inner = block.inner(popup);
+    let width = inner.width as usize;
+    let lines: Vec<Line> = r
+        .pane
+        .visible(inner.height as usize)
+        .map(|(stream, text)| {
+            let style = match stream {
+                crate::exec::Stream::Stdout => t.text,
+                crate::exec::Stream::Stderr => t.warn,
+            };
+            Line::styled(super::fit(&sanitize(text), width), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

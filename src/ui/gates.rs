@@ -105,5 +105,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             lines.push(Line::from(spans));
         }
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    // Votes wrap: at 120 columns one line holds only the first role's answer.
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
 }

@@ -132,6 +132,18 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             ),
             t.dim,
         ));
+        if let Some(n) = &ctx.app.notify {
+            let status = n.borrow();
+            let style = if status.last_error.is_some() {
+                t.bad
+            } else {
+                t.dim
+            };
+            third.push(Span::styled(
+                format!("  │ {}", sanitize(&status.line())),
+                style,
+            ));
+        }
         lines.push(Line::from(third));
     } else {
         // Compact has no identity line: a read-only viewer still says so.

@@ -242,6 +242,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             text: it.text.trim_end_matches([':', ' ']).to_string(),
             done: it.checked == Some(true),
             depth: task_depth[i],
+            run: None,
+            timeout: None,
             line: it.line,
         });
     }
@@ -298,6 +300,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         triggers,
         checks: Vec::new(),
         metrics: Vec::new(),
+        notify: None,
         sections,
     };
     if plan.task_count() == 0 {

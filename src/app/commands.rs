@@ -1,0 +1,170 @@
+//! Running a step's command from the room: `x` on a task with a `run` asks for confirmation,
+//! then the command runs (see `exec`) while its output streams into a pane; Esc cancels it.
+//! The outcome and the output's last lines are journaled, and success ticks the task.
+//! Followers never run commands, and `exec` refuses plans other users can write.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use super::{App, Mode};
+use crate::exec::{self, Output, Pane};
+use crate::state::Command;
+
+/// Default deadline of a step's command: 10 minutes.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A command started from the room, and what it printed.
+#[derive(Debug)]
+pub struct Running {
+    /// The task it runs for.
+    pub task: String,
+    /// The command line.
+    pub command: String,
+    /// Its output (raw; sanitised when drawn).
+    pub pane: Pane,
+    /// How it ended, once it has (`exit 0 in 3.2 s`).
+    pub finished: Option<String>,
+    cancel: mpsc::UnboundedSender<()>,
+}
+
+impl App {
+    /// `x`: asks to confirm running the selected task's command.
+    pub(super) fn ask_run(&mut self) {
+        if !self.check_writable() {
+            return;
+        }
+        if self.running.as_ref().is_some_and(|r| r.finished.is_none()) {
+            self.flash(
+                "a command is already running: Esc in its pane cancels it",
+                true,
+            );
+            return;
+        }
+        let state = &self.session.state;
+        let Some(task) = state
+            .plan
+            .phases
+            .get(self.view.phase)
+            .and_then(|p| p.tasks.get(self.view.task))
+        else {
+            self.flash("this phase has no tasks", true);
+            return;
+        };
+        let Some(command) = task.run.clone() else {
+            self.flash(
+                "this task has no command (`run = \"…\"` in the TOML plan)",
+                true,
+            );
+            return;
+        };
+        self.view.mode = Mode::RunConfirm {
+            task: task.id.clone(),
+            command,
+        };
+    }
+
+    /// Starts the confirmed command; its output arrives through [`App::take_output`].
+    pub(super) fn start_run(&mut self, task: String, command: String) {
+        let timeout = self
+            .session
+            .state
+            .task_position(&task)
+            .and_then(|(p, t)| self.session.state.plan.phases[p].tasks[t].timeout)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        let mut run = match exec::start(&command, &self.session.plan_path, timeout) {
+            Ok(r) => r,
+            Err(e) => {
+                self.flash(&format!("not run: {e}"), true);
+                return;
+            }
+        };
+        let (out_tx, out_rx) = mpsc::channel(1024);
+        let (cancel_tx, mut cancel_rx) = mpsc::unbounded_channel::<()>();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    out = run.next() => match out {
+                        Some(o) => {
+                            if out_tx.send(o).await.is_err() {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
+                    Some(()) = cancel_rx.recv() => run.cancel(),
+                }
+            }
+        });
+        self.output = Some(out_rx);
+        self.running = Some(Running {
+            task,
+            command,
+            pane: Pane::default(),
+            finished: None,
+            cancel: cancel_tx,
+        });
+        self.view.mode = Mode::Output;
+    }
+
+    /// Hands the loop the receiver of a command just started.
+    pub fn take_output(&mut self) -> Option<mpsc::Receiver<Output>> {
+        self.output.take()
+    }
+
+    /// One line or the end of the running command. Returns whether to redraw.
+    pub fn on_output(&mut self, out: Output, now: DateTime<Utc>) -> bool {
+        let Some(running) = self.running.as_mut() else {
+            return false;
+        };
+        running.pane.feed(&out);
+        let Output::Finished(f) = out else {
+            return true;
+        };
+        let outcome = exec::summary(&f);
+        running.finished = Some(outcome.clone());
+        let (task, command) = (running.task.clone(), running.command.clone());
+        let record = Command::RecordRun {
+            task: task.clone(),
+            command,
+            exit: f.exit,
+            outcome: outcome.clone(),
+            success: f.success(),
+            duration_ms: f.duration_ms,
+            last_lines: f.last_lines.clone(),
+        };
+        if let Err(e) = self.session.act(&record, now) {
+            self.flash(
+                &format!("the command's outcome was not journaled: {e}"),
+                true,
+            );
+            return true;
+        }
+        if f.success() && !self.session.state.is_done(&task) {
+            let tick = Command::Check {
+                task,
+                note: Some(format!("its command: {outcome}")),
+            };
+            if let Err(e) = self.session.act(&tick, now) {
+                self.flash(&e.to_string(), true);
+                return true;
+            }
+        }
+        self.flash(&format!("command finished: {outcome}"), !f.success());
+        true
+    }
+
+    /// Esc in the output pane: cancels a running command, or closes the pane of a finished
+    /// one.
+    pub(super) fn close_or_cancel(&mut self) {
+        match &self.running {
+            Some(r) if r.finished.is_none() => {
+                let _ = r.cancel.send(());
+                self.flash("cancelling the command…", false);
+                self.view.mode = Mode::Output;
+            }
+            _ => self.view.mode = Mode::Normal,
+        }
+    }
+}
