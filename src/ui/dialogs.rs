@@ -91,7 +91,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
             return;
         }
         Mode::Override { blocking, reason } => (
-            "Advance past a gate that is not GO?".into(),
+            "Advance anyway? (override)".into(),
             vec![
                 Line::styled(sanitize(blocking), t.warn),
                 Line::raw(""),
