@@ -102,6 +102,17 @@ pub struct Hold {
     pub released_at: Option<DateTime<Utc>>,
 }
 
+/// A hold the plan schedules at a gate (`hold_before`), not called by anyone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BuiltinHold {
+    /// Index of the gate in `plan.gates`.
+    pub gate: usize,
+    /// When it began: T-0 minus the gate's `hold_before`.
+    pub from: DateTime<Utc>,
+    /// When the gate became GO and the hold ended (None: still holding).
+    pub until: Option<DateTime<Utc>>,
+}
+
 /// The rollback, once started.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rollback {
@@ -460,13 +471,57 @@ impl RoomState {
         self.holds.last().filter(|h| h.released_at.is_none())
     }
 
-    /// Time spent on hold up to `now` (released holds plus the one in force).
+    /// Time spent on hold up to `now`: released holds, the one in force, and built-in holds
+    /// (see [`RoomState::builtin_holds`]).
     #[must_use]
     pub fn held(&self, now: DateTime<Utc>) -> chrono::Duration {
-        self.holds
+        let called: chrono::Duration = self
+            .holds
             .iter()
             .map(|h| h.released_at.unwrap_or(now).max(h.called.at) - h.called.at)
-            .sum()
+            .sum();
+        let builtin: chrono::Duration = self
+            .builtin_holds(now)
+            .iter()
+            .map(|b| b.until.unwrap_or(now).min(now).max(b.from) - b.from)
+            .sum();
+        called + builtin
+    }
+
+    /// Built-in holds that have begun by `now`: a gate with `hold_before` holds the countdown
+    /// from T-0 minus that long until the gate is GO (its deciding vote). A hold called by
+    /// someone during the same time counts too: the two are not merged.
+    #[must_use]
+    pub fn builtin_holds(&self, now: DateTime<Utc>) -> Vec<BuiltinHold> {
+        self.plan
+            .gates
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| {
+                let before = chrono::Duration::from_std(g.hold_before?).ok()?;
+                let from = self.t0 - before;
+                (from <= now).then(|| BuiltinHold {
+                    gate: i,
+                    from,
+                    until: self.go_at(i).map(|t| t.max(from)),
+                })
+            })
+            .collect()
+    }
+
+    /// The built-in hold in force at `now`, if any.
+    #[must_use]
+    pub fn builtin_hold(&self, now: DateTime<Utc>) -> Option<BuiltinHold> {
+        self.builtin_holds(now)
+            .into_iter()
+            .find(|b| b.until.is_none_or(|u| u > now))
+    }
+
+    /// When gate `i` became GO (the latest vote counted), if it is GO.
+    fn go_at(&self, i: usize) -> Option<DateTime<Utc>> {
+        (self.gate_decision(i) == Decision::Go)
+            .then(|| self.votes[i].iter().map(|v| v.stamp.at).max())
+            .flatten()
     }
 
     /// Where task `id` is: (phase index, task index within the phase).

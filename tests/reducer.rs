@@ -71,6 +71,7 @@ fn plan() -> Plan {
             phase: "p1".into(),
             voters: vec!["Tech Lead".into(), "Ops".into()],
             rule: PollRule::default(),
+            hold_before: None,
             line: 0,
         }],
         ..Plan::default()
@@ -613,4 +614,37 @@ fn rollback_steps_run_against_their_budgets() {
     assert!(c.overrun());
     assert!(c.steps[1].overrun());
     assert_eq!(warroom::state::rollback::clock(c.elapsed_s), "25:00");
+}
+
+#[test]
+fn a_built_in_hold_stops_the_countdown_until_its_gate_is_go() {
+    let mut p = plan();
+    p.gates[0].hold_before = Some(std::time::Duration::from_secs(15 * 60));
+    // T-0 at 09:00; the hold begins at 08:45.
+    let mut room = Room {
+        state: RoomState::new(p, t(9, 0)),
+        seq: 0,
+    };
+    assert!(room.state.builtin_hold(t(8, 40)).is_none());
+    assert_eq!(room.state.held(t(8, 40)), Duration::zero());
+    let remaining = |room: &Room, now| room.state.countdown(now).unwrap().remaining_s;
+    assert_eq!(remaining(&room, t(8, 40)), 20 * 60);
+
+    // At 08:50 the clock has stood still for five minutes: still 15 minutes to go.
+    let b = room.state.builtin_hold(t(8, 50)).unwrap();
+    assert_eq!((b.gate, b.from, b.until), (0, t(8, 45), None));
+    assert_eq!(remaining(&room, t(8, 50)), 15 * 60);
+
+    // GO from both voters at 08:52 releases it; the countdown runs again from 15 minutes.
+    room.act(vote("Tech Lead", Vote::Go, None), None, t(8, 51))
+        .unwrap();
+    assert!(
+        room.state.builtin_hold(t(8, 51)).is_some(),
+        "one GO of two is not GO"
+    );
+    room.act(vote("Ops", Vote::Go, None), None, t(8, 52))
+        .unwrap();
+    assert!(room.state.builtin_hold(t(8, 53)).is_none());
+    assert_eq!(room.state.held(t(8, 55)), Duration::minutes(7));
+    assert_eq!(remaining(&room, t(8, 55)), 12 * 60);
 }

@@ -115,6 +115,9 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
         "current_phase": state.current.map(|c| state.plan.phases[c].id.clone()),
         "countdown": state.countdown(now).map(|c| json!({"label": c.label, "remaining_s": c.remaining_s})),
         "hold": state.hold().map(|h| json!({"since": ts(Some(h.called.at)), "actor": h.called.actor, "reason": h.called.note})),
+        "builtin_holds": state.builtin_holds(now).iter().map(|b| json!({
+            "gate": state.plan.gates[b.gate].id, "from": ts(Some(b.from)), "until": ts(b.until),
+        })).collect::<Vec<_>>(),
         "tasks": {"total": total, "done": done},
         "phases": phases,
         "gates": gates,

@@ -232,6 +232,14 @@ pub struct Gate {
     /// How many GOs decide the gate: every voter (default), a majority, or at least N.
     #[serde(default, skip_serializing_if = "PollRule::is_all")]
     pub rule: PollRule,
+    /// A built-in hold: from this long before T-0 the countdown holds until the gate is GO
+    /// (TOML `hold_before = "15m"`: the launch-control "hold at T-15 min").
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hold_before: Option<Duration>,
     /// 1-based source line (0 when not from a file).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub line: usize,

@@ -31,7 +31,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::raw(" "),
     ];
     if let Some(c) = state.countdown(ctx.now) {
-        let held = if state.hold().is_some() {
+        let held = if state.hold().is_some() || state.builtin_hold(ctx.now).is_some() {
             " (held)"
         } else {
             ""
@@ -42,6 +42,16 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             t.text,
         ));
         first.push(Span::raw("  │ "));
+    }
+    if let Some(b) = state.builtin_hold(ctx.now) {
+        let mins = (ctx.now - b.from).num_minutes();
+        first.push(Span::styled(
+            format!(
+                "BUILT-IN HOLD {mins} min: until {} is GO │ ",
+                sanitize(&state.plan.gates[b.gate].title)
+            ),
+            t.warn.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
     }
     if let Some(h) = state.hold() {
         let mins = (ctx.now - h.called.at).num_minutes();

@@ -264,6 +264,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             title,
             voters: dedup(voters),
             rule: crate::plan::PollRule::default(),
+            hold_before: None,
             line,
         })
         .collect();
