@@ -37,7 +37,7 @@
 use std::collections::VecDeque;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -45,7 +45,6 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
@@ -179,15 +178,7 @@ pub fn start(command: &str, plan_file: &Path, timeout: Duration) -> Result<Run, 
         .parent()
         .ok_or_else(|| Refused::UnsafePlan(format!("{} has no directory", file.display())))?;
     let started = Instant::now();
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
+    let mut child = crate::poll::command::shell(command, dir)
         .spawn()
         .map_err(|e| Refused::Spawn(format!("sh in {}: {e}", dir.display())))?;
     let Some(pid) = child.id() else {

@@ -5,6 +5,7 @@
 
 pub mod clean;
 pub mod condition;
+pub mod env;
 pub mod ids;
 pub mod lex;
 pub mod load;

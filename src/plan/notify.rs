@@ -189,38 +189,7 @@ impl fmt::Debug for NotifyConfig {
 
 /// Replaces every `${VAR}` in `raw` with `env(VAR)`. Errors name the variable only.
 fn expand(raw: &str, env: &impl Fn(&str) -> Option<String>) -> Result<String, String> {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            return Err("notify: webhook has `${` without a closing `}`".into());
-        };
-        let var = &after[..end];
-        let valid = var
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(
-                "notify: webhook: `${…}` must name an environment variable (letters, digits, _)"
-                    .into(),
-            );
-        }
-        match env(var) {
-            Some(v) if !v.trim().is_empty() => out.push_str(v.trim()),
-            _ => {
-                return Err(format!(
-                    "notify: webhook needs environment variable {var}, which is not set"
-                ));
-            }
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    super::env::expand(raw, env).map_err(|e| format!("notify: webhook {}", e.describe()))
 }
 
 #[cfg(test)]

@@ -182,15 +182,7 @@ fn check_one(
 /// Names of the `${VAR}` references in a header value.
 #[must_use]
 pub fn env_refs(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        out.push(after[..end].to_string());
-        rest = &after[end + 1..];
-    }
-    out
+    super::env::refs(value)
 }
 
 #[cfg(test)]

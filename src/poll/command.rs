@@ -41,6 +41,23 @@ const DETAIL_CHARS: usize = 120;
 /// How long to wait for a killed shell to be reaped before leaving it to tokio.
 const REAP_GRACE: Duration = Duration::from_secs(1);
 
+/// `sh -c command` in `dir`: no stdin, stdout and stderr piped, in a process group of its own
+/// (so the whole group can be killed), killed if dropped. Shared by check commands and the
+/// step commands operators run (`exec`).
+#[must_use]
+pub fn shell(command: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    cmd
+}
+
 /// Runs `sh -c command` in `dir` with a total `deadline`, reading at most `max_output` bytes
 /// of standard output and of standard error each.
 ///
@@ -55,22 +72,12 @@ const REAP_GRACE: Duration = Duration::from_secs(1);
 /// stream exceeds `max_output`. Details are sanitised.
 pub async fn probe(command: &str, dir: &Path, deadline: Duration, max_output: u64) -> Outcome {
     let start = Instant::now();
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| {
-            ProbeError::new(
-                ErrorKind::Command,
-                format!("cannot start sh in {}: {e}", dir.display()),
-            )
-        })?;
+    let mut child = shell(command, dir).spawn().map_err(|e| {
+        ProbeError::new(
+            ErrorKind::Command,
+            format!("cannot start sh in {}: {e}", dir.display()),
+        )
+    })?;
     let Some(pid) = child.id() else {
         // Only possible once the child was reaped, which nothing has done yet.
         return Err(ProbeError::new(

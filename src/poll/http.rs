@@ -192,37 +192,7 @@ fn expand_vars(
     raw: &str,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            return Err(format!("header {name}: `${{` without a closing `}}`"));
-        };
-        let var = &after[..end];
-        let valid = var
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(format!(
-                "header {name}: `${{…}}` must name an environment variable (letters, digits, _)"
-            ));
-        }
-        match env(var) {
-            Some(v) if !v.is_empty() => out.push_str(&v),
-            _ => {
-                return Err(format!(
-                    "header {name} needs environment variable {var}, which is not set"
-                ));
-            }
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    crate::plan::env::expand(raw, env).map_err(|e| format!("header {name} {}", e.describe()))
 }
 
 /// A response read to the end.

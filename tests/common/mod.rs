@@ -6,5 +6,6 @@
 #![allow(dead_code)]
 
 pub mod journal;
+pub mod procs;
 pub mod pty;
 pub mod server;
