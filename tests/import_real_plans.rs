@@ -186,8 +186,9 @@ const SHARED: &[Expect] = &[
         file: "salessync-go-live-checklist.md",
         tasks: 207,
         checkboxes: 201,
-        phases: 13,
-        timed: 9,
+        // + the rollback procedure's four timed steps (Decision 5 min … Communication 5 min).
+        phases: 17,
+        timed: 13,
         gates: 2,
         triggers: 6,
     },
@@ -638,7 +639,27 @@ fn salessync_plan() {
         .find(|p| p.title == "ROLLBACK PLAN")
         .expect("phase");
     assert_eq!(rollback.kind, PhaseKind::Rollback);
-    assert_eq!(rollback.tasks.len(), 6 + 16);
+    // The "Rollback if" checklist stays with the section; each timed step of the procedure
+    // is a rollback phase of its own, with its budget and its tasks, in order.
+    assert_eq!(rollback.tasks.len(), 6);
+    let steps: Vec<(&str, Schedule, usize)> = plan
+        .phases
+        .iter()
+        .skip_while(|p| p.title != "ROLLBACK PLAN")
+        .skip(1)
+        .take_while(|p| p.kind == PhaseKind::Rollback)
+        .map(|p| (p.title.as_str(), p.schedule, p.tasks.len()))
+        .collect();
+    let len = |m: i64| Schedule::Length { length_s: m * 60 };
+    assert_eq!(
+        steps,
+        [
+            ("Decision", len(5), 3),
+            ("Execution", len(15), 5),
+            ("Validation", len(10), 4),
+            ("Communication", len(5), 4)
+        ]
+    );
     assert_eq!(plan.gates[0].title, "Pre-Deployment Sign-off");
     assert_eq!(
         plan.gates[0].voters,

@@ -76,7 +76,10 @@ impl RoomState {
         let mut steps = Vec::new();
         let mut next_start = Some(started);
         for (i, phase) in self.plan.phases.iter().enumerate() {
-            if phase.kind != PhaseKind::Rollback {
+            // An untimed rollback section whose steps took all its tasks is only a heading.
+            if phase.kind != PhaseKind::Rollback
+                || (phase.tasks.is_empty() && budget(&phase.schedule).is_none())
+            {
                 continue;
             }
             let start = next_start;
@@ -103,11 +106,8 @@ impl RoomState {
         } else {
             now
         };
-        let budget_s = if steps.is_empty() || steps.iter().any(|s| s.budget_s.is_none()) {
-            None
-        } else {
-            Some(steps.iter().filter_map(|s| s.budget_s).sum())
-        };
+        // The steps that have a budget; untimed ones (a "Rollback if" checklist) add none.
+        let budget_s = steps.iter().filter_map(|s| s.budget_s).reduce(|a, b| a + b);
         Some(RollbackClock {
             started,
             elapsed_s: (end - started).num_seconds().max(0),

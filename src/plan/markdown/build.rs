@@ -231,12 +231,94 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             tasks: Vec::new(),
         });
     }
+    // Timed steps of a rollback procedure: a plain top-level item with a length and tasks
+    // under it (`1. **Decision** (5 minutes)` then `- [ ] …`) is a rollback step of its own,
+    // right after its section's phase, so the rollback runs step by step against budgets.
+    let mut step_phase: Vec<Option<usize>> = vec![None; items.len()];
+    let mut steps: Vec<(usize, Phase)> = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        let in_rollback = it.heading.is_some_and(|h| rollback[h]);
+        if it.parent.is_some() || it.quoted || it.checked.is_some() || !in_rollback {
+            continue;
+        }
+        let Some(found) = crate::plan::schedule::find(&it.text) else {
+            continue;
+        };
+        let crate::plan::schedule::When::Length { length_s } = found.when else {
+            continue;
+        };
+        let has_tasks = (i + 1..items.len())
+            .take_while(|&j| {
+                std::iter::successors(items[j].parent, |&p| items[p].parent).any(|p| p == i)
+            })
+            .any(|j| is_task[j]);
+        if !has_tasks {
+            continue;
+        }
+        let rest = format!(
+            "{} {}",
+            &it.text[..found.span.start],
+            &it.text[found.span.end..]
+        );
+        let title = clean::title(&rest);
+        steps.push((
+            i,
+            Phase {
+                id: String::new(),
+                title: if title.is_empty() {
+                    clean::title(&it.text)
+                } else {
+                    title
+                },
+                kind: PhaseKind::Rollback,
+                schedule: Schedule::Length { length_s },
+                line: it.line,
+                tasks: Vec::new(),
+            },
+        ));
+    }
+    if !steps.is_empty() {
+        // Insert each step after its section's phase, shifting the later phases' indexes.
+        for (item, phase) in steps {
+            let host = phase_of_section[owner(items[item].heading).unwrap_or(0)]
+                .or(title_phase_index)
+                .unwrap_or(0);
+            let at = (host + 1..phases.len())
+                .find(|&k| phases[k].kind != PhaseKind::Rollback || phases[k].line > phase.line)
+                .unwrap_or(phases.len());
+            for slot in phase_of_section.iter_mut().flatten() {
+                if *slot >= at {
+                    *slot += 1;
+                }
+            }
+            if let Some(t) = title_phase_index.as_mut()
+                && *t >= at
+            {
+                *t += 1;
+            }
+            for s in step_phase.iter_mut().flatten() {
+                if *s >= at {
+                    *s += 1;
+                }
+            }
+            step_phase[item] = Some(at);
+            phases.insert(at, phase);
+        }
+        for j in 0..items.len() {
+            if step_phase[j].is_none()
+                && let Some(s) = std::iter::successors(items[j].parent, |&p| items[p].parent)
+                    .find_map(|p| step_phase[p])
+            {
+                step_phase[j] = Some(s);
+            }
+        }
+    }
     let phase_index = |o: Option<usize>| match o {
         Some(h) => phase_of_section[h].or(title_phase_index).unwrap_or(0),
         None => title_phase_index.unwrap_or(0),
     };
     for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_task[i]) {
-        let p = phase_index(owner(it.heading));
+        let p = step_phase[i].unwrap_or_else(|| phase_index(owner(it.heading)));
         phases[p].tasks.push(Task {
             id: String::new(),
             text: it.text.trim_end_matches([':', ' ']).to_string(),
