@@ -571,15 +571,24 @@ impl RoomState {
     /// during a rollback, else the first forward phase with an open task, else the first phase.
     #[must_use]
     pub fn focus_phase(&self) -> usize {
-        if self.rollback.is_some()
-            && let Some((i, _)) = self
+        // During a rollback: the step in progress on the rollback clock, else the first
+        // rollback section with tasks.
+        if self.rollback.is_some() {
+            let now = self.rollback.as_ref().map_or(self.t0, |r| r.started.at);
+            if let Some(c) = self.rollback_clock(now)
+                && let Some(step) = c.current.map(|k| c.steps[k].phase)
+            {
+                return step;
+            }
+            if let Some((i, _)) = self
                 .plan
                 .phases
                 .iter()
                 .enumerate()
                 .find(|(_, p)| p.kind == PhaseKind::Rollback && !p.tasks.is_empty())
-        {
-            return i;
+            {
+                return i;
+            }
         }
         if let Some(i) = self.current {
             return i;

@@ -75,11 +75,16 @@ impl RoomState {
         let started = self.rollback.as_ref()?.started.at;
         let mut steps = Vec::new();
         let mut next_start = Some(started);
+        // When the procedure has timed steps, its untimed sections (a "Rollback if" checklist,
+        // a heading whose steps took all its tasks) are not steps of the clock.
+        let timed = self
+            .plan
+            .phases
+            .iter()
+            .any(|p| p.kind == PhaseKind::Rollback && budget(&p.schedule).is_some());
         for (i, phase) in self.plan.phases.iter().enumerate() {
-            // An untimed rollback section whose steps took all its tasks is only a heading.
-            if phase.kind != PhaseKind::Rollback
-                || (phase.tasks.is_empty() && budget(&phase.schedule).is_none())
-            {
+            let untimed = budget(&phase.schedule).is_none();
+            if phase.kind != PhaseKind::Rollback || (untimed && (timed || phase.tasks.is_empty())) {
                 continue;
             }
             let start = next_start;

@@ -49,16 +49,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         } else {
             ""
         };
-        let total = rc.budget_s.map_or_else(
+        let overall = rc.budget_s.map_or_else(
             || format!(" · total {}", clock(rc.elapsed_s)),
             |b| format!(" · total {} of {}", clock(rc.elapsed_s), clock(b)),
         );
         title = format!(
-            "{kind} {}/{}: {} — {done}/{total_tasks} · {state_word}{over}{total}",
+            "{kind} {}/{}: {} — {done}/{total} · {state_word}{over}{overall}",
             n + 1,
             rc.steps.len(),
             sanitize(&phase.title),
-            total_tasks = total,
         );
     }
     let block = ctx.block(
