@@ -2,6 +2,14 @@
 //!
 //! Exit codes: 0 ok, 1 user error (bad plan, refused action), 2 usage (clap), other internal.
 
+/// `println!` to standard output where a reader that went away (`warroom status … | head`)
+/// ends the output quietly instead of panicking.
+macro_rules! sayln {
+    ($($t:tt)*) => {
+        $crate::cli::say(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -207,12 +215,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Status { target, json } => {
             let session = open(&target, true)?;
             if json {
-                println!(
+                sayln!(
                     "{}",
                     serde_json::to_string_pretty(&status::json(&session, now))?
                 );
             } else {
-                print!("{}", status::text(&session, now));
+                say(&status::text(&session, now));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -323,7 +331,7 @@ fn act(session: &mut Session, cmd: &Command) -> Result<ExitCode> {
     };
     let ev = session.act_with(cmd, evidence.as_ref(), Utc::now())?;
     let text = session.state.feed.back().map_or("", |f| f.text.as_str());
-    println!("#{} {}", ev.seq, crate::text::sanitize(text));
+    sayln!("#{} {}", ev.seq, crate::text::sanitize(text));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -355,6 +363,14 @@ fn snapshot(session: &Session) -> Result<Option<crate::journal::evidence::Eviden
     Ok(Some(
         rt.block_on(crate::poll::runner::snapshot(plan, &opts)),
     ))
+}
+
+/// Writes `text` to standard output. A closed pipe is the reader saying it has seen enough,
+/// so write errors end the output silently (the exit code stays what the verb decided).
+pub(crate) fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// Finds the id the user meant: exact, else the only one containing `given` (ignoring case).
@@ -393,7 +409,7 @@ fn import(plan_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
     let text =
         plan::toml::to_toml(&loaded.loaded.plan).wrap_err("cannot write the plan as TOML")?;
     match out {
-        Some(p) if p == Path::new("-") => print!("{text}"),
+        Some(p) if p == Path::new("-") => say(&text),
         Some(p) => {
             std::fs::write(p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
         }

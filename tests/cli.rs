@@ -355,3 +355,30 @@ fn decisions_from_the_cli_carry_evidence_and_status_shows_it() {
         .stderr(predicate::str::contains("already in force"));
     assert_eq!(status(&plan)["evidence"].as_array().unwrap().len(), 1);
 }
+
+/// `warroom status PLAN --json | head`: a reader that stops early ends the output quietly.
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("big.toml");
+    // Enough tasks that the JSON is far larger than a pipe's buffer.
+    let tasks: String = (0..3000)
+        .map(|i| format!("  [[phase.task]]\n  text = \"Task number {i}\"\n"))
+        .collect();
+    std::fs::write(&plan, format!("[[phase]]\ntitle = \"Deploy\"\n{tasks}")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["status", "--json"])
+        .arg(&plan)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here; the rest of the output has nowhere to go.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

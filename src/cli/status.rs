@@ -225,8 +225,8 @@ pub fn validate(path: &Path) -> ExitCode {
     };
     let p = &loaded.plan;
     let timed = p.phases.iter().filter(|x| !x.schedule.is_none()).count();
-    println!("{}: {}", path.display(), sanitize(&p.title));
-    println!(
+    sayln!("{}: {}", path.display(), sanitize(&p.title));
+    sayln!(
         "  {} phases ({timed} with a time window), {} tasks, {} gates, {} rollback triggers ({} with a threshold), {} checks, {} metrics",
         p.phases.len(),
         p.task_count(),
@@ -244,7 +244,7 @@ pub fn validate(path: &Path) -> ExitCode {
             } else {
                 format!(" in {}", c.unit)
             };
-            println!(
+            sayln!(
                 "  {what} {} ({kind}{unit}, every {})",
                 sanitize(&c.name),
                 humantime::format_duration(c.interval)
@@ -262,17 +262,17 @@ pub fn validate(path: &Path) -> ExitCode {
         } else {
             ""
         };
-        println!(
+        sayln!(
             "  trigger {}: {} · {watched}{action}",
             t.id,
             sanitize(&crate::poll::trigger::describe(t))
         );
     }
     if let Some(t0) = p.t0 {
-        println!("  T-0 {}", t0.to_rfc3339_opts(SecondsFormat::Secs, true));
+        sayln!("  T-0 {}", t0.to_rfc3339_opts(SecondsFormat::Secs, true));
     }
     if !p.zones.is_empty() {
-        println!(
+        sayln!(
             "  zones {}",
             p.zones
                 .iter()
@@ -282,7 +282,7 @@ pub fn validate(path: &Path) -> ExitCode {
         );
     }
     for w in &loaded.warnings {
-        println!("warning: {w}");
+        sayln!("warning: {w}");
     }
     ExitCode::SUCCESS
 }
@@ -307,13 +307,13 @@ pub fn verify(target: &Target) -> ExitCode {
             head,
             torn_tail,
         }) => {
-            println!(
+            sayln!(
                 "{}: chain consistent, {events} events, head {}",
                 path.display(),
                 head.as_deref().unwrap_or("(empty)")
             );
             if torn_tail {
-                println!("note: the last line is an interrupted write; the next append removes it");
+                sayln!("note: the last line is an interrupted write; the next append removes it");
             }
             ExitCode::SUCCESS
         }
