@@ -363,9 +363,11 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let plan = dir.path().join("big.toml");
     // Enough tasks that the JSON is far larger than a pipe's buffer.
-    let tasks: String = (0..3000)
-        .map(|i| format!("  [[phase.task]]\n  text = \"Task number {i}\"\n"))
-        .collect();
+    let tasks = (0..3000).fold(String::new(), |mut s, i| {
+        use std::fmt::Write as _;
+        let _ = writeln!(s, "  [[phase.task]]\n  text = \"Task number {i}\"");
+        s
+    });
     std::fs::write(&plan, format!("[[phase]]\ntitle = \"Deploy\"\n{tasks}")).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args(["status", "--json"])
