@@ -1117,3 +1117,15 @@ fn hostile_input_never_panics() {
     );
     assert!(markdown::parse(&deep, Path::new("deep.md")).is_ok());
 }
+
+/// Found by fuzzing the importer: an empty first heading (`#`) gave the plan an empty title,
+/// which a TOML round trip then replaced by the file name. The file names it from the start.
+#[test]
+fn an_empty_first_heading_leaves_the_title_to_the_file_name() {
+    let loaded =
+        warroom::plan::markdown::parse("#\n- [ ] ship\n", Path::new("launch-day.md")).unwrap();
+    assert_eq!(loaded.plan.title, "launch-day");
+    let written = warroom::plan::toml::to_toml(&loaded.plan).unwrap();
+    let back = warroom::plan::toml::parse(&written, Path::new("launch-day.toml")).unwrap();
+    assert_eq!(back.plan, loaded.plan);
+}

@@ -59,6 +59,12 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         (Some(h), None) => (clean::title(&h.text), Some(0)),
         (None, None) => (file_title(file), None),
     };
+    // An empty first heading (`#`) names nothing: the file does, as for a TOML plan.
+    let title = if title.trim().is_empty() {
+        file_title(file)
+    } else {
+        title
+    };
     let is_title = |h: usize| title_heading == Some(h);
     let top = (0..n)
         .filter(|&h| !is_title(h))
