@@ -50,6 +50,8 @@ pub struct App {
     pub watches: Vec<Watch>,
     /// The check or metric feeding each trigger (parallel to `plan.triggers`).
     pub bindings: Vec<Option<Target>>,
+    /// Each metric's threshold line (parallel to `plan.metrics`).
+    pub threshold_lines: Vec<Option<(crate::plan::Comparator, f64)>>,
     /// Why the last edit of the plan file was not loaded (the room keeps the last good plan).
     pub reload_error: Option<String>,
     /// The webhook notifier's status, when this room posts notifications.
@@ -73,6 +75,7 @@ impl App {
         let board = Board::new(&session.state.plan);
         let watches = signals::watches(&session.state.plan);
         let bindings = signals::bindings(&session.state.plan);
+        let threshold_lines = signals::threshold_lines(&session.state.plan);
         let flash = session
             .problems
             .first()
@@ -90,6 +93,7 @@ impl App {
             board,
             watches,
             bindings,
+            threshold_lines,
             reload_error: None,
             running: None,
             output: None,
@@ -247,12 +251,7 @@ impl App {
 
     fn toggle(&mut self, now: DateTime<Utc>) {
         let state = &self.session.state;
-        let Some(task) = state
-            .plan
-            .phases
-            .get(self.view.phase)
-            .and_then(|p| p.tasks.get(self.view.task))
-        else {
+        let Some(task) = self.selected_task() else {
             self.flash("this phase has no tasks", true);
             return;
         };
@@ -434,6 +433,17 @@ impl App {
             _ => {}
         }
         self.view.mode = Mode::Vote(d);
+    }
+
+    /// The task selected in the shown checklist, if the phase has tasks.
+    #[must_use]
+    pub fn selected_task(&self) -> Option<&crate::plan::Task> {
+        self.session
+            .state
+            .plan
+            .phases
+            .get(self.view.phase)
+            .and_then(|p| p.tasks.get(self.view.task))
     }
 
     /// Shows the phase `i`'s checklist.

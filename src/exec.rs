@@ -73,7 +73,9 @@ const DRAIN_TICK: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stream {
+    /// Standard output.
     Stdout,
+    /// Standard error.
     Stderr,
 }
 
@@ -82,7 +84,12 @@ pub enum Stream {
 pub enum Output {
     /// One line (or a [`MAX_LINE_BYTES`] piece of a longer one), without its newline. Raw:
     /// invalid UTF-8 replaced, nothing else changed — sanitise before drawing.
-    Line { stream: Stream, text: String },
+    Line {
+        /// The pipe it came from.
+        stream: Stream,
+        /// The text, raw.
+        text: String,
+    },
     /// The command is over; nothing follows.
     Finished(Finished),
 }
@@ -273,6 +280,7 @@ impl Pane {
     /// Lines kept; older ones are dropped (and counted).
     pub const CAP: usize = 2000;
 
+    /// An empty pane following new output.
     pub fn new() -> Self {
         Self::default()
     }
@@ -296,10 +304,12 @@ impl Pane {
         }
     }
 
+    /// Lines held (at most [`Pane::CAP`]).
     pub fn len(&self) -> usize {
         self.lines.len()
     }
 
+    /// Whether no line arrived yet.
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
@@ -314,10 +324,12 @@ impl Pane {
         self.scroll
     }
 
+    /// Scrolls `n` lines towards older output (stops at the oldest).
     pub fn scroll_up(&mut self, n: usize) {
         self.scroll = self.scroll.saturating_add(n).min(self.lines.len());
     }
 
+    /// Scrolls `n` lines towards newer output (0: following again).
     pub fn scroll_down(&mut self, n: usize) {
         self.scroll = self.scroll.saturating_sub(n);
     }

@@ -42,13 +42,7 @@ impl App {
             );
             return;
         }
-        let state = &self.session.state;
-        let Some(task) = state
-            .plan
-            .phases
-            .get(self.view.phase)
-            .and_then(|p| p.tasks.get(self.view.task))
-        else {
+        let Some(task) = self.selected_task() else {
             self.flash("this phase has no tasks", true);
             return;
         };

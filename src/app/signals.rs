@@ -7,8 +7,9 @@
 use chrono::{DateTime, Utc};
 
 use super::App;
+use crate::plan::condition::Condition;
 use crate::plan::wiring::find_signal;
-use crate::plan::{Plan, Trigger};
+use crate::plan::{Comparator, Plan, Trigger};
 use crate::poll::Target;
 use crate::poll::board::{Board, Health};
 use crate::poll::runner::Reading;
@@ -31,6 +32,21 @@ pub fn bindings(plan: &Plan) -> Vec<Option<Target>> {
                     Target::Check(i)
                 }
             })
+        })
+        .collect()
+}
+
+/// Each metric's threshold line (parallel to `plan.metrics`): its first `degraded` condition
+/// on `value`, parsed once per plan rather than on every frame.
+#[must_use]
+pub fn threshold_lines(plan: &Plan) -> Vec<Option<(Comparator, f64)>> {
+    plan.metrics
+        .iter()
+        .map(|m| {
+            m.degraded
+                .iter()
+                .filter_map(|d| Condition::parse(d).ok())
+                .find_map(|c| c.value_threshold())
         })
         .collect()
 }
@@ -213,6 +229,7 @@ impl App {
             .collect();
         self.watches = watches;
         self.bindings = bindings(plan);
+        self.threshold_lines = threshold_lines(plan);
     }
 }
 

@@ -163,7 +163,7 @@ fn check_one(
         )));
     }
     for (name, value) in &c.headers {
-        for var in env_refs(value) {
+        for var in super::env::refs(value) {
             if std::env::var_os(&var).is_none() {
                 warnings.push(Diagnostic {
                     file: file.to_path_buf(),
@@ -177,12 +177,6 @@ fn check_one(
         }
     }
     Ok(())
-}
-
-/// Names of the `${VAR}` references in a header value.
-#[must_use]
-pub fn env_refs(value: &str) -> Vec<String> {
-    super::env::refs(value)
 }
 
 #[cfg(test)]
@@ -280,6 +274,5 @@ mod tests {
         let (_, w) = resolve_src(&src).unwrap();
         assert_eq!(w.len(), 1);
         assert!(w[0].message.contains("WARROOM_TEST_UNSET_TOKEN"));
-        assert_eq!(env_refs("a ${X} b ${Y_2}"), vec!["X", "Y_2"]);
     }
 }

@@ -10,7 +10,6 @@ use ratatui::widgets::Paragraph;
 use super::spark::{history_bar, sparkline};
 use super::{Ctx, fit, hm};
 use crate::journal::evidence::format_value;
-use crate::plan::condition::Condition;
 use crate::poll::trigger::describe;
 use crate::poll::{Health, Signal};
 use crate::text::sanitize;
@@ -86,12 +85,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
     if !plan.metrics.is_empty() {
         lines.push(Line::styled(fit("Metrics", width), t.title));
     }
-    for (m, s) in plan.metrics.iter().zip(&app.board.metrics) {
-        let threshold = m
-            .degraded
-            .iter()
-            .filter_map(|d| Condition::parse(d).ok())
-            .find_map(|c| c.value_threshold());
+    for (k, (m, s)) in plan.metrics.iter().zip(&app.board.metrics).enumerate() {
+        let threshold = app.threshold_lines.get(k).copied().flatten();
         let value = match (s.value(), s.last()) {
             (Some(v), _) => format!("{}{}", format_value(v), m.unit),
             (None, Some(l)) if l.error.is_some() => l
