@@ -22,7 +22,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use crate::app::App;
 use crate::journal::event::Vote;
 use crate::plan;
-use crate::session::{OpenOptions, Session, SessionError};
+use crate::session::{OpenOptions, ReportError, Session, SessionError};
 use crate::state::Command;
 
 /// A full-screen terminal war room for software deployments.
@@ -162,6 +162,17 @@ pub enum Cmd {
         /// The note.
         text: String,
     },
+    /// Write the post-deployment report, from the journal alone.
+    Report {
+        #[command(flatten)]
+        target: Target,
+        /// md (Markdown), json, or html (one self-contained page with a timeline chart).
+        #[arg(long, value_enum, default_value = "md")]
+        format: crate::report::Format,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Check the journal's hash chain.
     Verify {
         #[command(flatten)]
@@ -294,6 +305,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             act(&mut open(&target, false)?, &Command::Rollback { reason })
         }
         Cmd::Note { target, text } => act(&mut open(&target, false)?, &Command::Note { text }),
+        Cmd::Report {
+            target,
+            format,
+            output,
+        } => {
+            let session = open(&target, true)?;
+            match output {
+                Some(path) => match session.write_report(format, Some(&path), now) {
+                    Ok(path) => eprintln!("warroom: report written to {}", path.display()),
+                    Err(ReportError::Journal(e)) => return Err(SessionError::Journal(e).into()),
+                    Err(e @ ReportError::Write { .. }) => {
+                        return Err(UserError(e.to_string()).into());
+                    }
+                },
+                None => say(&format.render(&session.report(now).map_err(SessionError::Journal)?)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Verify { target } => Ok(status::verify(&target)),
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Layers, inside out (each depends only on those before it; DESIGN.md §3):
 //! [`plan`] (model and loaders) and [`journal`] (events, the append-only log) → [`state`]
-//! (the pure reducer) → [`session`] (plan + journal + state kept in step) → [`poll`] (checks,
+//! (the pure reducer) and [`report`] (the story told from the journal) → [`session`] (plan + journal + state kept in step) → [`poll`] (checks,
 //! metrics, triggers), [`exec`] (operator-run step commands) and [`notify`] (webhook posts) →
 //! [`app`] (the event loop) →
 //! [`ui`] (widgets) → [`cli`] and [`demo`].
@@ -16,6 +16,7 @@ pub mod logging;
 pub mod notify;
 pub mod plan;
 pub mod poll;
+pub mod report;
 pub mod session;
 pub mod state;
 pub mod text;

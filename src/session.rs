@@ -4,6 +4,10 @@
 //! state, append with the head the state was validated at, and on a conflict (someone else
 //! appended first) catch up and validate again. Nothing here draws or spawns tasks.
 
+mod report;
+
+pub use report::ReportError;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
