@@ -225,6 +225,7 @@ impl App {
                 }
             }
             Action::RunCommand => self.ask_run(),
+            Action::Report => self.write_report(now),
             Action::CancelCountdown => {
                 if state.rollback_countdown().is_none() {
                     self.flash("no rollback countdown is running", true);
@@ -479,6 +480,19 @@ impl App {
                 false
             }
         }
+    }
+
+    /// Writes the report beside the plan, in HTML (to open in a browser) and Markdown (to
+    /// paste into a ticket). Any viewer may: it reads the journal and writes no event.
+    fn write_report(&mut self, now: DateTime<Utc>) {
+        let mut written = Vec::new();
+        for format in [crate::report::Format::Html, crate::report::Format::Md] {
+            match self.session.write_report(format, None, now) {
+                Ok(path) => written.push(path.display().to_string()),
+                Err(e) => return self.flash(&format!("report not written: {e}"), true),
+            }
+        }
+        self.flash(&format!("report written: {}", written.join(" and ")), false);
     }
 
     fn flash(&mut self, text: &str, error: bool) {

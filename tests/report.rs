@@ -7,8 +7,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
+mod common;
+
+use std::time::Duration;
+
 use assert_cmd::Command;
 use chrono::{DateTime, TimeZone, Utc};
+use common::pty::Viewer;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use warroom::journal::event::{EventKind, Vote};
@@ -453,4 +458,52 @@ fn html_report_renders_in_headless_chromium() {
 
 fn chromium() -> String {
     std::env::var("WARROOM_CHROMIUM").unwrap_or_else(|_| "chromium".into())
+}
+
+/// `r` in a room — a follower's, which never writes to the journal — writes the report in
+/// HTML and Markdown beside the plan and says where.
+#[test]
+fn r_in_the_room_writes_the_report_beside_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("launch.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
+        &plan,
+    )
+    .unwrap();
+    let plan_arg = plan.to_str().unwrap();
+    Command::cargo_bin("warroom")
+        .unwrap()
+        .args(["advance", plan_arg])
+        .assert()
+        .success();
+    Command::cargo_bin("warroom")
+        .unwrap()
+        .args(["check", plan_arg, "deploy-the-api", "--note", "v2.3.1 out"])
+        .assert()
+        .success();
+    let journal = dir.path().join("launch.journal.jsonl");
+    let before = std::fs::read(&journal).unwrap();
+
+    let mut room = Viewer::open(&["open", plan_arg, "--follow"], 120, 40);
+    room.wait_for("[x] Deploy the API", Duration::from_secs(20));
+    room.send("r");
+    room.wait_for("report written", Duration::from_secs(10));
+    room.quit();
+
+    let md = std::fs::read_to_string(dir.path().join("launch.report.md")).unwrap();
+    assert!(
+        md.contains("| Deploy the API |") && md.contains("v2.3.1 out"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("launch.report.html")).unwrap();
+    assert!(
+        html.contains("Deploy the API") && html.contains("<svg"),
+        "{html}"
+    );
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        before,
+        "the report wrote to the journal"
+    );
 }

@@ -32,4 +32,6 @@ pub enum Action {
     CancelCountdown,
     /// Run the selected task's command (asks to confirm).
     RunCommand,
+    /// Write the post-deployment report (HTML and Markdown) beside the plan.
+    Report,
 }

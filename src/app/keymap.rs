@@ -107,6 +107,13 @@ impl KeyMap {
                 None,
             ),
             b(
+                vec![Char('r')],
+                Action::Report,
+                "r",
+                "write the report (HTML and Markdown) beside the plan",
+                None,
+            ),
+            b(
                 vec![Tab],
                 Action::NextPanel,
                 "Tab",
@@ -176,7 +183,7 @@ mod tests {
     #[test]
     fn default_map_has_every_action_and_no_duplicates() {
         let m = KeyMap::default_map();
-        assert_eq!(m.bindings().len(), 13);
+        assert_eq!(m.bindings().len(), 14);
         let key = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
         assert_eq!(m.action(&key), Some(Action::Toggle));
     }
