@@ -1,6 +1,7 @@
 //! Criterion benchmarks against DESIGN.md §8: importing every shared plan, replaying a
 //! 100,000-event journal (budget ≤ 200 ms), rendering one 160×48 frame of a 300-task plan
-//! (budget ≤ 1 ms typical).
+//! (budget ≤ 1 ms typical), and the report of that journal on that plan (no budget in
+//! DESIGN.md; `r` in the room waits for it).
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -15,6 +16,7 @@ use warroom::app::App;
 use warroom::journal::Journal;
 use warroom::journal::event::{EVENT_VERSION, Event, EventKind};
 use warroom::plan::markdown;
+use warroom::report::Format;
 use warroom::session::{OpenOptions, Session};
 
 fn shared_plans() -> Vec<PathBuf> {
@@ -57,7 +59,7 @@ fn import(c: &mut Criterion) {
 }
 
 /// Writes a valid 100,000-event journal directly (appending with fsync would take minutes).
-fn big_journal(path: &Path, n: u64) {
+fn big_journal(path: &Path, n: u64, tasks: &[String]) {
     let mut out = String::new();
     let mut prev = "0".repeat(64);
     let t0 = Utc
@@ -67,7 +69,7 @@ fn big_journal(path: &Path, n: u64) {
     for seq in 1..=n {
         let kind = if seq % 2 == 0 {
             EventKind::TaskChecked {
-                task: format!("phase/task-{}", seq % 300),
+                task: tasks[seq as usize % tasks.len()].clone(),
                 note: None,
             }
         } else {
@@ -100,7 +102,8 @@ fn big_journal(path: &Path, n: u64) {
 fn replay(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("big.journal.jsonl");
-    big_journal(&path, 100_000);
+    let tasks: Vec<String> = (0..300).map(|t| format!("phase/task-{t}")).collect();
+    big_journal(&path, 100_000, &tasks);
     let journal = Journal::open(&path).expect("open");
     let mut g = c.benchmark_group("journal");
     g.sample_size(10);
@@ -114,8 +117,8 @@ fn replay(c: &mut Criterion) {
     g.finish();
 }
 
-fn render(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// A 300-task plan: 10 phases of 30 tasks, each with a gate.
+fn big_plan(dir: &Path) -> PathBuf {
     let mut toml = String::from(
         "title = \"Big launch\"\nt0 = \"2025-12-13T09:00:00Z\"\nzones = [\"Africa/Lagos\"]\n",
     );
@@ -137,8 +140,14 @@ fn render(c: &mut Criterion) {
             "[[gate]]\ntitle = \"Go/No-Go {p}\"\nphase = \"phase-{p}\"\n"
         );
     }
-    let plan = dir.path().join("big.toml");
+    let plan = dir.join("big.toml");
     std::fs::write(&plan, toml).expect("write plan");
+    plan
+}
+
+fn render(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = big_plan(dir.path());
     let session = Session::open(&plan, &OpenOptions::default(), Utc::now()).expect("open");
     assert_eq!(session.state.plan.task_count(), 300);
     let app = App::new(session);
@@ -153,5 +162,30 @@ fn render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, import, replay, render);
+fn report(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = big_plan(dir.path());
+    let opts = OpenOptions {
+        journal: Some(dir.path().join("big.journal.jsonl")),
+        ..OpenOptions::default()
+    };
+    let tasks: Vec<String> = {
+        let s = Session::open(&plan, &opts, Utc::now()).expect("open");
+        s.state.plan.tasks().map(|(_, t)| t.id.clone()).collect()
+    };
+    big_journal(opts.journal.as_deref().expect("path"), 100_000, &tasks);
+    let session = Session::open(&plan, &opts, Utc::now()).expect("open");
+    let now = Utc::now();
+    let mut g = c.benchmark_group("report");
+    g.sample_size(10);
+    g.bench_function("report of 100k events, 300 tasks: md + html", |b| {
+        b.iter(|| {
+            let r = session.report(now).expect("report");
+            black_box(Format::Md.render(&r).len() + Format::Html.render(&r).len())
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, import, replay, render, report);
 criterion_main!(benches);

@@ -11,6 +11,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::app::App;
 use warroom::journal::event::Vote;
+use warroom::report::Format;
 use warroom::session::{OpenOptions, Session};
 use warroom::state::{Command, RoomStatus};
 
@@ -171,5 +172,35 @@ fn every_shared_plan_can_be_worked_through_and_drawn() {
         assert_eq!(other.state.events, s.state.events, "{name}");
         assert_eq!(other.head_hash(), s.head_hash(), "{name}");
         assert!(other.problems.is_empty(), "{name}: {:?}", other.problems);
+
+        // The report tells the same story: every phase, every vote, the rollback, the head.
+        let report = other.report(now).unwrap();
+        assert_eq!(report.phases.len(), s.state.plan.phases.len(), "{name}");
+        let votes: usize = report.gates.iter().map(|g| g.votes.len()).sum();
+        assert_eq!(votes, s.state.plan.gates.len(), "{name}");
+        assert_eq!(
+            report.holds.iter().filter(|h| h.kind == "called").count(),
+            1,
+            "{name}"
+        );
+        assert!(report.rollback.is_some(), "{name}");
+        assert!(
+            report.journal.consistent,
+            "{name}: {}",
+            report.journal.chain
+        );
+        assert_eq!(report.journal.head_hash, s.head_hash(), "{name}");
+        let md = Format::Md.render(&report);
+        for phase in &report.phases {
+            let title = warroom::text::sanitize(&phase.title).replace('|', "\\|");
+            assert!(
+                md.contains(&title),
+                "{name}: {title} not in the Markdown report"
+            );
+        }
+        let html = Format::Html.render(&report);
+        assert!(html.contains("<svg") && html.ends_with("</html>"), "{name}");
+        let json: serde_json::Value = serde_json::from_str(&Format::Json.render(&report)).unwrap();
+        assert_eq!(json["tasks_total"], total, "{name}");
     }
 }
