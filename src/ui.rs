@@ -167,13 +167,30 @@ fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 /// Cuts `s` to at most `width` display columns, marking the cut with `…`.
 #[must_use]
 pub fn fit(s: &str, width: usize) -> String {
+    fit_chars(s.chars(), width, true)
+}
+
+/// Outside text made safe ([`crate::text::sanitize`]) and cut to `width` columns like
+/// [`fit`]; only as much of `s` is read as the columns need.
+#[must_use]
+pub fn fit_clean(s: &str, width: usize) -> String {
+    fit_chars(crate::text::clean_chars(s), width, true)
+}
+
+/// Like [`fit_clean`] but cut without the `…`, for text whose cell clips it anyway.
+#[must_use]
+pub fn clip_clean(s: &str, width: usize) -> String {
+    fit_chars(crate::text::clean_chars(s), width, false)
+}
+
+fn fit_chars(chars: impl Iterator<Item = char>, width: usize, mark: bool) -> String {
     use unicode_width::UnicodeWidthChar;
     let mut out = String::new();
     let mut used = 0;
-    for c in s.chars() {
+    for c in chars {
         let w = c.width().unwrap_or(0);
         if used + w > width {
-            if width > 0 {
+            if mark && width > 0 {
                 while used + 1 > width {
                     let Some(last) = out.pop() else { break };
                     used -= last.width().unwrap_or(0);

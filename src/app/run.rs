@@ -71,6 +71,8 @@ pub async fn run(mut app: App) -> Result<()> {
     let mut terminal =
         ratatui::try_init().wrap_err("cannot open the terminal (is this a terminal?)")?;
     let min_frame = Duration::from_millis(1000 / MAX_FPS);
+    #[cfg(debug_assertions)]
+    let (panic_at, mut frames) = (panic_frame(), 0_u64);
 
     let result: Result<()> = async {
         let mut dirty = true;
@@ -83,7 +85,28 @@ pub async fn run(mut app: App) -> Result<()> {
             let since = last_draw.elapsed();
             if (dirty && (urgent || since >= min_frame)) || (settle && since >= READINGS_FRAME) {
                 let now = Utc::now();
-                terminal.draw(|f| ui::render(f, &app, now))?;
+                #[cfg(debug_assertions)]
+                {
+                    frames += 1;
+                }
+                let drawn = terminal.draw(|f| {
+                    #[cfg(debug_assertions)]
+                    assert!(
+                        panic_at != Some(frames),
+                        "test hook: WARROOM_TEST_PANIC_IN_DRAW={frames}"
+                    );
+                    ui::render(f, &app, now);
+                });
+                match drawn {
+                    Ok(_) => {}
+                    // An SSH drop can land mid-frame, before SIGHUP is read: leave as for
+                    // SIGHUP (an error here would be reported on the dead terminal).
+                    Err(e) if terminal_gone(&e) => {
+                        tracing::info!("the terminal went away while drawing: {e}");
+                        break;
+                    }
+                    Err(e) => return Err(e).wrap_err("cannot draw on the terminal"),
+                }
                 last_draw = tokio::time::Instant::now();
                 dirty = false;
                 urgent = false;
@@ -166,10 +189,48 @@ pub async fn run(mut app: App) -> Result<()> {
     .await;
     drop(pollers);
     drop(plan_watchers);
-    ratatui::restore();
+    restore(terminal);
     // After the terminal is back: a post in flight gets a second to finish.
     drop(notifier);
     result
+}
+
+/// Whether a terminal write failed because the terminal is gone (the pty's other side closed:
+/// `EIO`, or `ENXIO` once it is torn down) rather than for a reason worth reporting.
+fn terminal_gone(e: &std::io::Error) -> bool {
+    use nix::errno::Errno;
+    e.kind() == std::io::ErrorKind::BrokenPipe
+        || [Errno::EIO, Errno::ENXIO]
+            .iter()
+            .any(|n| e.raw_os_error() == Some(*n as i32))
+}
+
+/// Gives the terminal back: raw mode off, alternate screen left, cursor shown. After an SSH
+/// drop the terminal is gone and every step fails; ratatui's `restore` and the `Terminal`'s
+/// drop would report that with `eprintln!`, which panics when standard error is that same dead
+/// terminal — and a panic there aborts the process. So failures are only logged, and a
+/// terminal whose cursor cannot be shown is forgotten rather than dropped (it owns nothing
+/// but memory, and the process is about to end).
+fn restore(mut terminal: ratatui::DefaultTerminal) {
+    if let Err(e) = ratatui::try_restore() {
+        tracing::info!("terminal not restored (gone?): {e}");
+    }
+    if let Err(e) = terminal.show_cursor() {
+        tracing::info!("cursor not shown (terminal gone?): {e}");
+        std::mem::forget(terminal);
+    }
+}
+
+/// Test hook, compiled into debug builds only: `WARROOM_TEST_PANIC_IN_DRAW=N` makes the Nth
+/// frame's drawing panic, so `tests/hostile_pty.rs` can check that the real binary's hooks (the
+/// error report from `main` and ratatui's restore) leave the terminal sane. Release builds
+/// ignore the variable.
+#[cfg(debug_assertions)]
+fn panic_frame() -> Option<u64> {
+    std::env::var("WARROOM_TEST_PANIC_IN_DRAW")
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// The room's notifier, when the plan has `[notify]` and this is an operator room (followers

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::{Loaded, PlanError, markdown, toml, wiring};
+use super::{Diagnostic, Loaded, PlanError, markdown, toml, wiring};
 
 /// A plan read from disk.
 #[derive(Debug, Clone)]
@@ -55,8 +55,10 @@ fn load_into(
             "this is a binary file, not a plan: give a Markdown (.md) or TOML (.toml) plan",
         ));
     }
-    // Plans saved with a broken encoding still load: bad bytes become U+FFFD.
+    // Plans saved with a broken encoding still load: bad bytes become U+FFFD, and a warning
+    // says where, so the author can find the bytes the room shows as �.
     let src = String::from_utf8_lossy(&bytes);
+    let bad_utf8 = invalid_utf8_warning(&bytes, path);
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -65,7 +67,8 @@ fn load_into(
         let parsed = toml::parse(&src, path)?;
         let Some(runbook) = parsed.runbook else {
             let mut plan = parsed.plan;
-            let warnings = wiring::resolve(&mut plan, path)?;
+            let mut warnings: Vec<Diagnostic> = bad_utf8.into_iter().collect();
+            warnings.extend(wiring::resolve(&mut plan, path)?);
             return Ok(Loaded { plan, warnings });
         };
         if depth > 0 {
@@ -77,12 +80,40 @@ fn load_into(
         }
         let inner = load_into(&runbook, hasher, depth + 1, files)?;
         let mut plan = toml::merge_wiring(inner.plan, parsed.plan);
-        let mut warnings = inner.warnings;
+        let mut warnings: Vec<Diagnostic> = bad_utf8.into_iter().collect();
+        warnings.extend(inner.warnings);
         warnings.extend(wiring::resolve(&mut plan, path)?);
         Ok(Loaded { plan, warnings })
     } else {
-        markdown::parse(&src, path)
+        let mut loaded = markdown::parse(&src, path)?;
+        if let Some(w) = bad_utf8 {
+            loaded.warnings.insert(0, w);
+        }
+        Ok(loaded)
     }
+}
+
+/// A warning at the first line of `bytes` that is not valid UTF-8, counting the lines that
+/// are not; None when the file is valid UTF-8.
+fn invalid_utf8_warning(bytes: &[u8], path: &Path) -> Option<Diagnostic> {
+    let mut bad = bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| std::str::from_utf8(line).is_err())
+        .map(|(i, _)| i + 1);
+    let first = bad.next()?;
+    let more = match bad.count() {
+        0 => String::new(),
+        1 => " (and 1 more line)".to_string(),
+        n => format!(" (and {n} more lines)"),
+    };
+    Some(Diagnostic {
+        file: path.to_path_buf(),
+        line: first,
+        message: format!(
+            "not valid UTF-8{more}: the bad bytes are shown as �; save the plan as UTF-8"
+        ),
+    })
 }
 
 /// Lower-case hex of a digest (sha2 0.11 digests do not format with `{:x}`).

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{LineGauge, Paragraph};
 
-use super::{Ctx, fit, hm};
+use super::{Ctx, fit, fit_clean, hm};
 use crate::app::Panel;
 use crate::plan::PhaseKind;
 use crate::state::rollback::clock;
@@ -115,7 +115,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             let mark = if tick.is_some() { "[x]" } else { "[ ]" };
             let who = tick.map_or_else(String::new, |s| {
                 let user = s.actor.split('@').next().unwrap_or(&s.actor);
-                format!("  {user} {}", hm(s.at))
+                format!("  {} {}", sanitize(user), hm(s.at))
             });
             let indent = "  ".repeat(task.depth.min(4));
             let pointer = if k == sel { "›" } else { " " };
@@ -128,7 +128,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                     format!("{mark} "),
                     if tick.is_some() { t.good } else { t.text },
                 ),
-                Span::styled(fit(&sanitize(&task.text), text_w), style),
+                Span::styled(fit_clean(&task.text, text_w), style),
                 Span::styled(who, t.dim),
             ]);
             if k == sel && ctx.app.view.panel == Panel::Checklist {

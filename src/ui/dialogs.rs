@@ -148,7 +148,7 @@ fn output(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 crate::exec::Stream::Stdout => t.text,
                 crate::exec::Stream::Stderr => t.warn,
             };
-            Line::styled(super::fit(&sanitize(text), width), style)
+            Line::styled(super::fit_clean(text, width), style)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), popup);

@@ -6,7 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, hm};
+use unicode_width::UnicodeWidthStr;
+
+use super::{Ctx, clip_clean, hm};
 use crate::text::sanitize;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -34,10 +36,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let skip = session.state.feed.len().saturating_sub(room);
     for item in session.state.feed.iter().skip(skip) {
         let user = item.actor.split('@').next().unwrap_or(&item.actor);
+        let who = format!("{} ", clip_clean(user, 32));
+        let rest = (inner.width as usize).saturating_sub(6 + who.width());
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", hm(item.at)), t.dim),
-            Span::styled(format!("{user} "), t.title),
-            Span::raw(sanitize(&item.text)),
+            Span::styled(who, t.title),
+            // A note may be a megabyte on one line: only what fits is cleaned and drawn.
+            Span::raw(clip_clean(&item.text, rest)),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, fit, hm};
+use super::{Ctx, fit_clean, hm};
 use crate::app::Panel;
 use crate::journal::event::Vote;
 use crate::state::Decision;
@@ -50,7 +50,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let mut line = Line::from(vec![
             Span::raw(if i == sel { "›" } else { " " }),
             Span::styled(label, style),
-            Span::raw(fit(&sanitize(&g.title), title_w)),
+            Span::raw(fit_clean(&g.title, title_w)),
         ]);
         if i == sel && ctx.app.view.panel == Panel::Gates {
             line = line.style(t.selected);
@@ -95,7 +95,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                             .map(|r| format!(" for {}", sanitize(r)))
                             .unwrap_or_default();
                         spans.push(Span::styled(
-                            format!(" ({user}{by} {}) ", hm(v.stamp.at)),
+                            format!(" ({}{by} {}) ", sanitize(user), hm(v.stamp.at)),
                             t.dim,
                         ));
                     }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::spark::{history_bar, sparkline};
-use super::{Ctx, fit, hm};
+use super::{Ctx, fit, fit_clean, hm};
 use crate::journal::evidence::format_value;
 use crate::poll::trigger::describe;
 use crate::poll::{Health, Signal};
@@ -42,7 +42,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     if let Some(e) = &app.reload_error {
-        lines.push(Line::styled(fit(&sanitize(e), width), t.bad));
+        lines.push(Line::styled(fit_clean(e, width), t.bad));
     }
 
     let name_w = 14.min(width / 3);
@@ -57,9 +57,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
         let bar_w = width.saturating_sub(name_w + detail_w + 13);
         let mut spans = vec![
             Span::styled(format!("{:<10} ", s.health.label()), style),
-            Span::raw(format!("{:<name_w$} ", fit(&sanitize(&c.name), name_w))),
+            Span::raw(format!("{:<name_w$} ", fit_clean(&c.name, name_w))),
             Span::styled(
-                format!("{:<detail_w$} ", fit(&sanitize(&detail), detail_w)),
+                format!("{:<detail_w$} ", fit_clean(&detail, detail_w)),
                 if s.last().is_some_and(|l| l.error.is_some()) {
                     t.bad
                 } else {
@@ -99,14 +99,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
         };
         let limit = threshold
             .map(|(op, v)| format!("  limit {} {}{}", op.symbol(), format_value(v), m.unit))
+            .map(|l| sanitize(&l))
             .unwrap_or_default();
         let style = health_style(s.health, ctx);
-        let head = format!("{:<name_w$} ", fit(&sanitize(&m.name), name_w));
+        let head = format!("{:<name_w$} ", fit_clean(&m.name, name_w));
         if spark_h == 0 {
             let spark_w = width.saturating_sub(name_w + 12);
             let mut spans = vec![
                 Span::raw(head),
-                Span::styled(format!("{:<10} ", fit(&sanitize(&value), 10)), style),
+                Span::styled(format!("{:<10} ", fit_clean(&value, 10)), style),
             ];
             if let Some(row) = sparkline(s, threshold, spark_w, 1, &t).pop() {
                 spans.extend(row);
@@ -178,7 +179,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{word} "), style),
-            Span::styled(fit(&sanitize(&what), width.saturating_sub(10)), t.text),
+            Span::styled(fit_clean(&what, width.saturating_sub(10)), t.text),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -225,15 +226,15 @@ pub(super) fn strip(ctx: &Ctx, width: usize) -> Option<Line<'static>> {
     let plan = &app.session.state.plan;
     let t = ctx.theme;
     if let Some(e) = &app.reload_error {
-        return Some(Line::styled(fit(&sanitize(e), width), t.bad));
+        return Some(Line::styled(fit_clean(e, width), t.bad));
     }
     let mut spans: Vec<Span<'static>> = Vec::new();
     for (m, s) in plan.metrics.iter().zip(&app.board.metrics) {
         let value = s.value().map_or_else(
             || "…".to_string(),
-            |v| format!("{}{}", format_value(v), m.unit),
+            |v| sanitize(&format!("{}{}", format_value(v), m.unit)),
         );
-        spans.push(Span::raw(format!(" {} ", fit(&sanitize(&m.name), 14))));
+        spans.push(Span::raw(format!(" {} ", fit_clean(&m.name, 14))));
         spans.push(Span::styled(value, health_style(s.health, ctx)));
     }
     let fired = app.session.state.fired_triggers().count();

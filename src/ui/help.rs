@@ -5,8 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, fit};
-use crate::text::sanitize;
+use super::{Ctx, fit_clean};
 
 pub(super) fn footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
@@ -15,7 +14,7 @@ pub(super) fn footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Line::from(vec![
             Span::styled(if *error { " ✖ " } else { " ✔ " }, style),
             Span::styled(
-                fit(&sanitize(text), area.width.saturating_sub(4) as usize),
+                fit_clean(text, area.width.saturating_sub(4) as usize),
                 style,
             ),
         ])

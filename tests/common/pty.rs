@@ -1,13 +1,16 @@
 //! The real `warroom` binary in a real pseudo-terminal, its output parsed by `vt100` into the
 //! screen a user would see. Waits poll the parsed screen (never a fixed sleep) and fail with
-//! the screen printed; the child is killed when the viewer is dropped, panics included.
+//! the screen printed; the child is killed when the viewer is dropped, panics included. The
+//! terminal side can also be resized, read for its settings, or hung up (an SSH drop).
 
 use std::io::{Read, Write};
+use std::num::NonZeroU16;
 use std::process::ExitStatus as StdExitStatus;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, ExitStatus, PtySize, native_pty_system};
+use portable_pty::{CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
 
 /// How often waits look at the screen.
 const POLL: Duration = Duration::from_millis(25);
@@ -17,7 +20,15 @@ pub struct Viewer {
     /// Shown in failure messages: which of several screens failed.
     pub name: String,
     screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
+    /// Every byte the program wrote, for checks on the escape sequences themselves.
+    raw: Arc<Mutex<Vec<u8>>>,
+    /// None once hung up.
+    writer: Option<Box<dyn Write + Send>>,
+    master: Mutex<Option<Box<dyn MasterPty + Send>>>,
+    /// Asks the reader thread to close its descriptor after its next read.
+    hang_up: Arc<AtomicBool>,
+    /// When the reader thread closed its descriptor (hung up, or the program's side closed).
+    reader_closed: Arc<Mutex<Option<Instant>>>,
     child: Mutex<Box<dyn portable_pty::Child + Send + Sync>>,
     exited: Mutex<Option<ExitStatus>>,
 }
@@ -56,8 +67,13 @@ impl Viewer {
             0,
         )));
         let sink = Arc::clone(&screen);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_sink = Arc::clone(&raw);
+        let hang_up = Arc::new(AtomicBool::new(false));
+        let hanging_up = Arc::clone(&hang_up);
+        let reader_closed = Arc::new(Mutex::new(None));
+        let closed = Arc::clone(&reader_closed);
         std::thread::spawn(move || {
-            let _master = pty.master; // keep the pty open while reading
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -67,15 +83,140 @@ impl Viewer {
                 sink.lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .process(&buf[..n]);
+                raw_sink
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend_from_slice(&buf[..n]);
+                if hanging_up.load(Ordering::SeqCst) {
+                    break;
+                }
             }
+            drop(reader);
+            *closed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
         });
         Viewer {
             name: name.to_string(),
             screen,
-            writer,
+            raw,
+            writer: Some(writer),
+            master: Mutex::new(Some(pty.master)),
+            hang_up,
+            reader_closed,
             child: Mutex::new(child),
             exited: Mutex::new(None),
         }
+    }
+
+    /// The program's process id.
+    pub fn pid(&self) -> u32 {
+        self.child
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .process_id()
+            .unwrap()
+    }
+
+    /// Every byte the program has written so far.
+    pub fn output(&self) -> Vec<u8> {
+        self.raw
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs `f` on the parsed screen (cursor visibility, alternate screen, …).
+    pub fn with_screen<T>(&self, f: impl FnOnce(&vt100::Screen) -> T) -> T {
+        f(self
+            .screen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .screen())
+    }
+
+    /// Resizes the terminal to `cols`×`rows` (the program gets SIGWINCH). With `parse`, the
+    /// parsed screen takes the size too, atomically with the resize, so every byte drawn after
+    /// it is parsed at that size; sizes with a zero are never parsed.
+    pub fn resize(&self, cols: u16, rows: u16, parse: bool) {
+        let mut screen = self
+            .screen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.master
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .expect("the terminal was hung up")
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        if parse {
+            let (Some(r), Some(c)) = (NonZeroU16::new(rows), NonZeroU16::new(cols)) else {
+                panic!("cannot parse a screen of {cols}x{rows}");
+            };
+            screen.set_size(r, c);
+        }
+    }
+
+    /// The names of the terminal's local mode flags that are set (`ECHO`, `ICANON`, …), as
+    /// the program left them: what a shell would find after it.
+    pub fn local_flags(&self) -> Vec<String> {
+        let termios = self
+            .master
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .expect("the terminal was hung up")
+            .get_termios()
+            .expect("the terminal's settings can be read");
+        termios
+            .local_flags
+            .iter_names()
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
+    /// Closes every descriptor of the terminal's side, as an SSH drop does: the program gets
+    /// SIGHUP and its reads and writes fail. The last descriptor (the reader's) closes after
+    /// the program's next write, at most a clock tick later; returns when it closed.
+    ///
+    /// Dropping portable-pty's writer first types a newline and Ctrl-D (its end-of-file for a
+    /// shell), which a room in normal mode ignores.
+    pub fn hang_up(&mut self) -> Instant {
+        self.hang_up.store(true, Ordering::SeqCst);
+        drop(self.writer.take());
+        drop(
+            self.master
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
+        self.wait_reader_closed(Duration::from_secs(10))
+    }
+
+    /// Waits until the reader thread has closed its descriptor (after a hang-up, or when the
+    /// program's side of the terminal closed: every byte it wrote has then been parsed), and
+    /// returns when that happened.
+    pub fn wait_reader_closed(&self, timeout: Duration) -> Instant {
+        let mut when = None;
+        wait_until(
+            "the terminal's reader closed",
+            timeout,
+            || {
+                when = *self
+                    .reader_closed
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                when.is_some()
+            },
+            || self.contents(),
+        );
+        when.unwrap()
     }
 
     /// The screen as text, one line per row.
@@ -133,8 +274,9 @@ impl Viewer {
 
     /// Types `keys`.
     pub fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
+        let writer = self.writer.as_mut().expect("the terminal was hung up");
+        writer.write_all(keys.as_bytes()).unwrap();
+        writer.flush().unwrap();
     }
 
     /// Whether the program has exited (and how).
