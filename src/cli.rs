@@ -162,10 +162,15 @@ pub enum Cmd {
         /// The note.
         text: String,
     },
-    /// Check the journal's hash chain.
+    /// Check the journal's hash chain and that it is consistent with your checkpoint (the
+    /// last event you saw of it).
     Verify {
         #[command(flatten)]
         target: Target,
+        /// After looking at a journal that is not consistent with your checkpoint (a rewritten
+        /// history), accept it as it is now: your checkpoint moves to its last event.
+        #[arg(long)]
+        accept_rewrite: bool,
     },
 }
 
@@ -294,7 +299,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             act(&mut open(&target, false)?, &Command::Rollback { reason })
         }
         Cmd::Note { target, text } => act(&mut open(&target, false)?, &Command::Note { text }),
-        Cmd::Verify { target } => Ok(status::verify(&target)),
+        Cmd::Verify {
+            target,
+            accept_rewrite,
+        } => Ok(status::verify(&target, accept_rewrite)),
     }
 }
 
