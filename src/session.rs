@@ -413,6 +413,10 @@ impl Session {
         let Some(m) = &self.memory else {
             return Ok(());
         };
+        if self.rewrite.is_none() && self.cursor.checkpoint() == m.verified {
+            // Nothing new read since the checkpoint was last verified or written.
+            return Ok(());
+        }
         let stored = match m.store.load(&m.id) {
             Ok(c) => c,
             Err(e) => {

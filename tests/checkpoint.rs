@@ -48,6 +48,16 @@ impl Room {
         }
     }
 
+    /// Two events, looked at by this user, then the second replaced by another one.
+    fn seen_then_rewritten() -> Room {
+        let r = Room::new();
+        r.note("one");
+        r.note("two");
+        drop(r.open(true));
+        r.rewrite(1, 1);
+        r
+    }
+
     fn store(&self) -> Store {
         Store::at(self.state.join("warroom/checkpoints"))
     }
@@ -233,11 +243,7 @@ fn a_running_session_notices_a_shrunk_or_replaced_journal() {
 
 #[test]
 fn each_user_judges_by_their_own_checkpoint() {
-    let r = Room::new();
-    r.note("one");
-    r.note("two");
-    drop(r.open(true));
-    r.rewrite(1, 1);
+    let r = Room::seen_then_rewritten();
 
     // Another user (another store) who never saw the old history has nothing to complain of.
     let other = Store::at(r.tmp.path().join("other-user"));
@@ -318,6 +324,10 @@ fn verify_reports_the_checkpoint_and_accepts_a_rewrite_on_request() {
     let (code, _, err) = r.cli(&["status"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("warning: HISTORY REWRITTEN"), "{err}");
+    let (code, out, err) = r.cli(&["status", "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["journal"]["rewrite"]["checkpoint"]["seq"], 3, "{out}");
     assert_eq!(r.stored().unwrap().seq, 3, "not moved");
 
     let (code, out, err) = r.cli(&["verify", "--accept-rewrite"]);
@@ -338,11 +348,7 @@ fn verify_reports_the_checkpoint_and_accepts_a_rewrite_on_request() {
 
 #[test]
 fn the_room_says_so_in_red_words() {
-    let r = Room::new();
-    r.note("one");
-    r.note("two");
-    drop(r.open(true));
-    r.rewrite(1, 1);
+    let r = Room::seen_then_rewritten();
     let app = App::new(r.open(true));
     for (w, h) in [(80, 24), (160, 48)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();

@@ -207,12 +207,25 @@ fn owned_by_another_user_is_refused_unless_shared_through_your_group() {
 }
 
 #[test]
-fn a_new_journal_is_not_readable_or_writable_by_others() {
-    let tmp = tempfile::tempdir().unwrap();
-    let journal = tmp.path().join("new.journal.jsonl");
-    append(&journal).unwrap();
-    let mode = fs::metadata(&journal).unwrap().mode() & 0o777;
-    assert_eq!(mode & 0o007, 0, "mode {mode:o}");
+fn a_journal_created_under_umask_0_is_not_world_writable() {
+    let r = room();
+    fs::remove_file(&r.journal).unwrap();
+    // umask is per process: the CLI in a shell that cleared it.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 000 && \"$0\" note \"$1\" first && \"$0\" note \"$1\" second")
+        .arg(env!("CARGO_BIN_EXE_warroom"))
+        .arg(&r.plan)
+        .env(common::state::env().0, common::state::env().1)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = fs::metadata(&r.journal).unwrap().mode() & 0o777;
+    assert_eq!(mode, 0o664, "mode {mode:o}");
 }
 
 #[test]

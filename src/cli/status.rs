@@ -29,7 +29,8 @@ fn stamp_json(s: Option<&Stamp>) -> (Value, Value) {
 }
 
 /// The room state as one JSON object (the shape documented in README: title, state, tasks,
-/// phases with `task_list`, gates with votes, triggers, rollback, journal).
+/// phases with `task_list`, gates with votes, triggers, rollback, journal — with its
+/// `warnings` and, when history was rewritten since this user's checkpoint, `rewrite`).
 #[must_use]
 pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
     let state = &session.state;
@@ -162,6 +163,13 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
             "head": session.head_hash(),
             "problems": session.problems.iter().map(|p| json!({"line": p.line, "message": p.message})).collect::<Vec<_>>(),
             "dangling": state.dangling.iter().map(|(seq, what)| json!({"seq": seq, "refers_to": what})).collect::<Vec<_>>(),
+            // Where the journal lives (network filesystem, writable by others) and whether it
+            // still extends this user's checkpoint.
+            "warnings": session.journal_warnings,
+            "rewrite": session.rewrite.as_ref().map(|r| json!({
+                "checkpoint": {"seq": r.checkpoint.seq, "hash": r.checkpoint.hash},
+                "detail": r.detail,
+            })),
         },
     })
 }

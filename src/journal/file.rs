@@ -68,9 +68,10 @@ struct Tail {
     hash: Option<Digest>,
 }
 
-/// Mode of a journal this backend creates (before the umask): readable and writable by its
-/// owner and group, never by others — a world-writable journal would then be refused.
-const NEW_FILE_MODE: u32 = 0o660;
+/// Mode of a journal this backend creates (before the umask): writable by its owner and group
+/// only, whatever the umask — a world-writable journal would then be refused — and readable by
+/// everyone, as before, so followers who are not in the group can still watch.
+const NEW_FILE_MODE: u32 = 0o664;
 
 /// A journal file.
 #[derive(Debug)]
