@@ -443,17 +443,14 @@ impl Session {
         let Some(seen) = self.cursor.checkpoint() else {
             return Ok(());
         };
-        let Some(m) = &self.memory else {
-            return Ok(());
-        };
         if stored.as_ref() == Some(&seen) {
             self.judge(Some(seen), Consistency::Consistent);
             return Ok(());
         }
-        if stored.is_some() && stored != m.verified {
-            // Moved by someone else since this session last looked: it must be judged before
-            // it is replaced (or kept, when it is ahead of this session).
-            let Some(cp) = stored else { return Ok(()) };
+        let verified = self.memory.as_ref().and_then(|m| m.verified.as_ref());
+        if let Some(cp) = stored.filter(|s| Some(s) != verified) {
+            // Moved by someone else since this session last looked (another of this user's
+            // viewers): judged before it is replaced, and kept when it is ahead of this one.
             let consistency = self.journal.check(&cp)?;
             let ahead = cp.seq > seen.seq;
             self.judge(Some(cp), consistency);

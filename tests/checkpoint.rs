@@ -405,3 +405,30 @@ fn wait_until(cond: impl Fn() -> bool) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn two_viewers_of_one_user_share_the_checkpoint_without_false_alarms() {
+    let r = Room::new();
+    r.note("one");
+    let mut a = r.open(true);
+    let mut b = r.open(true);
+    r.note("two");
+    r.note("three");
+    a.catch_up().unwrap();
+    assert_eq!(r.stored().unwrap().seq, 3);
+    // B last wrote seq 1; the stored one moved under it (A): judged, then moved on.
+    r.note("four");
+    b.catch_up().unwrap();
+    assert!(b.rewrite.is_none());
+    assert_eq!(r.stored().unwrap().seq, 4);
+    a.catch_up().unwrap();
+    assert!(a.rewrite.is_none());
+    assert_eq!(r.stored().unwrap().seq, 4);
+
+    // A rewrite seen by one of them is the other's too, at its next look.
+    r.rewrite(3, 1);
+    a.catch_up().unwrap();
+    b.catch_up().unwrap();
+    assert!(a.rewrite.is_some() && b.rewrite.is_some());
+    assert_eq!(r.stored().unwrap().seq, 4);
+}
