@@ -148,7 +148,8 @@ fn big_plan(dir: &Path) -> PathBuf {
 fn render(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = big_plan(dir.path());
-    let session = Session::open(&plan, &OpenOptions::default(), Utc::now()).expect("open");
+    let session =
+        Session::open_with(&plan, &OpenOptions::default(), None, Utc::now()).expect("open");
     assert_eq!(session.state.plan.task_count(), 300);
     let app = App::new(session);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
@@ -170,11 +171,11 @@ fn report(c: &mut Criterion) {
         ..OpenOptions::default()
     };
     let tasks: Vec<String> = {
-        let s = Session::open(&plan, &opts, Utc::now()).expect("open");
+        let s = Session::open_with(&plan, &opts, None, Utc::now()).expect("open");
         s.state.plan.tasks().map(|(_, t)| t.id.clone()).collect()
     };
     big_journal(opts.journal.as_deref().expect("path"), 100_000, &tasks);
-    let session = Session::open(&plan, &opts, Utc::now()).expect("open");
+    let session = Session::open_with(&plan, &opts, None, Utc::now()).expect("open");
     let now = Utc::now();
     let mut g = c.benchmark_group("report");
     g.sample_size(10);

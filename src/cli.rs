@@ -173,10 +173,15 @@ pub enum Cmd {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Check the journal's hash chain.
+    /// Check the journal's hash chain and that it is consistent with your checkpoint (the
+    /// last event you saw of it).
     Verify {
         #[command(flatten)]
         target: Target,
+        /// After looking at a journal that is not consistent with your checkpoint (a rewritten
+        /// history), accept it as it is now: your checkpoint moves to its last event.
+        #[arg(long)]
+        accept_rewrite: bool,
     },
 }
 
@@ -323,7 +328,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Verify { target } => Ok(status::verify(&target)),
+        Cmd::Verify {
+            target,
+            accept_rewrite,
+        } => Ok(status::verify(&target, accept_rewrite)),
     }
 }
 
@@ -433,7 +441,7 @@ fn resolve_id<'a>(ids: impl Iterator<Item = &'a str>, given: &str, what: &str) -
 fn import(plan_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
     let loaded = plan::load(plan_path)?;
     for w in &loaded.loaded.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::text::sanitize(&w.to_string()));
     }
     let text =
         plan::toml::to_toml(&loaded.loaded.plan).wrap_err("cannot write the plan as TOML")?;

@@ -45,13 +45,19 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
         std::fs::write(dir.path().join("crm-launch.md"), RUNBOOK)?;
         let plan = dir.path().join("crm-launch.toml");
         std::fs::write(&plan, wiring)?;
+        let kept = journal.is_some();
         let opts = OpenOptions {
             journal: Some(journal.unwrap_or_else(|| dir.path().join("crm-launch.journal.jsonl"))),
             start: Some(Utc::now()),
             role: None,
             follower: false,
         };
-        let session = Session::open(&plan, &opts, Utc::now())?;
+        // A throwaway journal needs no checkpoint left behind in the user's state directory.
+        let session = if kept {
+            Session::open(&plan, &opts, Utc::now())?
+        } else {
+            Session::open_with(&plan, &opts, None, Utc::now())?
+        };
         // The services follow the room: `bad-deploy` goes bad once phase 2 starts.
         let later: Vec<String> = session
             .state

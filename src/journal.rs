@@ -11,18 +11,27 @@
 //! - [`Journal::replay`] reads everything, [`Journal::read_new`] reads what was appended after a
 //!   [`Cursor`], [`follow::watch`] wakes the caller when there may be something new.
 //! - [`Journal::verify`] walks the hash chain (`warroom verify`).
+//! - [`Journal::check`] compares the journal with a [`Checkpoint`] — the `(seq, hash)` of the
+//!   last event a viewer saw ([`checkpoint`]) — and [`Journal::replay_against`] does it while
+//!   replaying.
+//! - [`Journal::safety`] says whether the journal lives where users outside the trust set
+//!   could rewrite it (then [`Journal::append`] refuses, [`JournalError::Unsafe`]) and what
+//!   else is worth a warning (a network filesystem); [`Journal::id`] names it for per-user
+//!   memory such as checkpoints.
 //!
 //! The file backend stores JSON Lines (one [`Event`] per line, see [`event`]); each line's
 //! `prev` is the SHA-256 of the previous line's bytes ([`chain`]). All functions that can fail
 //! return [`JournalError`].
 
 pub mod chain;
+pub mod checkpoint;
 pub mod event;
 pub mod evidence;
 mod file;
 pub mod follow;
 mod identity;
 mod scan;
+pub mod trust;
 
 use std::fmt;
 use std::io;
@@ -30,6 +39,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use self::checkpoint::{Checkpoint, Consistency};
 use self::event::{Event, EventKind};
 
 pub use self::identity::actor;
@@ -120,6 +130,16 @@ impl Cursor {
         std::mem::take(&mut self.problems)
     }
 
+    /// The checkpoint of what was read: the last event's `seq` and the hash of its line, or
+    /// `None` before the first event.
+    #[must_use]
+    pub fn checkpoint(&self) -> Option<Checkpoint> {
+        self.chain.event_head().map(|h| Checkpoint {
+            seq: self.chain.seq(),
+            hash: chain::to_hex(h),
+        })
+    }
+
     fn refresh_head(&mut self) {
         self.head_hex = self.chain.head().map(chain::to_hex);
     }
@@ -140,6 +160,18 @@ pub enum Verification {
     },
     /// The first line that breaks the chain.
     Broken(Problem),
+}
+
+/// Where a journal lives, as far as it matters to the people using it ([`Journal::safety`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Safety {
+    /// Why writing is refused — users outside the trust set could rewrite the journal — with
+    /// what to do; `None` when writing is safe. [`Journal::append`] refuses with the same
+    /// words; a read-only viewer shows them as a warning.
+    pub refusal: Option<String>,
+    /// Worth saying but not a reason to refuse, e.g. a network filesystem on which locks and
+    /// fsync may not hold across hosts.
+    pub warnings: Vec<String>,
 }
 
 /// Why a journal operation failed.
@@ -170,6 +202,15 @@ pub enum JournalError {
         path: PathBuf,
         /// What changed.
         detail: String,
+    },
+    /// Writing is refused: users outside the trust set could rewrite the journal (see
+    /// [`trust`] for the rules). The reason names the file, its mode or owner, and what to do.
+    #[error("{reason}")]
+    Unsafe {
+        /// The journal.
+        path: PathBuf,
+        /// Why, and what to do.
+        reason: String,
     },
     /// The event cannot be journaled: it does not encode as a line that reads back as the
     /// same event (nothing was written).
@@ -224,5 +265,34 @@ impl Journal {
     /// Walks the whole hash chain and reports the first line that breaks it.
     pub fn verify(&self) -> Result<Verification, JournalError> {
         self.file.verify()
+    }
+
+    /// A stable name for this journal, the same whichever way it was reached (file backend:
+    /// its canonical path, symlinks resolved): the key of per-user memory such as
+    /// [`checkpoint::Store`].
+    #[must_use]
+    pub fn id(&self) -> String {
+        self.file.id()
+    }
+
+    /// Whether the journal still holds the event `checkpoint` names, unchanged — i.e. whether
+    /// its history extends what the checkpoint's viewer saw. Reads up to that event.
+    pub fn check(&self, checkpoint: &Checkpoint) -> Result<Consistency, JournalError> {
+        self.file.check(checkpoint)
+    }
+
+    /// [`Journal::replay`] and [`Journal::check`] in one read.
+    pub fn replay_against(
+        &self,
+        checkpoint: &Checkpoint,
+    ) -> Result<(Replay, Consistency), JournalError> {
+        self.file.replay_against(checkpoint)
+    }
+
+    /// Judges where the journal lives (file backend: the file and its directory, on open
+    /// descriptors, by the rules in [`trust`] with group sharing; and the filesystem). Fails
+    /// only when the journal's directory cannot be opened.
+    pub fn safety(&self) -> Result<Safety, JournalError> {
+        self.file.safety()
     }
 }

@@ -3,6 +3,14 @@
 //! Both the keys of the room and the CLI verbs act through [`Session::act`]: validate against the
 //! state, append with the head the state was validated at, and on a conflict (someone else
 //! appended first) catch up and validate again. Nothing here draws or spawns tasks.
+//!
+//! A session also keeps its user's checkpoint of the journal ([`checkpoint`]): on open and
+//! every time it catches up it checks that the journal still extends the last event this user
+//! saw, and moves the checkpoint forward as it reads; a rewritten history sets
+//! [`Session::rewrite`] and the checkpoint stays where it was until a person accepts the new
+//! history (`warroom verify PLAN --accept-rewrite`). Opening also judges where the journal
+//! lives ([`Journal::safety`]): an operator is refused a journal others could rewrite; a
+//! follower opens it with a warning ([`Session::journal_warnings`]).
 
 mod report;
 
@@ -12,9 +20,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::journal::checkpoint::{Checkpoint, Consistency, Store};
 use crate::journal::event::{Event, EventKind};
 use crate::journal::evidence::Evidence;
-use crate::journal::{self, Cursor, Draft, Journal, JournalError, Problem};
+use crate::journal::{self, Cursor, Draft, Journal, JournalError, Problem, Replay};
 use crate::plan::{self, Diagnostic, LoadedFile, PlanError};
 use crate::state::{Command, Refusal, RoomState};
 
@@ -39,10 +48,46 @@ pub enum SessionError {
     Plan(#[from] PlanError),
     /// The journal could not be read or written.
     #[error("journal: {0}")]
-    Journal(#[from] JournalError),
+    Journal(JournalError),
+    /// The journal lives where users outside the trust set could rewrite it, so this session
+    /// will not write to it (exit 1). The words name the file and what to do.
+    #[error("{0}")]
+    Unsafe(String),
     /// The action was refused by the room's rules (exit 1).
     #[error(transparent)]
     Refused(#[from] Refusal),
+}
+
+impl From<JournalError> for SessionError {
+    /// A refusal to write to an unsafe journal is the user's to fix ([`SessionError::Unsafe`]);
+    /// everything else is a journal error.
+    fn from(e: JournalError) -> SessionError {
+        match e {
+            JournalError::Unsafe { reason, .. } => SessionError::Unsafe(reason),
+            e => SessionError::Journal(e),
+        }
+    }
+}
+
+/// The journal no longer extends what this user last saw of it: the event at the checkpoint's
+/// `seq` is missing or different (history rewritten, or the journal replaced or truncated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The checkpoint the journal does not extend.
+    pub checkpoint: Checkpoint,
+    /// Why, in words.
+    pub detail: String,
+}
+
+/// This user's checkpoint of the session's journal, and where it is kept.
+#[derive(Debug)]
+struct Memory {
+    store: Store,
+    /// The journal's identity ([`Journal::id`]).
+    id: String,
+    /// The checkpoint this session last found consistent or wrote itself: while the stored one
+    /// is still this, what the session read since extends it.
+    verified: Option<Checkpoint>,
 }
 
 /// An open room: plan + journal + state.
@@ -69,6 +114,14 @@ pub struct Session {
     pub role: Option<String>,
     /// Read-only.
     pub follower: bool,
+    /// Warnings about the journal that do not stop the session, in words: a network
+    /// filesystem; for a follower, why writing to it would be refused; a checkpoint that could
+    /// not be read or written.
+    pub journal_warnings: Vec<String>,
+    /// Set while the journal does not extend this user's checkpoint (see [`Rewrite`]); the
+    /// checkpoint is not moved until a person accepts the new history.
+    pub rewrite: Option<Rewrite>,
+    memory: Option<Memory>,
     cursor: Cursor,
 }
 
@@ -81,12 +134,52 @@ pub fn default_journal_path(plan: &Path) -> PathBuf {
     plan.with_file_name(format!("{stem}.journal.jsonl"))
 }
 
+/// The `warroom verify` command line for a plan and its journal (`--journal` only when the
+/// journal is not the default one), for messages that tell people what to run.
+#[must_use]
+pub fn verify_command(plan: &Path, journal: &Path) -> String {
+    let cmd = format!("warroom verify {}", plan.display());
+    if journal == default_journal_path(plan) {
+        cmd
+    } else {
+        format!("{cmd} --journal {}", journal.display())
+    }
+}
+
 impl Session {
-    /// Loads the plan, replays the journal and, for an operator, journals the plan's hash when
-    /// it differs from the last one recorded.
+    /// [`Session::open_with`] and the current user's checkpoints ([`Store::for_user`]), and
+    /// says on standard error what [`Session::notices`] holds, one `warning:` line each: every
+    /// CLI verb and room opens this way, so a script sees them too (a room also shows them on
+    /// the screen). Without a place for checkpoints the session goes on without them, and says
+    /// so.
     pub fn open(
         plan_path: &Path,
         opts: &OpenOptions,
+        now: DateTime<Utc>,
+    ) -> Result<Self, SessionError> {
+        let (store, no_store) = match Store::for_user() {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(format!("checkpoints off: {e}"))),
+        };
+        let mut session = Session::open_with(plan_path, opts, store, now)?;
+        session.journal_warnings.extend(no_store);
+        for n in session.notices() {
+            eprintln!("warning: {n}");
+        }
+        Ok(session)
+    }
+
+    /// Loads the plan, judges where the journal lives, replays it — comparing it with this
+    /// user's checkpoint in `checkpoints` (`None`: no checkpoints) — and, for an operator,
+    /// journals the plan's hash when it differs from the last one recorded.
+    ///
+    /// Errors: [`SessionError::Unsafe`] for an operator when users outside the trust set could
+    /// rewrite the journal (a follower opens, with the reason in
+    /// [`Session::journal_warnings`]); plan and journal errors.
+    pub fn open_with(
+        plan_path: &Path,
+        opts: &OpenOptions,
+        checkpoints: Option<Store>,
         now: DateTime<Utc>,
     ) -> Result<Self, SessionError> {
         let LoadedFile {
@@ -99,7 +192,26 @@ impl Session {
             .clone()
             .unwrap_or_else(|| default_journal_path(plan_path));
         let journal = Journal::open(&journal_path)?;
-        let replay = journal.replay()?;
+        let safety = journal.safety()?;
+        let mut journal_warnings = Vec::new();
+        if let Some(reason) = safety.refusal {
+            if !opts.follower {
+                return Err(SessionError::Unsafe(format!(
+                    "{reason}; or only watch the room with --follow"
+                )));
+            }
+            journal_warnings.push(format!(
+                "{reason} (this viewer only reads it; what it shows may have been changed by others)"
+            ));
+        }
+        journal_warnings.extend(safety.warnings);
+        let memory = checkpoints.map(|store| Memory {
+            store,
+            id: journal.id(),
+            verified: None,
+        });
+        let (replay, expected, consistency) =
+            replay_checked(&journal, memory.as_ref(), &mut journal_warnings)?;
         let t0 = opts
             .start
             .or(loaded.plan.t0)
@@ -121,10 +233,39 @@ impl Session {
             actor: journal::actor(),
             role: opts.role.clone(),
             follower: opts.follower,
+            journal_warnings,
+            rewrite: None,
+            memory,
             cursor: replay.cursor,
         };
+        session.judge(expected, consistency);
+        session.remember()?;
         session.record_plan(now)?;
         Ok(session)
+    }
+
+    /// What a person should know about the journal, in words: the warnings, and a rewritten
+    /// history with how to accept it.
+    #[must_use]
+    pub fn notices(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.rewrite_message().into_iter().collect();
+        out.extend(self.journal_warnings.iter().cloned());
+        out
+    }
+
+    /// The rewritten-history warning, when there is one: what was seen, what is wrong, and how
+    /// to accept the new history after looking at it.
+    #[must_use]
+    pub fn rewrite_message(&self) -> Option<String> {
+        self.rewrite.as_ref().map(|r| {
+            format!(
+                "HISTORY REWRITTEN: the journal is not consistent with your checkpoint, {}: {}. \
+                 Look at it ({cmd}); to accept the journal as it is now: {cmd} --accept-rewrite",
+                r.checkpoint.describe(),
+                r.detail,
+                cmd = verify_command(&self.plan_path, &self.journal_path)
+            )
+        })
     }
 
     /// Validates and journals `cmd`; returns the appended event. Refused commands and
@@ -202,15 +343,18 @@ impl Session {
         Ok(ev)
     }
 
-    /// Reads events appended since the last read (by anyone) and folds them in. Returns how
-    /// many were new.
+    /// Reads events appended since the last read (by anyone) and folds them in, and moves
+    /// this user's checkpoint up to them (unless history was rewritten). Returns how many were
+    /// new.
     ///
     /// A journal replaced or rewritten on disk is replayed from the start, and that is
-    /// reported as a problem (line 0) so every viewer sees history changed under it.
+    /// reported as a problem (line 0) so every viewer sees history changed under it; it is
+    /// compared with the checkpoint, and when it no longer extends it, [`Session::rewrite`] is
+    /// set.
     pub fn catch_up(&mut self) -> Result<usize, SessionError> {
         let new = match self.journal.read_new(&mut self.cursor) {
             Err(JournalError::Replaced { detail, .. }) => {
-                let replay = self.journal.replay()?;
+                let replay = self.replay_again()?;
                 let mut state = RoomState::new(self.state.plan.clone(), self.state.t0);
                 for ev in &replay.events {
                     state.apply(ev);
@@ -222,6 +366,7 @@ impl Session {
                     message: format!("the journal changed under this viewer ({detail}); replayed it from the start"),
                 });
                 self.cursor = replay.cursor;
+                self.remember()?;
                 return Ok(replay.events.len());
             }
             other => other?,
@@ -230,7 +375,108 @@ impl Session {
         for ev in &new {
             self.state.apply(ev);
         }
+        self.remember()?;
         Ok(new.len())
+    }
+
+    /// Replays the whole journal, comparing it with the checkpoint (see [`replay_checked`]).
+    fn replay_again(&mut self) -> Result<Replay, SessionError> {
+        let (replay, expected, consistency) = replay_checked(
+            &self.journal,
+            self.memory.as_ref(),
+            &mut self.journal_warnings,
+        )?;
+        self.judge(expected, consistency);
+        Ok(replay)
+    }
+
+    /// Takes the outcome of comparing the journal with `expected`, the checkpoint it was
+    /// compared with.
+    fn judge(&mut self, expected: Option<Checkpoint>, consistency: Consistency) {
+        match (expected, consistency) {
+            (Some(cp), Consistency::Inconsistent(detail)) => {
+                self.rewrite = Some(Rewrite {
+                    checkpoint: cp,
+                    detail,
+                });
+            }
+            (expected, Consistency::Consistent) => {
+                self.rewrite = None;
+                if let Some(m) = &mut self.memory {
+                    m.verified = expected;
+                }
+            }
+            (None, Consistency::Inconsistent(_)) => {}
+        }
+    }
+
+    /// Moves the stored checkpoint up to what this session has read — never over a rewritten
+    /// history. While history is rewritten, looks whether the stored checkpoint changed (a
+    /// person accepted the new history) and judges again.
+    fn remember(&mut self) -> Result<(), SessionError> {
+        let Some(m) = &self.memory else {
+            return Ok(());
+        };
+        if self.rewrite.is_none() && self.cursor.checkpoint() == m.verified {
+            // Nothing new read since the checkpoint was last verified or written.
+            return Ok(());
+        }
+        let stored = match m.store.load(&m.id) {
+            Ok(c) => c,
+            Err(e) => {
+                // Unreadable: say so, and let the next save replace it.
+                let verified = m.verified.clone();
+                self.warn(e.to_string());
+                verified
+            }
+        };
+        if let Some(r) = &self.rewrite {
+            if stored.as_ref() == Some(&r.checkpoint) {
+                return Ok(());
+            }
+            // Accepted, or moved by another of this user's viewers: judge the new one.
+            let consistency = match &stored {
+                Some(cp) => self.journal.check(cp)?,
+                None => Consistency::Consistent,
+            };
+            self.judge(stored.clone(), consistency);
+            if self.rewrite.is_some() {
+                return Ok(());
+            }
+        }
+        let Some(seen) = self.cursor.checkpoint() else {
+            return Ok(());
+        };
+        if stored.as_ref() == Some(&seen) {
+            self.judge(Some(seen), Consistency::Consistent);
+            return Ok(());
+        }
+        let verified = self.memory.as_ref().and_then(|m| m.verified.as_ref());
+        if let Some(cp) = stored.filter(|s| Some(s) != verified) {
+            // Moved by someone else since this session last looked (another of this user's
+            // viewers): judged before it is replaced, and kept when it is ahead of this one.
+            let consistency = self.journal.check(&cp)?;
+            let ahead = cp.seq > seen.seq;
+            self.judge(Some(cp), consistency);
+            if self.rewrite.is_some() || ahead {
+                return Ok(());
+            }
+        }
+        let Some(m) = &mut self.memory else {
+            return Ok(());
+        };
+        match m.store.save(&m.id, &seen) {
+            Ok(()) => m.verified = Some(seen),
+            Err(e) => self.warn(e.to_string()),
+        }
+        Ok(())
+    }
+
+    /// Adds a journal warning once.
+    fn warn(&mut self, text: String) {
+        if !self.journal_warnings.contains(&text) {
+            self.journal_warnings.push(text);
+        }
     }
 
     /// Puts a plan edited on disk in place: the state is folded again from the whole journal
@@ -238,7 +484,7 @@ impl Session {
     /// what the plan no longer has are reported as dangling), and an operator journals the new
     /// plan hash.
     pub fn reload(&mut self, file: LoadedFile, now: DateTime<Utc>) -> Result<(), SessionError> {
-        let replay = self.journal.replay()?;
+        let replay = self.replay_again()?;
         let mut state = RoomState::new(file.loaded.plan, self.state.t0);
         for ev in &replay.events {
             state.apply(ev);
@@ -246,6 +492,7 @@ impl Session {
         self.state = state;
         self.problems = replay.problems;
         self.cursor = replay.cursor;
+        self.remember()?;
         self.warnings = file.loaded.warnings;
         self.plan_files = file.files;
         self.plan_hash = file.hash;
@@ -276,9 +523,42 @@ impl Session {
         Err(Refusal("the journal is too busy right now; try again".into()).into())
     }
 
+    /// The checkpoint of what this session has read: its last event's `seq` and hash.
+    #[must_use]
+    pub fn head_checkpoint(&self) -> Option<Checkpoint> {
+        self.cursor.checkpoint()
+    }
+
     /// The journal's head hash (hex), if it has events.
     #[must_use]
     pub fn head_hash(&self) -> Option<String> {
         self.cursor.head_hash().map(str::to_string)
     }
+}
+
+/// Replays `journal`, comparing it with the user's stored checkpoint in `memory` (else the one
+/// the session last verified). Returns the replay, the checkpoint compared with (`None`: none
+/// yet) and the outcome. A checkpoint that cannot be read is a warning, not an error.
+fn replay_checked(
+    journal: &Journal,
+    memory: Option<&Memory>,
+    warnings: &mut Vec<String>,
+) -> Result<(Replay, Option<Checkpoint>, Consistency), SessionError> {
+    let expected = memory.and_then(|m| match m.store.load(&m.id) {
+        Ok(c) => c.or_else(|| m.verified.clone()),
+        Err(e) => {
+            let text = e.to_string();
+            if !warnings.contains(&text) {
+                warnings.push(text);
+            }
+            m.verified.clone()
+        }
+    });
+    Ok(match &expected {
+        Some(cp) => {
+            let (replay, consistency) = journal.replay_against(cp)?;
+            (replay, expected, consistency)
+        }
+        None => (journal.replay()?, None, Consistency::Consistent),
+    })
 }

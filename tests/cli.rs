@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns panic on purpose
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -23,7 +25,7 @@ fn room(name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 fn warroom() -> Command {
-    Command::cargo_bin("warroom").unwrap()
+    common::state::assert_warroom()
 }
 
 fn status(plan: &Path) -> Value {
@@ -369,7 +371,7 @@ fn a_reader_that_goes_away_is_not_a_crash() {
         s
     });
     std::fs::write(&plan, format!("[[phase]]\ntitle = \"Deploy\"\n{tasks}")).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+    let mut child = common::state::warroom()
         .args(["status", "--json"])
         .arg(&plan)
         .stdout(std::process::Stdio::piped())

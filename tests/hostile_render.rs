@@ -21,7 +21,7 @@ use ratatui::buffer::Buffer;
 use warroom::app::{App, Mode};
 use warroom::poll::Target;
 use warroom::poll::runner;
-use warroom::session::{OpenOptions, Session};
+use warroom::session::OpenOptions;
 use warroom::state::Command;
 
 /// One of every kind of text that drives or deceives a terminal.
@@ -250,7 +250,7 @@ async fn hostile_text_on_every_path_never_reaches_the_buffer() {
     let dir = tempfile::tempdir().unwrap();
     let server = hostile_server();
     let plan = hostile_plan(dir.path(), server);
-    let mut s = Session::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    let mut s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
     s.act(
         &Command::Advance {
             to: None,
@@ -357,7 +357,7 @@ fn small_room(dir: &Path) -> App {
         &plan,
     )
     .unwrap();
-    let mut s = Session::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    let mut s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
     s.act(
         &Command::Advance {
             to: None,
@@ -434,7 +434,7 @@ fn a_plan_that_is_not_utf8_loads_lossily_with_a_warning_naming_file_and_line() {
     let want = format!("{plan_arg}:7: not valid UTF-8 (and 3 more lines)");
     assert!(stdout.contains(&want), "no {want:?} in:\n{stdout}{stderr}");
 
-    let s = Session::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    let s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
     assert_eq!(
         (s.warnings[0].file.as_path(), s.warnings[0].line),
         (plan.as_path(), 7)

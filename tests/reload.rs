@@ -4,11 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use chrono::Utc;
 use warroom::app::App;
 use warroom::journal::Journal;
 use warroom::journal::event::EventKind;
-use warroom::session::{OpenOptions, Session};
+use warroom::session::OpenOptions;
 
 const PLAN: &str = "title = \"Reload\"\n[[phase]]\nid = \"deploy\"\ntitle = \"Deploy\"\n  [[phase.task]]\n  text = \"Ship it\"\n\n[[check]]\nname = \"alpha\"\nurl = \"http://127.0.0.1:9/health\"\n";
 
@@ -17,7 +19,7 @@ fn edits_reload_and_a_bad_edit_keeps_the_last_good_plan() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plan.toml");
     std::fs::write(&file, PLAN).unwrap();
-    let session = Session::open(&file, &OpenOptions::default(), Utc::now()).unwrap();
+    let session = common::state::open(&file, &OpenOptions::default(), Utc::now()).unwrap();
     let mut app = App::new(session);
     assert_eq!(app.session.state.plan.checks[0].name, "alpha");
 

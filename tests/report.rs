@@ -11,7 +11,6 @@ mod common;
 
 use std::time::Duration;
 
-use assert_cmd::Command;
 use chrono::{DateTime, TimeZone, Utc};
 use common::pty::Viewer;
 use serde_json::Value;
@@ -193,8 +192,7 @@ fn journal_launch(dir: &Path) -> PathBuf {
 }
 
 fn report(journal: &Path, format: &str) -> String {
-    let out = Command::cargo_bin("warroom")
-        .unwrap()
+    let out = common::state::assert_warroom()
         .args(["report", PLAN, "--journal"])
         .arg(journal)
         .args(["--format", format])
@@ -352,8 +350,7 @@ fn output_goes_to_the_file_asked_for_and_a_bad_path_is_a_user_error() {
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_launch(dir.path());
     let out = dir.path().join("launch-report.html");
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["report", PLAN, "--format", "html", "--journal"])
         .arg(&journal)
         .arg("-o")
@@ -369,8 +366,7 @@ fn output_goes_to_the_file_asked_for_and_a_bad_path_is_a_user_error() {
     }
 
     let missing = dir.path().join("no-such-dir/report.md");
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["report", PLAN, "--journal"])
         .arg(&journal)
         .arg("-o")
@@ -472,13 +468,11 @@ fn r_in_the_room_writes_the_report_beside_the_plan() {
     )
     .unwrap();
     let plan_arg = plan.to_str().unwrap();
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["advance", plan_arg])
         .assert()
         .success();
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["check", plan_arg, "deploy-the-api", "--note", "v2.3.1 out"])
         .assert()
         .success();

@@ -4,9 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -34,16 +35,14 @@ fn plan(dir: &Path, roles: &str) -> PathBuf {
 }
 
 fn warroom(plan: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(args)
         .arg(plan)
         .assert()
 }
 
 fn note(plan: &Path, flags: &[&str]) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .arg("note")
         .arg(plan)
         .arg("hello")
@@ -52,8 +51,7 @@ fn note(plan: &Path, flags: &[&str]) -> assert_cmd::assert::Assert {
 }
 
 fn status(plan: &Path) -> Value {
-    let out = Command::cargo_bin("warroom")
-        .unwrap()
+    let out = common::state::assert_warroom()
         .args(["status", "--json"])
         .arg(plan)
         .output()
@@ -84,16 +82,14 @@ fn a_member_acts_in_their_roles_and_is_refused_outside_them() {
             "[roles]\n\"Release Manager\" = [\"somebody-else\"]\nSRE = [\"another-one\"]\nQA = [\"{me}\"]\n"
         ),
     );
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["check"])
         .arg(&plan)
         .arg("deploy/ship")
         .assert()
         .success();
     let before = journal_types(&plan).len();
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["decide"])
         .arg(&plan)
         .args(["go", "go", "--role", "SRE"])
@@ -103,8 +99,7 @@ fn a_member_acts_in_their_roles_and_is_refused_outside_them() {
             predicate::str::contains("does not fill SRE")
                 .and(predicate::str::contains("Release Manager")),
         );
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["hold"])
         .arg(&plan)
         .args(["--reason", "x", "--role", "SRE"])
@@ -116,8 +111,7 @@ fn a_member_acts_in_their_roles_and_is_refused_outside_them() {
     assert_eq!(journal_types(&plan).len(), before, "refusals write nothing");
 
     // Their own role's answer is recorded; anyone with a role may call a hold.
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["decide"])
         .arg(&plan)
         .args(["go", "go"])
@@ -139,8 +133,7 @@ fn the_lead_records_an_answer_on_a_roles_behalf_shown_as_such() {
             "lead = \"Release Manager\"\n[roles]\nSRE = [\"another-one\"]\n\"Release Manager\" = [\"{me}\"]\nQA = [\"third\"]\n"
         ),
     );
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["decide"])
         .arg(&plan)
         .args([
@@ -156,8 +149,7 @@ fn the_lead_records_an_answer_on_a_roles_behalf_shown_as_such() {
         .stdout(predicate::str::contains(
             "SRE GO at Go for launch (recorded by Release Manager on its behalf)",
         ));
-    Command::cargo_bin("warroom")
-        .unwrap()
+    common::state::assert_warroom()
         .args(["decide"])
         .arg(&plan)
         .args(["go", "go", "--role", "Release Manager"])

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns panic on purpose
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
@@ -12,7 +14,7 @@ use ratatui::backend::TestBackend;
 use warroom::app::App;
 use warroom::journal::event::Vote;
 use warroom::report::Format;
-use warroom::session::{OpenOptions, Session};
+use warroom::session::OpenOptions;
 use warroom::state::{Command, RoomStatus};
 
 fn shared_plans() -> Vec<PathBuf> {
@@ -68,7 +70,8 @@ fn every_shared_plan_can_be_worked_through_and_drawn() {
             start: Some(now),
             ..OpenOptions::default()
         };
-        let mut s = Session::open(&plan, &opts, now).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut s =
+            common::state::open(&plan, &opts, now).unwrap_or_else(|e| panic!("{name}: {e}"));
         let total = s.state.plan.task_count();
 
         s.act(
@@ -158,7 +161,7 @@ fn every_shared_plan_can_be_worked_through_and_drawn() {
         assert_eq!(s.state.status(), RoomStatus::Rollback, "{name}");
 
         // A second process's view (status) agrees with this one.
-        let other = Session::open(
+        let other = common::state::open(
             &plan,
             &OpenOptions {
                 follower: true,

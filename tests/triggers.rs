@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::float_cmp)] // exact values are set by the test itself
 
+mod common;
+
 use std::path::Path;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -13,7 +15,7 @@ use warroom::journal::Journal;
 use warroom::journal::event::EventKind;
 use warroom::poll::runner::Reading;
 use warroom::poll::{Sample, Target, Verdict};
-use warroom::session::{OpenOptions, Session};
+use warroom::session::OpenOptions;
 use warroom::state::{Command, RoomStatus};
 
 fn at(s: i64) -> DateTime<Utc> {
@@ -74,7 +76,7 @@ fn room(dir: &Path, follower: bool) -> App {
         follower,
         ..OpenOptions::default()
     };
-    App::new(Session::open(&plan, &opts, at(0)).unwrap())
+    App::new(common::state::open(&plan, &opts, at(0)).unwrap())
 }
 
 fn reading(metric: usize, value: f64, s: i64) -> Reading {

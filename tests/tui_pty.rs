@@ -40,7 +40,7 @@ fn a_tick_in_one_viewer_appears_in_the_other() {
     follower.wait_for("follower (--follow)", Duration::from_secs(5));
 
     // The CLI is a third writer; both screens follow it.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+    let out = common::state::warroom()
         .args(["hold", plan, "--reason", "waiting for DNS"])
         .output()
         .unwrap();

@@ -3,13 +3,15 @@
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns panic on purpose
 
+mod common;
+
 use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::app::App;
-use warroom::session::{OpenOptions, Session};
+use warroom::session::OpenOptions;
 use warroom::state::Command;
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
@@ -26,7 +28,7 @@ fn app(dir: &Path) -> App {
         &plan,
     )
     .unwrap();
-    let mut s = Session::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    let mut s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
     s.act(
         &Command::Advance {
             to: None,
@@ -155,7 +157,7 @@ fn live_signals_and_a_fired_trigger_160x48() {
         &plan,
     )
     .unwrap();
-    let s = Session::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    let s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
     let mut app = App::new(s);
     let t = |i: i64| at(9, 0) + chrono::Duration::seconds(i * 5);
     let sample =

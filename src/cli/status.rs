@@ -8,9 +8,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::Target;
-use crate::journal::{Journal, Verification};
+use crate::journal::checkpoint::{Checkpoint, Consistency, Store};
+use crate::journal::{Journal, JournalError, Verification};
 use crate::plan::{self, PhaseKind};
-use crate::session::{Session, default_journal_path};
+use crate::session::{Session, default_journal_path, verify_command};
 use crate::state::timeline::format_countdown;
 use crate::state::{RoomState, Stamp};
 use crate::text::sanitize;
@@ -28,7 +29,8 @@ fn stamp_json(s: Option<&Stamp>) -> (Value, Value) {
 }
 
 /// The room state as one JSON object (the shape documented in README: title, state, tasks,
-/// phases with `task_list`, gates with votes, triggers, rollback, journal).
+/// phases with `task_list`, gates with votes, triggers, rollback, journal — with its
+/// `warnings` and, when history was rewritten since this user's checkpoint, `rewrite`).
 #[must_use]
 pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
     let state = &session.state;
@@ -161,6 +163,13 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
             "head": session.head_hash(),
             "problems": session.problems.iter().map(|p| json!({"line": p.line, "message": p.message})).collect::<Vec<_>>(),
             "dangling": state.dangling.iter().map(|(seq, what)| json!({"seq": seq, "refers_to": what})).collect::<Vec<_>>(),
+            // Where the journal lives (network filesystem, writable by others) and whether it
+            // still extends this user's checkpoint.
+            "warnings": session.journal_warnings,
+            "rewrite": session.rewrite.as_ref().map(|r| json!({
+                "checkpoint": {"seq": r.checkpoint.seq, "hash": r.checkpoint.hash},
+                "detail": r.detail,
+            })),
         },
     })
 }
@@ -242,7 +251,7 @@ pub fn validate(path: &Path) -> ExitCode {
             let unit = if c.unit.is_empty() {
                 String::new()
             } else {
-                format!(" in {}", c.unit)
+                format!(" in {}", sanitize(&c.unit))
             };
             sayln!(
                 "  {what} {} ({kind}{unit}, every {})",
@@ -281,15 +290,24 @@ pub fn validate(path: &Path) -> ExitCode {
                 .join(", ")
         );
     }
+    // Warnings quote the plan: cleaned, as everything from the plan is before a terminal.
     for w in &loaded.warnings {
-        sayln!("warning: {w}");
+        sayln!("warning: {}", sanitize(&w.to_string()));
     }
     ExitCode::SUCCESS
 }
 
-/// `warroom verify`: walks the journal's hash chain.
+/// `warroom verify`: walks the journal's hash chain, then compares the journal with the
+/// user's checkpoint — the last event they saw of it — and moves the checkpoint up to the
+/// journal's last event when it is consistent. With `accept_rewrite`, a journal that is not
+/// consistent with the checkpoint is accepted as it is now (the checkpoint moves to its last
+/// event; an empty journal forgets it).
+///
+/// Prints `consistent with checkpoint (seq N)`, or `not consistent with checkpoint: …` on
+/// standard error. Exit 0; 1 when the chain is broken, the journal is not consistent with the
+/// checkpoint (and was not accepted) or the journal cannot be opened; 3 on an I/O error.
 #[must_use]
-pub fn verify(target: &Target) -> ExitCode {
+pub fn verify(target: &Target, accept_rewrite: bool) -> ExitCode {
     let path = target
         .journal
         .clone()
@@ -301,12 +319,36 @@ pub fn verify(target: &Target) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match journal.verify() {
-        Ok(Verification::Ok {
+    let command = verify_command(&target.plan, &path);
+    match verify_journal(&path, &journal, &command, accept_rewrite) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("warroom: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// The work of [`verify`]; `Ok(false)`: something failed (already said).
+/// `command` is the `warroom verify …` line that names this journal.
+fn verify_journal(
+    path: &Path,
+    journal: &Journal,
+    command: &str,
+    accept: bool,
+) -> Result<bool, JournalError> {
+    let safety = journal.safety()?;
+    for w in safety.refusal.iter().chain(&safety.warnings) {
+        eprintln!("warning: {w}");
+    }
+    let mut ok = true;
+    match journal.verify()? {
+        Verification::Ok {
             events,
             head,
             torn_tail,
-        }) => {
+        } => {
             sayln!(
                 "{}: chain consistent, {events} events, head {}",
                 path.display(),
@@ -315,15 +357,76 @@ pub fn verify(target: &Target) -> ExitCode {
             if torn_tail {
                 sayln!("note: the last line is an interrupted write; the next append removes it");
             }
-            ExitCode::SUCCESS
         }
-        Ok(Verification::Broken(p)) => {
+        Verification::Broken(p) => {
             eprintln!("{}:{}: chain broken: {}", path.display(), p.line, p.message);
-            ExitCode::from(1)
-        }
-        Err(e) => {
-            eprintln!("warroom: {e}");
-            ExitCode::from(3)
+            ok = false;
         }
     }
+    let store = match Store::for_user() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("warning: checkpoints off: {e}");
+            return Ok(ok);
+        }
+    };
+    let id = journal.id();
+    let stored = store.load(&id).unwrap_or_else(|e| {
+        eprintln!("warning: {e}");
+        None
+    });
+    let (replay, consistency) = match &stored {
+        Some(cp) => journal.replay_against(cp)?,
+        None => (journal.replay()?, Consistency::Consistent),
+    };
+    let head = replay.cursor.checkpoint();
+    let p = path.display();
+    let consistent = match (&stored, consistency) {
+        (None, _) => {
+            match &head {
+                Some(h) => sayln!(
+                    "{p}: no checkpoint of yours yet; recorded {} in {}",
+                    h.describe(),
+                    store.dir().display()
+                ),
+                None => sayln!("{p}: no checkpoint of yours yet (the journal is empty)"),
+            }
+            true
+        }
+        (Some(cp), Consistency::Consistent) => {
+            sayln!("{p}: consistent with checkpoint (seq {})", cp.seq);
+            true
+        }
+        (Some(cp), Consistency::Inconsistent(why)) if accept => {
+            sayln!(
+                "{p}: accepted the journal as it is now: it was not consistent with checkpoint \
+                 {} ({why}); your checkpoint is now {}",
+                cp.describe(),
+                head.as_ref().map_or_else(
+                    || "gone (the journal is empty)".into(),
+                    Checkpoint::describe
+                )
+            );
+            true
+        }
+        (Some(cp), Consistency::Inconsistent(why)) => {
+            eprintln!(
+                "{p}: not consistent with checkpoint {}: {why}. Your checkpoint stays; after \
+                 looking at the journal, `{command} --accept-rewrite` accepts it as it is now",
+                cp.describe(),
+            );
+            false
+        }
+    };
+    if consistent {
+        let saved = match &head {
+            Some(h) if stored.as_ref() != Some(h) => store.save(&id, h),
+            Some(_) => Ok(()),
+            None => store.remove(&id),
+        };
+        if let Err(e) = saved {
+            eprintln!("warning: {e}");
+        }
+    }
+    Ok(ok && consistent)
 }

@@ -6,7 +6,8 @@
 //! learn how far the file holds complete lines, then read that range unlocked: complete lines
 //! are never changed by a writer, so no writer waits on a long replay.
 
-use std::fs::{self, File, OpenOptions};
+use std::ffi::OsString;
+use std::fs::{self, File};
 use std::io::{self, Write as _};
 use std::ops::ControlFlow;
 use std::os::unix::fs::{FileExt as _, MetadataExt as _};
@@ -14,11 +15,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use chrono::SubsecRound as _;
+use nix::fcntl::{OFlag, open, openat};
+use nix::sys::stat::Mode;
 
 use super::chain::{self, Digest};
+use super::checkpoint::{self, Checkpoint, Consistency};
 use super::event::{EVENT_VERSION, Event};
 use super::scan::{self, Chain};
-use super::{Cursor, Draft, JournalError, Problem, Replay, Verification};
+use super::trust::{self, Hazard, Me, Sharing};
+use super::{Cursor, Draft, JournalError, Problem, Replay, Safety, Verification};
 
 /// How much is read at a time when replaying: big enough that syscalls do not matter, small
 /// enough that a 100,000-event journal is never held in memory twice.
@@ -62,6 +67,11 @@ struct Tail {
     seq: u64,
     hash: Option<Digest>,
 }
+
+/// Mode of a journal this backend creates (before the umask): writable by its owner and group
+/// only, whatever the umask — a world-writable journal would then be refused — and readable by
+/// everyone, as before, so followers who are not in the group can still watch.
+const NEW_FILE_MODE: u32 = 0o664;
 
 /// A journal file.
 #[derive(Debug)]
@@ -146,16 +156,11 @@ impl FileJournal {
                 return Err(JournalError::Encode(format!("it would not read back: {e}")));
             }
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&self.path)
-            .map_err(|e| self.err("open for appending", e))?;
+        let (dir, file) = self.open_for_append()?;
         file.lock().map_err(|e| self.err("lock", e))?;
         // The lock is released when `file` is closed, on every path out of here.
         let mut cache = self.tail.lock().unwrap_or_else(PoisonError::into_inner);
-        let result = self.append_locked(&file, &mut cache, &mut event, expect_head);
+        let result = self.append_locked(&file, &dir, &mut cache, &mut event, expect_head);
         if result.is_err() {
             *cache = None;
         }
@@ -168,6 +173,7 @@ impl FileJournal {
     fn append_locked(
         &self,
         file: &File,
+        dir: &File,
         cache: &mut Option<Tail>,
         event: &mut Event,
         expect_head: Option<u64>,
@@ -202,12 +208,12 @@ impl FileJournal {
             return Err(self.err("write", e));
         }
         if tail.end == 0
-            && let Err(e) = self.sync_dir()
+            && let Err(e) = dir.sync_all()
         {
             // The file may have just been created and its name is not durable: the event is
             // not acknowledged, so it must not stay.
             let _ = file.set_len(0);
-            return Err(e);
+            return Err(self.err("sync its directory", e));
         }
         *cache = Some(Tail {
             file: tail.file,
@@ -219,14 +225,144 @@ impl FileJournal {
         Ok(())
     }
 
-    fn sync_dir(&self) -> Result<(), JournalError> {
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
+    /// Where the journal really is: its directory (canonical) and file name, symlinks
+    /// resolved, so that the directory judged is the one that holds the file.
+    fn resolve(&self) -> io::Result<(PathBuf, OsString)> {
+        let real = match fs::canonicalize(&self.path) {
+            Ok(p) => p,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let dir = match self.path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                let name = self.path.file_name().ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidInput, "the path names no file")
+                })?;
+                fs::canonicalize(dir)?.join(name)
+            }
+            Err(e) => return Err(e),
         };
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| self.err("sync its directory", e))
+        match (real.parent(), real.file_name()) {
+            (Some(d), Some(n)) => Ok((d.to_path_buf(), n.to_os_string())),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the path names no file",
+            )),
+        }
+    }
+
+    /// The canonical path (see [`super::Journal::id`]); the path as given when it cannot be
+    /// resolved.
+    pub(crate) fn id(&self) -> String {
+        self.resolve().map_or_else(
+            |_| self.path.display().to_string(),
+            |(d, n)| d.join(n).display().to_string(),
+        )
+    }
+
+    /// Opens the journal's directory, then the journal in it (created with
+    /// [`NEW_FILE_MODE`] when missing) through the directory's descriptor; or, without
+    /// `write`, read-only (`None` when the file does not exist). A symlink swapped in after
+    /// [`FileJournal::resolve`] is refused (`O_NOFOLLOW`), so the file opened is in the
+    /// directory opened.
+    fn open_at(&self, write: bool) -> Result<(PathBuf, File, Option<File>), JournalError> {
+        let (dir_path, name) = self
+            .resolve()
+            .map_err(|e| self.err("open its directory", e))?;
+        let dir = open(
+            &dir_path,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map(File::from)
+        .map_err(|e| self.err("open its directory", e.into()))?;
+        let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
+        let opened = if write {
+            openat(
+                &dir,
+                name.as_os_str(),
+                flags | OFlag::O_RDWR | OFlag::O_APPEND | OFlag::O_CREAT,
+                Mode::from_bits_truncate(NEW_FILE_MODE),
+            )
+        } else {
+            openat(
+                &dir,
+                name.as_os_str(),
+                flags | OFlag::O_RDONLY,
+                Mode::empty(),
+            )
+        };
+        let file = match opened {
+            Ok(fd) => Some(File::from(fd)),
+            Err(nix::errno::Errno::ENOENT) if !write => None,
+            Err(e) => {
+                let op = if write { "open for appending" } else { "open" };
+                return Err(self.err(op, e.into()));
+            }
+        };
+        Ok((dir_path.join(name), dir, file))
+    }
+
+    /// The journal's directory and file, opened for appending, once both are judged safe.
+    fn open_for_append(&self) -> Result<(File, File), JournalError> {
+        let (real, dir, file) = self.open_at(true)?;
+        let file =
+            file.ok_or_else(|| self.err("open for appending", io::ErrorKind::NotFound.into()))?;
+        if let Some(reason) = self.refusal(&real, &dir, Some(&file))? {
+            return Err(JournalError::Unsafe {
+                path: self.path.clone(),
+                reason,
+            });
+        }
+        Ok((dir, file))
+    }
+
+    /// Why users outside the trust set could rewrite the journal (the file at `real`, and its
+    /// directory), judged on the open descriptors; `None` when they cannot.
+    fn refusal(
+        &self,
+        real: &Path,
+        dir: &File,
+        file: Option<&File>,
+    ) -> Result<Option<String>, JournalError> {
+        let me = Me::current();
+        let dir_path = real.parent().unwrap_or(real);
+        let mut reasons = Vec::new();
+        if let Some(f) = file {
+            let meta = f.metadata().map_err(|e| self.err("stat", e))?;
+            if let Some(h) = trust::judge(&meta, &me, Sharing::Group) {
+                reasons.push(unsafe_reason(real, false, h, &me));
+            }
+        }
+        let meta = dir
+            .metadata()
+            .map_err(|e| self.err("stat its directory", e))?;
+        if let Some(h) = trust::judge(&meta, &me, Sharing::Group) {
+            reasons.push(unsafe_reason(dir_path, true, h, &me));
+        }
+        Ok((!reasons.is_empty()).then(|| reasons.join("; and ")))
+    }
+
+    pub(crate) fn safety(&self) -> Result<Safety, JournalError> {
+        let (real, dir, file) = self.open_at(false)?;
+        let refusal = self.refusal(&real, &dir, file.as_ref())?;
+        let fs = match &file {
+            Some(f) => trust::network_fs(f),
+            None => trust::network_fs(&dir),
+        };
+        let warnings = fs
+            .map(|fs| {
+                format!(
+                    "{} is on a network filesystem ({fs}): the advisory locks and fsync that keep \
+                     appends whole and durable may not hold across hosts, so rooms on two hosts \
+                     appending at once could interleave or lose events; keep the journal on a \
+                     local disk of the one host everyone logs in to",
+                    real.display()
+                )
+            })
+            .into_iter()
+            .collect();
+        Ok(Safety { refusal, warnings })
     }
 
     /// The last complete line of a locked file of length `len`: where it ends (everything
@@ -310,7 +446,44 @@ impl FileJournal {
     }
 
     pub(crate) fn replay(&self) -> Result<Replay, JournalError> {
+        self.replay_watching(None)
+    }
+
+    pub(crate) fn replay_against(
+        &self,
+        cp: &Checkpoint,
+    ) -> Result<(Replay, Consistency), JournalError> {
+        let replay = self.replay_watching(Some(cp.seq))?;
+        let chain = &replay.cursor.chain;
+        let consistency = checkpoint::compare(cp, chain.watched(), chain.seq());
+        Ok((replay, consistency))
+    }
+
+    pub(crate) fn check(&self, cp: &Checkpoint) -> Result<Consistency, JournalError> {
+        let Some((file, _)) = self.open_read()? else {
+            return Ok(checkpoint::compare(cp, None, 0));
+        };
+        let (_, complete) = self.snapshot(&file, 0)?;
+        let mut chain = Chain::default();
+        chain.watch(cp.seq);
+        scan(
+            &file,
+            0,
+            complete,
+            &mut chain,
+            &mut Vec::new(),
+            Keep::UntilSeq(cp.seq),
+        )
+        .map_err(|e| self.err("read", e))?;
+        Ok(checkpoint::compare(cp, chain.watched(), chain.seq()))
+    }
+
+    /// Replays, remembering the hash of event `watch`'s line in the cursor's chain.
+    fn replay_watching(&self, watch: Option<u64>) -> Result<Replay, JournalError> {
         let mut cursor = Cursor::default();
+        if let Some(seq) = watch {
+            cursor.chain.watch(seq);
+        }
         let Some((file, id)) = self.open_read()? else {
             return Ok(Replay {
                 events: Vec::new(),
@@ -452,6 +625,8 @@ enum Keep<'a> {
     Count,
     /// Counts them, and stops after the block with the first problem (verification).
     Until1stProblem,
+    /// Counts them, and stops after the block that reaches this `seq` (checkpoints).
+    UntilSeq(u64),
 }
 
 /// What [`scan`] saw.
@@ -494,7 +669,12 @@ fn scan(
             }
         }
         seen.last_start = Some(start + last_line_start(block) as u64);
-        if matches!(keep, Keep::Until1stProblem) && !problems.is_empty() {
+        let done = match keep {
+            Keep::Until1stProblem => !problems.is_empty(),
+            Keep::UntilSeq(seq) => chain.seq() >= seq,
+            Keep::All(_) | Keep::Count => false,
+        };
+        if done {
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -552,4 +732,46 @@ fn last_line_start(block: &[u8]) -> usize {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1)
+}
+
+/// The words of a refusal to write: the path, what is wrong (mode, owner or group), and what to
+/// do about it. `is_dir`: the path is the journal's directory.
+fn unsafe_reason(path: &Path, is_dir: bool, hazard: Hazard, me: &Me) -> String {
+    let p = path.display();
+    let what = if is_dir {
+        format!("{p}, the journal's directory,")
+    } else {
+        format!("the journal {p}")
+    };
+    let so = "so warroom will not write to this journal";
+    let elsewhere = "or keep the journal elsewhere (--journal PATH)";
+    match hazard {
+        Hazard::WorldWritable { mode } if is_dir && mode & 0o1000 != 0 => format!(
+            "{what} can be written by every user on this host (mode {mode:04o}, sticky like \
+             /tmp), {so}: keep journals in a directory of their own that only you or your team's \
+             group can write (mkdir -m 2770 DIR, chgrp TEAM DIR) and pass --journal \
+             DIR/NAME.journal.jsonl"
+        ),
+        Hazard::WorldWritable { mode } => format!(
+            "{what} can be written by every user on this host (mode {mode:04o}), {so}: chmod o-w \
+             {p}, {elsewhere}"
+        ),
+        Hazard::GroupWritable { mode, gid } => format!(
+            "{what} can be written by group {}, which you are not in (mode {mode:04o}), {so}: \
+             chmod g-w {p}, or chgrp it to a group of yours, {elsewhere}",
+            trust::group_name(gid)
+        ),
+        Hazard::Owner { mode, uid } => format!(
+            "{what} is owned by {}, not by {}, and is not shared through a group of yours (mode \
+             {mode:04o}), {so}: chown {} {p}, or share the room through a group you are in \
+             (chgrp TEAM {p} and chmod g+w {p}), {elsewhere}",
+            trust::user_name(uid),
+            if me.uid == 0 {
+                "you (root)".to_string()
+            } else {
+                format!("you ({}) or root", trust::user_name(me.uid))
+            },
+            me.uid
+        ),
+    }
 }

@@ -22,6 +22,13 @@ pub(crate) struct Chain {
     /// Lines that did not parse since the last event taken: each may have been one event, so
     /// a `seq` gap of up to this many is already explained by problems reported.
     unparsed_since: u64,
+    /// Hash of the line of the last event taken (the head may be a line that did not parse):
+    /// with `seq`, the checkpoint of what was read.
+    event_head: Option<Digest>,
+    /// A `seq` whose line's hash is wanted (comparing with a checkpoint while reading).
+    watch: Option<u64>,
+    /// The hash of the line that holds event `watch`, once taken.
+    watched: Option<Digest>,
 }
 
 impl Chain {
@@ -38,6 +45,23 @@ impl Chain {
     /// Number of complete lines seen.
     pub(crate) fn lines(&self) -> usize {
         self.lines
+    }
+
+    /// Hash of the line of the last event taken.
+    pub(crate) fn event_head(&self) -> Option<&Digest> {
+        self.event_head.as_ref()
+    }
+
+    /// Asks the chain to remember the hash of the line holding event `seq`
+    /// ([`Chain::watched`]).
+    pub(crate) fn watch(&mut self, seq: u64) {
+        self.watch = Some(seq);
+        self.watched = None;
+    }
+
+    /// The hash of the line holding the watched event, once it was taken.
+    pub(crate) fn watched(&self) -> Option<&Digest> {
+        self.watched.as_ref()
     }
 
     /// Takes the next complete line, hashed and parsed ([`Parsed::of`]). Returns its event when
@@ -110,6 +134,10 @@ impl Chain {
         }
         self.seq = ev.seq;
         self.unparsed_since = 0;
+        self.event_head = Some(parsed.digest);
+        if self.watch == Some(ev.seq) {
+            self.watched = Some(parsed.digest);
+        }
         Some(ev)
     }
 }

@@ -20,7 +20,6 @@
 //! Commands come from plan files, so they run only when [`plan_is_safe`] says the plan cannot
 //! be changed by other users (DESIGN.md §9).
 
-use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
@@ -240,36 +239,43 @@ fn last_number(text: &str) -> Option<f64> {
 }
 
 /// Whether commands from `plan_file` may run: the file and its directory (symlinks resolved)
-/// must not be writable by group or others and must be owned by the current user or root.
+/// must not be writable by group or others and must be owned by the current user or root
+/// ([`crate::journal::trust`] with `Sharing::Private`, on the opened files).
 ///
 /// Errors: a message naming the offending path and the fix, e.g.
 /// `/srv/plans/launch.toml is writable by group or others, so commands from it will not run:
 /// chmod go-w /srv/plans/launch.toml`.
 pub fn plan_is_safe(plan_file: &Path) -> Result<(), String> {
+    use crate::journal::trust::{self, Hazard, Me, Sharing};
     let file = std::fs::canonicalize(plan_file)
         .map_err(|e| format!("cannot resolve {}: {e}", plan_file.display()))?;
     let dir = file
         .parent()
         .ok_or_else(|| format!("{} has no directory", file.display()))?;
-    let me = nix::unistd::geteuid().as_raw();
+    let me = Me::current();
     for path in [file.as_path(), dir] {
-        let meta =
-            std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if meta.mode() & 0o022 != 0 {
-            return Err(format!(
-                "{p} is writable by group or others ({mode:o}), so commands from this plan \
-                 will not run: chmod go-w {p}",
-                p = path.display(),
-                mode = meta.mode() & 0o7777,
-            ));
-        }
-        if meta.uid() != me && meta.uid() != 0 {
-            return Err(format!(
-                "{p} is owned by uid {owner}, not by you (uid {me}) or root, so commands from \
-                 this plan will not run: chown {me} {p}, or run warroom as its owner",
-                p = path.display(),
-                owner = meta.uid(),
-            ));
+        // Judged on the open descriptor (fstat), the same rules as journals but with no
+        // trusted group (`Sharing::Private`).
+        let meta = std::fs::File::open(path)
+            .and_then(|f| f.metadata())
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        match trust::judge(&meta, &me, Sharing::Private) {
+            None => {}
+            Some(Hazard::WorldWritable { mode } | Hazard::GroupWritable { mode, .. }) => {
+                return Err(format!(
+                    "{p} is writable by group or others ({mode:o}), so commands from this plan \
+                     will not run: chmod go-w {p}",
+                    p = path.display(),
+                ));
+            }
+            Some(Hazard::Owner { uid, .. }) => {
+                return Err(format!(
+                    "{p} is owned by uid {uid}, not by you (uid {me}) or root, so commands from \
+                     this plan will not run: chown {me} {p}, or run warroom as its owner",
+                    p = path.display(),
+                    me = me.uid,
+                ));
+            }
         }
     }
     Ok(())

@@ -1,6 +1,10 @@
 //! The banner: when a rollback trigger has fired the whole room must know at a glance, from
 //! across the room — which trigger, the value, the threshold, since when, and, for an
 //! `action = "rollback"` trigger, the countdown to the automatic rollback and how to stop it.
+//!
+//! The journal's own alarms go here too, in words as well as colour, for as long as they hold:
+//! a history rewritten since this user last saw it (red, until accepted), and warnings about
+//! where the journal lives (others could write it; a network filesystem).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,16 +14,21 @@ use ratatui::widgets::Paragraph;
 
 use super::{Ctx, fit};
 use crate::journal::evidence::format_value;
+use crate::session::verify_command;
 use crate::text::sanitize;
 
-/// Lines the banner needs now (0: nothing fired).
+/// Journal warnings shown at most (each takes a line).
+const MAX_JOURNAL_WARNINGS: usize = 2;
+
+/// Lines the banner needs now (0: nothing to say).
 pub(super) fn height(ctx: &Ctx) -> u16 {
-    let state = &ctx.app.session.state;
-    let fired = state.fired_triggers().count() as u16;
-    if fired == 0 {
-        return 0;
-    }
-    fired.min(2) + u16::from(state.rollback_countdown().is_some())
+    let session = &ctx.app.session;
+    let state = &session.state;
+    let fired = state.fired_triggers().count().min(2) as u16;
+    let countdown = u16::from(fired > 0 && state.rollback_countdown().is_some());
+    let rewrite = u16::from(session.rewrite.is_some());
+    let warnings = session.journal_warnings.len().min(MAX_JOURNAL_WARNINGS) as u16;
+    countdown + rewrite + fired + warnings
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -27,7 +36,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let width = area.width as usize;
     let loud = ctx.theme.bad.add_modifier(Modifier::REVERSED);
     let mut lines = Vec::new();
-    if let Some(c) = state.rollback_countdown() {
+    let session = &ctx.app.session;
+    if state.fired_triggers().next().is_some()
+        && let Some(c) = state.rollback_countdown()
+    {
         let left = (c.ends_at - ctx.now).num_seconds().max(0);
         let text = format!(
             " ROLLBACK IN {}:{:02} · c cancels the countdown · R rolls back now · {} ",
@@ -38,6 +50,16 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             } else {
                 "this room starts it when the clock runs out"
             }
+        );
+        lines.push(Line::styled(fit(&text, width), loud));
+    }
+    if let Some(r) = &session.rewrite {
+        let text = format!(
+            " ⚠ HISTORY REWRITTEN: not consistent with your checkpoint (seq {}): {} · after \
+             looking, accept it with: {} --accept-rewrite ",
+            r.checkpoint.seq,
+            sanitize(&r.detail),
+            sanitize(&verify_command(&session.plan_path, &session.journal_path)),
         );
         lines.push(Line::styled(fit(&text, width), loud));
     }
@@ -57,6 +79,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             sanitize(&f.stamp.actor),
         );
         lines.push(Line::styled(fit(&text, width), loud));
+    }
+    for w in session.journal_warnings.iter().take(MAX_JOURNAL_WARNINGS) {
+        let text = format!(" ⚠ JOURNAL: {} ", sanitize(w));
+        lines.push(Line::styled(fit(&text, width), ctx.theme.warn));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }

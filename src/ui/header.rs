@@ -137,7 +137,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         third.push(Span::styled(
             format!(
                 "  │ journal {} · {} events",
-                ctx.app.session.journal_path.display(),
+                sanitize(&ctx.app.session.journal_path.display().to_string()),
                 state.events
             ),
             t.dim,
@@ -181,7 +181,7 @@ fn who(app: &App) -> String {
         .as_deref()
         .map(|r| format!(" as {}", sanitize(r)))
         .unwrap_or_default();
-    format!("{mode}: {}{role}", app.session.actor)
+    format!("{mode}: {}{role}", sanitize(&app.session.actor))
 }
 
 fn health_strip(ctx: &Ctx) -> Vec<Span<'static>> {

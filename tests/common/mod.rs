@@ -9,3 +9,4 @@ pub mod journal;
 pub mod procs;
 pub mod pty;
 pub mod server;
+pub mod state;

@@ -54,6 +54,9 @@ impl Viewer {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
+        // Checkpoints and logs out of the real home (`env` may point it elsewhere).
+        let (k, v) = super::state::env();
+        cmd.env(k, v);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -368,10 +371,7 @@ pub fn wait_until(
 
 /// A std exit status, for assertions on `warroom` CLI runs next to the rooms.
 pub fn cli(args: &[&str]) -> (StdExitStatus, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = super::state::warroom().args(args).output().unwrap();
     (
         out.status,
         String::from_utf8_lossy(&out.stdout).into_owned(),
