@@ -8,7 +8,9 @@ complete frame <= 150 ms. Usage:
 
 Prints one JSON line: bytes_per_s, cpu_pct (of one core, process tree incl. threads),
 rss_kb_peak (VmHWM), first_byte_ms, first_frame_ms (first quiet gap of 100 ms after output
-started). Stdlib only; Linux (/proc). Cross-check figures with ../shared/tools/ptybench.py.
+started; with --frame-min-bytes N, after at least N bytes, so a program that sets the terminal
+up and then waits before drawing, as htop does for ~100 ms, is timed to its first screen, not
+to its set-up sequence). Stdlib only; Linux (/proc). Cross-check figures with ../shared/tools/ptybench.py.
 
 Optional extras (each adds keys to the JSON line only when asked for):
 
@@ -205,6 +207,8 @@ def main():
     ap.add_argument("--rows", type=int, default=48)
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--frame-min-bytes", type=int, default=0,
+                    help="first_frame_ms: the first 100 ms quiet gap after at least this many bytes")
     ap.add_argument("--fine-cpu", action="store_true", help="add cpu_pct_fine (schedstat, ns)")
     ap.add_argument("--stamps", action="store_true", help="add wall-clock stamps of the window")
     ap.add_argument("--probe", action="append", default=[], metavar="SPEC",
@@ -229,6 +233,7 @@ def main():
     first_byte = first_frame = None
     last_out = None
     measured = 0
+    total = 0
     cpu0 = None
     end = start + a.warmup + a.duration
     peak = 0
@@ -241,7 +246,8 @@ def main():
             ns0, win0_unix = sched_ns(pid), time.time()
         r, _, _ = select.select([fd], [], [], 0.05)
         now = time.monotonic()
-        if first_byte is not None and first_frame is None and last_out and now - last_out >= 0.1:
+        if (first_byte is not None and first_frame is None and last_out and now - last_out >= 0.1
+                and total >= a.frame_min_bytes):
             first_frame = last_out - start
         if not r:
             continue
@@ -256,6 +262,7 @@ def main():
         if first_byte is None:
             first_byte = now - start
         last_out = now
+        total += len(data)
         if now - start >= a.warmup:
             measured += len(data)
         peak = max(peak, hwm_kb(pid))
