@@ -2,7 +2,10 @@
 //!
 //! notify (inotify on Linux) reports another process's append within milliseconds but says
 //! nothing on network filesystems, where several hosts share a room; a thread that looks at the
-//! file's length, modification time and identity every [`POLL_INTERVAL`] covers that. The
+//! file's length, modification time and identity covers that: every [`POLL_INTERVAL`] where
+//! notify is unavailable or the file is on a network filesystem, and every
+//! [`BACKSTOP_INTERVAL`] where notify works (an idle room then wakes once a second, not ten
+//! times, for each file it watches). The
 //! signal carries no data: on each call the caller runs `Journal::read_new`, which is cheap when
 //! nothing changed, so spurious or doubled wake-ups do no harm.
 
@@ -18,8 +21,12 @@ use std::time::{Duration, SystemTime};
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
-/// How often the polling fallback looks at the file.
+/// How often the polling fallback looks at the file when it is the only reliable source.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How often the poller looks at a file on a local filesystem that notify is watching: only a
+/// backstop, in case an event is lost.
+pub const BACKSTOP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Why watching could not start.
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +78,8 @@ impl Drop for Watcher {
 
 /// Calls `on_change` (from a background thread) whenever the journal at `path` may have
 /// changed: within milliseconds through notify where it works, and within about
-/// [`POLL_INTERVAL`] through polling everywhere. The file need not exist yet; its directory
+/// [`POLL_INTERVAL`] through polling where it does not or cannot be trusted (network
+/// filesystems). The file need not exist yet; its directory
 /// must. The callback should only signal (e.g. send on a channel) and return.
 pub fn watch(path: &Path, on_change: impl Fn() + Send + 'static) -> Result<Watcher, WatchError> {
     start(path, on_change, true)
@@ -116,6 +124,11 @@ fn start(
     } else {
         None
     };
+    let interval = if notify.is_some() && !on_network_fs(&dir) {
+        BACKSTOP_INTERVAL
+    } else {
+        POLL_INTERVAL
+    };
     let (stop, stopped) = mpsc::channel::<()>();
     let file = path.to_path_buf();
     // Taken before the thread starts: an append between this call returning and the thread's
@@ -125,7 +138,7 @@ fn start(
         .name("journal-poll".into())
         .spawn(move || {
             loop {
-                match stopped.recv_timeout(POLL_INTERVAL) {
+                match stopped.recv_timeout(interval) {
                     Err(RecvTimeoutError::Timeout) => {}
                     Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                 }
@@ -142,6 +155,12 @@ fn start(
         stop: Some(stop),
         poller: Some(poller),
     })
+}
+
+/// Whether `dir` is on a network filesystem (see [`super::trust::network_fs`]); a directory
+/// that cannot be opened counts as one, so the poller stays fast when in doubt.
+fn on_network_fs(dir: &Path) -> bool {
+    fs::File::open(dir).map_or(true, |d| super::trust::network_fs(&d).is_some())
 }
 
 /// Watches the directory (the file may not exist yet, and may be replaced) and passes on the
