@@ -208,12 +208,24 @@ fn owned_by_another_user_is_refused_unless_shared_through_your_group() {
 
 #[test]
 fn a_journal_created_under_umask_0_is_not_world_writable() {
+    created_under_umask("000");
+}
+
+/// A hardened host's umask must not close a new journal to the rest of the room's group.
+#[test]
+fn a_journal_created_under_umask_027_is_still_writable_by_the_group() {
+    created_under_umask("027");
+}
+
+fn created_under_umask(umask: &str) {
     let r = room();
     fs::remove_file(&r.journal).unwrap();
-    // umask is per process: the CLI in a shell that cleared it.
+    // umask is per process: the CLI in a shell that set it.
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg("umask 000 && \"$0\" note \"$1\" first && \"$0\" note \"$1\" second")
+        .arg(format!(
+            "umask {umask} && \"$0\" note \"$1\" first && \"$0\" note \"$1\" second"
+        ))
         .arg(env!("CARGO_BIN_EXE_warroom"))
         .arg(&r.plan)
         .env(common::state::env().0, common::state::env().1)

@@ -68,8 +68,8 @@ struct Tail {
     hash: Option<Digest>,
 }
 
-/// Mode of a journal this backend creates (before the umask): writable by its owner and group
-/// only, whatever the umask — a world-writable journal would then be refused — and readable by
+/// Mode of a journal this backend creates (set with fchmod, so the umask does not narrow it):
+/// writable by its owner and group only, whatever the umask — a world-writable journal would then be refused — and readable by
 /// everyone, as before, so followers who are not in the group can still watch.
 const NEW_FILE_MODE: u32 = 0o664;
 
@@ -278,12 +278,25 @@ impl FileJournal {
         .map_err(|e| self.err("open its directory", e.into()))?;
         let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
         let opened = if write {
-            openat(
+            // Created here (O_EXCL tells): set the mode with fchmod, which the umask does not
+            // touch — a creator's umask 022 or 027 would otherwise leave the journal closed to
+            // the rest of a shared room's group.
+            match openat(
                 &dir,
                 name.as_os_str(),
-                flags | OFlag::O_RDWR | OFlag::O_APPEND | OFlag::O_CREAT,
+                flags | OFlag::O_RDWR | OFlag::O_APPEND | OFlag::O_CREAT | OFlag::O_EXCL,
                 Mode::from_bits_truncate(NEW_FILE_MODE),
-            )
+            ) {
+                Ok(fd) => nix::sys::stat::fchmod(&fd, Mode::from_bits_truncate(NEW_FILE_MODE))
+                    .map(|()| fd),
+                Err(nix::errno::Errno::EEXIST) => openat(
+                    &dir,
+                    name.as_os_str(),
+                    flags | OFlag::O_RDWR | OFlag::O_APPEND,
+                    Mode::empty(),
+                ),
+                Err(e) => Err(e),
+            }
         } else {
             openat(
                 &dir,
@@ -761,17 +774,19 @@ fn unsafe_reason(path: &Path, is_dir: bool, hazard: Hazard, me: &Me) -> String {
              chmod g-w {p}, or chgrp it to a group of yours, {elsewhere}",
             trust::group_name(gid)
         ),
-        Hazard::Owner { mode, uid } => format!(
-            "{what} is owned by {}, not by {}, and is not shared through a group of yours (mode \
-             {mode:04o}), {so}: chown {} {p}, or share the room through a group you are in \
+        // Only root can chown, and only the owner (or root) can chmod: say who must act.
+        Hazard::Owner { mode, uid } if me.uid == 0 => format!(
+            "{what} is owned by {}, not by you (root), and is not shared through a group of \
+             yours (mode {mode:04o}), {so}: chown 0 {p}, or share the room through a group \
              (chgrp TEAM {p} and chmod g+w {p}), {elsewhere}",
             trust::user_name(uid),
-            if me.uid == 0 {
-                "you (root)".to_string()
-            } else {
-                format!("you ({}) or root", trust::user_name(me.uid))
-            },
-            me.uid
+        ),
+        Hazard::Owner { mode, uid } => format!(
+            "{what} is owned by {owner}, not by you ({}) or root, and is not shared through a \
+             group of yours (mode {mode:04o}), {so}: ask {owner} to share the room through a \
+             group you are in (chgrp TEAM {p} and chmod g+w {p}), {elsewhere}",
+            trust::user_name(me.uid),
+            owner = trust::user_name(uid),
         ),
     }
 }
