@@ -485,9 +485,14 @@ impl App {
     /// Writes the report beside the plan, in HTML (to open in a browser) and Markdown (to
     /// paste into a ticket). Any viewer may: it reads the journal and writes no event.
     fn write_report(&mut self, now: DateTime<Utc>) {
+        // Read the journal once for both files: a long journal takes a noticeable moment.
+        let report = match self.session.report(now) {
+            Ok(r) => r,
+            Err(e) => return self.flash(&format!("report not written: journal: {e}"), true),
+        };
         let mut written = Vec::new();
         for format in [crate::report::Format::Html, crate::report::Format::Md] {
-            match self.session.write_report(format, None, now) {
+            match self.session.write_report(&report, format, None) {
                 Ok(path) => written.push(path.display().to_string()),
                 Err(e) => return self.flash(&format!("report not written: {e}"), true),
             }

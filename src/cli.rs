@@ -22,7 +22,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use crate::app::App;
 use crate::journal::event::Vote;
 use crate::plan;
-use crate::session::{OpenOptions, ReportError, Session, SessionError};
+use crate::session::{OpenOptions, Session, SessionError};
 use crate::state::Command;
 
 /// A full-screen terminal war room for software deployments.
@@ -316,15 +316,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
         } => {
             let session = open(&target, true)?;
+            let report = session.report(now).map_err(SessionError::Journal)?;
             match output {
-                Some(path) => match session.write_report(format, Some(&path), now) {
+                Some(path) => match session.write_report(&report, format, Some(&path)) {
                     Ok(path) => eprintln!("warroom: report written to {}", path.display()),
-                    Err(ReportError::Journal(e)) => return Err(SessionError::Journal(e).into()),
-                    Err(e @ ReportError::Write { .. }) => {
-                        return Err(UserError(e.to_string()).into());
-                    }
+                    Err(e) => return Err(UserError(e.to_string()).into()),
                 },
-                None => say(&format.render(&session.report(now).map_err(SessionError::Journal)?)),
+                None => say(&format.render(&report)),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -80,6 +80,12 @@ pub struct Input<'a> {
     pub plan: &'a Plan,
     /// T-0, as the room resolves it.
     pub t0: DateTime<Utc>,
+    /// Where T-0 came from, in words (`the plan's date`, `--start`, …): the journal does not
+    /// record it, so a report made with another `--start` than the room's says so.
+    pub t0_source: &'a str,
+    /// What the reader should know about the journal: a history that is not consistent with
+    /// the reader's checkpoint, a network filesystem, … (see `Session::notices`).
+    pub notices: &'a [String],
     /// The plan file, for the report's heading.
     pub plan_file: &'a Path,
     /// The journal file, for the report's heading.
@@ -115,6 +121,7 @@ pub fn build(input: &Input<'_>, now: DateTime<Utc>) -> Report {
         generated_at: now,
         status: state.status().key().to_string(),
         t0: state.t0,
+        t0_source: input.t0_source.to_string(),
         started_at: state.actual.iter().filter_map(|a| a.start).min(),
         finished_at: state.finished_at,
         tasks_done,
@@ -235,6 +242,11 @@ impl History {
                 since,
                 evidence,
             } => {
+                // One episode at a time, as the room counts them: a second `trigger_fired`
+                // while one is open (two rooms racing) adds nothing.
+                if self.open.contains_key(trigger) {
+                    return;
+                }
                 let text = state
                     .trigger_index(trigger)
                     .map_or_else(|| trigger.clone(), |i| state.plan.triggers[i].text.clone());
@@ -447,6 +459,9 @@ fn holds(state: &RoomState, history: &History, now: DateTime<Utc>) -> Vec<HoldRe
 fn rollback(state: &RoomState, history: &History, now: DateTime<Utc>) -> Option<RollbackReport> {
     let started = state.rollback.as_ref()?;
     let clock = state.rollback_clock(now)?;
+    // Without steps nothing marks the rollback's end: its length and budget are unknown, not
+    // "done" and not "within budget".
+    let measured = !clock.steps.is_empty();
     let steps = clock
         .steps
         .iter()
@@ -465,9 +480,9 @@ fn rollback(state: &RoomState, history: &History, now: DateTime<Utc>) -> Option<
         reason: started.started.note.clone().unwrap_or_default(),
         evidence: history.rollback_evidence.clone(),
         budget_s: clock.budget_s,
-        elapsed_s: clock.elapsed_s,
+        elapsed_s: measured.then_some(clock.elapsed_s),
         over_budget: clock.overrun(),
-        complete: clock.current.is_none(),
+        complete: measured && clock.current.is_none(),
         window_closes: state.rollback_window_closes(),
         steps,
     })
@@ -512,6 +527,7 @@ fn journal(state: &RoomState, input: &Input<'_>) -> JournalReport {
         Verification::Broken(p) => (format!("not consistent: {p}"), false),
     };
     JournalReport {
+        warnings: input.notices.to_vec(),
         events: input.events.len() as u64,
         head_seq: state.head_seq,
         head_hash: input.head_hash.map(str::to_string),

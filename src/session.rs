@@ -118,6 +118,9 @@ pub struct Session {
     /// filesystem; for a follower, why writing to it would be refused; a checkpoint that could
     /// not be read or written.
     pub journal_warnings: Vec<String>,
+    /// Where T-0 came from, in words: `--start`, `the plan's date`, `the journal's first
+    /// event …` or `the time the room was opened …`. The journal does not record T-0.
+    pub t0_source: &'static str,
     /// Set while the journal does not extend this user's checkpoint (see [`Rewrite`]); the
     /// checkpoint is not moved until a person accepts the new history.
     pub rewrite: Option<Rewrite>,
@@ -212,16 +215,27 @@ impl Session {
         });
         let (replay, expected, consistency) =
             replay_checked(&journal, memory.as_ref(), &mut journal_warnings)?;
-        let t0 = opts
-            .start
-            .or(loaded.plan.t0)
-            .or_else(|| replay.events.first().map(|e| e.at))
-            .unwrap_or(now);
+        let (t0, t0_source) = if let Some(t) = opts.start {
+            (t, "--start")
+        } else if let Some(t) = loaded.plan.t0 {
+            (t, "the plan's date")
+        } else if let Some(e) = replay.events.first() {
+            (
+                e.at,
+                "the journal's first event (pass --start to use the room's T-0)",
+            )
+        } else {
+            (
+                now,
+                "the time the room was opened (no date in the plan, an empty journal)",
+            )
+        };
         let mut state = RoomState::new(loaded.plan, t0);
         for ev in &replay.events {
             state.apply(ev);
         }
         let mut session = Session {
+            t0_source,
             plan_path: plan_path.to_path_buf(),
             plan_hash: hash,
             plan_files: files,

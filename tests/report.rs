@@ -75,6 +75,16 @@ fn journal_launch(dir: &Path) -> PathBuf {
         note: Some(note.into()),
         evidence: e,
     };
+    // A hostile hash: journaled text, so it must come out of the report cleaned too.
+    append(
+        "alice@ops",
+        None,
+        at(8, 0),
+        EventKind::PlanLoaded {
+            plan_hash: "\u{1b}[2J\u{1b}[3J\u{1b}[Hfeedface".into(),
+            title: "Payments v2 launch".into(),
+        },
+    );
     append(
         "alice@ops",
         None,
@@ -262,7 +272,7 @@ fn markdown_tells_the_launch_from_the_journal() {
     // The trigger episode and the rollback against its budget: execution took 18 min of 15.
     assert!(md.contains("| Error rate above 5% | error_rate > 5% | 7.20 | 2025-12-13 10:03 | 2025-12-13 10:05 (alice@ops) | 2025-12-13 10:28 |"), "{md}");
     assert!(
-        md.contains("Took 21 min (done) against budget 20 min: **OVER BUDGET**"),
+        md.contains("Took 21 min (done) against a budget of 20 min: **OVER BUDGET**"),
         "{md}"
     );
     assert!(
@@ -284,16 +294,18 @@ fn markdown_tells_the_launch_from_the_journal() {
     // The head hash is the journal's real last line, and the chain is called consistent.
     assert!(
         md.contains(&format!(
-            "head seq 17, SHA-256 `{}`",
+            "head seq 18, SHA-256 `{}`",
             last_line_hash(&journal)
         )),
         "{md}"
     );
     assert!(md.contains("Hash chain: consistent"), "{md}");
+    assert!(md.contains("**T-0 from:** the plan's date"), "{md}");
+    assert!(md.contains("Plan version `[2J[3J[Hf` first opened"), "{md}");
     assert!(!md.to_lowercase().contains("untampered"));
 
     // Outside text reaches the file without a control or bidi character.
-    assert!(md.contains("restart [2J]0;pwned done gnp.exe"), "{md}");
+    assert!(md.contains(r"restart \[2J\]0;pwned done gnp.exe"), "{md}");
     assert!(
         !md.chars().any(|c| c.is_control() && c != '\n'),
         "control character in the report"
@@ -342,7 +354,7 @@ fn a_rewritten_middle_line_is_reported_not_hidden() {
     )
     .unwrap();
     let md = report(&journal, "md");
-    assert!(md.contains("Hash chain: not consistent: line 4"), "{md}");
+    assert!(md.contains("Hash chain: not consistent: line 5"), "{md}");
 }
 
 #[test]
@@ -499,5 +511,66 @@ fn r_in_the_room_writes_the_report_beside_the_plan() {
         std::fs::read(&journal).unwrap(),
         before,
         "the report wrote to the journal"
+    );
+}
+
+/// A history cut back after this user saw it: the report carries the checkpoint warning, not
+/// only the terminal that made it.
+#[test]
+fn a_report_after_a_rewrite_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_launch(dir.path());
+    // The user's checkpoint records the whole history…
+    common::state::assert_warroom()
+        .args(["verify", PLAN, "--journal"])
+        .arg(&journal)
+        .assert()
+        .success();
+    // …then someone cuts it back to its first ten events.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let kept: Vec<&str> = text.lines().take(10).collect();
+    let kept = kept.join("\n") + "\n";
+    std::fs::write(&journal, kept).unwrap();
+    let md = report(&journal, "md");
+    assert!(md.contains("- **Warning:** HISTORY REWRITTEN"), "{md}");
+    // What is left is still a consistent chain: both are said.
+    assert!(md.contains("Hash chain: consistent"), "{md}");
+}
+
+/// A plan with no rollback steps: a rollback started by hand has no end to measure, so the
+/// report neither calls it done nor judges it against a budget.
+#[test]
+fn a_rollback_without_steps_is_neither_done_nor_within_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("launch.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
+        &plan,
+    )
+    .unwrap();
+    for args in [
+        vec!["advance"],
+        vec!["rollback", "--reason", "errors after the deploy"],
+    ] {
+        common::state::assert_warroom()
+            .arg(args[0])
+            .arg(&plan)
+            .args(&args[1..])
+            .assert()
+            .success();
+    }
+    let out = common::state::assert_warroom()
+        .arg("report")
+        .arg(&plan)
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("The plan has no rollback steps, so nothing marks when the rollback ended"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("within budget") && !md.contains("(done)"),
+        "{md}"
     );
 }

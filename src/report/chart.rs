@@ -160,6 +160,7 @@ pub fn render(r: &Report) -> Markup {
                     @let class = match (p.kind.as_str(), p.status.as_str()) {
                         ("rollback", _) => "actual rollback",
                         (_, "overrun") => "actual late",
+                        (_, "interrupted") => "actual interrupted",
                         (_, "done") => "actual done",
                         _ => "actual running",
                     };

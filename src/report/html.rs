@@ -8,7 +8,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::chart;
 use super::model::{GateReport, Report};
 use super::words::{
-    evidence, evidence_rows, length, maybe_length, maybe_time, outcome, poll, slip, time,
+    evidence, evidence_rows, length, maybe_length, maybe_time, outcome, poll, rollback_took, slip,
+    time,
 };
 use crate::journal::evidence::{Evidence, format_value};
 use crate::text::sanitize;
@@ -23,7 +24,7 @@ code{font-size:.88rem;word-break:break-all}details summary{cursor:pointer}
 svg.timeline{border:1px solid #d0d7de;background:#fbfcfd;margin:.8rem 0}
 svg .grid{stroke:#e1e5ea}svg .tick{font-size:11px;fill:#57606a}svg .label{font-size:12px;fill:#1b1f24}
 svg .planned{fill:none;stroke:#6e7781;stroke-width:1.5;stroke-dasharray:4 2}
-svg .actual.done{fill:#2da44e}svg .actual.late{fill:#d4a72c}svg .actual.running{fill:#0969da}svg .actual.rollback{fill:#cf222e}
+svg .actual.done{fill:#2da44e}svg .actual.late{fill:#d4a72c}svg .actual.running{fill:#0969da}svg .actual.rollback{fill:#cf222e}svg .actual.interrupted{fill:#8c959f}
 svg rect.hold{fill:#d4a72c;fill-opacity:.18}svg .marker{stroke-width:1.5;stroke-dasharray:3 3}
 svg .m-go{stroke:#116329;fill:#116329}svg .m-nogo,svg .m-trigger,svg .m-rollback{stroke:#cf222e;fill:#cf222e}
 svg .mlabel{font-size:11px;stroke:none}
@@ -63,6 +64,7 @@ pub fn render(r: &Report) -> String {
                     span { span class="sw" style="background:#2da44e" {} "done on time" }
                     span { span class="sw" style="background:#d4a72c" {} "late" }
                     span { span class="sw" style="background:#0969da" {} "running" }
+                    span { span class="sw" style="background:#8c959f" {} "interrupted by the rollback" }
                     span { span class="sw" style="background:#cf222e" {} "rollback" }
                     span { span class="sw" style="background:rgba(212,167,44,.25)" {} "hold" }
                     " · times UTC; hover a bar for its times and slip"
@@ -91,7 +93,7 @@ fn header(r: &Report) -> Markup {
         h1 { "Deployment report: " (t(&r.title)) }
         div class="facts" {
             b { "Status" } span class=(decision_class(&r.status)) { (outcome(&r.status)) }
-            b { "Go-live (T-0)" } span { (time(r.t0)) " UTC" }
+            b { "Go-live (T-0)" } span { (time(r.t0)) " UTC (from " (t(&r.t0_source)) ")" }
             b { "Started / finished" } span { (maybe_time(r.started_at)) " / " (maybe_time(r.finished_at)) }
             b { "Tasks ticked" } span { (r.tasks_done) " of " (r.tasks_total) }
             b { "Plan" } code { (t(&r.plan_file)) }
@@ -102,6 +104,7 @@ fn header(r: &Report) -> Markup {
                 " — " span class=(if r.journal.consistent { "go" } else { "nogo" }) { (t(&r.journal.chain)) }
             }
             b { "Made" } span { (time(r.generated_at)) " UTC, from the journal alone" }
+            @for w in &r.journal.warnings { b class="nogo" { "Warning" } span class="nogo" { (t(w)) } }
         }
     }
 }
@@ -250,11 +253,16 @@ fn rollback(r: &Report) -> Markup {
             p {
                 "Started " (time(rb.started_at)) " by " (t(&rb.started_by)) ": " b { (t(&rb.reason)) }
             }
+            @let (took, verdict) = rollback_took(rb);
             p {
-                "Took " (length(rb.elapsed_s)) " (" (if rb.complete { "done" } else { "still running" }) ") against "
-                (rb.budget_s.map_or_else(|| "no budget in the plan".to_string(), |b| format!("a budget of {}", length(b)))) ": "
-                @if rb.over_budget { span class="over" { "OVER BUDGET" } } @else { span class="go" { "within budget" } }
-                @if let Some(w) = rb.window_closes { ". The rollback window closes " (time(w)) "." }
+                (took)
+                @match verdict {
+                    Some(true) => { ": " span class="over" { "OVER BUDGET" } }
+                    Some(false) => { ": " span class="go" { "within budget" } }
+                    None => {}
+                }
+                "."
+                @if let Some(w) = rb.window_closes { " The rollback window closes " (time(w)) "." }
             }
             p { "Evidence: " (evidence_cell(rb.evidence.as_ref())) }
             @if !rb.steps.is_empty() {
@@ -322,7 +330,7 @@ fn journal(r: &Report) -> Markup {
             @for p in &j.problems { li class="nogo" { "Problem: " (t(p)) } }
             @for d in &j.dangling { li { "Refers to something the plan no longer has: " (t(d)) } }
             @for v in &r.plan_versions {
-                li { "Plan version " code { (crate::state::short_hash(&v.plan_hash)) } " first opened " (time(v.at)) " by " (t(&v.actor)) " (seq " (v.seq) ")" }
+                li { "Plan version " code { (t(crate::state::short_hash(&v.plan_hash))) } " first opened " (time(v.at)) " by " (t(&v.actor)) " (seq " (v.seq) ")" }
             }
         }
     }

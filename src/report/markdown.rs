@@ -10,13 +10,22 @@ use super::model::{GateReport, Report};
 use super::words::{self, evidence, length, maybe_length, maybe_time, outcome, slip, time};
 use crate::text::sanitize;
 
-/// Outside text made safe for a Markdown table cell or line (`<` would start raw HTML, which
-/// many Markdown viewers render).
+/// Outside text made safe for a Markdown table cell or line: `<` would start raw HTML, which
+/// many Markdown viewers render, `[…](…)` a link or a fetched image, a backtick a code span.
 fn md(s: &str) -> String {
     sanitize(s)
         .replace('\\', "\\\\")
         .replace('|', "\\|")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('`', "'")
         .replace('<', "&lt;")
+}
+
+/// Outside text as a Markdown code span: nothing inside one is interpreted but a backtick,
+/// and escapes would show literally.
+fn code(s: &str) -> String {
+    format!("`{}`", sanitize(s).replace('`', "'"))
 }
 
 fn opt(s: Option<&String>) -> String {
@@ -51,12 +60,16 @@ fn header(o: &mut String, r: &Report) {
         maybe_time(r.started_at),
         maybe_time(r.finished_at)
     );
+    let _ = writeln!(o, "- **T-0 from:** {}", md(&r.t0_source));
     let _ = writeln!(o, "- **Tasks ticked:** {}/{}", r.tasks_done, r.tasks_total);
+    for w in &r.journal.warnings {
+        let _ = writeln!(o, "- **Warning:** {}", md(w));
+    }
     let _ = writeln!(
         o,
-        "- **Plan:** `{}` · **Journal:** `{}`",
-        md(&r.plan_file),
-        md(&r.journal_file)
+        "- **Plan:** {} · **Journal:** {}",
+        code(&r.plan_file),
+        code(&r.journal_file)
     );
     let _ = writeln!(
         o,
@@ -255,23 +268,18 @@ fn rollback(o: &mut String, r: &Report) {
     let Some(rb) = &r.rollback else {
         return none(o, "started");
     };
-    let budget = rb.budget_s.map_or_else(
-        || "no budget in the plan".to_string(),
-        |b| format!("budget {}", length(b)),
-    );
-    let verdict = if rb.over_budget {
-        "**OVER BUDGET**"
-    } else {
-        "within budget"
+    let (took, verdict) = words::rollback_took(rb);
+    let verdict = match verdict {
+        Some(true) => ": **OVER BUDGET**",
+        Some(false) => ": within budget",
+        None => "",
     };
-    let state = if rb.complete { "done" } else { "still running" };
     let _ = writeln!(
         o,
-        "Started {} by {}: {}\n\nTook {} ({state}) against {budget}: {verdict}.{}\n\nEvidence: {}\n",
+        "Started {} by {}: {}\n\n{took}{verdict}.{}\n\nEvidence: {}\n",
         time(rb.started_at),
         md(&rb.started_by),
         md(&rb.reason),
-        length(rb.elapsed_s),
         rb.window_closes
             .map(|t| format!(" The rollback window closes {}.", time(t)))
             .unwrap_or_default(),
@@ -328,10 +336,10 @@ fn commands(o: &mut String, r: &Report) {
     for c in &r.commands {
         let _ = writeln!(
             o,
-            "| {} | {} | `{}` | {} | {}{} |",
+            "| {} | {} | {} | {} | {}{} |",
             time(c.at),
             md(&c.task),
-            md(&c.command).replace('`', "'"),
+            md(&c.command),
             md(&c.actor),
             if c.success { "" } else { "FAILED: " },
             md(&c.outcome)
@@ -371,8 +379,8 @@ fn journal(o: &mut String, r: &Report) {
     for v in &r.plan_versions {
         let _ = writeln!(
             o,
-            "- Plan version `{}` first opened {} by {} (seq {}).",
-            crate::state::short_hash(&v.plan_hash),
+            "- Plan version {} first opened {} by {} (seq {}).",
+            code(crate::state::short_hash(&v.plan_hash)),
             time(v.at),
             md(&v.actor),
             v.seq

@@ -27,6 +27,10 @@ pub struct Report {
     pub status: String,
     /// T-0 (go-live), the instant relative schedules count from.
     pub t0: DateTime<Utc>,
+    /// Where T-0 came from: `the plan's date`, `--start`, `the journal's first event (pass
+    /// --start to use the room's T-0)` or `the time of this report (no date in the plan, an
+    /// empty journal)`. Slips are measured against it.
+    pub t0_source: String,
     /// When the first phase was entered.
     pub started_at: Option<DateTime<Utc>>,
     /// When the last forward phase was finished.
@@ -224,11 +228,12 @@ pub struct RollbackReport {
     pub evidence: Option<Evidence>,
     /// The procedure's budget (s): the sum of its steps' budgets, when they have any.
     pub budget_s: Option<i64>,
-    /// Time taken (s): to the end of the last step, or to the report's time while running.
-    pub elapsed_s: i64,
+    /// Time taken (s): to the end of the last step, or to the report's time while running;
+    /// `None` when the plan has no rollback steps (nothing marks the end).
+    pub elapsed_s: Option<i64>,
     /// Whether the procedure took longer than its budget.
     pub over_budget: bool,
-    /// Whether every step is done.
+    /// Whether every step is done (false when the plan has no rollback steps).
     pub complete: bool,
     /// When the plan's rollback window closes (go-live plus `rollback_window`).
     pub window_closes: Option<DateTime<Utc>>,
@@ -320,6 +325,9 @@ pub struct PlanVersion {
 /// The journal behind the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalReport {
+    /// What the reader should know: a history not consistent with the reader's checkpoint
+    /// (`HISTORY REWRITTEN: …`), a network filesystem, …
+    pub warnings: Vec<String>,
     /// Events read.
     pub events: u64,
     /// `seq` of the last event.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::model::GateReport;
+use super::model::{GateReport, RollbackReport};
 use crate::journal::evidence::{Evidence, format_value};
 
 /// `2025-12-01 09:05` (UTC; the report says so once, at the top).
@@ -103,6 +103,39 @@ pub fn poll(g: &GateReport) -> String {
         g.rule.clone()
     } else {
         format!("{} ({})", g.voters.join(", "), g.rule)
+    }
+}
+
+/// The rollback's length against its budget in one sentence (no full stop), and the verdict:
+/// `Some(true)` over budget, `Some(false)` within, `None` when there is nothing to judge (no
+/// budget, or no steps to mark the end).
+#[must_use]
+pub fn rollback_took(rb: &RollbackReport) -> (String, Option<bool>) {
+    let Some(elapsed) = rb.elapsed_s else {
+        return (
+            "The plan has no rollback steps, so nothing marks when the rollback ended: its \
+             length is not known"
+                .to_string(),
+            None,
+        );
+    };
+    let state = if rb.complete { "done" } else { "still running" };
+    match rb.budget_s {
+        Some(b) => (
+            format!(
+                "Took {} ({state}) against a budget of {}",
+                length(elapsed),
+                length(b)
+            ),
+            Some(rb.over_budget),
+        ),
+        None => (
+            format!(
+                "Took {} ({state}); the plan gives no budget",
+                length(elapsed)
+            ),
+            None,
+        ),
     }
 }
 

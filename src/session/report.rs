@@ -12,25 +12,20 @@ use super::Session;
 use crate::journal::JournalError;
 use crate::report::{self, Format, Report};
 
-/// Why a report could not be written.
+/// A report file could not be written (nothing was replaced).
 #[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// The journal could not be read.
-    #[error("journal: {0}")]
-    Journal(#[from] JournalError),
-    /// The report file could not be written (nothing was replaced).
-    #[error("{}: cannot write the report: {err}", path.display())]
-    Write {
-        /// The file asked for.
-        path: PathBuf,
-        /// The operating system's error.
-        err: std::io::Error,
-    },
+#[error("{}: cannot write the report: {err}", path.display())]
+pub struct ReportError {
+    /// The file asked for.
+    pub path: PathBuf,
+    /// The operating system's error.
+    pub err: std::io::Error,
 }
 
 impl Session {
     /// The report as things stand at `now`, from the journal on disk (not this room's
-    /// memory), with its hash chain walked end to end.
+    /// memory), with its hash chain walked end to end and what this user should know about
+    /// the journal (a history not consistent with their checkpoint, …).
     pub fn report(&self, now: DateTime<Utc>) -> Result<Report, JournalError> {
         let replay = self.journal.replay()?;
         let verification = self.journal.verify()?;
@@ -38,6 +33,8 @@ impl Session {
             &report::Input {
                 plan: &self.state.plan,
                 t0: self.state.t0,
+                t0_source: self.t0_source,
+                notices: &self.notices(),
                 plan_file: &self.plan_path,
                 journal_file: &self.journal_path,
                 events: &replay.events,
@@ -49,21 +46,21 @@ impl Session {
         ))
     }
 
-    /// Writes the report in `format` to `path` (default: `<plan-stem>.report.<ext>` beside the
-    /// plan) and returns where. The file is replaced whole (written beside it, then renamed),
-    /// so a reader never sees half a report.
+    /// Writes `report` in `format` to `path` (default: `<plan-stem>.report.<ext>` beside the
+    /// plan) and returns where. The file is replaced whole — written and synced beside it,
+    /// then renamed — so a reader never sees half a report, and is readable by the team
+    /// (0644).
     pub fn write_report(
         &self,
+        report: &Report,
         format: Format,
         path: Option<&Path>,
-        now: DateTime<Utc>,
     ) -> Result<PathBuf, ReportError> {
         let path = path.map_or_else(
             || report::default_path(&self.plan_path, format),
             Path::to_path_buf,
         );
-        let text = format.render(&self.report(now)?);
-        let fail = |err| ReportError::Write {
+        let fail = |err| ReportError {
             path: path.clone(),
             err,
         };
@@ -72,10 +69,12 @@ impl Session {
             _ => Path::new("."),
         };
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-        tmp.write_all(text.as_bytes()).map_err(fail)?;
+        tmp.write_all(format.render(report).as_bytes())
+            .map_err(fail)?;
         // A temporary file is private (0600); a report is for the whole team to read.
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
             .map_err(fail)?;
+        tmp.as_file().sync_all().map_err(fail)?;
         tmp.persist(&path).map_err(|e| fail(e.error))?;
         Ok(path)
     }
