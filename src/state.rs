@@ -623,8 +623,5 @@ impl RoomState {
     }
 }
 
-/// The first 12 hex digits of a hash, for display.
-#[must_use]
-pub fn short_hash(hash: &str) -> &str {
-    hash.get(..12).unwrap_or(hash)
-}
+/// The first 12 hex digits of a hash, for display (the journal's own shortening).
+pub use crate::journal::checkpoint::short as short_hash;

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::pty::Viewer;
@@ -16,18 +15,6 @@ const STARTUP: Duration = Duration::from_secs(20);
 
 /// The bound: an SSH drop ends the process within 2 s.
 const HANG_UP_EXIT: Duration = Duration::from_secs(2);
-
-/// A tempdir holding the small launch plan; returns it and the plan's path.
-fn plan_dir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = dir.path().join("launch.md");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
-        &plan,
-    )
-    .unwrap();
-    (dir, plan)
-}
 
 /// The parsed screen's rows, exactly as many as it has.
 fn rows(room: &Viewer) -> Vec<String> {
@@ -47,7 +34,7 @@ fn last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// header on the first row, footer on the last — and `q` still quits cleanly.
 #[test]
 fn a_thousand_resizes_in_a_second_then_the_last_frame_fits() {
-    let (_dir, plan) = plan_dir();
+    let (_dir, plan) = common::fixture::small_launch();
     let mut room = Viewer::open(&["open", plan.to_str().unwrap()], 100, 30);
     room.wait_for("[ ] Deploy the API", STARTUP);
 
@@ -89,7 +76,7 @@ fn a_thousand_resizes_in_a_second_then_the_last_frame_fits() {
 /// running, and the journal verifies with the vote either whole or absent.
 #[test]
 fn an_ssh_drop_mid_decision_exits_within_two_seconds_and_leaves_the_journal_whole() {
-    let (dir, plan) = plan_dir();
+    let (dir, plan) = common::fixture::small_launch();
     let plan_arg = plan.to_str().unwrap();
     let mut room = Viewer::open(&["open", plan_arg], 120, 40);
     room.wait_for("[ ] Deploy the API", STARTUP);
@@ -145,7 +132,7 @@ fn an_ssh_drop_mid_decision_exits_within_two_seconds_and_leaves_the_journal_whol
 /// mode back, the alternate screen left, the cursor shown — and the report is on the screen.
 #[test]
 fn a_panic_while_drawing_leaves_the_terminal_sane() {
-    let (_dir, plan) = plan_dir();
+    let (_dir, plan) = common::fixture::small_launch();
     let room = Viewer::spawn(
         "panicking room",
         &["open", plan.to_str().unwrap()],
@@ -196,7 +183,7 @@ fn a_panic_while_drawing_leaves_the_terminal_sane() {
 /// terminal hold none of them.
 #[test]
 fn escape_sequences_in_a_note_never_reach_the_terminal() {
-    let (_dir, plan) = plan_dir();
+    let (_dir, plan) = common::fixture::small_launch();
     let plan_arg = plan.to_str().unwrap();
     let note = "NOTE\u{1b}]0;owned\u{7}\u{1b}]52;c;aGk=\u{7}\u{1b}P1$qm\u{1b}\\\u{9b}2J\u{1b}]8;;http://e/\u{1b}\\\u{202e}\u{2066}\u{200b}\r\u{8}\u{7f}end";
     let (status, stdout, stderr) = common::pty::cli(&["note", plan_arg, note]);

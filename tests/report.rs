@@ -472,13 +472,7 @@ fn chromium() -> String {
 /// HTML and Markdown beside the plan and says where.
 #[test]
 fn r_in_the_room_writes_the_report_beside_the_plan() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = dir.path().join("launch.md");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
-        &plan,
-    )
-    .unwrap();
+    let (dir, plan) = common::fixture::small_launch();
     let plan_arg = plan.to_str().unwrap();
     common::state::assert_warroom()
         .args(["advance", plan_arg])
@@ -541,13 +535,7 @@ fn a_report_after_a_rewrite_says_so() {
 /// report neither calls it done nor judges it against a budget.
 #[test]
 fn a_rollback_without_steps_is_neither_done_nor_within_budget() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = dir.path().join("launch.md");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
-        &plan,
-    )
-    .unwrap();
+    let (_dir, plan) = common::fixture::small_launch();
     for args in [
         vec!["advance"],
         vec!["rollback", "--reason", "errors after the deploy"],

@@ -5,20 +5,13 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use common::pty::Viewer;
 
 #[test]
 fn a_tick_in_one_viewer_appears_in_the_other() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = dir.path().join("launch.md");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
-        &plan,
-    )
-    .unwrap();
+    let (_dir, plan) = common::fixture::small_launch();
     let plan = plan.to_str().unwrap();
 
     let mut lead = Viewer::open(&["open", plan], 120, 40);

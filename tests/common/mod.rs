@@ -5,6 +5,7 @@
 // Each test file uses a different part of these helpers.
 #![allow(dead_code)]
 
+pub mod fixture;
 pub mod journal;
 pub mod procs;
 pub mod pty;
