@@ -343,10 +343,15 @@ fn phases(state: &RoomState, now: DateTime<Utc>) -> Vec<PhaseReport> {
             let (start, end, planned, status) = if rollback {
                 let (start, end) = step.map_or((None, None), |s| (s.started, s.finished));
                 let planned = start.zip(budget).map(|(s, b)| (s, s + b));
+                let (done, total) = state.phase_progress(i);
                 let status = match (step, start, end) {
                     (Some(s), Some(_), _) if s.overrun() => "overrun",
                     (_, Some(_), Some(_)) => "done",
                     (_, Some(_), None) => "active",
+                    // A section the rollback clock does not time (a "Rollback if" checklist):
+                    // its ticks still tell where it stands.
+                    (None, _, _) if total > 0 && done == total => "done",
+                    (None, _, _) if done > 0 => "active",
                     _ => "pending",
                 };
                 (start, end, planned, status.to_string())
@@ -539,5 +544,94 @@ fn journal(state: &RoomState, input: &Input<'_>) -> JournalReport {
             .iter()
             .map(|(seq, what)| format!("seq {seq}: {what} (not in this plan)"))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::journal::Draft;
+    use crate::plan::markdown;
+
+    const PLAN: &str = "# Launch\n\n## Deploy (09:00 AM - 10:00 AM UTC)\n\n- [ ] Ship it\n\n\
+        ## Rollback Procedure\n\n### Before rolling back\n\n- [ ] Tell support\n\n\
+        ### Execution (15 minutes)\n\n- [ ] Route traffic back\n";
+
+    fn event(seq: u64, min: u32, kind: EventKind) -> Event {
+        let d = Draft::new(kind, Utc.with_ymd_and_hms(2025, 12, 13, 9, min, 0).unwrap());
+        Event {
+            v: 1,
+            seq,
+            at: d.at,
+            actor: "ops@host".into(),
+            role: None,
+            kind: d.kind,
+            prev: String::new(),
+        }
+    }
+
+    /// A rollback section the clock does not time still reports where its ticks stand.
+    #[test]
+    fn untimed_rollback_sections_report_their_ticks() {
+        let plan = markdown::parse(PLAN, Path::new("launch.md")).unwrap().plan;
+        // "Before rolling back" has no budget: its task lands in the untimed "Rollback
+        // Procedure" section, which the clock skips because "Execution" is timed.
+        let tell = plan
+            .tasks()
+            .find(|(_, t)| t.text == "Tell support")
+            .map(|(_, t)| t.id.clone())
+            .unwrap();
+        let events = [
+            event(
+                1,
+                0,
+                EventKind::RollbackStarted {
+                    reason: "errors".into(),
+                    evidence: None,
+                },
+            ),
+            event(
+                2,
+                1,
+                EventKind::TaskChecked {
+                    task: tell,
+                    note: None,
+                },
+            ),
+        ];
+        let verification = Verification::Ok {
+            events: 2,
+            head: None,
+            torn_tail: false,
+        };
+        let t0 = Utc.with_ymd_and_hms(2025, 12, 13, 9, 0, 0).unwrap();
+        let report = build(
+            &Input {
+                plan: &plan,
+                t0,
+                t0_source: "test",
+                notices: &[],
+                plan_file: Path::new("launch.md"),
+                journal_file: Path::new("launch.journal.jsonl"),
+                events: &events,
+                problems: &[],
+                head_hash: None,
+                verification: &verification,
+            },
+            t0 + chrono::Duration::minutes(5),
+        );
+        let status = |title: &str| {
+            report
+                .phases
+                .iter()
+                .find(|p| p.title == title)
+                .map(|p| p.status.clone())
+        };
+        assert_eq!(status("Rollback Procedure").as_deref(), Some("done"));
+        assert_eq!(status("Execution").as_deref(), Some("active"));
     }
 }
