@@ -7,8 +7,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
+use common::server::{Serving, serve};
 use warroom::journal::event::{EventKind, Vote};
 use warroom::journal::{Draft, Journal};
 use warroom::notify::{self, NotifierHandle, NotifyConfig, NotifyStatus, Options};
@@ -76,37 +78,24 @@ struct Shared {
 
 /// A webhook receiver on 127.0.0.1; stops when dropped.
 struct Hook {
-    addr: SocketAddr,
+    serving: Serving,
     shared: Arc<Shared>,
-    _rt: tokio::runtime::Runtime,
 }
 
 impl Hook {
     fn start(fail_first: usize) -> Hook {
         let shared = Arc::new(Shared::default());
         shared.fail.store(fail_first, Ordering::SeqCst);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = Router::new()
-            .fallback(receive)
-            .with_state(Arc::clone(&shared));
-        rt.spawn(async move { axum::serve(listener, app).await });
-        Hook {
-            addr,
-            shared,
-            _rt: rt,
-        }
+        let serving = serve(
+            Router::new()
+                .fallback(receive)
+                .with_state(Arc::clone(&shared)),
+        );
+        Hook { serving, shared }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("http://{}{path}", self.serving.addr)
     }
 
     fn hits(&self) -> Vec<Hit> {
@@ -328,7 +317,7 @@ fn three_viewers_post_every_event_exactly_once_and_notes_never() {
             s.posted == 7 && s.pending == 0 && s.last_error.is_none()
         })
     });
-    assert_eq!(status(&viewers[0]).host, hook.addr.to_string());
+    assert_eq!(status(&viewers[0]).host, hook.serving.addr.to_string());
 }
 
 #[test]

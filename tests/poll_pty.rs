@@ -13,11 +13,10 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use common::journal;
 use common::pty::Viewer;
+use common::room::Room;
 
 /// Starting a room (a debug build on a loaded 2-core machine).
 const START: Duration = Duration::from_secs(20);
@@ -50,23 +49,11 @@ fn wall_cols() -> u16 {
     u16::try_from(260 + 6 * me().len()).unwrap()
 }
 
-/// A tempdir holding `plan.toml` (one phase, one gate polling Release Manager and SRE under
-/// the default rule, all) with `roles` as its `[roles]` table; the journal is
-/// `plan.journal.jsonl` beside it.
-struct Room {
-    dir: tempfile::TempDir,
-    plan: PathBuf,
-    journal: PathBuf,
-}
-
-impl Room {
-    fn new(roles: &str) -> Room {
-        let dir = tempfile::tempdir().unwrap();
-        let plan = dir.path().join("plan.toml");
-        std::fs::write(
-            &plan,
-            format!(
-                r#"
+/// A room on a plan with one phase and one gate polling Release Manager and SRE under the
+/// default rule (all), with `roles` as its `[roles]` table.
+fn room(roles: &str) -> Room {
+    Room::new(&format!(
+        r#"
 title = "Checkout v3"
 
 [roles]
@@ -84,29 +71,7 @@ title = "{GATE}"
 phase = "deploy"
 voters = ["Release Manager", "SRE"]
 "#
-            ),
-        )
-        .unwrap();
-        let journal = dir.path().join("plan.journal.jsonl");
-        Room { dir, plan, journal }
-    }
-
-    /// `warroom open plan.toml [extra…]` in a `cols`×`rows` terminal; the log goes to the
-    /// tempdir.
-    fn open(&self, name: &str, extra: &[&str], cols: u16, rows: u16) -> Viewer {
-        let mut args = vec!["open", self.plan.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        let state = self.dir.path().to_str().unwrap();
-        Viewer::spawn(name, &args, cols, rows, &[("XDG_STATE_HOME", state)])
-    }
-
-    fn votes(&self) -> Vec<serde_json::Value> {
-        journal::of_type(&self.journal, "voted")
-    }
-
-    fn types(&self) -> String {
-        format!("journal: {}", journal::types(&self.journal))
-    }
+    ))
 }
 
 /// Waits until the gates panel shows the gate's decision, e.g. `"✔ GO"`.
@@ -145,7 +110,7 @@ fn wait_votes_journaled(room: &Room, n: usize) {
     common::pty::wait_until(
         &format!("{n} voted events"),
         CHANGE,
-        || room.votes().len() >= n,
+        || room.of_type("voted").len() >= n,
         || room.types(),
     );
 }
@@ -154,7 +119,7 @@ fn wait_votes_journaled(room: &Room, n: usize) {
 /// recorded under its sequence number.
 fn wait_recorded(v: &Viewer, room: &Room, n: usize) {
     wait_votes_journaled(room, n);
-    let seq = room.votes()[n - 1]["seq"].as_u64().unwrap();
+    let seq = room.of_type("voted")[n - 1]["seq"].as_u64().unwrap();
     wait_footer(v, &format!("vote recorded (journal #{seq})"));
 }
 
@@ -170,7 +135,7 @@ fn assert_vote(ev: &serde_json::Value, role: &str, acting_role: &str, vote: &str
 #[test]
 fn a_poll_answered_from_two_terminals() {
     let me = me();
-    let room = Room::new(&format!(
+    let room = room(&format!(
         "\"Release Manager\" = [\"{me}\"]\nSRE = [\"{me}\"]"
     ));
     // The lead on the wall screen; the SRE on a terminal of the smallest wide size.
@@ -193,7 +158,7 @@ fn a_poll_answered_from_two_terminals() {
         // One of two: still pending under the rule "all".
         wait_decision(v, "? PENDING");
     }
-    let votes = room.votes();
+    let votes = room.of_type("voted");
     assert_eq!(votes.len(), 1, "{}", room.types());
     assert_vote(&votes[0], "Release Manager", "Release Manager", "go");
 
@@ -206,7 +171,7 @@ fn a_poll_answered_from_two_terminals() {
         wait_decision(v, "✔ GO");
     }
     wait_votes(&lead, &["Release Manager GO (", &format!("SRE GO ({me} ")]);
-    let votes = room.votes();
+    let votes = room.of_type("voted");
     assert_eq!(votes.len(), 2, "{}", room.types());
     assert_vote(&votes[1], "SRE", "SRE", "go");
     assert!(votes.iter().all(|v| v.get("note").is_none()), "{votes:?}");
@@ -226,7 +191,7 @@ fn a_poll_answered_from_two_terminals() {
     sre.send(ENTER);
     wait_footer(&sre, "needs a reason");
     sre.wait_for("Role: ◂ SRE ▸", CHANGE);
-    assert_eq!(room.votes().len(), 2, "refused: {}", room.types());
+    assert_eq!(room.of_type("voted").len(), 2, "refused: {}", room.types());
     for v in [&lead, &sre] {
         wait_decision(v, "✔ GO");
     }
@@ -247,7 +212,7 @@ fn a_poll_answered_from_two_terminals() {
         &lead,
         &["Release Manager GO (", &format!("SRE NO-GO ({me} ")],
     );
-    let votes = room.votes();
+    let votes = room.of_type("voted");
     assert_eq!(votes.len(), 3, "{}", room.types());
     assert_vote(&votes[2], "SRE", "SRE", "no_go");
     assert_eq!(votes[2]["note"], reason, "{}", votes[2]);
@@ -260,7 +225,7 @@ fn a_poll_answered_from_two_terminals() {
 fn the_lead_records_a_vote_on_another_roles_behalf() {
     let me = me();
     // The test's user leads (Release Manager, the first role) and is not an SRE.
-    let room = Room::new(&format!(
+    let room = room(&format!(
         "\"Release Manager\" = [\"{me}\"]\nSRE = [\"somebody-else@elsewhere\"]"
     ));
     let mut lead = room.open("lead", &["--role", "Release Manager"], wall_cols(), 40);
@@ -278,7 +243,7 @@ fn the_lead_records_a_vote_on_another_roles_behalf() {
     lead.send(ENTER);
     wait_dialog_closed(&lead);
     wait_recorded(&lead, &room, 1);
-    let votes = room.votes();
+    let votes = room.of_type("voted");
     assert_eq!(votes.len(), 1, "{}", room.types());
     // The event names the role answered for; the acting role is the lead who recorded it.
     assert_vote(&votes[0], "SRE", "Release Manager", "go");

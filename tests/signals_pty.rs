@@ -8,11 +8,10 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use common::journal;
 use common::pty::{Viewer, has_row, wait_until};
+use common::room::Room;
 use common::server::Server;
 
 /// Starting a room (a debug build on a loaded 2-core machine) and its first samples.
@@ -21,45 +20,6 @@ const START: Duration = Duration::from_secs(20);
 const CHANGE: Duration = Duration::from_secs(10);
 
 const SERIES: &str = "demo_error_rate";
-
-/// A tempdir holding `plan.toml`; the journal is `plan.journal.jsonl` beside it.
-struct Room {
-    dir: tempfile::TempDir,
-    plan: PathBuf,
-    journal: PathBuf,
-}
-
-impl Room {
-    fn new(plan_text: &str) -> Room {
-        let dir = tempfile::tempdir().unwrap();
-        let plan = dir.path().join("plan.toml");
-        std::fs::write(&plan, plan_text).unwrap();
-        let journal = dir.path().join("plan.journal.jsonl");
-        Room { dir, plan, journal }
-    }
-
-    /// `warroom open plan.toml [extra…]` in a `cols`×`rows` terminal; the log goes to the
-    /// tempdir.
-    fn open(&self, name: &str, extra: &[&str], cols: u16, rows: u16) -> Viewer {
-        let mut args = vec!["open", self.plan.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        let state = self.dir.path().to_str().unwrap();
-        Viewer::spawn(name, &args, cols, rows, &[("XDG_STATE_HOME", state)])
-    }
-
-    /// Rewrites the plan the way an editor saving in place does.
-    fn edit(&self, plan_text: &str) {
-        std::fs::write(&self.plan, plan_text).unwrap();
-    }
-
-    fn count(&self, kind: &str) -> usize {
-        journal::count(&self.journal, kind)
-    }
-
-    fn types(&self) -> String {
-        format!("journal: {}", journal::types(&self.journal))
-    }
-}
 
 /// One phase (and the rollback procedure), the error rate scraped from `server` every 200 ms,
 /// and a trigger on it (`action` lines appended to the trigger).
@@ -152,7 +112,7 @@ fn a_trigger_fires_once_with_three_viewers_open() {
     }
     // Every room has since seen the value again and tried to journal the episode itself.
     wait_polls(&server, "/metrics", 20);
-    let fired = journal::of_type(&room.journal, "trigger_fired");
+    let fired = room.of_type("trigger_fired");
     assert_eq!(fired.len(), 1, "one event per episode; {}", room.types());
     assert_eq!(fired[0]["trigger"], "errors-above-5", "{}", fired[0]);
     assert_eq!(fired[0]["value"], 9.5, "{}", fired[0]);
@@ -181,7 +141,7 @@ fn a_trigger_fires_once_with_three_viewers_open() {
         );
     }
     wait_polls(&server, "/metrics", 20);
-    let cleared = journal::of_type(&room.journal, "trigger_cleared");
+    let cleared = room.of_type("trigger_cleared");
     assert_eq!(cleared.len(), 1, "one clear per episode; {}", room.types());
     assert_eq!(cleared[0]["trigger"], "errors-above-5", "{}", cleared[0]);
     assert_eq!(cleared[0]["value"], 1.25, "{}", cleared[0]);
@@ -251,14 +211,14 @@ fn a_rollback_countdown_runs_out_and_starts_the_rollback() {
         });
         s.wait_gone("ROLLBACK IN", CHANGE);
     }
-    let started = journal::of_type(&room.journal, "rollback_started");
+    let started = room.of_type("rollback_started");
     assert_eq!(started.len(), 1, "{}", room.types());
     let reason = started[0]["reason"].as_str().unwrap();
     assert!(reason.starts_with("automatic"), "{reason}");
     assert!(reason.contains("Errors above 5%"), "{reason}");
     assert!(reason.contains("value 9.50"), "{reason}");
     // It started after the countdown, not before.
-    let fired = journal::of_type(&room.journal, "trigger_fired");
+    let fired = room.of_type("trigger_fired");
     assert_eq!(fired.len(), 1, "{}", room.types());
     let at = |e: &serde_json::Value| {
         chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap()
@@ -293,7 +253,7 @@ fn c_cancels_the_rollback_countdown() {
     op.send("c");
     op.wait_for("countdown cancelled", CHANGE);
     op.wait_gone("ROLLBACK IN", CHANGE);
-    let cancelled = journal::of_type(&room.journal, "countdown_cancelled");
+    let cancelled = room.of_type("countdown_cancelled");
     assert_eq!(cancelled.len(), 1, "{}", room.types());
     assert_eq!(
         cancelled[0]["trigger"], "errors-above-5",
@@ -303,7 +263,7 @@ fn c_cancels_the_rollback_countdown() {
 
     // Well past the end of the countdown: still no rollback, the banner stays (the trigger is
     // still met) and says the countdown was cancelled.
-    let fired = journal::of_type(&room.journal, "trigger_fired");
+    let fired = room.of_type("trigger_fired");
     assert_eq!(fired.len(), 1, "{}", room.types());
     let fired_at = chrono::DateTime::parse_from_rfc3339(fired[0]["at"].as_str().unwrap()).unwrap();
     let deadline = fired_at + chrono::Duration::seconds(6);

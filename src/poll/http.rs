@@ -208,6 +208,21 @@ pub struct Fetched {
     pub final_url: Url,
 }
 
+impl Fetched {
+    /// What a probe that reads one number from this response saw: its status and latency and
+    /// `value` (the body is not kept: the number is what conditions judge).
+    #[must_use]
+    pub fn observed_value(&self, value: Option<f64>) -> Observation {
+        Observation {
+            latency_ms: self.latency_ms,
+            status: Some(self.status),
+            body: None,
+            value,
+            exit: None,
+        }
+    }
+}
+
 /// Where a fetch was when its deadline passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::http::{self, Request};
-use super::outcome::{ErrorKind, Observation, Outcome, ProbeError};
+use super::outcome::{ErrorKind, Outcome, ProbeError};
 
 /// The URL of the instant query `query` on the server at `base` (its path kept:
 /// `http://h/prom` → `http://h/prom/api/v1/query?query=…`, the query percent-encoded).
@@ -79,13 +79,7 @@ pub async fn query(
         }
         r => r?,
     };
-    Ok(Observation {
-        latency_ms: got.latency_ms,
-        status: Some(got.status),
-        body: None,
-        value,
-        exit: None,
-    })
+    Ok(got.observed_value(value))
 }
 
 #[derive(Deserialize)]

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::exposition::{self, Exposition, MetricType, Rate, Selector};
 use super::http::{self, Fetched, Request};
-use super::outcome::{ErrorKind, Observation, Outcome, ProbeError};
+use super::outcome::{ErrorKind, Outcome, ProbeError};
 
 /// One scraped metric: its selectors, scale, and the last counter readings.
 #[derive(Debug, Clone)]
@@ -87,13 +87,7 @@ impl Scraper {
     fn finish(&mut self, got: &Fetched, expect_status: u16, at_ms: u64) -> Outcome {
         http::expect_status(got, expect_status)?;
         let value = self.observe(&got.body, at_ms)?;
-        Ok(Observation {
-            latency_ms: got.latency_ms,
-            status: Some(got.status),
-            body: None,
-            value,
-            exit: None,
-        })
+        Ok(got.observed_value(value))
     }
 
     /// The value of one scraped page `text` read at `at_ms` (see the module docs). Pure.

@@ -9,5 +9,6 @@ pub mod fixture;
 pub mod journal;
 pub mod procs;
 pub mod pty;
+pub mod room;
 pub mod server;
 pub mod state;

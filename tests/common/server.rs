@@ -18,35 +18,50 @@ struct Shared {
     hits: Mutex<HashMap<String, u64>>,
 }
 
+/// An axum app served on a free 127.0.0.1 port by a runtime of its own; it stops when
+/// dropped.
+pub struct Serving {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    _rt: tokio::runtime::Runtime,
+}
+
+/// Serves `app` on a free port of 127.0.0.1 until the returned [`Serving`] is dropped.
+pub fn serve(app: Router) -> Serving {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move { axum::serve(listener, app).await });
+    Serving { addr, _rt: rt }
+}
+
 /// The server; it stops when dropped.
 pub struct Server {
     /// Where it listens.
     pub addr: SocketAddr,
     shared: Arc<Shared>,
-    _rt: tokio::runtime::Runtime,
+    _serving: Serving,
 }
 
 impl Server {
     /// Starts on a free port; `/metrics` serves no series until [`Server::set_gauge`].
     pub fn start() -> Server {
         let shared = Arc::new(Shared::default());
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = Router::new()
-            .fallback(answer)
-            .with_state(Arc::clone(&shared));
-        rt.spawn(async move { axum::serve(listener, app).await });
+        let serving = serve(
+            Router::new()
+                .fallback(answer)
+                .with_state(Arc::clone(&shared)),
+        );
         Server {
-            addr,
+            addr: serving.addr,
             shared,
-            _rt: rt,
+            _serving: serving,
         }
     }
 
