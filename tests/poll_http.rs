@@ -18,7 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use warroom::plan::Check;
 use warroom::poll::http::{self, Request};
-use warroom::poll::outcome::ErrorKind;
+use warroom::poll::outcome::{ErrorKind, Outcome};
 use warroom::poll::{prometheus, scrape::Scraper};
 
 const DEADLINE: Duration = Duration::from_secs(5);
@@ -75,6 +75,11 @@ fn req_get(url: &str) -> Request {
     Request::get(url).unwrap()
 }
 
+/// One GET probe of `url` with the shared client, within `deadline`.
+async fn probe_get(url: &str, deadline: Duration) -> Outcome {
+    http::probe(&client(), &req_get(url), deadline).await
+}
+
 fn check(url: &str) -> Check {
     let toml = format!("name = \"api\"\nurl = \"{url}\"\n");
     toml::from_str(&toml).unwrap()
@@ -89,13 +94,9 @@ async fn up_with_json_body() {
         get(|| async { axum::Json(serde_json::json!({"status": "UP"})) }),
     );
     let addr = serve(app).await;
-    let obs = http::probe(
-        &client(),
-        &req_get(&format!("http://{addr}/health")),
-        DEADLINE,
-    )
-    .await
-    .unwrap();
+    let obs = probe_get(&format!("http://{addr}/health"), DEADLINE)
+        .await
+        .unwrap();
     assert_eq!(obs.status, Some(200));
     assert_eq!(obs.body.as_deref(), Some(r#"{"status":"UP"}"#));
     assert!(
@@ -110,13 +111,9 @@ async fn up_with_json_body() {
 async fn unexpected_status_is_a_status_error() {
     let app = Router::new().route("/health", get(|| async { StatusCode::SERVICE_UNAVAILABLE }));
     let addr = serve(app).await;
-    let e = http::probe(
-        &client(),
-        &req_get(&format!("http://{addr}/health")),
-        DEADLINE,
-    )
-    .await
-    .unwrap_err();
+    let e = probe_get(&format!("http://{addr}/health"), DEADLINE)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Status);
     assert_eq!(e.detail, "status 503 (expected 200)");
     assert_eq!(e.to_string(), "status: status 503 (expected 200)");
@@ -135,26 +132,18 @@ async fn closed_port_is_a_connect_error() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let e = http::probe(
-        &client(),
-        &req_get(&format!("http://127.0.0.1:{port}/")),
-        DEADLINE,
-    )
-    .await
-    .unwrap_err();
+    let e = probe_get(&format!("http://127.0.0.1:{port}/"), DEADLINE)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Connect, "{e}");
     assert_eq!(e.detail, format!("connection refused (127.0.0.1:{port})"));
 }
 
 #[tokio::test]
 async fn unknown_host_is_a_dns_error() {
-    let e = http::probe(
-        &client(),
-        &req_get("http://no-such-host.invalid/health"),
-        DEADLINE,
-    )
-    .await
-    .unwrap_err();
+    let e = probe_get("http://no-such-host.invalid/health", DEADLINE)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Dns, "{e}");
     assert!(
         e.detail
@@ -173,13 +162,9 @@ async fn server_that_never_answers_times_out_at_the_deadline() {
     })
     .await;
     let started = Instant::now();
-    let e = http::probe(
-        &client(),
-        &req_get(&format!("http://{addr}/")),
-        Duration::from_millis(500),
-    )
-    .await
-    .unwrap_err();
+    let e = probe_get(&format!("http://{addr}/"), Duration::from_millis(500))
+        .await
+        .unwrap_err();
     let took = started.elapsed();
     assert_eq!(e.kind, ErrorKind::Timeout);
     assert_eq!(e.detail, "no answer within 500ms");
@@ -204,13 +189,9 @@ async fn trickling_body_times_out_at_the_deadline_not_later() {
     })
     .await;
     let started = Instant::now();
-    let e = http::probe(
-        &client(),
-        &req_get(&format!("http://{addr}/")),
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap_err();
+    let e = probe_get(&format!("http://{addr}/"), Duration::from_secs(1))
+        .await
+        .unwrap_err();
     let took = started.elapsed();
     assert_eq!(e.kind, ErrorKind::Timeout);
     assert!(
@@ -239,13 +220,9 @@ async fn trickling_headers_time_out_at_the_deadline() {
     })
     .await;
     let started = Instant::now();
-    let e = http::probe(
-        &client(),
-        &req_get(&format!("http://{addr}/")),
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap_err();
+    let e = probe_get(&format!("http://{addr}/"), Duration::from_secs(1))
+        .await
+        .unwrap_err();
     let took = started.elapsed();
     assert_eq!(e.kind, ErrorKind::Timeout);
     assert_eq!(e.detail, "no answer within 1s");
@@ -289,7 +266,7 @@ async fn huge_body_stops_reading_at_the_cap() {
     for content_length in [false, true] {
         let (addr, mut sent) = fifty_mb_server(content_length).await;
         let started = Instant::now();
-        let e = http::probe(&client(), &req_get(&format!("http://{addr}/")), DEADLINE)
+        let e = probe_get(&format!("http://{addr}/"), DEADLINE)
             .await
             .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Body);
@@ -350,13 +327,13 @@ async fn redirect_loop_and_too_many_redirects_are_status_errors() {
         .route("/ok/{n}", get(ok_after));
     let addr = serve(app).await;
 
-    let e = http::probe(&client(), &req_get(&format!("http://{addr}/a")), DEADLINE)
+    let e = probe_get(&format!("http://{addr}/a"), DEADLINE)
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Status);
     assert_eq!(e.detail, "redirect loop: back to /a after 2 redirects");
 
-    let e = http::probe(&client(), &req_get(&format!("http://{addr}/n/0")), DEADLINE)
+    let e = probe_get(&format!("http://{addr}/n/0"), DEADLINE)
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Status);
@@ -549,7 +526,7 @@ async fn header_variables_expand_and_a_missing_one_names_header_and_variable() {
 async fn https_to_a_plain_http_server_is_a_tls_error() {
     let app = Router::new().route("/", get(|| async { "plain" }));
     let addr = serve(app).await;
-    let e = http::probe(&client(), &req_get(&format!("https://{addr}/")), DEADLINE)
+    let e = probe_get(&format!("https://{addr}/"), DEADLINE)
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Tls, "{e}");
@@ -610,9 +587,7 @@ async fn self_signed_certificate_is_refused_unless_its_ca_file_is_given() {
     let (addr, pem) = tls_server(&["localhost", "127.0.0.1"]).await;
     let url = format!("https://localhost:{}/", addr.port());
 
-    let e = http::probe(&client(), &req_get(&url), DEADLINE)
-        .await
-        .unwrap_err();
+    let e = probe_get(&url, DEADLINE).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Tls, "{e}");
     assert_eq!(
         e.detail,
