@@ -34,11 +34,7 @@ fn status(plan: &Path) -> Value {
         .arg(plan)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::state::assert_ok(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

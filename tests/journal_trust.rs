@@ -231,11 +231,7 @@ fn created_under_umask(umask: &str) {
         .env(common::state::env().0, common::state::env().1)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::state::assert_ok(&out);
     let mode = fs::metadata(&r.journal).unwrap().mode() & 0o777;
     assert_eq!(mode, 0o664, "mode {mode:o}");
 }

@@ -208,11 +208,7 @@ fn report(journal: &Path, format: &str) -> String {
         .args(["--format", format])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::state::assert_ok(&out);
     String::from_utf8(out.stdout).unwrap()
 }
 

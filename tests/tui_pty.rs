@@ -37,11 +37,7 @@ fn a_tick_in_one_viewer_appears_in_the_other() {
         .args(["hold", plan, "--reason", "waiting for DNS"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::state::assert_ok(&out);
     lead.wait_for("HOLD", Duration::from_secs(5));
     follower.wait_for("HOLD", Duration::from_secs(5));
 

@@ -52,3 +52,12 @@ pub fn open(
 ) -> Result<warroom::session::Session, warroom::session::SessionError> {
     warroom::session::Session::open_with(plan, opts, Some(checkpoints()), now)
 }
+
+/// Asserts that a `warroom` run succeeded, showing what it said on stderr when it did not.
+pub fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
