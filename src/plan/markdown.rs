@@ -27,6 +27,7 @@ mod meta;
 mod rules;
 mod scan;
 mod sections;
+mod stages;
 mod timing;
 
 use std::path::Path;

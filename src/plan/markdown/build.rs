@@ -37,7 +37,7 @@ use std::path::Path;
 use super::meta::Meta;
 use super::scan::{Doc, Entry, Heading};
 use super::timing::{self, Timing};
-use super::{Warnings, rules, sections};
+use super::{Warnings, rules, sections, stages};
 use crate::plan::ids::{IdSet, slug};
 use crate::plan::schedule::Found;
 use crate::plan::{
@@ -53,8 +53,12 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
 
     // Title.
     let fm_title = doc.front_matter.as_deref().and_then(front_matter_title);
+    // Several `#` headings under a front-matter title are the plan's top sections, not its title.
+    let level1 = heads.iter().filter(|h| h.level == 1).count();
     let (title, title_heading) = match (heads.first(), fm_title) {
-        (Some(h), _) if h.level == 1 => (clean::title(&h.text), Some(0)),
+        (Some(h), fm) if h.level == 1 && (level1 == 1 || fm.is_none()) => {
+            (clean::title(&h.text), Some(0))
+        }
         (_, Some(t)) => (t, None),
         (Some(h), None) => (clean::title(&h.text), Some(0)),
         (None, None) => (file_title(file), None),
@@ -66,10 +70,6 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         title
     };
     let is_title = |h: usize| title_heading == Some(h);
-    let top = (0..n)
-        .filter(|&h| !is_title(h))
-        .map(|h| heads[h].level)
-        .min();
 
     let Timing { found, schedules } = timing::resolve(heads, title_heading, &meta, &mut warnings);
     let timed: Vec<bool> = (0..n).map(|h| found[h].is_some() && !is_title(h)).collect();
@@ -87,12 +87,6 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     let timed_below = below(&timed);
 
     let ancestors = |h: Option<usize>| std::iter::successors(h, move |&x| heads[x].parent);
-    // The section whose phase a place in section `sec` belongs to; `None`: the title phase.
-    let owner = |sec: Option<usize>| -> Option<usize> {
-        ancestors(sec)
-            .find(|&x| timed[x])
-            .or_else(|| ancestors(sec).find(|&x| !is_title(x) && Some(heads[x].level) == top))
-    };
     let inherit = |flag: &dyn Fn(usize) -> bool| {
         let mut out = vec![false; n];
         for h in 0..n {
@@ -102,6 +96,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     };
     let rollback = inherit(&|h| rules::is_rollback_heading(&heads[h].text));
     let trigger_ctx = inherit(&|h| rules::is_trigger_heading(&heads[h].text));
+    let notes_ctx = inherit(&|h| rules::is_notes_heading(&heads[h].text));
 
     // Items: tasks, triggers, gates.
     let items = &doc.items;
@@ -119,6 +114,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     for (i, it) in items.iter().enumerate() {
         let numbered_step = !it.quoted
             && !has_checklist[sec(it.heading)]
+            && !it.heading.is_some_and(|h| notes_ctx[h])
             && match it.parent {
                 None => it.ordered,
                 // Under a numbered step: its numbered sub-steps, and the items it introduces
@@ -130,21 +126,43 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
                         && (it.ordered || items[p].text.ends_with(':'))
                 }
             };
-        is_task[i] = it.checked.is_some() || numbered_step;
-        if let Some(p) = it.parent {
-            task_depth[i] = task_depth[p] + usize::from(is_task[p]);
-            nest[i] = nest[p] + 1;
-        }
         is_trigger[i] = it.parent.is_none()
             && !it.quoted
             && (it.heading.is_some_and(|h| trigger_ctx[h])
                 || it.lead.as_deref().is_some_and(rules::is_trigger_lead));
+        // A rollback trigger is a condition to watch, not work to tick.
+        is_task[i] = !is_trigger[i] && (it.checked.is_some() || numbered_step);
+        if let Some(p) = it.parent {
+            task_depth[i] = task_depth[p] + usize::from(is_task[p]);
+            nest[i] = nest[p] + 1;
+        }
     }
     let is_item_gate: Vec<bool> = items
         .iter()
         .enumerate()
         .map(|(i, it)| !is_trigger[i] && rules::is_gate_text(&it.text))
         .collect();
+
+    let gate_heading: Vec<bool> = (0..n)
+        .map(|h| !is_title(h) && rules::is_gate_heading(&heads[h].text))
+        .collect();
+    let gate_below = below(&gate_heading);
+    let mut owns_direct = vec![false; n];
+    for (i, it) in items.iter().enumerate() {
+        if let Some(h) = it.heading
+            && (is_task[i] || is_item_gate[i])
+        {
+            owns_direct[h] = true;
+        }
+    }
+    for h in 0..n {
+        owns_direct[h] |= gate_heading[h] && !gate_below[h];
+    }
+    let containers = stages::containers(heads, &timed, &owns_direct);
+    // The section whose phase a place in section `sec` belongs to; `None`: the title phase.
+    let owner = |sec: Option<usize>| -> Option<usize> {
+        stages::stage_of(heads, &timed, &containers, &is_title, sec)
+    };
 
     // Gates: (line, title, owning section, voters).
     let mut gates: Vec<(usize, String, Option<usize>, Vec<String>)> = Vec::new();
@@ -161,10 +179,6 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             .collect();
         gates.push((it.line, gate_title(&it.text), owner(it.heading), voters));
     }
-    let gate_heading: Vec<bool> = (0..n)
-        .map(|h| !is_title(h) && rules::is_gate_heading(&heads[h].text))
-        .collect();
-    let gate_below = below(&gate_heading);
     for h in (0..n).filter(|&h| gate_heading[h] && !gate_below[h]) {
         // The gate heading's subtree is contiguous: it ends at the next heading not below it.
         let subtree = (h..n).take_while(|&x| x == h || ancestors(Some(x)).any(|a| a == h));

@@ -84,6 +84,82 @@ pub fn is_rollback_heading(text: &str) -> bool {
     names_rollback(&norm(text))
 }
 
+/// A reference section: text the plan keeps for readers, not a stage of the deployment
+/// (success criteria, contacts and team, scope and overview, notes and known issues, risks,
+/// communication plan, resources, links, troubleshooting, appendix, sign-off). Its numbered
+/// items are not steps, and its sub-sections never split into stages of their own.
+#[must_use]
+pub fn is_reference_heading(text: &str) -> bool {
+    let n = norm(text);
+    [
+        "success criteria",
+        "acceptance criteria",
+        "success metrics",
+        "contact",
+        "contacts",
+        "contact information",
+        "team",
+        "teams",
+        "roles",
+        "responsibilities",
+        "stakeholders",
+        "scope",
+        "overview",
+        "summary",
+        "background",
+        "purpose",
+        "introduction",
+        "notes",
+        "note",
+        "known issues",
+        "references",
+        "appendix",
+        "glossary",
+        "resources",
+        "risk",
+        "risks",
+        "assumptions",
+        "dependencies",
+        "communication plan",
+        "communications",
+        "escalation",
+        "links",
+        "faq",
+        "troubleshooting",
+        "criteria",
+        "sign off",
+        "signoff",
+        "approval",
+        "approvals",
+    ]
+    .iter()
+    .any(|p| has(&n, p))
+}
+
+/// A section whose numbered lists are points to read, not steps to do: notes, known issues,
+/// criteria, troubleshooting, references, risks, links (a subset of [`is_reference_heading`]).
+#[must_use]
+pub fn is_notes_heading(text: &str) -> bool {
+    let n = norm(text);
+    [
+        "notes",
+        "note",
+        "known issues",
+        "criteria",
+        "troubleshooting",
+        "references",
+        "appendix",
+        "glossary",
+        "risk",
+        "risks",
+        "links",
+        "faq",
+        "enhancements",
+    ]
+    .iter()
+    .any(|p| has(&n, p))
+}
+
 /// The role in an approval line: `Technical Lead Approval` → `Technical Lead`,
 /// `Sign-off from QA Manager` → `QA Manager`. At most six words.
 #[must_use]

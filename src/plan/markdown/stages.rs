@@ -1,0 +1,152 @@
+//! Which sections are stages of the deployment (phases of the timeline), and which only group
+//! the text of one stage.
+//!
+//! A lead reads the stages at the level where the plan splits its work in time: the children of
+//! a section that holds timed sections (`### Release Preparation` → `#### ~ 1 week before`) or
+//! that splits its work into several sections of tasks (`# Pre-release` → `## Build`,
+//! `## Sanity-check the build`) are stages of their own; a section below a stage (`#### In k6
+//! repository` under `### Release Day`) is part of that stage. Such a splitting section is a
+//! *container*. Containers are closed upwards: a section above a container is one too, so the
+//! stages never overlap.
+//!
+//! Reference sections (success criteria, contacts, notes, risks…, see
+//! [`rules::is_reference_heading`]) are never containers: their sub-sections are one block of
+//! text, not steps in time.
+
+use super::rules;
+use super::scan::Heading;
+
+/// For each heading: whether its children are stages of their own (see the module docs).
+/// `timed[h]`: the heading has a time window; `owns[h]`: tasks or a gate sit directly in its
+/// section.
+#[must_use]
+pub fn containers(heads: &[Heading], timed: &[bool], owns: &[bool]) -> Vec<bool> {
+    let n = heads.len();
+    // Does the subtree of `h` (itself included) own anything?
+    let mut owns_below = owns.to_vec();
+    let mut timed_below = vec![false; n];
+    let mut children_owning = vec![0usize; n];
+    for h in (0..n).rev() {
+        if let Some(p) = heads[h].parent {
+            if owns_below[h] {
+                owns_below[p] = true;
+                children_owning[p] += 1;
+            }
+            if timed[h] || timed_below[h] {
+                timed_below[p] = true;
+            }
+        }
+    }
+    let mut out: Vec<bool> = (0..n)
+        .map(|h| {
+            !rules::is_reference_heading(&heads[h].text)
+                && (timed_below[h] || children_owning[h] >= 2)
+        })
+        .collect();
+    for h in (0..n).rev() {
+        if out[h]
+            && let Some(p) = heads[h].parent
+        {
+            out[p] = true;
+        }
+    }
+    out
+}
+
+/// The stage that the text of section `sec` belongs to: the deepest timed section among `sec`
+/// and its ancestors; else the highest ancestor-or-self whose parent is a container (or that
+/// has no parent but the title); `None` for text outside every section but the title.
+/// `is_title(h)`: heading `h` is the plan's title.
+#[must_use]
+pub fn stage_of(
+    heads: &[Heading],
+    timed: &[bool],
+    containers: &[bool],
+    is_title: &dyn Fn(usize) -> bool,
+    sec: Option<usize>,
+) -> Option<usize> {
+    let ancestors = || std::iter::successors(sec, |&x| heads[x].parent);
+    if let Some(t) = ancestors().find(|&x| timed[x]) {
+        return Some(t);
+    }
+    let mut stage = None;
+    for x in ancestors() {
+        if is_title(x) {
+            break;
+        }
+        if containers[x] {
+            // `x` splits into stages: the child on the way up (or `x` itself, for the text
+            // directly under it) is the stage.
+            return Some(stage.unwrap_or(x));
+        }
+        stage = Some(x);
+    }
+    stage
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(level: u8, text: &str, parent: Option<usize>) -> Heading {
+        Heading {
+            level,
+            text: text.to_string(),
+            line: 0,
+            parent,
+        }
+    }
+
+    #[test]
+    fn timed_grandchildren_split_their_section() {
+        // ## Release Activities / ### At the beginning / ### Preparation / #### ~1 week before
+        // / ## Wrapping up
+        let heads = [
+            head(2, "Release Activities", None),
+            head(3, "At the beginning of the cycle", Some(0)),
+            head(3, "Release Preparation", Some(0)),
+            head(4, "~ 1 week before the release", Some(2)),
+            head(2, "Wrapping Release", None),
+        ];
+        let timed = [false, false, false, true, false];
+        let owns = [false, true, false, true, true];
+        let c = containers(&heads, &timed, &owns);
+        assert_eq!(c, [true, false, true, false, false]);
+        let no_title = |_| false;
+        let stage = |s| stage_of(&heads, &timed, &c, &no_title, Some(s));
+        assert_eq!(stage(1), Some(1));
+        assert_eq!(stage(3), Some(3));
+        assert_eq!(stage(4), Some(4));
+    }
+
+    #[test]
+    fn a_single_section_of_tasks_keeps_its_sub_sections() {
+        // ## Deploy / ### Notes (prose) / ### Steps (tasks): one stage, `Deploy`.
+        let heads = [
+            head(2, "Deploy", None),
+            head(3, "Background", Some(0)),
+            head(3, "Steps", Some(0)),
+        ];
+        let c = containers(&heads, &[false; 3], &[false, false, true]);
+        assert_eq!(c, [false; 3]);
+        assert_eq!(
+            stage_of(&heads, &[false; 3], &c, &|_| false, Some(2)),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn reference_sections_stay_one_block() {
+        let heads = [
+            head(2, "Success Criteria", None),
+            head(3, "Technical", Some(0)),
+            head(3, "Business", Some(0)),
+        ];
+        let c = containers(&heads, &[false; 3], &[false, true, true]);
+        assert_eq!(c, [false; 3]);
+        assert_eq!(
+            stage_of(&heads, &[false; 3], &c, &|_| false, Some(2)),
+            Some(0)
+        );
+    }
+}
