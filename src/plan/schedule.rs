@@ -16,6 +16,7 @@
 //! | `D-Day`, `D-3`, `D+1` | [`When::Offset`], as `T` |
 //! | `Week 0`, `Week 2`, `~Week 5 - 7`, `~Week 16, 17` | [`When::Offset`]: week 1 starts at T-0, week 0 is the week before (as in Kubernetes release calendars) |
 //! | `5 minutes`, `Within 2 Hours`, `First 24 Hours`, `~30 min`, `1.5 hours`, `1-3 Weeks` (upper bound) | [`When::Length`] |
+//! | `~ 2 weeks before the release date`, `two days ahead of go-live`, `Release Day`, `Day of Public Release` | [`When::Offset`] from the go-live event (see [`event`]) |
 //! | `Monday`, `Friday the week before` | [`When::Weekday`]: not schedulable without a date |
 //!
 //! Working days: `N working days` counts whole weeks of five working days as seven calendar days
@@ -26,6 +27,8 @@
 use std::ops::Range;
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
+
+mod event;
 
 use super::Schedule;
 use super::lex::{Token, tokens};
@@ -144,7 +147,10 @@ pub fn find(heading: &str) -> Option<Found> {
         return Some(found(first, (clock_when(None, &r), r.next)));
     }
     for i in 0..toks.len() {
-        if let Some(hit) = relative_td(&toks, i) {
+        if let Some(hit) = relative_td(&toks, i)
+            .or_else(|| event::relative(&toks, i))
+            .or_else(|| event::day(&toks, i))
+        {
             return Some(found(i, hit));
         }
         if let Some((day, last, j)) = date_range(&toks, i)
@@ -190,7 +196,12 @@ pub fn unreadable_groups(heading: &str) -> Vec<&str> {
 pub fn parse(text: &str) -> Option<When> {
     let toks = tokens(text);
     let n = toks.len();
-    if let Some(w) = (0..n).find_map(|i| relative_td(&toks, i).or_else(|| weeks(&toks, i))) {
+    if let Some(w) = (0..n).find_map(|i| {
+        relative_td(&toks, i)
+            .or_else(|| event::relative(&toks, i))
+            .or_else(|| event::day(&toks, i))
+            .or_else(|| weeks(&toks, i))
+    }) {
         return Some(w.0);
     }
     if let Some((first, last, j)) = (0..n).find_map(|i| date_range(&toks, i)) {
@@ -384,14 +395,14 @@ fn days(
     Ok((a, b.max(a)))
 }
 
-/// Byte ranges of `(…)` groups (innermost when nested), including the parentheses.
+/// Byte ranges of `(…)` and `[…]` groups (innermost when nested), including the brackets.
 fn paren_groups(s: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut open = None;
     for (i, c) in s.char_indices() {
         match c {
-            '(' => open = Some(i),
-            ')' => {
+            '(' | '[' => open = Some(i),
+            ')' | ']' => {
                 if let Some(o) = open.take() {
                     out.push(o..i + 1);
                 }

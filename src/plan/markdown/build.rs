@@ -140,7 +140,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     let is_item_gate: Vec<bool> = items
         .iter()
         .enumerate()
-        .map(|(i, it)| !is_trigger[i] && rules::is_gate_text(&it.text))
+        .map(|(i, it)| !is_trigger[i] && rules::is_decision_item(&it.text))
         .collect();
 
     let gate_heading: Vec<bool> = (0..n)
@@ -173,9 +173,13 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         }
     }
     for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_item_gate[i]) {
-        let voters = children[i]
-            .iter()
-            .filter_map(|&c| rules::approval_role(&items[c].text))
+        let voters = rules::decider(&it.text)
+            .into_iter()
+            .chain(
+                children[i]
+                    .iter()
+                    .filter_map(|&c| rules::approval_role(&items[c].text)),
+            )
             .collect();
         gates.push((it.line, gate_title(&it.text), owner(it.heading), voters));
     }
@@ -422,6 +426,13 @@ fn phase_title(heads: &[Heading], found: &[Option<Found>], h: usize) -> String {
     let Some(f) = &found[h] else {
         return clean::title(text);
     };
+    // A bracketed qualifier or a leading clock time is removed once applied; a window written
+    // in words (`T-14 Days`, `Release Day`, `~ 1 week before the release`) is the title's
+    // own wording, so it stays.
+    let written = &text[f.span.clone()];
+    if !(written.starts_with(['(', '[']) || written.starts_with(|c: char| c.is_ascii_digit())) {
+        return clean::title(text);
+    }
     let rest = format!("{} {}", &text[..f.span.start], &text[f.span.end..]);
     let t = clean::title(&rest);
     if t.chars().any(char::is_alphanumeric) {

@@ -31,6 +31,52 @@ pub fn is_gate_text(text: &str) -> bool {
     has(&n, "go no go") || has(&n, "go live decision") || has(&n, "golive decision")
 }
 
+/// An item that asks for a decision before work goes on: a go/no-go text ([`is_gate_text`]), a
+/// sign-off (`… and sign off on the releases`), or waiting for someone's clearance or approval
+/// (`Wait for clearance from Security Officer to proceed`).
+#[must_use]
+pub fn is_decision_item(text: &str) -> bool {
+    let n = norm(text);
+    is_gate_text(text)
+        || has(&n, "sign off on")
+        || has(&n, "signoff on")
+        || has(&n, "clearance from")
+        || has(&n, "approval from")
+        || has(&n, "wait for approval")
+        || has(&n, "wait for clearance")
+}
+
+/// Who decides, as an item names them: a leading role tag (`(QA) Verify …`, `[SRE] …`), else
+/// the words after `from` in a clearance or approval (`clearance from Security Officer to
+/// proceed` → `Security Officer`). At most four words.
+#[must_use]
+pub fn decider(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    if let Some(rest) = t.strip_prefix(['(', '['])
+        && let Some(end) = rest.find([')', ']'])
+    {
+        let tag = clean::title(&rest[..end]);
+        if !tag.is_empty() && tag.split(' ').count() <= 4 {
+            return Some(tag);
+        }
+    }
+    let lower = t.to_lowercase();
+    let at = ["clearance from ", "approval from ", "approval by ", "sign-off from "]
+        .iter()
+        .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
+    let rest = t.get(at..)?;
+    let rest = rest.strip_prefix("the ").unwrap_or(rest);
+    let words: Vec<&str> = rest
+        .split(|c: char| !(c.is_alphanumeric() || c == ' ' || c == '-'))
+        .next()?
+        .split(' ')
+        .take_while(|w| !["to", "for", "before", "and", "or", "if", "on"].contains(w))
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 /// A heading that asks for a decision: a go/no-go text, or approval / sign-off
 /// (`Final Approvals Required`, `Pre-Deployment Sign-off`).
 #[must_use]
@@ -257,6 +303,26 @@ mod tests {
             assert!(is_gate_heading(yes), "{yes}");
         }
         assert!(!is_gate_heading("Deployment Readiness Checklist"));
+        assert!(is_decision_item(
+            "(QA) Verify GitLab CI results for the tags created and sign off on the releases"
+        ));
+        assert!(is_decision_item(
+            "Wait for clearance from Security Officer to proceed with the public release"
+        ));
+        assert!(!is_decision_item("Request signatures for the tarballs"));
+    }
+
+    #[test]
+    fn deciders() {
+        assert_eq!(
+            decider("(QA) Verify GitLab CI results and sign off").as_deref(),
+            Some("QA")
+        );
+        assert_eq!(
+            decider("Wait for clearance from the Security Officer to proceed").as_deref(),
+            Some("Security Officer")
+        );
+        assert_eq!(decider("Sign off on the release"), None);
     }
 
     #[test]

@@ -1,0 +1,198 @@
+//! Times written in words relative to the go-live event: `~ 2 weeks before the release date`,
+//! `two days ahead of go-live`, `1 day after launch`, `Release Day`, `On the Day of Public
+//! Release`, `the day before the cutover`. The event is T-0; these read as [`When::Offset`]s of
+//! whole units (`2 weeks before` → T-14 d … T-7 d).
+//!
+//! Only the events a deployment's T-0 names count (release, launch, go-live, deployment,
+//! rollout, cutover, migration, upgrade, ship): `before the code freeze` names another
+//! milestone, whose date the plan does not give.
+
+use super::{DAY, When, sane, unit_s};
+use crate::plan::lex::Token;
+
+/// Words that name the go-live event.
+const EVENTS: &[&str] = &[
+    "release",
+    "launch",
+    "golive",
+    "deployment",
+    "deploy",
+    "rollout",
+    "cutover",
+    "migration",
+    "upgrade",
+    "ship",
+    "shipping",
+];
+
+/// The go-live event named at `i` (`release`, `go-live`, `go live`, `cut-over`), and the index
+/// after it.
+fn event_at(toks: &[Token], i: usize) -> Option<usize> {
+    let t = toks.get(i)?;
+    if t.is_any(EVENTS) {
+        return Some(i + 1);
+    }
+    let pair = |a: &str, b: &str| -> Option<usize> {
+        if !t.is(a) {
+            return None;
+        }
+        let k = if toks.get(i + 1).is_some_and(Token::is_dash) {
+            i + 2
+        } else {
+            i + 1
+        };
+        toks.get(k).is_some_and(|x| x.is(b)).then_some(k + 1)
+    };
+    pair("go", "live")
+        .or_else(|| pair("cut", "over"))
+        .or_else(|| pair("roll", "out"))
+}
+
+/// The event within the next three tokens after `i` (`the release`, `the public release`,
+/// `the release date`), skipping articles and one adjective.
+fn event_near(toks: &[Token], i: usize) -> Option<usize> {
+    (i..i + 3).find_map(|k| event_at(toks, k)).map(|end| {
+        // `release date`, `release day`: the date is the event's.
+        if toks.get(end).is_some_and(|t| t.is_any(&["date", "day"])) {
+            end + 1
+        } else {
+            end
+        }
+    })
+}
+
+/// A count at `i`: digits, `a`/`an`, or a number word up to twelve.
+fn count_at(toks: &[Token], i: usize) -> Option<i64> {
+    let t = toks.get(i)?;
+    if let Some(n) = t.int() {
+        return Some(i64::from(n));
+    }
+    const WORDS: [&str; 13] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    if t.is_any(&["a", "an"]) {
+        return Some(1);
+    }
+    WORDS
+        .iter()
+        .position(|w| t.is(w))
+        .and_then(|n| i64::try_from(n).ok())
+}
+
+/// `~ 2 weeks before the release date`, `two days ahead of go-live`, `1 day after launch`,
+/// `the day before the release` at `i`.
+pub(super) fn relative(toks: &[Token], i: usize) -> Option<(When, usize)> {
+    let mut j = i;
+    while toks
+        .get(j)
+        .is_some_and(|t| t.sym('~') || t.is_any(&["about", "approx", "approximately", "around"]))
+    {
+        j += 1;
+    }
+    let (n, unit, mut k) = if toks.get(j).is_some_and(|t| t.is("the")) {
+        // `the day before the release`.
+        let unit = toks.get(j + 1).and_then(unit_s)?;
+        (1, unit, j + 2)
+    } else {
+        let n = count_at(toks, j)?;
+        let unit = toks.get(j + 1).and_then(unit_s)?;
+        (n, unit, j + 2)
+    };
+    let sign = match toks.get(k)? {
+        t if t.is_any(&["before", "ahead", "prior"]) => {
+            if toks.get(k + 1).is_some_and(|t| t.is_any(&["of", "to"])) {
+                k += 1;
+            }
+            -1
+        }
+        t if t.is_any(&["after", "following", "post"]) => 1,
+        _ => return None,
+    };
+    let end = event_near(toks, k + 1)?;
+    let span = sane(n.checked_mul(unit)?)?;
+    let start_s = if sign < 0 { -span } else { span };
+    Some((
+        When::Offset {
+            start_s,
+            end_s: start_s + unit,
+        },
+        end,
+    ))
+}
+
+/// `Release Day`, `Launch day`, `Go-Live Day`, `Day of Public Release`, `the day of the
+/// release` at `i`: the whole day of T-0.
+pub(super) fn day(toks: &[Token], i: usize) -> Option<(When, usize)> {
+    let whole_day = When::Offset {
+        start_s: 0,
+        end_s: DAY,
+    };
+    if let Some(end) = event_at(toks, i)
+        && toks.get(end).is_some_and(|t| t.is("day"))
+    {
+        return Some((whole_day, end + 1));
+    }
+    if toks.get(i)?.is("day") && toks.get(i + 1).is_some_and(|t| t.is("of")) {
+        let end = event_near(toks, i + 2)?;
+        return Some((whole_day, end));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{WEEK, find, parse};
+    use super::*;
+
+    fn offset(text: &str) -> Option<(i64, i64)> {
+        match parse(text)? {
+            When::Offset { start_s, end_s } => Some((start_s / DAY, end_s / DAY)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn before_and_after_the_event() {
+        assert_eq!(offset("~ 2 weeks before the release date"), Some((-14, -7)));
+        assert_eq!(offset("~ 1 day before the release date"), Some((-1, 0)));
+        assert_eq!(offset("two days ahead of go-live"), Some((-2, -1)));
+        assert_eq!(offset("Wednesday, 2 weeks before release"), Some((-14, -7)));
+        assert_eq!(offset("1 week after launch"), Some((7, 7 + WEEK / DAY)));
+        assert_eq!(offset("the day before the cutover"), Some((-1, 0)));
+        assert_eq!(offset("3 days prior to the deployment"), Some((-3, -2)));
+    }
+
+    #[test]
+    fn the_event_day() {
+        for yes in [
+            "Release Day",
+            "On the Day of Public Release",
+            "Go-Live Day",
+            "Launch day tasks",
+        ] {
+            let f = find(yes).unwrap_or_else(|| panic!("{yes}"));
+            assert_eq!(
+                f.when,
+                When::Offset {
+                    start_s: 0,
+                    end_s: DAY
+                },
+                "{yes}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_milestones_are_not_the_event() {
+        for no in [
+            "Before the Code Freeze",
+            "2 weeks before the code freeze",
+            "Day of week",
+            "Release notes",
+            "Deployment steps",
+        ] {
+            assert_eq!(find(no), None, "{no}");
+        }
+    }
+}
