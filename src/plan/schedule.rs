@@ -167,6 +167,14 @@ pub fn find(heading: &str) -> Option<Found> {
     None
 }
 
+/// True when `text` names the day of the go-live event (`Release day`, `Rollout day`, `Day of
+/// Public Release`), wherever in the text.
+#[must_use]
+pub fn names_event_day(text: &str) -> bool {
+    let toks = tokens(text);
+    (0..toks.len()).any(|i| event::day(&toks, i).is_some())
+}
+
 /// Skips what joins a date to its times (`,`, `@`, `at`, `from`).
 fn skip_joiners(toks: &[Token], mut k: usize) -> usize {
     while toks

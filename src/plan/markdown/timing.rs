@@ -34,7 +34,8 @@ pub fn resolve(
 ) -> Timing {
     let n = heads.len();
     let is_title = |h: usize| title_heading == Some(h);
-    let found: Vec<Option<Found>> = heads.iter().map(|h| schedule::find(&h.text)).collect();
+    let mut found: Vec<Option<Found>> = heads.iter().map(|h| schedule::find(&h.text)).collect();
+    weekdays_around_the_event(heads, &mut found);
     let mut schedules = vec![Schedule::None; n];
     // What each heading passes on to the headings below it: (date, year, zone).
     let mut ctx: Vec<(Option<NaiveDate>, Option<i32>, Zone)> = Vec::with_capacity(n);
@@ -95,6 +96,53 @@ pub fn resolve(
         ));
     }
     Timing { found, schedules }
+}
+
+/// Weekday sections of a week that leads to a release day (`Promote branches (Monday)` …
+/// `Release day (Thursday)` … `Beta update (Friday)`): the section whose heading names the
+/// event's day and a weekday is T-0, and each other weekday is the nearest such day before it
+/// (sections written above it) or after it (sections below), as the plan's week runs. Without
+/// such a release day, weekdays stay unscheduled.
+fn weekdays_around_the_event(heads: &[Heading], found: &mut [Option<Found>]) {
+    let weekday = |f: &Option<Found>| match f {
+        Some(Found {
+            when: When::Weekday(d),
+            ..
+        }) => Some(*d),
+        _ => None,
+    };
+    let Some((anchor, day0)) = (0..heads.len()).find_map(|h| {
+        let d = weekday(&found[h])?;
+        schedule::names_event_day(&heads[h].text).then_some((h, d))
+    }) else {
+        return;
+    };
+    for h in 0..heads.len() {
+        let Some(d) = weekday(&found[h]) else {
+            continue;
+        };
+        let (a, b) = (
+            i64::from(day0.num_days_from_monday()),
+            i64::from(d.num_days_from_monday()),
+        );
+        let days = match h.cmp(&anchor) {
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Less => match (a - b).rem_euclid(7) {
+                0 => -7,
+                r => -r,
+            },
+            std::cmp::Ordering::Greater => match (b - a).rem_euclid(7) {
+                0 => 7,
+                r => r,
+            },
+        };
+        if let Some(f) = found[h].as_mut() {
+            f.when = When::Offset {
+                start_s: days * schedule::DAY,
+                end_s: (days + 1) * schedule::DAY,
+            };
+        }
+    }
 }
 
 fn unresolved_message(e: Unresolved, written: &str) -> String {
