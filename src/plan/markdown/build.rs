@@ -223,6 +223,9 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             owns[h] = true;
         }
     }
+    for h in stages::between(heads, &owns, &containers, &is_title) {
+        owns[h] = true;
+    }
     if !title_phase && !owns.contains(&true) {
         title_phase = true;
     }

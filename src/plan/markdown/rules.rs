@@ -33,7 +33,9 @@ pub fn is_gate_text(text: &str) -> bool {
 
 /// An item that asks for a decision before work goes on: a go/no-go text ([`is_gate_text`]), a
 /// sign-off (`… and sign off on the releases`), or waiting for someone's clearance or approval
-/// (`Wait for clearance from Security Officer to proceed`).
+/// (`Wait for clearance from Security Officer to proceed`), an approval to give (`Approve the
+/// Approval stage`, `Review and approve the PR`), or a hold point (`Do not move forward until
+/// this PR is merged`, `Steps 4 and 5 must be completed before proceeding`).
 #[must_use]
 pub fn is_decision_item(text: &str) -> bool {
     let n = norm(text);
@@ -44,6 +46,13 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "approval from")
         || has(&n, "wait for approval")
         || has(&n, "wait for clearance")
+        || n.starts_with(" approve ")
+        || has(&n, "and approve")
+        || has(&n, "do not move forward")
+        || has(&n, "do not proceed")
+        || has(&n, "don t proceed")
+        || has(&n, "must be completed before proceeding")
+        || has(&n, "must be complete before proceeding")
 }
 
 /// Who decides, as an item names them: a leading role tag (`(QA) Verify …`, `[SRE] …`), else
@@ -309,7 +318,10 @@ mod tests {
         assert!(is_decision_item(
             "Wait for clearance from Security Officer to proceed with the public release"
         ));
+        assert!(is_decision_item("Approve the `Approval` stage of the rollout build"));
+        assert!(is_decision_item("🛑 Do not move forward until this PR is merged. 🛑"));
         assert!(!is_decision_item("Request signatures for the tarballs"));
+        assert!(!is_decision_item("Once approved, merge it"));
     }
 
     #[test]

@@ -84,6 +84,36 @@ pub fn stage_of(
     stage
 }
 
+/// Sections written between two stages, as their siblings, that are neither reference text nor
+/// inside a stage: stages of their own, though the plan gives them only prose (`## Releasing
+/// contrib` between `## Releasing core` and `## Post-release steps`, pointing to another
+/// document). `stage[h]`: heading `h` is already a stage.
+#[must_use]
+pub fn between(
+    heads: &[Heading],
+    stage: &[bool],
+    containers: &[bool],
+    is_title: &dyn Fn(usize) -> bool,
+) -> Vec<usize> {
+    let n = heads.len();
+    let splits = |p: Option<usize>| p.is_none_or(|p| is_title(p) || containers[p]);
+    let candidate = |h: usize| {
+        !stage[h]
+            && !containers[h]
+            && !is_title(h)
+            && splits(heads[h].parent)
+            && !rules::is_reference_heading(&heads[h].text)
+    };
+    let siblings = |h: usize| (0..n).filter(move |&x| heads[x].parent == heads[h].parent);
+    (0..n)
+        .filter(|&h| {
+            candidate(h)
+                && siblings(h).any(|x| x < h && stage[x])
+                && siblings(h).any(|x| x > h && stage[x])
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
