@@ -24,6 +24,7 @@
 
 mod build;
 mod meta;
+mod rows;
 mod rules;
 mod scan;
 mod sections;

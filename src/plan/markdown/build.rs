@@ -37,7 +37,7 @@ use std::path::Path;
 use super::meta::Meta;
 use super::scan::{Doc, Entry, Heading};
 use super::timing::{self, Timing};
-use super::{Warnings, rules, sections, stages};
+use super::{Warnings, rows, rules, sections, stages};
 use crate::plan::ids::{IdSet, slug};
 use crate::plan::schedule::Found;
 use crate::plan::{
@@ -71,7 +71,12 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     };
     let is_title = |h: usize| title_heading == Some(h);
 
-    let Timing { found, schedules } = timing::resolve(heads, title_heading, &meta, &mut warnings);
+    let schedule_rows = rows::rows(doc);
+    let Timing {
+        found,
+        schedules,
+        extra,
+    } = timing::resolve(heads, title_heading, &schedule_rows, &meta, &mut warnings);
     let timed: Vec<bool> = (0..n).map(|h| found[h].is_some() && !is_title(h)).collect();
     let below = |flag: &[bool]| {
         let mut out = vec![false; n];
@@ -258,6 +263,40 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             tasks: Vec::new(),
         });
     }
+    // Stages only a schedule lists: after the last stage that starts no later.
+    for (row, schedule) in extra {
+        let start = start_key(&schedule);
+        let at = phases
+            .iter()
+            .rposition(|p| {
+                p.kind == PhaseKind::Forward
+                    && start_key(&p.schedule)
+                        .zip(start)
+                        .is_some_and(|(a, b)| a.0 == b.0 && a.1 <= b.1)
+            })
+            .map_or(phases.len(), |k| k + 1);
+        for slot in phase_of_section.iter_mut().flatten() {
+            if *slot >= at {
+                *slot += 1;
+            }
+        }
+        if let Some(t) = title_phase_index.as_mut()
+            && *t >= at
+        {
+            *t += 1;
+        }
+        phases.insert(
+            at,
+            Phase {
+                id: String::new(),
+                title: clean::title(&row.name),
+                kind: PhaseKind::Forward,
+                schedule,
+                line: row.section.map_or(0, |h| heads[h].line),
+                tasks: Vec::new(),
+            },
+        );
+    }
     // Timed steps of a rollback procedure: a plain top-level item with a length and tasks
     // under it (`1. **Decision** (5 minutes)` then `- [ ] …`) is a rollback step of its own,
     // right after its section's phase, so the rollback runs step by step against budgets.
@@ -420,6 +459,16 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         );
     }
     (plan, warnings.list)
+}
+
+/// A planned start to order phases by, within one kind of schedule: (0, Unix seconds) for an
+/// absolute window, (1, seconds from T-0) for an offset.
+fn start_key(s: &Schedule) -> Option<(u8, i64)> {
+    match *s {
+        Schedule::At { start, .. } => Some((0, start.timestamp())),
+        Schedule::Offset { start_s, .. } => Some((1, start_s)),
+        Schedule::None | Schedule::Length { .. } => None,
+    }
 }
 
 /// A phase's title: its heading without the time window; the whole heading when the window is

@@ -8,8 +8,9 @@
 
 use chrono::{NaiveDate, NaiveTime};
 
-use super::Warnings;
 use super::meta::Meta;
+use super::rows::Row;
+use super::{Warnings, rules};
 use super::scan::Heading;
 use crate::plan::Schedule;
 use crate::plan::schedule::{self, Found, Unresolved, When};
@@ -22,6 +23,9 @@ pub struct Timing {
     /// The resolved schedule of each heading ([`Schedule::None`] for the title heading, whose
     /// window only gives context, and for windows that could not be resolved).
     pub schedules: Vec<Schedule>,
+    /// Schedule rows that name no heading, resolved, from schedules that name headings for
+    /// most of their rows: stages the plan only lists in its schedule.
+    pub extra: Vec<(Row, Schedule)>,
 }
 
 /// Finds and resolves the windows of `heads`; `title_heading` is the heading used as the plan's
@@ -29,6 +33,7 @@ pub struct Timing {
 pub fn resolve(
     heads: &[Heading],
     title_heading: Option<usize>,
+    rows: &[Row],
     meta: &Meta,
     warnings: &mut Warnings,
 ) -> Timing {
@@ -36,6 +41,7 @@ pub fn resolve(
     let is_title = |h: usize| title_heading == Some(h);
     let mut found: Vec<Option<Found>> = heads.iter().map(|h| schedule::find(&h.text)).collect();
     weekdays_around_the_event(heads, &mut found);
+    let unmatched = apply_rows(heads, &is_title, rows, &mut found);
     let mut schedules = vec![Schedule::None; n];
     // What each heading passes on to the headings below it: (date, year, zone).
     let mut ctx: Vec<(Option<NaiveDate>, Option<i32>, Zone)> = Vec::with_capacity(n);
@@ -95,7 +101,161 @@ pub fn resolve(
             schedule::zone_of(&f.when).unwrap_or(inherited.2),
         ));
     }
-    Timing { found, schedules }
+    let extra = unmatched
+        .into_iter()
+        .filter_map(|r| {
+            let (date, year, zone) = r
+                .section
+                .map_or((meta.date, meta.year(), meta.zone), |h| ctx[h]);
+            let context = schedule::Context {
+                date,
+                year,
+                zone,
+                day_zone: meta.zone,
+                clock_ref,
+            };
+            let s = schedule::resolve(&r.when, &context).ok()?;
+            Some((r, s))
+        })
+        .collect();
+    Timing {
+        found,
+        schedules,
+        extra,
+    }
+}
+
+/// Words that say nothing about which stage a row names.
+const FILLER: &[&str] = &[
+    "the", "a", "an", "and", "of", "to", "for", "in", "on", "at", "with", "phase", "stage", "step",
+    "task", "tasks", "part",
+];
+
+/// The words of a name that can tell stages apart: lower case, no numbers or filler.
+fn words(text: &str) -> Vec<String> {
+    super::norm(text)
+        .split(' ')
+        .filter(|w| {
+            !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()) && !FILLER.contains(w)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The stage number a heading opens with (`Phase 2: …` → `2`, `1.1) Hosts` → `1.1`,
+/// `3. Deploy` → `3`).
+fn heading_number(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    let t = ["phase ", "stage ", "step "]
+        .iter()
+        .find_map(|p| {
+            t.get(..p.len())
+                .filter(|h| h.eq_ignore_ascii_case(p))
+                .map(|_| &t[p.len()..])
+        })
+        .unwrap_or(t);
+    let n: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let n = n.trim_end_matches('.');
+    (!n.is_empty() && n.starts_with(|c: char| c.is_ascii_digit())).then(|| n.to_string())
+}
+
+/// Gives headings the windows that schedule rows write for them (see [`super::rows`]): a row
+/// names the heading whose words it shares most (at least half of the row's words), its number
+/// breaking ties, or only by number when the row has no name. The row's window times a
+/// heading that has none or only a length; hour slots narrow a heading's whole day. Headings
+/// inside a timed section, reference sections and the title are not matched. Returns the rows
+/// that named no heading, from schedules most of whose rows did.
+fn apply_rows(
+    heads: &[Heading],
+    is_title: &dyn Fn(usize) -> bool,
+    rows: &[Row],
+    found: &mut [Option<Found>],
+) -> Vec<Row> {
+    let n = heads.len();
+    let timed0: Vec<bool> = found.iter().map(Option::is_some).collect();
+    let inside_timed = |h: usize| {
+        std::iter::successors(heads[h].parent, |&x| heads[x].parent)
+            .any(|a| timed0[a] && !is_title(a))
+    };
+    let eligible: Vec<bool> = (0..n)
+        .map(|h| {
+            !is_title(h) && !inside_timed(h) && !rules::is_reference_heading(&heads[h].text)
+        })
+        .collect();
+    let head_words: Vec<Vec<String>> = heads.iter().map(|h| words(&h.text)).collect();
+    let numbers: Vec<Option<String>> = heads.iter().map(|h| heading_number(&h.text)).collect();
+    let mut claimed = vec![false; n];
+    let mut matched = vec![false; rows.len()];
+    for (r, row) in rows.iter().enumerate() {
+        let rw = words(&row.name);
+        let best = (0..n)
+            .filter(|&h| eligible[h] && !claimed[h])
+            .filter_map(|h| {
+                let by_number = row.number.is_some() && row.number == numbers[h];
+                let shared = rw.iter().filter(|w| head_words[h].contains(w)).count();
+                let score = if rw.is_empty() {
+                    usize::from(by_number)
+                } else if shared * 2 >= rw.len() && shared > 0 {
+                    shared * 2 + usize::from(by_number)
+                } else {
+                    0
+                };
+                (score > 0).then_some((score, std::cmp::Reverse(heads[h].level), h))
+            })
+            .max();
+        let Some((_, _, h)) = best else {
+            continue;
+        };
+        claimed[h] = true;
+        matched[r] = true;
+        match &mut found[h] {
+            slot @ (None | Some(Found { when: When::Length { .. }, .. })) => {
+                *slot = Some(Found {
+                    when: row.when,
+                    span: 0..0,
+                });
+            }
+            Some(f) => {
+                if let (
+                    When::Days { first, last },
+                    When::Clock {
+                        date,
+                        start,
+                        end,
+                        zone,
+                    },
+                ) = (f.when, row.when)
+                    && row.slots
+                    && first == last
+                    && date.is_none_or(|d| d.month == first.month && d.day == first.day)
+                {
+                    f.when = When::Clock {
+                        date: Some(first),
+                        start,
+                        end,
+                        zone,
+                    };
+                }
+            }
+        }
+    }
+    let groups = rows.iter().map(|r| r.group).max().map_or(0, |g| g + 1);
+    let mut total = vec![0usize; groups];
+    let mut hits = vec![0usize; groups];
+    for (r, row) in rows.iter().enumerate() {
+        total[row.group] += 1;
+        hits[row.group] += usize::from(matched[r]);
+    }
+    rows.iter()
+        .enumerate()
+        .filter(|&(r, row)| {
+            !matched[r] && !row.slots && !row.name.is_empty() && hits[row.group] * 2 >= total[row.group]
+        })
+        .map(|(_, row)| row.clone())
+        .collect()
 }
 
 /// Weekday sections of a week that leads to a release day (`Promote branches (Monday)` …
