@@ -115,13 +115,33 @@ pub fn resolve(
                 clock_ref,
             };
             let s = schedule::resolve(&r.when, &context).ok()?;
-            Some((r, s))
+            // A row spanning stages the headings already time sums them up (`Nov 22 |
+            // Production Go-Live` over the day's timed stages): not a stage of its own.
+            let sums_up = schedules.iter().any(|h| covers(&s, h));
+            (!sums_up).then_some((r, s))
         })
         .collect();
     Timing {
         found,
         schedules,
         extra,
+    }
+}
+
+/// True when window `outer` holds window `inner` (both absolute, or both relative to T-0).
+fn covers(outer: &Schedule, inner: &Schedule) -> bool {
+    match (*outer, *inner) {
+        (Schedule::At { start, end }, Schedule::At { start: s, end: e }) => {
+            start <= s && e <= end
+        }
+        (
+            Schedule::Offset { start_s, end_s },
+            Schedule::Offset {
+                start_s: s,
+                end_s: e,
+            },
+        ) => start_s <= s && e <= end_s,
+        _ => false,
     }
 }
 
