@@ -112,6 +112,15 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             has_checklist[sec(it.heading)] = true;
         }
     }
+    let mut has_numbered = vec![false; n + 1];
+    for it in items {
+        if it.ordered && it.parent.is_none() && !it.quoted {
+            has_numbered[sec(it.heading)] = true;
+        }
+    }
+    // A timed stage that writes its work as plain bullets (`### T-14 Days` then `* Assess the
+    // state of the project`): those bullets are its tasks.
+    let timed_section = |h: Option<usize>| ancestors(h).any(|x| timed[x]);
     let mut is_task = vec![false; items.len()];
     let mut task_depth = vec![0usize; items.len()];
     let mut nest = vec![0usize; items.len()];
@@ -135,8 +144,17 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             && !it.quoted
             && (it.heading.is_some_and(|h| trigger_ctx[h])
                 || it.lead.as_deref().is_some_and(rules::is_trigger_lead));
+        let plain_step = it.parent.is_none()
+            && !it.quoted
+            && !it.ordered
+            && it.checked.is_none()
+            && !has_checklist[sec(it.heading)]
+            && !has_numbered[sec(it.heading)]
+            && timed_section(it.heading)
+            && !it.heading.is_some_and(|h| notes_ctx[h] || rollback[h])
+            && !only_time(&it.text);
         // A rollback trigger is a condition to watch, not work to tick.
-        is_task[i] = !is_trigger[i] && (it.checked.is_some() || numbered_step);
+        is_task[i] = !is_trigger[i] && (it.checked.is_some() || numbered_step || plain_step);
         if let Some(p) = it.parent {
             task_depth[i] = task_depth[p] + usize::from(is_task[p]);
             nest[i] = nest[p] + 1;
@@ -416,20 +434,50 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             line,
         })
         .collect();
-    let triggers: Vec<Trigger> = items
+    // Triggers: (line, text), from trigger items, from the conditions that open a rollback
+    // section's lists (`If Deployment Fails:`), and from its decision trees.
+    let mut trigger_texts: Vec<(usize, String)> = items
         .iter()
         .enumerate()
         .filter(|&(i, it)| is_trigger[i] && !it.text.is_empty())
-        .map(|(_, it)| Trigger {
-            id: ids.claim(&slug(&it.text)),
-            threshold: threshold::parse(&it.text),
-            text: it.text.clone(),
+        .map(|(_, it)| (it.line, it.text.clone()))
+        .collect();
+    let mut leads_seen: Vec<(Option<usize>, &str)> = Vec::new();
+    for it in items {
+        if let (None, Some(lead), Some(h)) = (it.parent, it.lead.as_deref(), it.heading)
+            && rollback[h]
+            && rules::is_condition_lead(lead)
+            && !leads_seen.contains(&(it.heading, lead))
+        {
+            leads_seen.push((it.heading, lead));
+            let text = clean::title(lead.trim_end().trim_end_matches(':'));
+            trigger_texts.push((it.line.saturating_sub(1), text));
+        }
+    }
+    for h in (0..n).filter(|&h| rollback[h]) {
+        for e in &doc.entries[h + 1] {
+            if let Entry::Code(code) = e {
+                trigger_texts.extend(
+                    rules::decision_tree_triggers(code)
+                        .into_iter()
+                        .map(|q| (heads[h].line, q)),
+                );
+            }
+        }
+    }
+    trigger_texts.sort_by_key(|t| t.0);
+    let triggers: Vec<Trigger> = trigger_texts
+        .into_iter()
+        .map(|(line, text)| Trigger {
+            id: ids.claim(&slug(&text)),
+            threshold: threshold::parse(&text),
+            text,
             metric: None,
             when: None,
             baseline: None,
             action: crate::plan::TriggerAction::Announce,
             countdown: None,
-            line: it.line,
+            line,
         })
         .collect();
     let roles = crate::plan::Roles::from_names(gates.iter().flat_map(|g| g.voters.clone()));
@@ -459,6 +507,15 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         );
     }
     (plan, warnings.list)
+}
+
+/// True when `text` is nothing but a time (`T-1 Days`): a date in a list, not work.
+fn only_time(text: &str) -> bool {
+    crate::plan::schedule::find(text).is_some_and(|f| {
+        !format!("{}{}", &text[..f.span.start], &text[f.span.end..])
+            .chars()
+            .any(char::is_alphanumeric)
+    })
 }
 
 /// A planned start to order phases by, within one kind of schedule: (0, Unix seconds) for an

@@ -9,7 +9,8 @@ fn has(n: &str, phrase: &str) -> bool {
     n.contains(&format!(" {phrase} "))
 }
 
-/// Words that name a rollback: `rollback`, `roll back`, `rolling back`, `roll-back`, `revert`.
+/// Words that name a rollback: `rollback`, `roll back`, `rolling back`, `roll-back`, `revert`,
+/// and the procedures that stand for one: `contingency`, `backout`, `fallback`.
 fn names_rollback(n: &str) -> bool {
     [
         "rollback",
@@ -19,6 +20,10 @@ fn names_rollback(n: &str) -> bool {
         "rolled back",
         "revert",
         "reverting",
+        "contingency",
+        "backout",
+        "back out",
+        "fallback",
     ]
     .iter()
     .any(|p| has(n, p))
@@ -102,6 +107,32 @@ pub fn is_gate_heading(text: &str) -> bool {
         ]
         .iter()
         .any(|p| has(&n, p))
+}
+
+/// A lead-in that states a condition for the steps after it (`If Deployment Fails:`, `When
+/// errors spike:`, `In case of data loss:`): in a rollback section, a trigger.
+#[must_use]
+pub fn is_condition_lead(text: &str) -> bool {
+    let n = norm(text);
+    text.trim_end().ends_with(':')
+        && (n.starts_with(" if ") || n.starts_with(" when ") || n.starts_with(" in case "))
+}
+
+/// The questions of a decision tree drawn in a code block that lead to a rollback
+/// (`Is it critical? (API down, data corruption)` then `├─ YES → Immediate Rollback`): each
+/// question whose next line answers yes with a rollback.
+#[must_use]
+pub fn decision_tree_triggers(code: &str) -> Vec<String> {
+    let lines: Vec<&str> = code.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| {
+            let next = norm(w[1]);
+            w[0].contains('?') && has(&next, "yes") && names_rollback(&next)
+        })
+        .map(|w| clean::title(w[0].trim()))
+        .filter(|q| !q.is_empty())
+        .collect()
 }
 
 /// A heading whose items are rollback triggers: `Rollback Triggers`, `When to Rollback`,
