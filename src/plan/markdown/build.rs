@@ -246,6 +246,15 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             owns[h] = true;
         }
     }
+    let owns_below = below(&owns_direct)
+        .iter()
+        .zip(&owns_direct)
+        .map(|(b, o)| *b || *o)
+        .collect::<Vec<bool>>();
+    let heading_steps = stages::heading_steps(heads, &containers, &owns_below, &timed, &is_title);
+    for &h in &heading_steps {
+        owns[h] = true;
+    }
     for h in stages::between(heads, &owns, &containers, &is_title) {
         owns[h] = true;
     }
@@ -401,6 +410,22 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         Some(h) => phase_of_section[h].or(title_phase_index).unwrap_or(0),
         None => title_phase_index.unwrap_or(0),
     };
+    for &h in &heading_steps {
+        let Some(p) = phase_of_section[h] else {
+            continue;
+        };
+        for c in (0..n).filter(|&c| heads[c].parent == Some(h)) {
+            phases[p].tasks.push(Task {
+                id: String::new(),
+                text: clean::title(&heads[c].text),
+                done: false,
+                depth: 0,
+                run: None,
+                timeout: None,
+                line: heads[c].line,
+            });
+        }
+    }
     for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_task[i]) {
         let p = step_phase[i].unwrap_or_else(|| phase_index(owner(it.heading)));
         phases[p].tasks.push(Task {

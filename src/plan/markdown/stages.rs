@@ -9,6 +9,9 @@
 //! *container*. Containers are closed upwards: a section above a container is one too, so the
 //! stages never overlap.
 //!
+//! A rollback section inside a forward stage (`#### Rolling Back` under `### Production`) splits
+//! that stage too: rollback steps are never forward work.
+//!
 //! Reference sections (success criteria, contacts, notes, risks…, see
 //! [`rules::is_reference_heading`]) are never containers: their sub-sections are one block of
 //! text, not steps in time.
@@ -37,10 +40,21 @@ pub fn containers(heads: &[Heading], timed: &[bool], owns: &[bool]) -> Vec<bool>
             }
         }
     }
+    // A rollback procedure written inside a forward stage is a stage of its own.
+    let mut rollback_child = vec![false; n];
+    for h in 0..n {
+        if let Some(p) = heads[h].parent
+            && owns_below[h]
+            && rules::is_rollback_heading(&heads[h].text)
+            && !rules::is_rollback_heading(&heads[p].text)
+        {
+            rollback_child[p] = true;
+        }
+    }
     let mut out: Vec<bool> = (0..n)
         .map(|h| {
             !rules::is_reference_heading(&heads[h].text)
-                && (timed_below[h] || children_owning[h] >= 2)
+                && (timed_below[h] || children_owning[h] >= 2 || rollback_child[h])
         })
         .collect();
     for h in (0..n).rev() {
@@ -82,6 +96,43 @@ pub fn stage_of(
         stage = Some(x);
     }
     stage
+}
+
+/// Sections whose steps are their sub-headings (`### Pre-deploy` then `#### Check NewRelic`,
+/// `#### Cut a release branch`, each with prose): a stage below a container that owns no
+/// tasks, has at least two sub-headings and is not reference text. Its sub-headings are its
+/// tasks. `owns_below[h]`: tasks or gates in the subtree of `h`.
+#[must_use]
+pub fn heading_steps(
+    heads: &[Heading],
+    containers: &[bool],
+    owns_below: &[bool],
+    timed: &[bool],
+    is_title: &dyn Fn(usize) -> bool,
+) -> Vec<usize> {
+    let n = heads.len();
+    let mut timed_subtree = timed.to_vec();
+    for h in (0..n).rev() {
+        if timed_subtree[h]
+            && let Some(p) = heads[h].parent
+        {
+            timed_subtree[p] = true;
+        }
+    }
+    (0..n)
+        .filter(|&h| {
+            let splits = heads[h]
+                .parent
+                .is_some_and(|p| containers[p] && !is_title(p));
+            let children = (0..n).filter(|&c| heads[c].parent == Some(h)).count();
+            splits
+                && !containers[h]
+                && !owns_below[h]
+                && !timed_subtree[h]
+                && children >= 2
+                && !rules::is_reference_heading(&heads[h].text)
+        })
+        .collect()
 }
 
 /// Sections written between two stages, as their siblings, that are neither reference text nor
