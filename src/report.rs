@@ -578,8 +578,8 @@ mod tests {
     #[test]
     fn untimed_rollback_sections_report_their_ticks() {
         let plan = markdown::parse(PLAN, Path::new("launch.md")).unwrap().plan;
-        // "Before rolling back" has no budget: its task lands in the untimed "Rollback
-        // Procedure" section, which the clock skips because "Execution" is timed.
+        // "Before rolling back" has no budget: it is an untimed stage of the rollback (its
+        // sibling "Execution" is timed), which the clock skips.
         let tell = plan
             .tasks()
             .find(|(_, t)| t.text == "Tell support")
@@ -631,7 +631,7 @@ mod tests {
                 .find(|p| p.title == title)
                 .map(|p| p.status.clone())
         };
-        assert_eq!(status("Rollback Procedure").as_deref(), Some("done"));
+        assert_eq!(status("Before rolling back").as_deref(), Some("done"));
         assert_eq!(status("Execution").as_deref(), Some("active"));
     }
 }

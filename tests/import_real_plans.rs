@@ -736,12 +736,28 @@ fn relative_public_plans() {
     assert_eq!(k8s.gates[0].title, "Go / No-Go");
     assert_eq!(k8s.gates[0].phase, "8-release-day");
 
+    // Weekdays around "Release day (Thursday)": Friday the week before is T-6 d, Monday
+    // T-3 d, Tuesday T-2 d, release day T-0, the Friday after T+1 d.
     let rust = load(&dir.join("public/03-rust-release-process.md"));
-    assert_eq!(rust.plan.phases[1].title, "Promote branches");
-    assert!(
-        rust.warnings
-            .iter()
-            .any(|w| w.line == 35 && w.message.contains("weekday"))
+    let days: Vec<(&str, Schedule)> = rust
+        .plan
+        .phases
+        .iter()
+        .map(|p| (p.title.as_str(), p.schedule))
+        .collect();
+    let day = |d: i64| Schedule::Offset {
+        start_s: d * DAY,
+        end_s: (d + 1) * DAY,
+    };
+    assert_eq!(
+        days,
+        [
+            ("Bump the stable version number", day(-6)),
+            ("Promote branches", day(-3)),
+            ("Default branch bootstrap update and Crater", day(-2)),
+            ("Release day", day(0)),
+            ("Beta stage0 update", day(1)),
+        ]
     );
 }
 

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveTime};
 
 use super::meta::Meta;
 use super::rows::Row;
-use super::{Warnings, rules};
+use super::Warnings;
 use super::scan::Heading;
 use crate::plan::Schedule;
 use crate::plan::schedule::{self, Found, Unresolved, When};
@@ -186,7 +186,8 @@ fn heading_number(text: &str) -> Option<String> {
 /// names the heading whose words it shares most (at least half of the row's words), its number
 /// breaking ties, or only by number when the row has no name. The row's window times a
 /// heading that has none or only a length; hour slots narrow a heading's whole day. Headings
-/// inside a timed section, reference sections and the title are not matched. Returns the rows
+/// inside a timed section and the title are not matched; a heading a schedule names is a stage
+/// even when its words read as reference text (`Release Notes & Documentation`). Returns the rows
 /// that named no heading, from schedules most of whose rows did.
 fn apply_rows(
     heads: &[Heading],
@@ -200,11 +201,7 @@ fn apply_rows(
         std::iter::successors(heads[h].parent, |&x| heads[x].parent)
             .any(|a| timed0[a] && !is_title(a))
     };
-    let eligible: Vec<bool> = (0..n)
-        .map(|h| {
-            !is_title(h) && !inside_timed(h) && !rules::is_reference_heading(&heads[h].text)
-        })
-        .collect();
+    let eligible: Vec<bool> = (0..n).map(|h| !is_title(h) && !inside_timed(h)).collect();
     let head_words: Vec<Vec<String>> = heads.iter().map(|h| words(&h.text)).collect();
     let numbers: Vec<Option<String>> = heads.iter().map(|h| heading_number(&h.text)).collect();
     let mut claimed = vec![false; n];
