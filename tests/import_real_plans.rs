@@ -154,8 +154,10 @@ struct Expect {
     file: &'static str,
     /// All tasks: task-list items plus numbered steps in sections without a task list.
     tasks: usize,
-    /// Of those, task-list items.
+    /// Task-list items in the file (an independent line count).
     checkboxes: usize,
+    /// Of those, items under a rollback-trigger heading: conditions to watch, not tasks.
+    box_triggers: usize,
     phases: usize,
     /// Phases with a schedule (not `Schedule::None`).
     timed: usize,
@@ -166,58 +168,71 @@ struct Expect {
 const SHARED: &[Expect] = &[
     // 56 task-list items (grep), no numbered lists. Phases: 1.1–1.4, 2.1, Phase 1–4, 2.3, 2.4,
     // 3.1, 3.2, 4.2, 4.3 (timed) + "7. Success Criteria" and "10. Sign-Off and Approval"
-    // (untimed top-level sections that own tasks). Gates: 3 checkpoints, "Final Go/No-Go
+    // (untimed top-level sections that own tasks), and "8. Resource Requirements", a prose
+    // section between those two stages. Gates: 3 checkpoints, "Final Go/No-Go
     // Review", "10.2 Final Approvals Required". Triggers: the 5 bullets under 4.1.
     Expect {
         file: "crm-platform-launch.md",
         tasks: 56,
+        box_triggers: 0,
         checkboxes: 56,
-        phases: 17,
+        phases: 18,
         timed: 15,
         gates: 5,
         triggers: 5,
     },
     // 201 task-list items (grep) + 6 numbered items under "Known Issues" (2) and
     // "Post-Deployment Enhancements" (4); the numbered items of "Rollback Procedure" are not
-    // tasks (that section has a task list). Phases: Phase 1–3, Pre-Deployment, Deployment
-    // Execution, Post-Deployment, Day 1, Week 1, Month 1 (timed) + ROLLBACK PLAN, SUCCESS
-    // CRITERIA, SIGN-OFF (owns the two sign-off gates), NOTES. Triggers: the 6 "Rollback if" items.
+    // tasks (that section has a task list). The 6 "When to Rollback" checkboxes are triggers,
+    // not tasks, and the numbered lists under NOTES are notes, not steps: 201 − 6 = 195 tasks.
+    // Phases: Phase 1–3, Pre-Deployment, Deployment Execution, Post-Deployment, Day 1, Week 1,
+    // Month 1 (timed) + ROLLBACK PLAN, SUCCESS CRITERIA, SIGN-OFF (owns the two sign-off
+    // gates).
     Expect {
         file: "salessync-go-live-checklist.md",
-        tasks: 207,
+        tasks: 195,
+        box_triggers: 6,
         checkboxes: 201,
         // + the rollback procedure's four timed steps (Decision 5 min … Communication 5 min).
-        phases: 17,
+        phases: 16,
         timed: 13,
         gates: 2,
         triggers: 6,
     },
     // 66 task-list items (grep; none in its many code blocks) + 14 numbered items under
     // "Contingency Planning" (5 + 4 + 5; the numbered lists in code blocks do not count).
-    // Phases: Pre-Deployment (Dec 30), Deployment Day (Dec 31), Contingency Planning.
+    // Phases: Phase 1–7 (Phase 1–5 and 7 timed by the "Estimated Timeline" table, matched by
+    // name; Phase 6 "Rollback Procedures" sits between them), Pre-Deployment (Dec 30), the
+    // table's "Final Verification" row, Deployment Day (Dec 31, narrowed by its hour slots),
+    // "Estimated Timeline" (prose between stages) and Contingency Planning (a rollback).
+    // Triggers: the decision tree's "Is it critical?" and the three "If …:" lead-ins.
     Expect {
         file: "swipesavvy-deployment-prep.md",
         tasks: 80,
+        box_triggers: 0,
         checkboxes: 66,
-        phases: 3,
-        timed: 2,
+        phases: 12,
+        timed: 9,
         gates: 0,
-        triggers: 0,
+        triggers: 4,
     },
     // The 6 numbered items of "Timeframe".
     Expect {
         file: "public/01a-govuk-2014-platform-migration-overview.md",
         tasks: 6,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 1,
         timed: 0,
         gates: 0,
         triggers: 0,
     },
-    // Only plain bullets; five T-minus sections are prose-only timed phases.
+    // Five T-minus sections whose plain bullets are their tasks (grep -c '^\* ' = 25, less
+    // the three date-only bullets "T-1 Days", "T-0 Days", "T+1 Days").
     Expect {
         file: "public/01b-govuk-2014-migration-t-minus-activities.md",
-        tasks: 0,
+        tasks: 22,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 5,
         timed: 5,
@@ -226,40 +241,48 @@ const SHARED: &[Expect] = &[
     },
     // 23 numbered role items (`1. Release Manager:` …, grep '^[0-9]+\. ') + the 123 bullets
     // they introduce with a colon (grep -cE '^   [*-] ': the bullets at the steps' indent).
-    // Phases B–G (T-minus/T-plus offsets); A has no time and no tasks.
+    // Phases B–G (T-minus/T-plus offsets); A has no time and no tasks. Gate: the item
+    // "Receive sign off on final version of MailChimp email blast".
     Expect {
         file: "public/02-mattermost-feature-release.md",
         tasks: 146,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 6,
         timed: 6,
-        gates: 0,
+        gates: 1,
         triggers: 0,
     },
-    // No tasks; five weekday sections are kept as (unscheduled) phases.
+    // Five weekday sections, timed around "Release day (Thursday)"; their plain bullets are
+    // tasks (12, grep in those sections).
     Expect {
         file: "public/03-rust-release-process.md",
-        tasks: 0,
+        tasks: 12,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 5,
-        timed: 0,
+        timed: 5,
         gates: 0,
         triggers: 0,
     },
-    // No tasks, no timed headings: one phase named after the title.
+    // One phase: "Tracking docs", timed by the schedule table row that names it; its 6 plain
+    // bullets are its tasks.
     Expect {
         file: "public/05-kubernetes-v1.34-release-schedule.md",
-        tasks: 0,
+        tasks: 6,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 1,
-        timed: 0,
+        timed: 1,
         gates: 0,
         triggers: 0,
     },
-    // 112 task-list items (grep). Phases 1–9 (Week N / "1-3 Weeks"). Gate: "Go / No-Go".
+    // 112 task-list items (grep) + 1 plain bullet in a timed section without a task list.
+    // Phases 1–9 (Week N / "1-3 Weeks"). Gate: "Go / No-Go".
     Expect {
         file: "public/06-kubernetes-release-team-lead-progress-template.md",
-        tasks: 112,
+        tasks: 113,
+        box_triggers: 0,
         checkboxes: 112,
         phases: 9,
         timed: 9,
@@ -270,6 +293,7 @@ const SHARED: &[Expect] = &[
     Expect {
         file: "public/07-kubernetes-cut-release-issue-template.md",
         tasks: 11,
+        box_triggers: 0,
         checkboxes: 11,
         phases: 1,
         timed: 0,
@@ -280,6 +304,7 @@ const SHARED: &[Expect] = &[
     Expect {
         file: "public/11-dfe-postgres-major-version-upgrade.md",
         tasks: 2,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 1,
         timed: 0,
@@ -291,18 +316,20 @@ const SHARED: &[Expect] = &[
     Expect {
         file: "public/12-dfe-disaster-recovery-runbook.md",
         tasks: 27,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 1,
         timed: 0,
         gates: 0,
         triggers: 0,
     },
-    // 4 task-list items under "Procedure".
+    // 4 task-list items under "Procedure", one in each of "Step 1" … "Step 4" (the stages).
     Expect {
         file: "public/x1-gitlab-gke-cluster-upgrade-runbook.md",
         tasks: 4,
+        box_triggers: 0,
         checkboxes: 4,
-        phases: 1,
+        phases: 4,
         timed: 0,
         gates: 0,
         triggers: 0,
@@ -313,6 +340,7 @@ const SHARED: &[Expect] = &[
     Expect {
         file: "public/x3-moj-opg-lpa-failover-to-eu-west-2.md",
         tasks: 51,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 6,
         timed: 0,
@@ -323,8 +351,109 @@ const SHARED: &[Expect] = &[
     Expect {
         file: "public/x4-kubernetes-release-cuts-handbook.md",
         tasks: 0,
+        box_triggers: 0,
         checkboxes: 0,
         phases: 1,
+        timed: 0,
+        gates: 0,
+        triggers: 0,
+    },
+    // 33 task-list items (grep). Phases: "At the beginning of the cycle", "~ 2 weeks", "~ 1
+    // week", "~ 1 day before the release date" (timed), "Release Day" (T-0, timed; its four
+    // sub-headings group its tasks), "Wrapping Release".
+    Expect {
+        file: "public/20-grafana-k6-release-issue-template.md",
+        tasks: 33,
+        box_triggers: 0,
+        checkboxes: 33,
+        phases: 6,
+        timed: 4,
+        gates: 0,
+        triggers: 0,
+    },
+    // No task list: 28 numbered steps and the bullets they introduce with a colon. Phases:
+    // the title's intro, core, contrib, artifacts (prose stages between), post-release,
+    // bugfix releases. Gates: the two "Do not move forward until this PR is merged" items.
+    Expect {
+        file: "public/23-otel-collector-release-procedure.md",
+        tasks: 28,
+        box_triggers: 0,
+        checkboxes: 0,
+        phases: 6,
+        timed: 0,
+        gates: 2,
+        triggers: 0,
+    },
+    // 20 task-list items outside the HTML comment that hides the rollback. Phases: Monday,
+    // Tuesday, Rollout day (Wednesday) = T-0. Gate: "Approve the `Approval` stage".
+    Expect {
+        file: "public/24-dotnet-arcade-services-weekly-rollout-issue.md",
+        tasks: 20,
+        box_triggers: 0,
+        checkboxes: 20,
+        phases: 3,
+        timed: 3,
+        gates: 1,
+        triggers: 0,
+    },
+    // 45 task-list items (grep). Two `#` sections under a front-matter title split into their
+    // six `##` stages. Gate: "Review and approve the PR".
+    Expect {
+        file: "public/26-fedora-coreos-stable-release-checklist.md",
+        tasks: 45,
+        box_triggers: 0,
+        checkboxes: 45,
+        phases: 6,
+        timed: 0,
+        gates: 1,
+        triggers: 0,
+    },
+    // No task list. Pre-deploy's six #### headings are its steps; Production's 13 numbered
+    // steps; "Rolling Back" (a stage of its own, rollback) with its 4 numbered steps; Config
+    // Recycle (4) and No-Migration Recycle (2); Staging is prose between stages. Triggers:
+    // the four "Some criteria for rolling back:" questions.
+    Expect {
+        file: "public/28-login-gov-idp-production-deploy.md",
+        tasks: 29,
+        box_triggers: 0,
+        checkboxes: 0,
+        phases: 6,
+        timed: 0,
+        gates: 0,
+        triggers: 4,
+    },
+    // No task list: 55 bullets and numbered lines of the numbered `1.2)` … `8.5)` step
+    // sections (the Offset table is HTML, not read yet). Each step section is a stage.
+    Expect {
+        file: "public/30-chef-hosted-chef-mysql-to-pgsql-migration-plan.md",
+        tasks: 55,
+        box_triggers: 0,
+        checkboxes: 0,
+        phases: 19,
+        timed: 0,
+        gates: 0,
+        triggers: 0,
+    },
+    // 57 role-tagged task-list items (grep). Phases: the four "Before …" / "On the Day of
+    // Public Release" sections (the last is T-0). Gates: QA's sign-off and the Security
+    // Officer's clearance.
+    Expect {
+        file: "public/32-isc-bind9-release-checklist.md",
+        tasks: 57,
+        box_triggers: 0,
+        checkboxes: 57,
+        phases: 4,
+        timed: 1,
+        gates: 2,
+        triggers: 0,
+    },
+    // 11 task-list items (grep) in four communication stages.
+    Expect {
+        file: "public/33-ooni-probe-mobile-release-checklist.md",
+        tasks: 11,
+        box_triggers: 0,
+        checkboxes: 11,
+        phases: 4,
         timed: 0,
         gates: 0,
         triggers: 0,
@@ -371,7 +500,8 @@ fn every_shared_plan_loads_with_the_expected_counts() {
             .filter(|(_, t)| boxes.contains(&t.line))
             .count();
         assert_eq!(
-            from_boxes, e.checkboxes,
+            from_boxes,
+            e.checkboxes - e.box_triggers,
             "{}: tasks from task-list items",
             e.file
         );
@@ -639,9 +769,9 @@ fn salessync_plan() {
         .find(|p| p.title == "ROLLBACK PLAN")
         .expect("phase");
     assert_eq!(rollback.kind, PhaseKind::Rollback);
-    // The "Rollback if" checklist stays with the section; each timed step of the procedure
-    // is a rollback phase of its own, with its budget and its tasks, in order.
-    assert_eq!(rollback.tasks.len(), 6);
+    // The "When to Rollback" checkboxes are triggers, not tasks; each timed step of the
+    // procedure is a rollback phase of its own, with its budget and its tasks, in order.
+    assert_eq!(rollback.tasks.len(), 0);
     let steps: Vec<(&str, Schedule, usize)> = plan
         .phases
         .iter()

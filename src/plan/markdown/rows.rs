@@ -79,7 +79,11 @@ fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &
     };
     let header: Vec<String> = header.iter().map(|c| super::norm(c)).collect();
     let time_cols: Vec<usize> = (0..header.len())
-        .filter(|&c| TIME_COLUMNS.iter().any(|w| header[c].contains(&format!(" {w} "))))
+        .filter(|&c| {
+            TIME_COLUMNS
+                .iter()
+                .any(|w| header[c].contains(&format!(" {w} ")))
+        })
         .collect();
     if time_cols.is_empty() {
         return;
@@ -147,7 +151,9 @@ fn slot_row(lead: &str, slots: &[&str], section: Option<usize>, group: usize) ->
             _ => None,
         })
         .collect::<Option<_>>()?;
-    let (When::Clock { start, zone, .. }, When::Clock { end, .. }) = (clocks[0], clocks[clocks.len() - 1]) else {
+    let (When::Clock { start, zone, .. }, When::Clock { end, .. }) =
+        (clocks[0], clocks[clocks.len() - 1])
+    else {
         return None;
     };
     let date = schedule::first_date(lead);

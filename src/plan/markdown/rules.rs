@@ -75,9 +75,14 @@ pub fn decider(text: &str) -> Option<String> {
         }
     }
     let lower = t.to_lowercase();
-    let at = ["clearance from ", "approval from ", "approval by ", "sign-off from "]
-        .iter()
-        .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
+    let at = [
+        "clearance from ",
+        "approval from ",
+        "approval by ",
+        "sign-off from ",
+    ]
+    .iter()
+    .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
     let rest = t.get(at..)?;
     let rest = rest.strip_prefix("the ").unwrap_or(rest);
     let words: Vec<&str> = rest
@@ -349,8 +354,12 @@ mod tests {
         assert!(is_decision_item(
             "Wait for clearance from Security Officer to proceed with the public release"
         ));
-        assert!(is_decision_item("Approve the `Approval` stage of the rollout build"));
-        assert!(is_decision_item("🛑 Do not move forward until this PR is merged. 🛑"));
+        assert!(is_decision_item(
+            "Approve the `Approval` stage of the rollout build"
+        ));
+        assert!(is_decision_item(
+            "🛑 Do not move forward until this PR is merged. 🛑"
+        ));
         assert!(!is_decision_item("Request signatures for the tarballs"));
         assert!(!is_decision_item("Once approved, merge it"));
     }

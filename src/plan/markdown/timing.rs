@@ -8,9 +8,9 @@
 
 use chrono::{NaiveDate, NaiveTime};
 
+use super::Warnings;
 use super::meta::Meta;
 use super::rows::Row;
-use super::Warnings;
 use super::scan::Heading;
 use crate::plan::Schedule;
 use crate::plan::schedule::{self, Found, Unresolved, When};
@@ -131,9 +131,7 @@ pub fn resolve(
 /// True when window `outer` holds window `inner` (both absolute, or both relative to T-0).
 fn covers(outer: &Schedule, inner: &Schedule) -> bool {
     match (*outer, *inner) {
-        (Schedule::At { start, end }, Schedule::At { start: s, end: e }) => {
-            start <= s && e <= end
-        }
+        (Schedule::At { start, end }, Schedule::At { start: s, end: e }) => start <= s && e <= end,
         (
             Schedule::Offset { start_s, end_s },
             Schedule::Offset {
@@ -155,9 +153,7 @@ const FILLER: &[&str] = &[
 fn words(text: &str) -> Vec<String> {
     super::norm(text)
         .split(' ')
-        .filter(|w| {
-            !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()) && !FILLER.contains(w)
-        })
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()) && !FILLER.contains(w))
         .map(str::to_string)
         .collect()
 }
@@ -229,7 +225,11 @@ fn apply_rows(
         claimed[h] = true;
         matched[r] = true;
         match &mut found[h] {
-            slot @ (None | Some(Found { when: When::Length { .. }, .. })) => {
+            slot @ (None
+            | Some(Found {
+                when: When::Length { .. },
+                ..
+            })) => {
                 *slot = Some(Found {
                     when: row.when,
                     span: 0..0,
@@ -269,7 +269,10 @@ fn apply_rows(
     rows.iter()
         .enumerate()
         .filter(|&(r, row)| {
-            !matched[r] && !row.slots && !row.name.is_empty() && hits[row.group] * 2 >= total[row.group]
+            !matched[r]
+                && !row.slots
+                && !row.name.is_empty()
+                && hits[row.group] * 2 >= total[row.group]
         })
         .map(|(_, row)| row.clone())
         .collect()
