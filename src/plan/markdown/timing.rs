@@ -291,35 +291,33 @@ fn weekdays_around_the_event(heads: &[Heading], found: &mut [Option<Found>]) {
         }) => Some(*d),
         _ => None,
     };
-    let Some((anchor, day0)) = (0..heads.len()).find_map(|h| {
+    let Some((anchor, release_day)) = (0..heads.len()).find_map(|h| {
         let d = weekday(&found[h])?;
         schedule::names_event_day(&heads[h].text).then_some((h, d))
     }) else {
         return;
     };
-    for h in 0..heads.len() {
-        let Some(d) = weekday(&found[h]) else {
+    let from = i64::from(release_day.num_days_from_monday());
+    for (h, slot) in found.iter_mut().enumerate() {
+        let Some(d) = weekday(slot) else {
             continue;
         };
-        let (a, b) = (
-            i64::from(day0.num_days_from_monday()),
-            i64::from(d.num_days_from_monday()),
-        );
-        let days = match h.cmp(&anchor) {
+        let to = i64::from(d.num_days_from_monday());
+        let offset_days = match h.cmp(&anchor) {
             std::cmp::Ordering::Equal => 0,
-            std::cmp::Ordering::Less => match (a - b).rem_euclid(7) {
+            std::cmp::Ordering::Less => match (from - to).rem_euclid(7) {
                 0 => -7,
                 r => -r,
             },
-            std::cmp::Ordering::Greater => match (b - a).rem_euclid(7) {
+            std::cmp::Ordering::Greater => match (to - from).rem_euclid(7) {
                 0 => 7,
                 r => r,
             },
         };
-        if let Some(f) = found[h].as_mut() {
+        if let Some(f) = slot.as_mut() {
             f.when = When::Offset {
-                start_s: days * schedule::DAY,
-                end_s: (days + 1) * schedule::DAY,
+                start_s: offset_days * schedule::DAY,
+                end_s: (offset_days + 1) * schedule::DAY,
             };
         }
     }

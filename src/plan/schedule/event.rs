@@ -61,20 +61,22 @@ fn event_near(toks: &[Token], i: usize) -> Option<usize> {
     })
 }
 
+/// Number words, their index their value.
+const NUMBER_WORDS: [&str; 13] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+];
+
 /// A count at `i`: digits, `a`/`an`, or a number word up to twelve.
 fn count_at(toks: &[Token], i: usize) -> Option<i64> {
     let t = toks.get(i)?;
     if let Some(n) = t.int() {
         return Some(i64::from(n));
     }
-    const WORDS: [&str; 13] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve",
-    ];
     if t.is_any(&["a", "an"]) {
         return Some(1);
     }
-    WORDS
+    NUMBER_WORDS
         .iter()
         .position(|w| t.is(w))
         .and_then(|n| i64::try_from(n).ok())
@@ -83,35 +85,36 @@ fn count_at(toks: &[Token], i: usize) -> Option<i64> {
 /// `~ 2 weeks before the release date`, `two days ahead of go-live`, `1 day after launch`,
 /// `the day before the release` at `i`.
 pub(super) fn relative(toks: &[Token], i: usize) -> Option<(When, usize)> {
-    let mut j = i;
+    let mut at = i;
     while toks
-        .get(j)
+        .get(at)
         .is_some_and(|t| t.sym('~') || t.is_any(&["about", "approx", "approximately", "around"]))
     {
-        j += 1;
+        at += 1;
     }
-    let (n, unit, mut k) = if toks.get(j).is_some_and(|t| t.is("the")) {
+    let (count, unit, mut next) = if toks.get(at).is_some_and(|t| t.is("the")) {
         // `the day before the release`.
-        let unit = toks.get(j + 1).and_then(unit_s)?;
-        (1, unit, j + 2)
+        (1, toks.get(at + 1).and_then(unit_s)?, at + 2)
     } else {
-        let n = count_at(toks, j)?;
-        let unit = toks.get(j + 1).and_then(unit_s)?;
-        (n, unit, j + 2)
+        (
+            count_at(toks, at)?,
+            toks.get(at + 1).and_then(unit_s)?,
+            at + 2,
+        )
     };
-    let sign = match toks.get(k)? {
-        t if t.is_any(&["before", "ahead", "prior"]) => {
-            if toks.get(k + 1).is_some_and(|t| t.is_any(&["of", "to"])) {
-                k += 1;
+    let before = match toks.get(next)? {
+        word if word.is_any(&["before", "ahead", "prior"]) => {
+            if toks.get(next + 1).is_some_and(|t| t.is_any(&["of", "to"])) {
+                next += 1;
             }
-            -1
+            true
         }
-        t if t.is_any(&["after", "following", "post"]) => 1,
+        word if word.is_any(&["after", "following", "post"]) => false,
         _ => return None,
     };
-    let end = event_near(toks, k + 1)?;
-    let span = sane(n.checked_mul(unit)?)?;
-    let start_s = if sign < 0 { -span } else { span };
+    let end = event_near(toks, next + 1)?;
+    let span = sane(count.checked_mul(unit)?)?;
+    let start_s = if before { -span } else { span };
     Some((
         When::Offset {
             start_s,
