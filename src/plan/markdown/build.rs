@@ -76,6 +76,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         found,
         schedules,
         extra,
+        row_heading,
     } = timing::resolve(heads, title_heading, &schedule_rows, &meta, &mut warnings);
     let timed: Vec<bool> = (0..n).map(|h| found[h].is_some() && !is_title(h)).collect();
     let below = |flag: &[bool]| {
@@ -222,6 +223,23 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             phase_title(heads, &found, h),
             owner(Some(h)),
             voters,
+        ));
+    }
+    // Hold points a schedule writes between its rows gate the stage of the row before them.
+    for (r, row) in schedule_rows.iter().enumerate() {
+        let Some(text) = &row.gate else {
+            continue;
+        };
+        let before = (0..r)
+            .rev()
+            .take_while(|&k| schedule_rows[k].group == row.group)
+            .find_map(|k| row_heading[k]);
+        let line = row.section.map_or(0, |h| heads[h].line);
+        gates.push((
+            line,
+            gate_title(text),
+            owner(before.or(row.section)),
+            Vec::new(),
         ));
     }
     gates.sort_by_key(|g| g.0);

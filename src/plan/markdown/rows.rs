@@ -17,8 +17,11 @@ pub struct Row {
     pub name: String,
     /// The stage's number (`1`, `1.1`, `3`), when a cell holds only that.
     pub number: Option<String>,
-    /// The window written for it.
-    pub when: When,
+    /// The window written for it; `None` for a row that only holds a [`Row::gate`].
+    pub when: Option<When>,
+    /// A hold point the schedule writes between its stages (`Steps 4 and 5 must be completed
+    /// before proceeding`): a gate after the row before it.
+    pub gate: Option<String>,
     /// The section the schedule is in (`None`: before the first heading).
     pub section: Option<usize>,
     /// Which schedule (table or slot list) the row belongs to, in document order.
@@ -33,6 +36,31 @@ const TIME_COLUMNS: &[&str] = &[
     "day", "eta",
 ];
 
+/// Header words of a column that names the stage.
+const NAME_COLUMNS: &[&str] = &[
+    "phase",
+    "stage",
+    "step",
+    "task",
+    "activity",
+    "activities",
+    "milestone",
+    "name",
+    "what",
+    "event",
+];
+
+/// Header words of a column that says who does it (owners, not stage names).
+const WHO_COLUMNS: &[&str] = &[
+    "who",
+    "owner",
+    "owners",
+    "responsible",
+    "assignee",
+    "lead",
+    "role",
+];
+
 /// Words of rows that sum the schedule up rather than name a stage.
 const TOTAL_WORDS: &[&str] = &["total", "totals", "overall"];
 
@@ -43,9 +71,8 @@ pub fn rows(doc: &Doc) -> Vec<Row> {
     let mut group = 0;
     for (s, entries) in doc.entries.iter().enumerate() {
         let section = s.checked_sub(1);
-        let mut k = 0;
-        while k < entries.len() {
-            match &entries[k] {
+        for (k, entry) in entries.iter().enumerate() {
+            match entry {
                 Entry::Table(t) => {
                     let before = out.len();
                     table_rows(&doc.tables[*t].rows, section, group, &mut out);
@@ -66,38 +93,56 @@ pub fn rows(doc: &Doc) -> Vec<Row> {
                 }
                 _ => {}
             }
-            k += 1;
         }
     }
     out
 }
 
-/// The rows of a table whose header names a time column and whose cells hold windows.
+fn has_word(header: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| header.contains(&format!(" {w} ")))
+}
+
+/// The rows of a table whose header names a time column and whose cells hold windows. In an
+/// offset column (`-00:30`, `00:03`, as minutes from T-0), a row runs until the next row's
+/// offset. Rows with no time whose text holds a hold point (`Steps 4 and 5 must be completed
+/// before proceeding`) are kept as [`Row::gate`]s.
 fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &mut Vec<Row>) {
     let Some(header) = rows.first() else {
         return;
     };
     let header: Vec<String> = header.iter().map(|c| super::norm(c)).collect();
     let time_cols: Vec<usize> = (0..header.len())
-        .filter(|&c| {
-            TIME_COLUMNS
-                .iter()
-                .any(|w| header[c].contains(&format!(" {w} ")))
-        })
+        .filter(|&c| has_word(&header[c], TIME_COLUMNS))
         .collect();
     if time_cols.is_empty() {
         return;
     }
+    let offset_col = time_cols
+        .iter()
+        .copied()
+        .find(|&c| has_word(&header[c], &["offset"]));
+    let name_cols: Vec<usize> = (0..header.len())
+        .filter(|&c| !time_cols.contains(&c) && has_word(&header[c], NAME_COLUMNS))
+        .collect();
+    let who_cols: Vec<usize> = (0..header.len())
+        .filter(|&c| has_word(&header[c], WHO_COLUMNS))
+        .collect();
+    let first = out.len();
     for row in &rows[1..] {
         let cell = |c: usize| row.get(c).map_or("", String::as_str);
-        let when = time_cols.iter().find_map(|&c| window(cell(c)));
-        let Some(when) = when else {
-            continue;
+        let when = match offset_col {
+            Some(c) => offset(cell(c)),
+            None => time_cols.iter().find_map(|&c| window(cell(c))),
         };
         let mut number = None;
         let mut name = String::new();
-        for (c, text) in row.iter().enumerate() {
-            if time_cols.contains(&c) || schedule::duration_s(text).is_some() {
+        let named = |c: usize| {
+            !time_cols.contains(&c)
+                && !who_cols.contains(&c)
+                && (name_cols.is_empty() || name_cols.contains(&c))
+        };
+        for (_, text) in row.iter().enumerate().filter(|&(c, _)| named(c)) {
+            if schedule::duration_s(text).is_some() {
                 continue;
             }
             if number.is_none() && is_number(text) {
@@ -106,6 +151,20 @@ fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &
                 name.clone_from(text);
             }
         }
+        let Some(when) = when else {
+            if let Some(hold) = row.iter().find(|t| super::rules::is_decision_item(t)) {
+                out.push(Row {
+                    name: String::new(),
+                    number: None,
+                    when: None,
+                    gate: Some(hold.clone()),
+                    section,
+                    group,
+                    slots: false,
+                });
+            }
+            continue;
+        };
         let n = super::norm(&name);
         if TOTAL_WORDS.iter().any(|w| n.contains(&format!(" {w} "))) {
             continue;
@@ -113,12 +172,57 @@ fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &
         out.push(Row {
             name,
             number,
-            when,
+            when: Some(when),
+            gate: None,
             section,
             group,
             slots: false,
         });
     }
+    if offset_col.is_some() {
+        // Each offset row runs until the next later offset.
+        let starts: Vec<Option<i64>> = out[first..]
+            .iter()
+            .map(|r| match r.when {
+                Some(When::Offset { start_s, .. }) => Some(start_s),
+                _ => None,
+            })
+            .collect();
+        for k in 0..starts.len() {
+            let Some(start) = starts[k] else {
+                continue;
+            };
+            if let Some(next) = starts[k + 1..].iter().flatten().find(|&&s| s > start) {
+                out[first + k].when = Some(When::Offset {
+                    start_s: start,
+                    end_s: *next,
+                });
+            }
+        }
+    }
+}
+
+/// An offset from T-0 in a schedule's offset column: `-00:30` (30 min before), `00:03`,
+/// `+1:15`, `-5 min`; `n/a` and blanks are none.
+fn offset(cell: &str) -> Option<When> {
+    let t = cell.trim();
+    let (sign, rest) = match t.strip_prefix(['-', '−', '–']) {
+        Some(r) => (-1, r),
+        None => (1, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let seconds = match rest.split_once(':') {
+        Some((h, m)) => {
+            let h: i64 = h.trim().parse().ok()?;
+            let m: i64 = m.trim().parse().ok().filter(|m| (0..60).contains(m))?;
+            h.checked_mul(3600)?.checked_add(m * 60)?
+        }
+        None => schedule::duration_s(rest)?,
+    };
+    let start_s = sign * seconds.min(schedule::MAX_SPAN_S);
+    Some(When::Offset {
+        start_s,
+        end_s: start_s,
+    })
 }
 
 /// A window a schedule cell gives: a clock window, a date or an offset (`Dec 30, 06:00-08:00`,
@@ -160,12 +264,13 @@ fn slot_row(lead: &str, slots: &[&str], section: Option<usize>, group: usize) ->
     Some(Row {
         name: lead.trim_end().trim_end_matches(':').to_string(),
         number: None,
-        when: When::Clock {
+        when: Some(When::Clock {
             date,
             start,
             end,
             zone,
-        },
+        }),
+        gate: None,
         section,
         group,
         slots: true,
@@ -186,7 +291,10 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].name, "Environment Setup");
         assert_eq!(rows[0].number.as_deref(), Some("1"));
-        assert!(matches!(rows[0].when, When::Clock { date: Some(_), .. }));
+        assert!(matches!(
+            rows[0].when,
+            Some(When::Clock { date: Some(_), .. })
+        ));
     }
 
     #[test]
@@ -197,15 +305,49 @@ mod tests {
         let rows = rows(&doc);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].name, "Deployment Day (Dec 31)");
-        let When::Clock {
+        let Some(When::Clock {
             date, start, end, ..
-        } = rows[0].when
+        }) = rows[0].when
         else {
             panic!("{:?}", rows[0].when);
         };
         assert_eq!(date.map(|d| (d.month, d.day)), Some((12, 31)));
         assert_eq!(start.to_string(), "08:00:00");
         assert_eq!(end.map(|e| e.to_string()).as_deref(), Some("12:00:00"));
+    }
+
+    #[test]
+    fn offset_tables_run_row_to_row_and_keep_hold_points() {
+        let doc = scan(
+            "| Offset | Activity | Who | Notes |\n|---|---|---|---|\n| -00:30 | 1.1 | All | |\n| 00:03 | 4.1 | Marc | |\n| | | | Steps 4 and 5 must be completed before proceeding |\n| 00:09 | 6.1 | Stephen | |\n| n/a | 8.1 | Marc | |\n",
+        );
+        let rows = rows(&doc);
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.number.as_deref(),
+                    r.name.as_str(),
+                    r.when,
+                    r.gate.is_some(),
+                )
+            })
+            .collect();
+        let off = |a: i64, b: i64| {
+            Some(When::Offset {
+                start_s: a * 60,
+                end_s: b * 60,
+            })
+        };
+        assert_eq!(
+            got,
+            [
+                (Some("1.1"), "", off(-30, 3), false),
+                (Some("4.1"), "", off(3, 9), false),
+                (None, "", None, true),
+                (Some("6.1"), "", off(9, 9), false),
+            ]
+        );
     }
 
     #[test]

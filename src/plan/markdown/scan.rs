@@ -149,6 +149,7 @@ pub fn scan(src: &str) -> Doc {
     let mut item_text: Vec<String> = Vec::new();
     let mut level_stack: Vec<(u8, usize)> = Vec::new();
     let mut current: Option<usize> = None;
+    let mut html: Option<String> = None;
 
     for (event, range) in Parser::new_ext(src, opts).into_offset_iter() {
         let section = current.map_or(0, |h| h + 1);
@@ -174,7 +175,10 @@ pub fn scan(src: &str) -> Doc {
                     doc.opaque.push(range.clone());
                     sink = Some((Sink::Meta, String::new()));
                 }
-                Tag::HtmlBlock => doc.opaque.push(range.clone()),
+                Tag::HtmlBlock => {
+                    doc.opaque.push(range.clone());
+                    html = Some(String::new());
+                }
                 Tag::Table(_) => {
                     doc.entries[section].push(Entry::Table(doc.tables.len()));
                     doc.tables.push(Table { rows: Vec::new() });
@@ -228,6 +232,14 @@ pub fn scan(src: &str) -> Doc {
                 _ => {}
             },
             Event::End(tag) => match tag {
+                TagEnd::HtmlBlock => {
+                    // A table written in HTML (`<tr><td>-00:30</td><td>1.1</td>…`) is read as
+                    // a table; anything else in the block stays hidden, as HTML is.
+                    if let Some(rows) = html.take().as_deref().and_then(html_table_rows) {
+                        doc.entries[section].push(Entry::Table(doc.tables.len()));
+                        doc.tables.push(Table { rows });
+                    }
+                }
                 TagEnd::Heading(_) => {
                     if let Some((Sink::Heading(level, line), text)) = sink.take() {
                         while level_stack.last().is_some_and(|&(l, _)| l >= level) {
@@ -299,7 +311,12 @@ pub fn scan(src: &str) -> Doc {
                 }
             }
             // HTML blocks (comments included) are not shown to readers of the plan.
-            Event::Html(_) | Event::FootnoteReference(_) | Event::Rule => {}
+            Event::Html(h) => {
+                if let Some(buf) = html.as_mut() {
+                    buf.push_str(&h);
+                }
+            }
+            Event::FootnoteReference(_) | Event::Rule => {}
         }
     }
     for (item, text) in doc.items.iter_mut().zip(item_text) {
@@ -323,6 +340,63 @@ fn push_text(sink: &mut Option<(Sink, String)>, frames: &[Frame], items: &mut [S
     } else if let Some(i) = innermost_item(frames) {
         items[i].push_str(t);
     }
+}
+
+/// The rows of the tables in an HTML block: each `<tr>`'s `<td>` / `<th>` cells, their tags
+/// removed and their text cleaned. Comments are skipped. `None` when the block has no row.
+/// Plans write simple tables (no nesting, no spans); a cell ends at the next cell or row.
+fn html_table_rows(block: &str) -> Option<Vec<Vec<String>>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut cell: Option<String> = None;
+    let mut rest = block;
+    while let Some(lt) = rest.find('<') {
+        if let Some(c) = cell.as_mut() {
+            c.push_str(&rest[..lt]);
+        }
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |e| &after[e + 3..]);
+            continue;
+        }
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = rest[1..end.saturating_sub(1).max(1)]
+            .trim()
+            .to_ascii_lowercase();
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        let closing = tag.starts_with('/');
+        let close_cell = |rows: &mut Vec<Vec<String>>, cell: &mut Option<String>| {
+            if let (Some(text), Some(row)) = (cell.take(), rows.last_mut()) {
+                row.push(clean::text(&text));
+            }
+        };
+        match (name.as_str(), closing) {
+            ("tr", false) => {
+                close_cell(&mut rows, &mut cell);
+                rows.push(Vec::new());
+            }
+            ("td" | "th", false) => {
+                close_cell(&mut rows, &mut cell);
+                if rows.is_empty() {
+                    rows.push(Vec::new());
+                }
+                cell = Some(String::new());
+            }
+            ("td" | "th" | "tr" | "table", true) => close_cell(&mut rows, &mut cell),
+            ("br", _) => {
+                if let Some(c) = cell.as_mut() {
+                    c.push(' ');
+                }
+            }
+            _ => {}
+        }
+        rest = &rest[end..];
+    }
+    rows.retain(|r| !r.is_empty());
+    (!rows.is_empty()).then_some(rows)
 }
 
 /// HTML elements that are markup, not text: dropped from inline text. Anything else in angle
@@ -406,6 +480,22 @@ mod tests {
             [vec!["Role", "Name"], vec!["CTO", "__"]]
         );
         assert!(matches!(&doc.entries[1][1], Entry::Para(p) if p == "Upgrade <NODE POOL> now ok"));
+    }
+
+    #[test]
+    fn html_tables_are_tables() {
+        let doc = scan(
+            "# Plan\n\n<table>\n  <tr><th>Offset</th><th>Activity</th></tr>\n  <tr><td>-00:30</td><td><b>1.1</b></td></tr>\n  <!-- <tr><td>x</td></tr> -->\n  <tr><td>00:03</td><td><Marc/td><td>5 min</td></tr>\n</table>\n\n<div>no table</div>\n",
+        );
+        assert_eq!(
+            doc.tables[0].rows,
+            [
+                vec!["Offset", "Activity"],
+                vec!["-00:30", "1.1"],
+                vec!["00:03", "", "5 min"]
+            ]
+        );
+        assert_eq!(doc.tables.len(), 1);
     }
 
     #[test]

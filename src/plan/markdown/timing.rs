@@ -26,6 +26,8 @@ pub struct Timing {
     /// Schedule rows that name no heading, resolved, from schedules that name headings for
     /// most of their rows: stages the plan only lists in its schedule.
     pub extra: Vec<(Row, Schedule)>,
+    /// For each schedule row (as [`super::rows::rows`] lists them), the heading it named.
+    pub row_heading: Vec<Option<usize>>,
 }
 
 /// Finds and resolves the windows of `heads`; `title_heading` is the heading used as the plan's
@@ -41,7 +43,7 @@ pub fn resolve(
     let is_title = |h: usize| title_heading == Some(h);
     let mut found: Vec<Option<Found>> = heads.iter().map(|h| schedule::find(&h.text)).collect();
     weekdays_around_the_event(heads, &mut found);
-    let unmatched = apply_rows(heads, &is_title, rows, &mut found);
+    let (unmatched, row_heading) = apply_rows(heads, &is_title, rows, &mut found);
     let mut schedules = vec![Schedule::None; n];
     // What each heading passes on to the headings below it: (date, year, zone).
     let mut ctx: Vec<(Option<NaiveDate>, Option<i32>, Zone)> = Vec::with_capacity(n);
@@ -114,7 +116,7 @@ pub fn resolve(
                 day_zone: meta.zone,
                 clock_ref,
             };
-            let s = schedule::resolve(&r.when, &context).ok()?;
+            let s = schedule::resolve(&r.when?, &context).ok()?;
             // A row spanning stages the headings already time sums them up (`Nov 22 |
             // Production Go-Live` over the day's timed stages): not a stage of its own.
             let sums_up = schedules.iter().any(|h| covers(&s, h));
@@ -125,6 +127,7 @@ pub fn resolve(
         found,
         schedules,
         extra,
+        row_heading,
     }
 }
 
@@ -180,17 +183,19 @@ fn heading_number(text: &str) -> Option<String> {
 
 /// Gives headings the windows that schedule rows write for them (see [`super::rows`]): a row
 /// names the heading whose words it shares most (at least half of the row's words), its number
-/// breaking ties, or only by number when the row has no name. The row's window times a
-/// heading that has none or only a length; hour slots narrow a heading's whole day. Headings
-/// inside a timed section and the title are not matched; a heading a schedule names is a stage
-/// even when its words read as reference text (`Release Notes & Documentation`). Returns the rows
-/// that named no heading, from schedules most of whose rows did.
+/// breaking ties, or only by number when the row has no name (a row numbered `4.1` where the
+/// plan numbers `4)` names that heading, which stays open to the rows after it). The row's
+/// window times a heading that has none or only a length; hour slots narrow a heading's whole
+/// day. Headings inside a timed section and the title are not matched; a heading a schedule
+/// names is a stage even when its words read as reference text (`Release Notes &
+/// Documentation`). Returns the rows that named no heading, from schedules most of whose rows
+/// did, and the heading each row named.
 fn apply_rows(
     heads: &[Heading],
     is_title: &dyn Fn(usize) -> bool,
     rows: &[Row],
     found: &mut [Option<Found>],
-) -> Vec<Row> {
+) -> (Vec<Row>, Vec<Option<usize>>) {
     let n = heads.len();
     let timed0: Vec<bool> = found.iter().map(Option::is_some).collect();
     let inside_timed = |h: usize| {
@@ -201,18 +206,25 @@ fn apply_rows(
     let head_words: Vec<Vec<String>> = heads.iter().map(|h| words(&h.text)).collect();
     let numbers: Vec<Option<String>> = heads.iter().map(|h| heading_number(&h.text)).collect();
     let mut claimed = vec![false; n];
-    let mut matched = vec![false; rows.len()];
+    let mut heading_of: Vec<Option<usize>> = vec![None; rows.len()];
     for (r, row) in rows.iter().enumerate() {
+        let Some(when) = row.when else {
+            continue;
+        };
         let rw = words(&row.name);
+        let number_match = |h: usize| match (&row.number, &numbers[h]) {
+            (Some(a), Some(b)) if a == b => 2,
+            (Some(a), Some(b)) if a.starts_with(&format!("{b}.")) => 1,
+            _ => 0,
+        };
         let best = (0..n)
             .filter(|&h| eligible[h] && !claimed[h])
             .filter_map(|h| {
-                let by_number = row.number.is_some() && row.number == numbers[h];
                 let shared = rw.iter().filter(|w| head_words[h].contains(w)).count();
                 let score = if rw.is_empty() {
-                    usize::from(by_number)
+                    number_match(h)
                 } else if shared * 2 >= rw.len() && shared > 0 {
-                    shared * 2 + usize::from(by_number)
+                    shared * 4 + number_match(h)
                 } else {
                     0
                 };
@@ -222,18 +234,16 @@ fn apply_rows(
         let Some((_, _, h)) = best else {
             continue;
         };
-        claimed[h] = true;
-        matched[r] = true;
+        let prefix_only = rw.is_empty() && number_match(h) == 1;
+        claimed[h] = !prefix_only;
+        heading_of[r] = Some(h);
         match &mut found[h] {
             slot @ (None
             | Some(Found {
                 when: When::Length { .. },
                 ..
             })) => {
-                *slot = Some(Found {
-                    when: row.when,
-                    span: 0..0,
-                });
+                *slot = Some(Found { when, span: 0..0 });
             }
             Some(f) => {
                 if let (
@@ -244,7 +254,7 @@ fn apply_rows(
                         end,
                         zone,
                     },
-                ) = (f.when, row.when)
+                ) = (f.when, when)
                     && row.slots
                     && first == last
                     && date.is_none_or(|d| d.month == first.month && d.day == first.day)
@@ -264,18 +274,21 @@ fn apply_rows(
     let mut hits = vec![0usize; groups];
     for (r, row) in rows.iter().enumerate() {
         total[row.group] += 1;
-        hits[row.group] += usize::from(matched[r]);
+        hits[row.group] += usize::from(heading_of[r].is_some());
     }
-    rows.iter()
+    let unmatched = rows
+        .iter()
         .enumerate()
         .filter(|&(r, row)| {
-            !matched[r]
+            heading_of[r].is_none()
+                && row.when.is_some()
                 && !row.slots
                 && !row.name.is_empty()
                 && hits[row.group] * 2 >= total[row.group]
         })
         .map(|(_, row)| row.clone())
-        .collect()
+        .collect();
+    (unmatched, heading_of)
 }
 
 /// Weekday sections of a week that leads to a release day (`Promote branches (Monday)` …
