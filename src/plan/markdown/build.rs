@@ -141,10 +141,11 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
                         && (it.ordered || items[p].text.ends_with(':'))
                 }
             };
-        is_trigger[i] = it.parent.is_none()
-            && !it.quoted
-            && (it.heading.is_some_and(|h| trigger_ctx[h])
-                || it.lead.as_deref().is_some_and(rules::is_trigger_lead));
+        is_trigger[i] = !it.quoted
+            && ((it.parent.is_none()
+                && (it.heading.is_some_and(|h| trigger_ctx[h])
+                    || it.lead.as_deref().is_some_and(rules::is_trigger_lead)))
+                || (it.checked.is_none() && rules::is_rollback_condition(&it.text)));
         let plain_step = it.parent.is_none()
             && !it.quoted
             && !it.ordered
@@ -428,20 +429,65 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         Some(h) => phase_of_section[h].or(title_phase_index).unwrap_or(0),
         None => title_phase_index.unwrap_or(0),
     };
-    for &h in &heading_steps {
+    // Sub-headings as steps: of a stage written as prose sub-headings, and, in a rollback
+    // stage, the prose alternatives beside its lists (`Scaling Out`, `Retrospective`).
+    let heading_step = |c: usize| Task {
+        id: String::new(),
+        text: match doc.entries[c + 1].iter().find_map(|e| match e {
+            Entry::Para(p, _) => Some(p),
+            _ => None,
+        }) {
+            Some(p) => format!(
+                "{}: {}",
+                clean::title(&heads[c].text),
+                rules::first_sentence(p, 80)
+            ),
+            None => clean::title(&heads[c].text),
+        },
+        done: false,
+        depth: 0,
+        run: None,
+        timeout: None,
+        line: heads[c].line,
+    };
+    for h in 0..n {
         let Some(p) = phase_of_section[h] else {
             continue;
         };
-        for c in (0..n).filter(|&c| heads[c].parent == Some(h)) {
-            phases[p].tasks.push(Task {
-                id: String::new(),
-                text: clean::title(&heads[c].text),
-                done: false,
-                depth: 0,
-                run: None,
-                timeout: None,
-                line: heads[c].line,
-            });
+        let prose_children = heading_steps.contains(&h) || rollback[h];
+        if !prose_children {
+            continue;
+        }
+        for c in (0..n).filter(|&c| heads[c].parent == Some(h) && !owns_below[c]) {
+            phases[p].tasks.push(heading_step(c));
+        }
+    }
+    // Instructions written as paragraphs (`Send a PR to bump the version…`) in a timed stage
+    // that has no list of steps.
+    let mut has_steps = vec![false; n + 1];
+    for (i, it) in items.iter().enumerate() {
+        if is_task[i] {
+            has_steps[sec(it.heading)] = true;
+        }
+    }
+    for h in (0..n).filter(|&h| {
+        !has_steps[h + 1] && timed_section(Some(h)) && !notes_ctx[h] && !trigger_ctx[h]
+    }) {
+        let p = phase_index(owner(Some(h)));
+        for e in &doc.entries[h + 1] {
+            if let Entry::Para(text, line) = e
+                && rules::is_instruction(text)
+            {
+                phases[p].tasks.push(Task {
+                    id: String::new(),
+                    text: rules::first_sentence(text, 120),
+                    done: false,
+                    depth: 0,
+                    run: None,
+                    timeout: None,
+                    line: *line,
+                });
+            }
         }
     }
     for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_task[i]) {
@@ -457,6 +503,33 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         });
     }
 
+    for phase in &mut phases {
+        phase.tasks.sort_by_key(|t| t.line);
+    }
+    // Approval requirements written in prose (`All deploys to production require a code
+    // reviewer to approve the changes`) gate the stage their section belongs to, else the
+    // first forward stage.
+    for h in 0..n {
+        for e in &doc.entries[h + 1] {
+            if let Entry::Para(text, line) = e
+                && let Some(role) = rules::approval_requirement(text)
+            {
+                let o = owner(Some(h)).filter(|&x| phase_of_section[x].is_some());
+                let o = o.or_else(|| {
+                    (0..n).find(|&x| {
+                        phase_of_section[x].is_some_and(|k| phases[k].kind == PhaseKind::Forward)
+                    })
+                });
+                gates.push((
+                    *line,
+                    gate_title(&rules::first_sentence(text, 100)),
+                    o,
+                    vec![role],
+                ));
+            }
+        }
+    }
+    gates.sort_by_key(|g| g.0);
     // Ids, in one namespace as the TOML loader does.
     let mut ids = IdSet::new();
     for phase in &mut phases {

@@ -78,7 +78,7 @@ pub fn rows(doc: &Doc) -> Vec<Row> {
                     table_rows(&doc.tables[*t].rows, section, group, &mut out);
                     group += usize::from(out.len() > before);
                 }
-                Entry::Para(lead) if lead.trim_end().ends_with(':') => {
+                Entry::Para(lead, _) if lead.trim_end().ends_with(':') => {
                     let slots: Vec<&str> = entries[k + 1..]
                         .iter()
                         .map_while(|e| match e {

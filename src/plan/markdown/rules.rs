@@ -96,6 +96,188 @@ pub fn decider(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// Verbs that open an instruction in runbooks (`Send a PR…`, `Run this command…`): a
+/// paragraph that starts with one, in a stage without a checklist, is a step.
+const IMPERATIVES: &[&str] = &[
+    "add",
+    "announce",
+    "apply",
+    "approve",
+    "ask",
+    "back",
+    "build",
+    "bump",
+    "check",
+    "cherry",
+    "choose",
+    "clean",
+    "close",
+    "commit",
+    "communicate",
+    "confirm",
+    "copy",
+    "create",
+    "cut",
+    "delete",
+    "deploy",
+    "disable",
+    "download",
+    "drain",
+    "edit",
+    "email",
+    "enable",
+    "ensure",
+    "file",
+    "fill",
+    "follow",
+    "go",
+    "install",
+    "launch",
+    "let",
+    "log",
+    "make",
+    "mark",
+    "merge",
+    "migrate",
+    "monitor",
+    "move",
+    "notify",
+    "open",
+    "pause",
+    "ping",
+    "post",
+    "prepare",
+    "promote",
+    "publish",
+    "pull",
+    "push",
+    "reboot",
+    "recycle",
+    "release",
+    "remove",
+    "rename",
+    "replace",
+    "request",
+    "restart",
+    "restore",
+    "resume",
+    "review",
+    "revert",
+    "roll",
+    "rotate",
+    "run",
+    "scale",
+    "schedule",
+    "send",
+    "set",
+    "share",
+    "ship",
+    "sign",
+    "start",
+    "stop",
+    "submit",
+    "switch",
+    "tag",
+    "take",
+    "tell",
+    "test",
+    "trigger",
+    "update",
+    "upgrade",
+    "upload",
+    "validate",
+    "verify",
+    "wait",
+    "watch",
+    "write",
+];
+
+/// True when `text` opens with an instruction verb ([`IMPERATIVES`]), written in the
+/// imperative (`Run this command`, not `Running` or `Runs`).
+#[must_use]
+pub fn is_instruction(text: &str) -> bool {
+    norm(text)
+        .split(' ')
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| IMPERATIVES.contains(&w))
+}
+
+/// The first sentence of `text`, at most about `max` characters (cut at a word, with `…`).
+#[must_use]
+pub fn first_sentence(text: &str, max: usize) -> String {
+    let end = text
+        .match_indices(['.', '!', '?', ':'])
+        .map(|(i, _)| i)
+        .find(|&i| text[i + 1..].starts_with(' ') || i + 1 == text.len())
+        .unwrap_or(text.len());
+    let s = text[..end].trim();
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{}…", cut.trim_end_matches([',', ';', ' ']))
+}
+
+/// A condition to roll back written as an item (`If you notice any errors that make you
+/// worry, roll back the deploy`): it opens with `if` / `when` / `should` and names a rollback.
+#[must_use]
+pub fn is_rollback_condition(text: &str) -> bool {
+    let n = norm(text);
+    (n.starts_with(" if ") || n.starts_with(" when ") || n.starts_with(" should "))
+        && names_rollback(&n)
+}
+
+/// The role an approval requirement in prose names (`All deploys to production require a code
+/// reviewer to approve the changes`, `must be approved by the CAB`, `needs sign-off from QA`).
+#[must_use]
+pub fn approval_requirement(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    for (open, close) in [
+        ("require a ", " to approve"),
+        ("requires a ", " to approve"),
+        ("require an ", " to approve"),
+        ("requires an ", " to approve"),
+        ("require the ", " to approve"),
+        ("requires the ", " to approve"),
+    ] {
+        if let Some(a) = lower.find(open)
+            && let Some(b) = lower[a + open.len()..].find(close)
+        {
+            let role = &text[a + open.len()..a + open.len() + b];
+            if (1..=4).contains(&role.split_whitespace().count()) {
+                return Some(clean::title(role));
+            }
+        }
+    }
+    for open in [
+        "must be approved by ",
+        "needs approval from ",
+        "need approval from ",
+        "requires approval from ",
+        "require approval from ",
+        "requires sign-off from ",
+        "needs sign-off from ",
+    ] {
+        if let Some(a) = lower.find(open) {
+            let rest = &text[a + open.len()..];
+            let rest = rest.strip_prefix("the ").unwrap_or(rest);
+            let role: Vec<&str> = rest
+                .split(|c: char| !(c.is_alphanumeric() || c == ' ' || c == '-'))
+                .next()?
+                .split(' ')
+                .take_while(|w| !["to", "for", "before", "and", "or", "if", "on"].contains(w))
+                .filter(|w| !w.is_empty())
+                .take(4)
+                .collect();
+            if !role.is_empty() {
+                return Some(role.join(" "));
+            }
+        }
+    }
+    None
+}
+
 /// A heading that asks for a decision: a go/no-go text, or approval / sign-off
 /// (`Final Approvals Required`, `Pre-Deployment Sign-off`).
 #[must_use]
@@ -362,6 +544,47 @@ mod tests {
         ));
         assert!(!is_decision_item("Request signatures for the tarballs"));
         assert!(!is_decision_item("Once approved, merge it"));
+    }
+
+    #[test]
+    fn instructions_conditions_and_requirements() {
+        assert!(is_instruction(
+            "Send a PR to the master branch to bump the version"
+        ));
+        assert!(is_instruction(
+            "Run this command and create a separate commit:"
+        ));
+        assert!(!is_instruction(
+            "Publishing releases require authentication"
+        ));
+        assert!(!is_instruction("Running the script takes an hour"));
+        assert_eq!(
+            first_sentence("Send a PR. Then wait for CI.", 80),
+            "Send a PR"
+        );
+        assert_eq!(
+            first_sentence(
+                "Bring up the dashboard to check that the rate of errors is typical",
+                30
+            ),
+            "Bring up the dashboard to…"
+        );
+        assert!(is_rollback_condition(
+            "If you notice any errors that make you worry, roll back the deploy"
+        ));
+        assert!(!is_rollback_condition("If CI is green, merge"));
+        assert_eq!(
+            approval_requirement(
+                "All deploys to production require a code reviewer to approve the changes"
+            )
+            .as_deref(),
+            Some("code reviewer")
+        );
+        assert_eq!(
+            approval_requirement("Changes must be approved by the CAB before release.").as_deref(),
+            Some("CAB")
+        );
+        assert_eq!(approval_requirement("We approve of this."), None);
     }
 
     #[test]

@@ -57,8 +57,8 @@ pub struct Table {
 /// One block of a section, in document order.
 #[derive(Debug, Clone)]
 pub enum Entry {
-    /// A paragraph, cleaned, on one line.
-    Para(String),
+    /// A paragraph, cleaned, on one line, and the 1-based line it starts on.
+    Para(String, usize),
     /// A list item (index into [`Doc::items`]).
     Item(usize),
     /// A table (index into [`Doc::tables`]).
@@ -95,7 +95,7 @@ impl Doc {
                 let heading = s.checked_sub(1).map(|h| self.headings[h].text.as_str());
                 heading.into_iter().chain(entries.iter().flat_map(move |e| {
                     let texts: Box<dyn Iterator<Item = &str>> = match e {
-                        Entry::Para(p) => Box::new(std::iter::once(p.as_str())),
+                        Entry::Para(p, _) => Box::new(std::iter::once(p.as_str())),
                         Entry::Item(i) => Box::new(std::iter::once(self.items[*i].text.as_str())),
                         Entry::Table(t) => {
                             Box::new(self.tables[*t].rows.iter().flatten().map(String::as_str))
@@ -119,7 +119,7 @@ enum Frame {
 /// Inline text being collected, and where it goes when its block ends.
 enum Sink {
     Heading(u8, usize),
-    Para,
+    Para(usize),
     Cell,
     Code,
     Meta,
@@ -164,7 +164,7 @@ pub fn scan(src: &str) -> Doc {
                 Tag::Paragraph => match innermost_item(&frames) {
                     // A loose item's paragraphs are the item's own text.
                     Some(i) => item_text[i].push(' '),
-                    None => sink = Some((Sink::Para, String::new())),
+                    None => sink = Some((Sink::Para(line_of(range.start)), String::new())),
                 },
                 Tag::TableCell => sink = Some((Sink::Cell, String::new())),
                 Tag::CodeBlock(_) => {
@@ -192,7 +192,7 @@ pub fn scan(src: &str) -> Doc {
                 Tag::List(first) => {
                     let lead = if innermost_item(&frames).is_none() {
                         match doc.entries[section].last() {
-                            Some(Entry::Para(p)) => Some(p.clone()),
+                            Some(Entry::Para(p, _)) => Some(p.clone()),
                             _ => None,
                         }
                     } else {
@@ -258,10 +258,10 @@ pub fn scan(src: &str) -> Doc {
                     }
                 }
                 TagEnd::Paragraph => {
-                    if let Some((Sink::Para, text)) = sink.take() {
+                    if let Some((Sink::Para(line), text)) = sink.take() {
                         let text = clean::text(&text);
                         if !text.is_empty() {
-                            doc.entries[section].push(Entry::Para(text));
+                            doc.entries[section].push(Entry::Para(text, line));
                         }
                     }
                 }
@@ -460,7 +460,7 @@ mod tests {
                 ("step", 17, None, None, true),
             ]
         );
-        assert!(matches!(&doc.entries[1][..], [Entry::Para(p)] if p == "Intro text."));
+        assert!(matches!(&doc.entries[1][..], [Entry::Para(p, 3)] if p == "Intro text."));
         assert!(
             doc.entries[2]
                 .iter()
@@ -479,7 +479,9 @@ mod tests {
             doc.tables[0].rows,
             [vec!["Role", "Name"], vec!["CTO", "__"]]
         );
-        assert!(matches!(&doc.entries[1][1], Entry::Para(p) if p == "Upgrade <NODE POOL> now ok"));
+        assert!(
+            matches!(&doc.entries[1][1], Entry::Para(p, _) if p == "Upgrade <NODE POOL> now ok")
+        );
     }
 
     #[test]
