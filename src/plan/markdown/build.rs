@@ -128,6 +128,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     let mut is_trigger = vec![false; items.len()];
     for (i, it) in items.iter().enumerate() {
         let numbered_step = !it.quoted
+            && !rules::is_remark(&it.text)
+            && !it.lead.as_deref().is_some_and(rules::is_remark)
             && !has_checklist[sec(it.heading)]
             && !it.heading.is_some_and(|h| notes_ctx[h])
             && match it.parent {
@@ -145,7 +147,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             && ((it.parent.is_none()
                 && (it.heading.is_some_and(|h| trigger_ctx[h])
                     || it.lead.as_deref().is_some_and(rules::is_trigger_lead)))
-                || (it.checked.is_none() && rules::is_rollback_condition(&it.text)));
+                || (it.checked.is_none() && !it.ordered && rules::is_rollback_condition(&it.text)));
         let plain_step = it.parent.is_none()
             && !it.quoted
             && !it.ordered
@@ -458,7 +460,12 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         if !prose_children {
             continue;
         }
-        for c in (0..n).filter(|&c| heads[c].parent == Some(h) && !owns_below[c]) {
+        for c in (0..n).filter(|&c| {
+            heads[c].parent == Some(h)
+                && !owns_below[c]
+                && !trigger_ctx[c]
+                && !rules::is_reference_heading(&heads[c].text)
+        }) {
             phases[p].tasks.push(heading_step(c));
         }
     }

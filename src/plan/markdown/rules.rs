@@ -278,6 +278,36 @@ pub fn approval_requirement(text: &str) -> Option<String> {
     None
 }
 
+/// A list item or lead-in that tells rather than instructs: a lead-in naming consequences or
+/// remarks (`Impacts of failed user validation:`, `Notes:`, `For example:`), or an item that
+/// opens with `Note`, `Expected`, `Output`, `Example` (`Expected run time is between 1 and 2
+/// minutes`). Numbered items of such a list, or such items, are not steps.
+#[must_use]
+pub fn is_remark(text: &str) -> bool {
+    let n = norm(text);
+    let opens = |w: &str| n.starts_with(&format!(" {w} "));
+    [
+        "note", "notes", "nb", "expected", "output", "example", "examples", "eg",
+    ]
+    .iter()
+    .any(|w| opens(w))
+        || (text.trim_end().ends_with(':')
+            && [
+                "impact",
+                "impacts",
+                "consequence",
+                "consequences",
+                "effect",
+                "effects",
+                "caveat",
+                "caveats",
+                "for example",
+                "known issues",
+            ]
+            .iter()
+            .any(|w| has(&n, w)))
+}
+
 /// A heading that asks for a decision: a go/no-go text, or approval / sign-off
 /// (`Final Approvals Required`, `Pre-Deployment Sign-off`).
 #[must_use]
@@ -585,6 +615,16 @@ mod tests {
             Some("CAB")
         );
         assert_eq!(approval_requirement("We approve of this."), None);
+    }
+
+    #[test]
+    fn remarks() {
+        assert!(is_remark("Impacts of failed user validation:"));
+        assert!(is_remark("Expected run time is between 1 and 2 minutes"));
+        assert!(is_remark("Output will be similar to the following:"));
+        assert!(is_remark("Note: the job takes an hour"));
+        assert!(!is_remark("Run the migration:"));
+        assert!(!is_remark("Notify the team"));
     }
 
     #[test]
