@@ -230,7 +230,12 @@ impl Session {
                 "the time the room was opened (no date in the plan, an empty journal)",
             )
         };
-        let mut state = RoomState::new(loaded.plan, t0);
+        let plan = if opts.start.is_some() {
+            loaded.plan.moved_to(t0)
+        } else {
+            loaded.plan
+        };
+        let mut state = RoomState::new(plan, t0);
         for ev in &replay.events {
             state.apply(ev);
         }
@@ -499,7 +504,12 @@ impl Session {
     /// plan hash.
     pub fn reload(&mut self, file: LoadedFile, now: DateTime<Utc>) -> Result<(), SessionError> {
         let replay = self.replay_again()?;
-        let mut state = RoomState::new(file.loaded.plan, self.state.t0);
+        let plan = if self.t0_source == "--start" {
+            file.loaded.plan.moved_to(self.state.t0)
+        } else {
+            file.loaded.plan
+        };
+        let mut state = RoomState::new(plan, self.state.t0);
         for ev in &replay.events {
             state.apply(ev);
         }

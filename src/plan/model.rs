@@ -449,4 +449,26 @@ impl Plan {
     pub fn task_count(&self) -> usize {
         self.phases.iter().map(|p| p.tasks.len()).sum()
     }
+
+    /// The plan rehearsed with its go-live at `t0` (`--start`): when the plan names its own
+    /// T-0, every absolute window moves by the same amount as T-0, so dated stages and the
+    /// stages timed relative to T-0 (offsets, lengths) stay in step. A window that would leave
+    /// chrono's range stays where it was. Without a T-0 of its own, the plan is unchanged but
+    /// for its T-0.
+    #[must_use]
+    pub fn moved_to(mut self, t0: DateTime<Utc>) -> Plan {
+        if let Some(own) = self.t0 {
+            let by = t0 - own;
+            for p in &mut self.phases {
+                if let Schedule::At { start, end } = p.schedule
+                    && let (Some(s), Some(e)) =
+                        (start.checked_add_signed(by), end.checked_add_signed(by))
+                {
+                    p.schedule = Schedule::At { start: s, end: e };
+                }
+            }
+        }
+        self.t0 = Some(t0);
+        self
+    }
 }

@@ -1,0 +1,385 @@
+//! The lead's rules for reading plans (README "What warroom reads"), each pinned on an excerpt
+//! of a real plan (`tests/fixtures/reading`, sources named in each file), so they hold without
+//! `../shared` too. What is asserted is what a lead sees: the stages in order, their windows,
+//! the tasks, gates, voters and triggers.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns panic on purpose
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use warroom::plan::{PhaseKind, Plan, Schedule, markdown};
+
+const DAY: i64 = 86_400;
+
+fn path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reading")
+        .join(name)
+}
+
+fn plan(name: &str) -> Plan {
+    let p = path(name);
+    markdown::parse(&std::fs::read_to_string(&p).unwrap(), &p)
+        .unwrap()
+        .plan
+}
+
+fn titles(plan: &Plan) -> Vec<&str> {
+    plan.phases.iter().map(|p| p.title.as_str()).collect()
+}
+
+fn tasks<'a>(plan: &'a Plan, phase: &str) -> Vec<&'a str> {
+    plan.phases
+        .iter()
+        .find(|p| p.title == phase)
+        .unwrap_or_else(|| panic!("no phase {phase:?} in {:?}", titles(plan)))
+        .tasks
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect()
+}
+
+fn schedule(plan: &Plan, phase: &str) -> Schedule {
+    plan.phases
+        .iter()
+        .find(|p| p.title == phase)
+        .unwrap_or_else(|| panic!("no phase {phase:?}"))
+        .schedule
+}
+
+fn days(from: i64, to: i64) -> Schedule {
+    Schedule::Offset {
+        start_s: from * DAY,
+        end_s: to * DAY,
+    }
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Rule 1 and 2: times in words relative to the release; the stages are the sections where the
+/// plan splits its work in time, and a release day's sub-headings only group its tasks.
+#[test]
+fn k6_stages_and_worded_offsets() {
+    let p = plan("k6.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "At the beginning of the cycle",
+            "2 weeks before the release date",
+            "1 day before the release date",
+            "Release Day",
+            "Wrapping Release"
+        ]
+    );
+    assert_eq!(
+        schedule(&p, "2 weeks before the release date"),
+        days(-14, -7)
+    );
+    assert_eq!(schedule(&p, "1 day before the release date"), days(-1, 0));
+    assert_eq!(schedule(&p, "Release Day"), days(0, 1));
+    assert_eq!(
+        tasks(&p, "Release Day"),
+        [
+            "Open and merge a PR from main in the k6-docs repository.",
+            "Publish the release notes."
+        ]
+    );
+    assert_eq!(
+        schedule(&p, "At the beginning of the cycle"),
+        Schedule::None
+    );
+}
+
+/// Rule 1 and 3: weekdays placed around the release day that names its weekday; instruction
+/// paragraphs are the steps of a stage without a list; prose that is not an instruction stays
+/// text.
+#[test]
+fn rust_weekdays_around_the_release_day() {
+    let p = plan("rust.md");
+    assert_eq!(
+        p.phases
+            .iter()
+            .map(|x| (x.title.as_str(), x.schedule))
+            .collect::<Vec<_>>(),
+        [
+            ("Bump the stable version number", days(-6, -5)),
+            ("Promote branches", days(-3, -2)),
+            ("Release day", days(0, 1)),
+            ("Beta stage0 update", days(1, 2)),
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Bump the stable version number"),
+        ["Send a PR to the master branch to bump the version number in src/version"]
+    );
+    assert_eq!(
+        tasks(&p, "Release day"),
+        ["Run the release job and announce the release"]
+    );
+}
+
+/// Rule 1, 2 and 4: a schedule table times the sections it names (by words, the number only
+/// breaking ties), a row no section has becomes a stage in time order, the total row is not a
+/// stage; hour slots narrow a day's stage; contingency is the rollback, its `If …:` lead-in
+/// and the decision tree's question are triggers.
+#[test]
+fn swipesavvy_schedule_table_slots_and_contingency() {
+    let p = plan("swipesavvy.md");
+    let at = |a: &str, b: &str| Schedule::At {
+        start: utc(a),
+        end: utc(b),
+    };
+    assert_eq!(
+        schedule(&p, "Phase 1: Environment & Infrastructure Setup"),
+        at("2025-12-30T06:00:00Z", "2025-12-30T08:00:00Z")
+    );
+    assert_eq!(
+        schedule(&p, "Phase 2: Database & Data Migration"),
+        at("2025-12-30T08:00:00Z", "2025-12-30T09:30:00Z")
+    );
+    assert_eq!(
+        schedule(&p, "Final Verification"),
+        at("2025-12-30T16:00:00Z", "2025-12-30T17:00:00Z")
+    );
+    assert!(
+        !titles(&p)
+            .iter()
+            .any(|t| t.contains("Preparation Complete"))
+    );
+    assert_eq!(
+        schedule(&p, "Deployment Day"),
+        at("2025-12-31T08:00:00Z", "2025-12-31T12:00:00Z")
+    );
+    let contingency = p
+        .phases
+        .iter()
+        .find(|x| x.title == "Contingency Planning")
+        .unwrap();
+    assert_eq!(contingency.kind, PhaseKind::Rollback);
+    assert_eq!(
+        tasks(&p, "Contingency Planning"),
+        ["Immediately execute rollback script", "Notify stakeholders"]
+    );
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        triggers,
+        [
+            "Is it critical? (API down, data corruption, security breach)",
+            "If Deployment Fails"
+        ]
+    );
+}
+
+/// Rule 1, 3 and 5: an HTML table's Offset column times the stages it numbers, row to row from
+/// T-0 (`4.1` times `4) Run Migration`); a hold point between rows gates the stage before it;
+/// remarks and the impacts of a failure are not steps.
+#[test]
+fn chef_offset_table_and_hold_points() {
+    let p = plan("chef.md");
+    let min = |a: i64, b: i64| Schedule::Offset {
+        start_s: a * 60,
+        end_s: b * 60,
+    };
+    assert_eq!(schedule(&p, "1.1) Hosts and Access"), min(-30, 3));
+    assert_eq!(schedule(&p, "4) Run Migration"), min(3, 9));
+    assert_eq!(tasks(&p, "4) Run Migration"), ["Run the migration script."]);
+    assert_eq!(
+        tasks(&p, "6.1) User Validation"),
+        ["Log in as a test user."]
+    );
+    assert_eq!(p.gates.len(), 1);
+    assert_eq!(
+        p.gates[0].title,
+        "Steps 4 and 5 must be completed before proceeding"
+    );
+    assert_eq!(p.gates[0].phase, "4-run-migration");
+}
+
+/// Rule 5: a sign-off and a clearance in a checklist are gates decided by the role they name;
+/// "the Day of Public Release" is T-0.
+#[test]
+fn bind_role_tagged_gates() {
+    let p = plan("bind.md");
+    assert_eq!(schedule(&p, "On the Day of Public Release"), days(0, 1));
+    let gates: Vec<(&str, &str, Vec<&str>)> = p
+        .gates
+        .iter()
+        .map(|g| {
+            (
+                g.phase.as_str(),
+                &g.title[..20],
+                g.voters.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        gates,
+        [
+            (
+                "before-the-tagging-deadline",
+                "(QA) Verify GitLab C",
+                vec!["QA"]
+            ),
+            (
+                "on-the-day-of-public-release",
+                "(QA) Wait for cleara",
+                vec!["QA"]
+            ),
+        ]
+    );
+    // The gates stay tasks: a lead ticks them off too.
+    assert_eq!(tasks(&p, "On the Day of Public Release").len(), 2);
+}
+
+/// Rule 3, 4 and 5: prose sub-headings are a stage's steps; a rollback section inside a forward
+/// stage is a rollback stage of its own, with its prose alternative and its numbered steps; its
+/// criteria and an `If …, roll back` item are triggers; an approval requirement in prose is a
+/// gate with its role.
+#[test]
+fn login_gov_heading_steps_rollback_and_approval() {
+    let p = plan("logingov.md");
+    assert_eq!(
+        titles(&p),
+        ["Pre-deploy", "Production", "Rolling Back", "Config Recycle"]
+    );
+    assert_eq!(
+        tasks(&p, "Pre-deploy"),
+        [
+            "Check NewRelic: Bring up NewRelic to check that the rate of errors is typical",
+            "Cut a release branch: Use scripts/create-deploy-pr to create a new deployment PR"
+        ]
+    );
+    let rollback = &p.phases[2];
+    assert_eq!(rollback.kind, PhaseKind::Rollback);
+    assert_eq!(
+        tasks(&p, "Rolling Back"),
+        [
+            "Scaling Out: To quickly remove new servers and leave old servers up",
+            "Make a pull request to the stages/prod branch, to revert it back to the last deploy.",
+            "Recycle the app to get the new code out there"
+        ]
+    );
+    assert!(
+        !tasks(&p, "Production")
+            .iter()
+            .any(|t| t.contains("roll back") || t.contains("revert"))
+    );
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| &t.text[..20]).collect();
+    assert_eq!(
+        triggers,
+        [
+            "If you notice any er",
+            "Is the error visible",
+            "Do you need more tha"
+        ]
+    );
+    // "more than 15 minutes": the condition holding for 15 minutes.
+    assert_eq!(
+        p.triggers[2].threshold.as_ref().and_then(|t| t.for_s),
+        Some(900)
+    );
+    assert_eq!(p.gates.len(), 1);
+    assert_eq!(p.gates[0].voters, ["code reviewer"]);
+}
+
+/// Rule 3: in a timed stage without a checklist, plain bullets are the tasks; a bullet that is
+/// only a date is not.
+#[test]
+fn govuk_plain_bullets_in_t_minus_stages() {
+    let p = plan("govuk.md");
+    assert_eq!(schedule(&p, "T-14 Days"), days(-14, -13));
+    assert_eq!(
+        tasks(&p, "T-14 Days"),
+        [
+            "Assess the state of the project - will we be ready?",
+            "Communicate to GDS"
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "T-7 Days"),
+        [
+            "Confirm that we have the necessary people in place",
+            "Block out the release calendar for"
+        ]
+    );
+}
+
+/// Rule 2 and 5: a prose section between two stages is a stage; "do not move forward until"
+/// is a gate of the stage it is written in; troubleshooting entries are not steps.
+#[test]
+fn otel_prose_stage_and_hold_point() {
+    let p = plan("otel.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "Releasing opentelemetry-collector (core release manager)",
+            "Releasing opentelemetry-collector-contrib (contrib release manager)",
+            "Post-release steps (all release managers)"
+        ]
+    );
+    assert_eq!(p.gates.len(), 1);
+    assert_eq!(
+        p.gates[0].phase,
+        "releasing-opentelemetry-collector-core-release"
+    );
+    assert!(p.tasks().all(|(_, t)| !t.text.contains("unknown revision")));
+}
+
+/// Two `#` sections under a front-matter title are sections, and their `##` children the
+/// stages; an approval to give is a gate.
+#[test]
+fn fedora_front_matter_title_and_approval() {
+    let p = plan("fedora.md");
+    assert_eq!(p.title, "stable: new release on YYYY-MM-DD");
+    assert_eq!(
+        titles(&p),
+        [
+            "Promote testing changes to stable",
+            "Build",
+            "Run the release job",
+            "Refresh metadata (stream and updates)"
+        ]
+    );
+    assert_eq!(p.gates.len(), 1);
+    assert_eq!(p.gates[0].phase, "refresh-metadata-stream-and-updates");
+}
+
+/// `--start` moves every time of a dated plan together: the table's dated stages and the
+/// deployment day keep their distance to T-0.
+#[test]
+fn start_moves_dated_and_relative_times_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan_path = dir.path().join("swipesavvy.md");
+    std::fs::copy(path("swipesavvy.md"), &plan_path).unwrap();
+    let out = common::state::assert_warroom()
+        .args(["status", "--json", "--start", "2026-03-02T00:00:00Z"])
+        .arg(&plan_path)
+        .output()
+        .unwrap();
+    common::state::assert_ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let start = |title: &str| {
+        v["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["title"] == title)
+            .and_then(|p| p["planned_start"].as_str())
+            .map(str::to_string)
+    };
+    // The plan's T-0 is 2025-12-31 00:00 (its Deployment Date); everything moves by the same
+    // 61 days.
+    assert_eq!(
+        start("Phase 1: Environment & Infrastructure Setup").as_deref(),
+        Some("2026-03-01T06:00:00.000Z")
+    );
+    assert_eq!(
+        start("Deployment Day").as_deref(),
+        Some("2026-03-02T08:00:00.000Z")
+    );
+}
