@@ -85,6 +85,11 @@ pub enum Cmd {
     Validate {
         /// The plan.
         plan: PathBuf,
+        /// Also say, for every phase, group of tasks, gate and trigger, the plan line it came
+        /// from and the rule that made it, and why each section that yielded nothing stayed
+        /// text.
+        #[arg(long)]
+        explain: bool,
     },
     /// Print the room state without opening the screen.
     Status {
@@ -227,7 +232,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             open_room(session)
         }
         Cmd::Import { plan, out } => import(&plan, out.as_deref()),
-        Cmd::Validate { plan } => Ok(status::validate(&plan)),
+        Cmd::Validate { plan, explain } => Ok(status::validate(&plan, explain)),
         Cmd::Status { target, json } => {
             let session = open(&target, true)?;
             if json {

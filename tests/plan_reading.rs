@@ -383,3 +383,37 @@ fn start_moves_dated_and_relative_times_together() {
         Some("2026-03-02T08:00:00.000Z")
     );
 }
+
+/// `validate --explain` names, for each part of the reading, its plan line and its rule, and
+/// says why a section that yielded nothing stayed text.
+#[test]
+fn validate_explains_the_reading_line_by_line() {
+    let out = common::state::assert_warroom()
+        .args(["validate", "--explain"])
+        .arg(path("logingov.md"))
+        .output()
+        .unwrap();
+    common::state::assert_ok(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "line 15: phase “Pre-deploy” — a stage whose steps are its sub-headings",
+        "line 17: 2 tasks of “Pre-deploy” (lines 17–21) — sub-headings written as the stage's steps",
+        "line 27: 2 tasks of “Production” (lines 27–28) — numbered steps",
+        "line 31: phase “Rolling Back” — a section of tasks at the level where the plan splits its work; rollback:",
+        "line 34: trigger “Is the error visible for users?” — an item under a rollback-trigger heading",
+        "line 10: gate “All deploys to production require a code reviewer",
+        "voters code reviewer",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    let otel = common::state::assert_warroom()
+        .args(["validate", "--explain"])
+        .arg(path("otel.md"))
+        .output()
+        .unwrap();
+    let otel = String::from_utf8(otel.stdout).unwrap();
+    assert!(
+        otel.contains("left as text: “Troubleshooting” — notes, criteria or troubleshooting"),
+        "{otel}"
+    );
+}

@@ -224,9 +224,9 @@ pub fn text(session: &Session, now: DateTime<Utc>) -> String {
 
 /// `warroom validate`: what the plan holds, warnings, errors with `file:line` (exit 1).
 #[must_use]
-pub fn validate(path: &Path) -> ExitCode {
-    let loaded = match plan::load(path) {
-        Ok(l) => l.loaded,
+pub fn validate(path: &Path, explain: bool) -> ExitCode {
+    let (loaded, files) = match plan::load(path) {
+        Ok(l) => (l.loaded, l.files),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);
@@ -290,11 +290,48 @@ pub fn validate(path: &Path) -> ExitCode {
                 .join(", ")
         );
     }
+    if explain {
+        explain_reading(&files);
+    }
     // Warnings quote the plan: cleaned, as everything from the plan is before a terminal.
     for w in &loaded.warnings {
         sayln!("warning: {}", sanitize(&w.to_string()));
     }
     ExitCode::SUCCESS
+}
+
+/// `validate --explain`: the importer's reasons for the Markdown runbook among `files` (the
+/// plan itself, or the runbook a wiring file names), one line each: `  line N: what — why`.
+/// A TOML plan is read as written, which is said instead.
+fn explain_reading(files: &[std::path::PathBuf]) {
+    let Some(runbook) = files
+        .iter()
+        .find(|f| f.extension().is_some_and(|x| x == "md" || x == "markdown"))
+    else {
+        sayln!("how it was read: a TOML plan is read as written; no reading rules apply");
+        return;
+    };
+    let src = match std::fs::read(runbook) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            eprintln!("warroom: {}: cannot read: {e}", runbook.display());
+            return;
+        }
+    };
+    match plan::markdown::explain(&src, runbook) {
+        Ok(reasons) => {
+            sayln!("how {} was read:", runbook.display());
+            for r in reasons {
+                sayln!(
+                    "  line {}: {} — {}",
+                    r.line,
+                    sanitize(&r.what),
+                    sanitize(&r.why)
+                );
+            }
+        }
+        Err(e) => eprintln!("warroom: {e}"),
+    }
 }
 
 /// `warroom verify`: walks the journal's hash chain, then compares the journal with the

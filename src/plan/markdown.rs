@@ -23,6 +23,7 @@
 //! (`ðŸš€`, `üöÄ`) are repaired, control characters removed, and decoration trimmed off titles.
 
 mod build;
+mod explain;
 mod meta;
 mod rows;
 mod rules;
@@ -32,6 +33,8 @@ mod stages;
 mod timing;
 
 use std::path::Path;
+
+pub use explain::Reason;
 
 use super::{Diagnostic, Loaded, PlanError};
 
@@ -43,6 +46,21 @@ use super::{Diagnostic, Loaded, PlanError};
 /// (no tasks, a time it could not read, a clock time without a date) is reported in
 /// [`Loaded::warnings`] with its line.
 pub fn parse(src: &str, file: &Path) -> Result<Loaded, PlanError> {
+    let built = read(src, file)?;
+    Ok(Loaded {
+        plan: built.plan,
+        warnings: built.warnings,
+    })
+}
+
+/// Why each phase, group of tasks, gate and trigger of a Markdown runbook was read as it was,
+/// and why each section that yielded nothing stayed text, in plan order
+/// (`warroom validate --explain`). Errors as [`parse`].
+pub fn explain(src: &str, file: &Path) -> Result<Vec<Reason>, PlanError> {
+    Ok(read(src, file)?.reasons)
+}
+
+fn read(src: &str, file: &Path) -> Result<build::Built, PlanError> {
     if src.chars().all(|c| c.is_whitespace() || c.is_control()) {
         return Err(PlanError::at(
             file,
@@ -52,8 +70,7 @@ pub fn parse(src: &str, file: &Path) -> Result<Loaded, PlanError> {
     }
     let doc = scan::scan(src);
     let meta = meta::read(src, &doc.opaque, doc.prose());
-    let (plan, warnings) = build::build(&doc, meta, file);
-    Ok(Loaded { plan, warnings })
+    Ok(build::build(&doc, meta, file))
 }
 
 /// Warnings collected while importing one file.

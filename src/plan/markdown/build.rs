@@ -34,10 +34,11 @@
 
 use std::path::Path;
 
+use super::explain::{Reason, TaskRule};
 use super::meta::Meta;
 use super::scan::{Doc, Entry, Heading};
 use super::timing::{self, Timing};
-use super::{Warnings, rows, rules, sections, stages};
+use super::{Warnings, explain, rows, rules, sections, stages};
 use crate::plan::ids::{IdSet, slug};
 use crate::plan::schedule::Found;
 use crate::plan::{
@@ -46,7 +47,7 @@ use crate::plan::{
 
 /// Builds the plan from the scanned document and its header facts; also returns warnings.
 #[must_use]
-pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
+pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     let mut warnings = Warnings::new(file);
     let heads = &doc.headings;
     let n = heads.len();
@@ -123,6 +124,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     // state of the project`): those bullets are its tasks.
     let timed_section = |h: Option<usize>| ancestors(h).any(|x| timed[x]);
     let mut is_task = vec![false; items.len()];
+    let mut item_rule = vec![TaskRule::Checklist; items.len()];
     let mut task_depth = vec![0usize; items.len()];
     let mut nest = vec![0usize; items.len()];
     let mut is_trigger = vec![false; items.len()];
@@ -159,6 +161,13 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             && !only_time(&it.text);
         // A rollback trigger is a condition to watch, not work to tick.
         is_task[i] = !is_trigger[i] && (it.checked.is_some() || numbered_step || plain_step);
+        item_rule[i] = if it.checked.is_some() {
+            TaskRule::Checklist
+        } else if numbered_step {
+            TaskRule::Numbered
+        } else {
+            TaskRule::Bullets
+        };
         if let Some(p) = it.parent {
             task_depth[i] = task_depth[p] + usize::from(is_task[p]);
             nest[i] = nest[p] + 1;
@@ -192,7 +201,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     };
 
     // Gates: (line, title, owning section, voters).
-    let mut gates: Vec<(usize, String, Option<usize>, Vec<String>)> = Vec::new();
+    // Gates: (line, title, owning section, voters, why).
+    let mut gates: Vec<GateFound> = Vec::new();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
     for (i, it) in items.iter().enumerate() {
         if let Some(p) = it.parent {
@@ -208,7 +218,13 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
                     .filter_map(|&c| rules::approval_role(&items[c].text)),
             )
             .collect();
-        gates.push((it.line, gate_title(&it.text), owner(it.heading), voters));
+        gates.push((
+            it.line,
+            gate_title(&it.text),
+            owner(it.heading),
+            voters,
+            "an item that asks for a decision (go/no-go, sign off on, clearance or approval, do not move forward until…)",
+        ));
     }
     for h in (0..n).filter(|&h| gate_heading[h] && !gate_below[h]) {
         // The gate heading's subtree is contiguous: it ends at the next heading not below it.
@@ -226,6 +242,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             phase_title(heads, &found, h),
             owner(Some(h)),
             voters,
+            "a heading that says go/no-go, approval or sign-off (voters: its sign-off table and approval items)",
         ));
     }
     // Hold points a schedule writes between its rows gate the stage of the row before them.
@@ -243,6 +260,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             gate_title(text),
             owner(before.or(row.section)),
             Vec::new(),
+            "a hold point between the schedule's rows: it gates the stage of the row before it",
         ));
     }
     gates.sort_by_key(|g| g.0);
@@ -276,16 +294,34 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     for &h in &heading_steps {
         owns[h] = true;
     }
-    for h in stages::between(heads, &owns, &containers, &is_title) {
+    let between = stages::between(heads, &owns, &containers, &is_title);
+    for &h in &between {
         owns[h] = true;
     }
+    let owns_tasks: Vec<bool> = {
+        let mut v = vec![false; n];
+        for (i, it) in items.iter().enumerate() {
+            if is_task[i]
+                && let Some(o) = owner(it.heading)
+            {
+                v[o] = true;
+            }
+        }
+        v
+    };
     if !title_phase && !owns.contains(&true) {
         title_phase = true;
     }
     let mut phase_of_section: Vec<Option<usize>> = vec![None; n];
     let mut title_phase_index = None;
     let mut phases: Vec<Phase> = Vec::new();
+    // Why each phase is one: ((line, title), reason).
+    let mut phase_why: Vec<((usize, String), String)> = Vec::new();
     if title_phase {
+        phase_why.push((
+            (title_heading.map_or(0, |h| heads[h].line), title.clone()),
+            "named after the plan's title: it holds what sits outside every stage (or the plan has no other stage)".into(),
+        ));
         title_phase_index = Some(0);
         phases.push(Phase {
             id: String::new(),
@@ -297,6 +333,30 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         });
     }
     for h in (0..n).filter(|&h| owns[h]) {
+        let mut why = if timed[h] {
+            match &found[h] {
+                Some(f) if f.span.is_empty() => {
+                    "timed by a schedule row that names it (a table or hour slots)".to_string()
+                }
+                Some(f) => format!(
+                    "its heading gives a time: {}",
+                    &heads[h].text[f.span.clone()]
+                ),
+                None => String::new(),
+            }
+        } else if heading_steps.contains(&h) {
+            "a stage whose steps are its sub-headings".into()
+        } else if between.contains(&h) {
+            "prose between two stages, at their level: a stage of its own".into()
+        } else if owns_tasks[h] {
+            "a section of tasks at the level where the plan splits its work".into()
+        } else {
+            "holds a go/no-go gate".into()
+        };
+        if rollback[h] {
+            why.push_str("; rollback: its heading or an enclosing one names a rollback, contingency, backout or fallback");
+        }
+        phase_why.push(((heads[h].line, phase_title(heads, &found, h)), why));
         phase_of_section[h] = Some(phases.len());
         phases.push(Phase {
             id: String::new(),
@@ -313,6 +373,13 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     }
     // Stages only a schedule lists: after the last stage that starts no later.
     for (row, schedule) in extra {
+        phase_why.push((
+            (
+                row.section.map_or(0, |h| heads[h].line),
+                clean::title(&row.name),
+            ),
+            "a stage only the schedule lists (no section names it)".into(),
+        ));
         let start = start_key(&schedule);
         let at = phases
             .iter()
@@ -375,6 +442,18 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             &it.text[found.span.end..]
         );
         let title = clean::title(&rest);
+        phase_why.push((
+            (
+                it.line,
+                if title.is_empty() {
+                    clean::title(&it.text)
+                } else {
+                    title.clone()
+                },
+            ),
+            "a timed step of the rollback procedure: an item with a length and tasks under it"
+                .into(),
+        ));
         steps.push((
             i,
             Phase {
@@ -431,6 +510,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         Some(h) => phase_of_section[h].or(title_phase_index).unwrap_or(0),
         None => title_phase_index.unwrap_or(0),
     };
+    let mut task_rule: Vec<(usize, usize, TaskRule)> = Vec::new();
     // Sub-headings as steps: of a stage written as prose sub-headings, and, in a rollback
     // stage, the prose alternatives beside its lists (`Scaling Out`, `Retrospective`).
     let heading_step = |c: usize| Task {
@@ -467,6 +547,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
                 && !rules::is_reference_heading(&heads[c].text)
         }) {
             phases[p].tasks.push(heading_step(c));
+            task_rule.push((p, heads[c].line, TaskRule::Headings));
         }
     }
     // Instructions written as paragraphs (`Send a PR to bump the version…`) in a timed stage
@@ -485,6 +566,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             if let Entry::Para(text, line) = e
                 && rules::is_instruction(text)
             {
+                task_rule.push((p, *line, TaskRule::Paragraphs));
                 phases[p].tasks.push(Task {
                     id: String::new(),
                     text: rules::first_sentence(text, 120),
@@ -499,6 +581,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     }
     for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_task[i]) {
         let p = step_phase[i].unwrap_or_else(|| phase_index(owner(it.heading)));
+        task_rule.push((p, it.line, item_rule[i]));
         phases[p].tasks.push(Task {
             id: String::new(),
             text: it.text.trim_end_matches([':', ' ']).to_string(),
@@ -532,6 +615,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
                     gate_title(&rules::first_sentence(text, 100)),
                     o,
                     vec![role],
+                    "an approval requirement written in prose (its role votes)",
                 ));
             }
         }
@@ -545,9 +629,42 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             task.id = ids.claim(&format!("{}/{}", phase.id, slug(&task.text)));
         }
     }
+    let mut reasons: Vec<Reason> = Vec::new();
+    for p in &phases {
+        let why = phase_why
+            .iter()
+            .find(|((line, title), _)| *line == p.line && *title == p.title)
+            .map_or_else(String::new, |(_, w)| w.clone());
+        reasons.push(Reason {
+            line: p.line,
+            what: format!("phase “{}”", p.title),
+            why,
+        });
+    }
+    let mut grouped: Vec<(String, TaskRule, usize)> = Vec::new();
+    for (k, p) in phases.iter().enumerate() {
+        let mut mine: Vec<&(usize, usize, TaskRule)> =
+            task_rule.iter().filter(|t| t.0 == k).collect();
+        mine.sort_by_key(|t| t.1);
+        grouped.extend(mine.into_iter().map(|t| (p.title.clone(), t.2, t.1)));
+    }
+    reasons.extend(explain::task_groups(&grouped));
+    for g in &gates {
+        let phase = &phases[phase_index(g.2)].title;
+        let voters = if g.3.is_empty() {
+            "no voters named: anyone with a role decides".to_string()
+        } else {
+            format!("voters {}", g.3.join(", "))
+        };
+        reasons.push(Reason {
+            line: g.0,
+            what: format!("gate “{}” before “{phase}”", g.1),
+            why: format!("{}; {voters}", g.4),
+        });
+    }
     let gates: Vec<Gate> = gates
         .into_iter()
-        .map(|(line, title, o, voters)| Gate {
+        .map(|(line, title, o, voters, _)| Gate {
             id: ids.claim(&slug(&title)),
             phase: phases[phase_index(o)].id.clone(),
             title,
@@ -559,11 +676,18 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         .collect();
     // Triggers: (line, text), from trigger items, from the conditions that open a rollback
     // section's lists (`If Deployment Fails:`), and from its decision trees.
-    let mut trigger_texts: Vec<(usize, String)> = items
+    let mut trigger_texts: Vec<(usize, String, &str)> = items
         .iter()
         .enumerate()
         .filter(|&(i, it)| is_trigger[i] && !it.text.is_empty())
-        .map(|(_, it)| (it.line, it.text.clone()))
+        .map(|(_, it)| {
+            let why = if rules::is_rollback_condition(&it.text) && it.parent.is_some() {
+                "an item that says to roll back if something happens"
+            } else {
+                "an item under a rollback-trigger heading or lead-in (Rollback Triggers, When to Rollback, Rollback if:)"
+            };
+            (it.line, it.text.clone(), why)
+        })
         .collect();
     let mut leads_seen: Vec<(Option<usize>, &str)> = Vec::new();
     for it in items {
@@ -574,24 +698,37 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
         {
             leads_seen.push((it.heading, lead));
             let text = clean::title(lead.trim_end().trim_end_matches(':'));
-            trigger_texts.push((it.line.saturating_sub(1), text));
+            trigger_texts.push((
+                it.line.saturating_sub(1),
+                text,
+                "the condition that opens a rollback section's list of steps (If …:)",
+            ));
         }
     }
     for h in (0..n).filter(|&h| rollback[h]) {
         for e in &doc.entries[h + 1] {
             if let Entry::Code(code) = e {
-                trigger_texts.extend(
-                    rules::decision_tree_triggers(code)
-                        .into_iter()
-                        .map(|q| (heads[h].line, q)),
-                );
+                trigger_texts.extend(rules::decision_tree_triggers(code).into_iter().map(|q| {
+                    (
+                        heads[h].line,
+                        q,
+                        "a decision-tree question whose yes leads to a rollback",
+                    )
+                }));
             }
         }
     }
     trigger_texts.sort_by_key(|t| t.0);
+    for t in &trigger_texts {
+        reasons.push(Reason {
+            line: t.0,
+            what: format!("trigger “{}”", t.1),
+            why: t.2.to_string(),
+        });
+    }
     let triggers: Vec<Trigger> = trigger_texts
         .into_iter()
-        .map(|(line, text)| Trigger {
+        .map(|(line, text, _)| Trigger {
             id: ids.claim(&slug(&text)),
             threshold: threshold::parse(&text),
             text,
@@ -606,6 +743,51 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
     let roles = crate::plan::Roles::from_names(gates.iter().flat_map(|g| g.voters.clone()));
 
     let taken = |i: usize| is_task[i] || is_trigger[i] || is_item_gate[i];
+    // Sections that yielded nothing, and why their text stayed text.
+    let mut yielded = vec![false; n];
+    for (i, it) in items.iter().enumerate() {
+        if let Some(h) = it.heading
+            && taken(i)
+        {
+            yielded[h] = true;
+        }
+    }
+    let marked_lines = task_rule
+        .iter()
+        .map(|t| t.1)
+        .chain(gates.iter().map(|g| g.line))
+        .chain(triggers.iter().map(|t| t.line));
+    for line in marked_lines {
+        if let Some(h) = (0..n).rev().find(|&h| heads[h].line <= line) {
+            yielded[h] = true;
+        }
+    }
+    for h in (0..n).filter(|&h| !is_title(h) && !yielded[h] && phase_of_section[h].is_none()) {
+        let entries = &doc.entries[h + 1];
+        if entries.is_empty() {
+            continue;
+        }
+        let has = |f: &dyn Fn(&Entry) -> bool| entries.iter().any(f);
+        let why = if notes_ctx[h] {
+            "notes, criteria or troubleshooting: its numbered lists are points to read, not steps"
+        } else if rules::is_reference_heading(&heads[h].text) {
+            "reference text (scope, team, contacts, risks, success criteria…), not a stage"
+        } else if entries.iter().all(|e| matches!(e, Entry::Code(_))) {
+            "only code blocks: commands are shown as text; write a step before each (`1. Run …`)"
+        } else if has(&|e| matches!(e, Entry::Item(_))) {
+            "plain bullets outside a timed stage are text: write `- [ ]` or a numbered list to make them tasks"
+        } else if has(&|e| matches!(e, Entry::Table(_))) {
+            "a table that is not a schedule (no When/Date/Time/Offset column naming stages) or a sign-off"
+        } else {
+            "prose only: no checklist, numbered steps, time or go/no-go"
+        };
+        reasons.push(Reason {
+            line: heads[h].line,
+            what: format!("left as text: “{}”", clean::title(&heads[h].text)),
+            why: why.to_string(),
+        });
+    }
+    reasons.sort_by_key(|r| r.line);
     let sections = sections::sections(doc, taken, &nest);
 
     let plan = Plan {
@@ -629,7 +811,24 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> (Plan, Vec<Diagnostic>) {
             "no tasks found: the plan loads, but there is nothing to tick; write checklist items as `- [ ] …` (numbered steps count too, in a section without a checklist)",
         );
     }
-    (plan, warnings.list)
+    Built {
+        plan,
+        warnings: warnings.list,
+        reasons,
+    }
+}
+
+/// A gate as found: (line, title, the section that owns it, voters, why it is a gate).
+type GateFound = (usize, String, Option<usize>, Vec<String>, &'static str);
+
+/// What [`build`] makes of a document.
+pub struct Built {
+    /// The plan.
+    pub plan: Plan,
+    /// What the importer had to guess or leave out.
+    pub warnings: Vec<Diagnostic>,
+    /// Why each part was read as it was ([`explain`]).
+    pub reasons: Vec<Reason>,
 }
 
 /// True when `text` is nothing but a time (`T-1 Days`): a date in a list, not work.
