@@ -204,11 +204,13 @@ const SHARED: &[Expect] = &[
     // Phases: Phase 1–7 (Phase 1–5 and 7 timed by the "Estimated Timeline" table, matched by
     // name; Phase 6 "Rollback Procedures" sits between them), Pre-Deployment (Dec 30), the
     // table's "Final Verification" row, Deployment Day (Dec 31, narrowed by its hour slots),
-    // "Estimated Timeline" (prose between stages) and Contingency Planning (a rollback).
+    // "Estimated Timeline" (prose between stages) and Contingency Planning (a rollback). + 2
+    // tasks: Phase 6's sub-headings "6.1 Automated Rollback Script" and "6.2 Rollback Decision
+    // Tree", the steps of that rollback stage.
     // Triggers: the decision tree's "Is it critical?" and the three "If …:" lead-ins.
     Expect {
         file: "swipesavvy-deployment-prep.md",
-        tasks: 80,
+        tasks: 82,
         box_triggers: 0,
         checkboxes: 66,
         phases: 12,
@@ -254,10 +256,11 @@ const SHARED: &[Expect] = &[
         triggers: 0,
     },
     // Five weekday sections, timed around "Release day (Thursday)"; their plain bullets are
-    // tasks (12, grep in those sections).
+    // tasks (12, grep in those sections), and so are the 5 paragraphs that open with an
+    // instruction in the sections without a list ("Send a PR…", "Run this command…").
     Expect {
         file: "public/03-rust-release-process.md",
-        tasks: 12,
+        tasks: 17,
         box_triggers: 0,
         checkboxes: 0,
         phases: 5,
@@ -300,7 +303,8 @@ const SHARED: &[Expect] = &[
         gates: 0,
         triggers: 0,
     },
-    // The 2 numbered options under "Rollback" (a rollback phase).
+    // The 2 numbered options under "Rollback" (a rollback phase). Trigger: the bullet "if not
+    // ok, follow the rollback procedure".
     Expect {
         file: "public/11-dfe-postgres-major-version-upgrade.md",
         tasks: 2,
@@ -309,7 +313,7 @@ const SHARED: &[Expect] = &[
         phases: 1,
         timed: 0,
         gates: 0,
-        triggers: 0,
+        triggers: 1,
     },
     // 27 numbered lines (grep): 8 steps + 4 nested sub-steps of "Steps to Follow" and the 15
     // steps of "Scenario 2", all under the top-level section "Steps to Follow".
@@ -409,29 +413,34 @@ const SHARED: &[Expect] = &[
         triggers: 0,
     },
     // No task list. Pre-deploy's six #### headings are its steps; Production's 13 numbered
-    // steps; "Rolling Back" (a stage of its own, rollback) with its 4 numbered steps; Config
+    // steps; "Rolling Back" (a stage of its own, rollback) with its 4 numbered steps and its
+    // two prose sub-headings "Scaling Out" and "Retrospective" as steps; Config
     // Recycle (4) and No-Migration Recycle (2); Staging is prose between stages. Triggers:
-    // the four "Some criteria for rolling back:" questions.
+    // the four "Some criteria for rolling back:" questions and "If you notice any errors that
+    // make you worry, roll back". Gate: "require a code reviewer to approve".
     Expect {
         file: "public/28-login-gov-idp-production-deploy.md",
-        tasks: 29,
+        tasks: 31,
         box_triggers: 0,
         checkboxes: 0,
         phases: 6,
         timed: 0,
-        gates: 0,
-        triggers: 4,
+        gates: 1,
+        triggers: 5,
     },
-    // No task list: 55 bullets and numbered lines of the numbered `1.2)` … `8.5)` step
-    // sections (the Offset table is HTML, not read yet). Each step section is a stage.
+    // No task list: the bullets and numbered lines of the numbered `1.1)` … `8.5)` step
+    // sections (bullets only where the Offset table times the section), less the remarks
+    // ("Expected run time…", "Output will be…") and the "Impacts of …:" list. Each step section
+    // is a stage; the HTML Offset table times 15 of them from T-0 and its two "must be
+    // completed before proceeding" rows are the gates.
     Expect {
         file: "public/30-chef-hosted-chef-mysql-to-pgsql-migration-plan.md",
-        tasks: 55,
+        tasks: 54,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 19,
-        timed: 0,
-        gates: 0,
+        phases: 22,
+        timed: 15,
+        gates: 2,
         triggers: 0,
     },
     // 57 role-tagged task-list items (grep). Phases: the four "Before …" / "On the Day of

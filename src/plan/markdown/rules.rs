@@ -196,10 +196,14 @@ const IMPERATIVES: &[&str] = &[
 /// imperative (`Run this command`, not `Running` or `Runs`).
 #[must_use]
 pub fn is_instruction(text: &str) -> bool {
-    norm(text)
-        .split(' ')
-        .find(|w| !w.is_empty())
-        .is_some_and(|w| IMPERATIVES.contains(&w))
+    // The first word as written (`deploy_production.sh` is a file name, not `Deploy`).
+    text.split_whitespace()
+        .next()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .is_some_and(|w| IMPERATIVES.contains(&w.as_str()))
 }
 
 /// The first sentence of `text`, at most about `max` characters (cut at a word, with `…`).
@@ -279,18 +283,16 @@ pub fn approval_requirement(text: &str) -> Option<String> {
 }
 
 /// A list item or lead-in that tells rather than instructs: a lead-in naming consequences or
-/// remarks (`Impacts of failed user validation:`, `Notes:`, `For example:`), or an item that
-/// opens with `Note`, `Expected`, `Output`, `Example` (`Expected run time is between 1 and 2
-/// minutes`). Numbered items of such a list, or such items, are not steps.
+/// remarks (`Impacts of failed user validation:`, `For example:`), or an item that opens with
+/// `Note`, `Expected`, `Output` (`Expected run time is between 1 and 2 minutes`). `Examples of
+/// tests:` stays a step: the examples are tests to run. Numbered items of such a list, or such items, are not steps.
 #[must_use]
 pub fn is_remark(text: &str) -> bool {
     let n = norm(text);
     let opens = |w: &str| n.starts_with(&format!(" {w} "));
-    [
-        "note", "notes", "nb", "expected", "output", "example", "examples", "eg",
-    ]
-    .iter()
-    .any(|w| opens(w))
+    ["note", "notes", "nb", "expected", "output"]
+        .iter()
+        .any(|w| opens(w))
         || (text.trim_end().ends_with(':')
             && [
                 "impact",
@@ -588,6 +590,7 @@ mod tests {
             "Publishing releases require authentication"
         ));
         assert!(!is_instruction("Running the script takes an hour"));
+        assert!(!is_instruction("deploy_production.sh"));
         assert_eq!(
             first_sentence("Send a PR. Then wait for CI.", 80),
             "Send a PR"
