@@ -241,13 +241,14 @@ const SHARED: &[Expect] = &[
         gates: 0,
         triggers: 0,
     },
-    // 23 numbered role items (`1. Release Manager:` …, grep '^[0-9]+\. ') + the 123 bullets
-    // they introduce with a colon (grep -cE '^   [*-] ': the bullets at the steps' indent).
+    // The 123 bullets that 23 numbered role labels (`1. Release Manager:` …, grep
+    // '^[0-9]+\. ') introduce with a colon (grep -cE '^   [*-] ': the bullets at the steps'
+    // indent); the labels are the bullets' owners, not tasks.
     // Phases B–G (T-minus/T-plus offsets); A has no time and no tasks. Gate: the item
     // "Receive sign off on final version of MailChimp email blast".
     Expect {
         file: "public/02-mattermost-feature-release.md",
-        tasks: 146,
+        tasks: 123,
         box_triggers: 0,
         checkboxes: 0,
         phases: 6,
@@ -315,14 +316,16 @@ const SHARED: &[Expect] = &[
         gates: 0,
         triggers: 1,
     },
-    // 27 numbered lines (grep): 8 steps + 4 nested sub-steps of "Steps to Follow" and the 15
-    // steps of "Scenario 2", all under the top-level section "Steps to Follow".
+    // "Steps to Follow" and Scenario 2's numbered lists are indexes: their items link to the
+    // plan's own sections, which are the stages (20 phases: the linked sections, the prose
+    // sections between them, and the Option 2 sub-sections that own bullets). Tasks: the 33
+    // plain bullets and instruction paragraphs of those sections.
     Expect {
         file: "public/12-dfe-disaster-recovery-runbook.md",
-        tasks: 27,
+        tasks: 33,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 1,
+        phases: 20,
         timed: 0,
         gates: 0,
         triggers: 0,
@@ -338,12 +341,13 @@ const SHARED: &[Expect] = &[
         gates: 0,
         triggers: 0,
     },
-    // 44 numbered lines (grep) + 7 bullets introduced by "… include:" steps
+    // 44 numbered lines (grep) less the label "Examples of tests:", whose 7 tests are tasks,
+    // + 7 bullets introduced by "… include:" steps
     // (grep -cE '^   - '). "### 1. Provision…" sits under "## Caveats & Prerequesites", whose
     // phase it joins; "## 2." to "## 6." are their own top-level phases.
     Expect {
         file: "public/x3-moj-opg-lpa-failover-to-eu-west-2.md",
-        tasks: 51,
+        tasks: 50,
         box_triggers: 0,
         checkboxes: 0,
         phases: 6,
@@ -351,13 +355,15 @@ const SHARED: &[Expect] = &[
         gates: 0,
         triggers: 0,
     },
-    // Numbered headings and a table of contents, but no list steps: one title phase.
+    // A table of contents whose first entry is the title: the entries below it (Prerequisites,
+    // 1. … 10., Cleanup) are stages; Prerequisites splits into its two sections with bullets.
+    // Tasks: 24 plain bullets and instruction paragraphs of those stages.
     Expect {
         file: "public/x4-kubernetes-release-cuts-handbook.md",
-        tasks: 0,
+        tasks: 24,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 1,
+        phases: 14,
         timed: 0,
         gates: 0,
         triggers: 0,
@@ -856,8 +862,16 @@ fn relative_public_plans() {
         [off(-42), off(-11), off(-7), off(-2), off(0), off(30)]
     );
     assert_eq!(mm.phases[0].title, "B. Judgment Day & Release Branch Cut");
-    assert_eq!(mm.phases[0].tasks[0].text, "Release Manager");
-    assert_eq!(mm.phases[0].tasks[1].depth, 1);
+    // `1. Release Manager:` is not a task: it names the owner of the bullets under it.
+    assert_eq!(
+        mm.phases[0].tasks[0].text,
+        "Post this checklist in Release Checklist channel"
+    );
+    assert_eq!(mm.phases[0].tasks[0].depth, 0);
+    assert_eq!(
+        mm.phases[0].tasks[0].owner.as_deref(),
+        Some("Release Manager")
+    );
     assert_eq!(mm.zones, [chrono_tz::Tz::America__Los_Angeles]);
 
     let k8s = load(&dir.join("public/06-kubernetes-release-team-lead-progress-template.md")).plan;

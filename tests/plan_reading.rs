@@ -417,3 +417,57 @@ fn validate_explains_the_reading_line_by_line() {
         "{otel}"
     );
 }
+
+/// Rule 2 and 3: a numbered index of links to the plan's own sections lists its stages; their
+/// bullets and instruction paragraphs are the tasks; the index entries are not.
+#[test]
+fn dfe_index_of_steps_names_the_stages() {
+    let p = plan("dfe.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "Start the incident process",
+            "Freeze the pipeline",
+            "Post DR review"
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Start the incident process"),
+        ["Follow the incident playbook and contact the relevant stakeholders"]
+    );
+    assert_eq!(
+        tasks(&p, "Freeze the pipeline"),
+        [
+            "Alert developers that no one should merge to main.",
+            "Set required PR approvers to 6"
+        ]
+    );
+}
+
+/// Rule 3: a role label above steps is their owner, not a task; an instruction that opens a
+/// list of sub-steps stays a step.
+#[test]
+fn mattermost_role_labels_own_their_steps() {
+    let p = plan("mattermost.md");
+    let phase = &p.phases[0];
+    let got: Vec<(&str, Option<&str>, usize)> = phase
+        .tasks
+        .iter()
+        .map(|t| (t.text.as_str(), t.owner.as_deref(), t.depth))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Post this checklist in Release Checklist channel",
+                Some("Release Manager"),
+                0
+            ),
+            ("Begin daily triage of tickets", Some("Release Manager"), 0),
+            ("Update the QA testing schedule", Some("QA"), 0),
+            ("Run the smoke tests", None, 0),
+            ("Log in", None, 1),
+            ("Post a message", None, 1),
+        ]
+    );
+}

@@ -19,6 +19,7 @@ fn task(phase: &str, n: usize) -> Task {
         text: format!("task {n} of {phase}"),
         done: false,
         depth: 0,
+        owner: None,
         run: None,
         timeout: None,
         line: 0,

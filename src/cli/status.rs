@@ -47,7 +47,7 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
                 .iter()
                 .map(|task| {
                     let (actor, at) = stamp_json(state.ticks.get(&task.id));
-                    json!({"id": task.id, "text": task.text, "done": state.is_done(&task.id), "actor": actor, "at": at})
+                    json!({"id": task.id, "text": task.text, "owner": task.owner, "done": state.is_done(&task.id), "actor": actor, "at": at})
                 })
                 .collect();
             json!({

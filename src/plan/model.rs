@@ -199,6 +199,11 @@ pub struct Task {
     /// Nesting depth below the phase's top-level list (0 = top level).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub depth: usize,
+    /// Who does it, as the plan says: the role label a step sits under (`1. Release
+    /// Manager:`), a leading role tag (`(QA) …`), or the section's `Owner:` / `Responsible:`
+    /// line. Shown beside the task; informative only (anyone with a role may tick it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// A shell command an operator may run for this step (`x` in the room, after
     /// confirmation), in the plan's directory; never from a plan others can write.
     #[serde(default, skip_serializing_if = "Option::is_none")]

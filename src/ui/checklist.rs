@@ -113,10 +113,26 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .map(|(k, task)| {
             let tick = state.ticks.get(&task.id);
             let mark = if tick.is_some() { "[x]" } else { "[ ]" };
-            let who = tick.map_or_else(String::new, |s| {
-                let user = s.actor.split('@').next().unwrap_or(&s.actor);
-                format!("  {} {}", sanitize(user), hm(s.at))
+            // Ticked: who and when; open: whose step it is, as the plan says, in the good
+            // colour when it is the viewer's role.
+            let mine = task.owner.as_deref().is_some_and(|o| {
+                ctx.app
+                    .session
+                    .role
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(o))
             });
+            let who = tick.map_or_else(
+                || {
+                    task.owner
+                        .as_deref()
+                        .map_or_else(String::new, |o| format!("  {}", sanitize(o)))
+                },
+                |s| {
+                    let user = s.actor.split('@').next().unwrap_or(&s.actor);
+                    format!("  {} {}", sanitize(user), hm(s.at))
+                },
+            );
             let indent = "  ".repeat(task.depth.min(4));
             let pointer = if k == sel { "›" } else { " " };
             let text_w = width.saturating_sub(indent.len() + 6 + who.chars().count());
@@ -129,7 +145,14 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                     if tick.is_some() { t.good } else { t.text },
                 ),
                 Span::styled(fit_clean(&task.text, text_w), style),
-                Span::styled(who, t.dim),
+                Span::styled(
+                    who,
+                    if mine && tick.is_none() {
+                        t.good
+                    } else {
+                        t.dim
+                    },
+                ),
             ]);
             if k == sel && ctx.app.view.panel == Panel::Checklist {
                 line = line.style(t.selected);

@@ -114,6 +114,42 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             has_checklist[sec(it.heading)] = true;
         }
     }
+    // An index of steps (`1. [Freeze the pipeline](#freeze-the-pipeline)` …): a list most of
+    // whose items link to sections of the plan. Its items are not tasks; the sections it
+    // lists are stages.
+    let anchors: Vec<String> = heads
+        .iter()
+        .map(|h| rules::heading_anchor(&h.text))
+        .collect();
+    let target = |i: usize| {
+        items[i]
+            .anchor
+            .as_deref()
+            .and_then(|a| anchors.iter().position(|x| x == a))
+    };
+    let mut links = vec![(0usize, 0usize); n + 1];
+    for (i, it) in items.iter().enumerate() {
+        let e = &mut links[sec(it.heading)];
+        e.0 += 1;
+        e.1 += usize::from(target(i).is_some());
+    }
+    let is_index_section = |s: usize| links[s].1 >= 2 && links[s].1 * 2 >= links[s].0;
+    let mut listed = vec![false; n];
+    for (i, it) in items.iter().enumerate() {
+        // The index's top level names the stages (below an entry for the title, when the
+        // index starts with one); its nested entries are parts of them.
+        let top_level = match it.parent {
+            None => true,
+            Some(p) => items[p].parent.is_none() && target(p).is_some_and(is_title),
+        };
+        if is_index_section(sec(it.heading))
+            && top_level
+            && let Some(h) = target(i).filter(|&h| !is_title(h))
+        {
+            listed[h] = true;
+        }
+    }
+    let listed_section = |h: Option<usize>| ancestors(h).any(|x| listed[x]);
     let mut has_numbered = vec![false; n + 1];
     for it in items {
         if it.ordered && it.parent.is_none() && !it.quoted {
@@ -130,6 +166,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     let mut is_trigger = vec![false; items.len()];
     for (i, it) in items.iter().enumerate() {
         let numbered_step = !it.quoted
+            && !is_index_section(sec(it.heading))
             && !rules::is_remark(&it.text)
             && !it.lead.as_deref().is_some_and(rules::is_remark)
             && !has_checklist[sec(it.heading)]
@@ -156,7 +193,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             && it.checked.is_none()
             && !has_checklist[sec(it.heading)]
             && !has_numbered[sec(it.heading)]
-            && timed_section(it.heading)
+            && (timed_section(it.heading) || listed_section(it.heading))
+            && !is_index_section(sec(it.heading))
             && !it.heading.is_some_and(|h| notes_ctx[h] || rollback[h])
             && !only_time(&it.text);
         // A rollback trigger is a condition to watch, not work to tick.
@@ -173,6 +211,48 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             nest[i] = nest[p] + 1;
         }
     }
+    // Group labels (`1. Release Manager:` above the manager's steps) are not tasks: they name
+    // who does the steps under them.
+    let mut label = vec![false; items.len()];
+    for (i, it) in items.iter().enumerate() {
+        if let Some(p) = it.parent
+            && is_task[i]
+            && is_task[p]
+            && items[p].checked.is_none()
+            && rules::is_group_label(&items[p].text)
+            // `Run the migration:` above its checks is a step; `Release Manager:` and
+            // `Examples of tests:` only introduce theirs.
+            && (rules::label_role(&items[p].text).is_some()
+                || !rules::is_instruction(&items[p].text))
+        {
+            label[p] = true;
+        }
+    }
+    for i in 0..items.len() {
+        if label[i] {
+            is_task[i] = false;
+        }
+        task_depth[i] = items[i]
+            .parent
+            .map_or(0, |p| task_depth[p] + usize::from(is_task[p]));
+    }
+    // Who does a step: the role its group label names, its role tag, else the `Owner:` line
+    // of its section or an enclosing one.
+    let section_owner: Vec<Option<String>> = (0..n)
+        .map(|h| {
+            doc.entries[h + 1].iter().find_map(|e| match e {
+                Entry::Para(p, _) => rules::owner_line(p),
+                _ => None,
+            })
+        })
+        .collect();
+    let item_owner = |i: usize| -> Option<String> {
+        std::iter::successors(items[i].parent, |&p| items[p].parent)
+            .find(|&p| label[p])
+            .and_then(|p| rules::label_role(&items[p].text))
+            .or_else(|| rules::role_tag(&items[i].text))
+            .or_else(|| ancestors(items[i].heading).find_map(|h| section_owner[h].clone()))
+    };
     let is_item_gate: Vec<bool> = items
         .iter()
         .enumerate()
@@ -192,7 +272,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         }
     }
     for h in 0..n {
-        owns_direct[h] |= gate_heading[h] && !gate_below[h];
+        owns_direct[h] |= (gate_heading[h] && !gate_below[h]) || listed[h];
     }
     let containers = stages::containers(heads, &timed, &owns_direct);
     // The section whose phase a place in section `sec` belongs to; `None`: the title phase.
@@ -294,6 +374,11 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     for &h in &heading_steps {
         owns[h] = true;
     }
+    for h in (0..n).filter(|&h| listed[h]) {
+        if let Some(o) = owner(Some(h)) {
+            owns[o] = true;
+        }
+    }
     let between = stages::between(heads, &owns, &containers, &is_title);
     for &h in &between {
         owns[h] = true;
@@ -344,6 +429,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                 ),
                 None => String::new(),
             }
+        } else if listed[h] {
+            "a section an index of steps in the plan links to (`1. [Step](#step)`)".to_string()
         } else if heading_steps.contains(&h) {
             "a stage whose steps are its sub-headings".into()
         } else if between.contains(&h) {
@@ -528,6 +615,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         },
         done: false,
         depth: 0,
+        owner: None,
         run: None,
         timeout: None,
         line: heads[c].line,
@@ -559,7 +647,10 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         }
     }
     for h in (0..n).filter(|&h| {
-        !has_steps[h + 1] && timed_section(Some(h)) && !notes_ctx[h] && !trigger_ctx[h]
+        !has_steps[h + 1]
+            && (timed_section(Some(h)) || listed_section(Some(h)))
+            && !notes_ctx[h]
+            && !trigger_ctx[h]
     }) {
         let p = phase_index(owner(Some(h)));
         for e in &doc.entries[h + 1] {
@@ -572,6 +663,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                     text: rules::first_sentence(text, 120),
                     done: false,
                     depth: 0,
+                    owner: None,
                     run: None,
                     timeout: None,
                     line: *line,
@@ -587,6 +679,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             text: it.text.trim_end_matches([':', ' ']).to_string(),
             done: it.checked == Some(true),
             depth: task_depth[i],
+            owner: item_owner(i),
             run: None,
             timeout: None,
             line: it.line,

@@ -65,15 +65,10 @@ pub fn is_decision_item(text: &str) -> bool {
 /// proceed` → `Security Officer`). At most four words.
 #[must_use]
 pub fn decider(text: &str) -> Option<String> {
-    let t = text.trim_start();
-    if let Some(rest) = t.strip_prefix(['(', '['])
-        && let Some(end) = rest.find([')', ']'])
-    {
-        let tag = clean::title(&rest[..end]);
-        if !tag.is_empty() && tag.split(' ').count() <= 4 {
-            return Some(tag);
-        }
+    if let Some(tag) = role_tag(text) {
+        return Some(tag);
     }
+    let t = text.trim_start();
     let lower = t.to_lowercase();
     let at = [
         "clearance from ",
@@ -308,6 +303,90 @@ pub fn is_remark(text: &str) -> bool {
             ]
             .iter()
             .any(|w| has(&n, w)))
+}
+
+/// The anchor a Markdown renderer gives a heading, as GitHub and GitLab write it: lower case,
+/// punctuation other than `-` and `_` dropped, spaces as `-` (`Start the incident process (if
+/// not already in progress)` → `start-the-incident-process-if-not-already-in-progress`).
+#[must_use]
+pub fn heading_anchor(text: &str) -> String {
+    text.trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// A step that only introduces the steps under it (`1. Release Manager:`, `Examples of
+/// tests:`): a short text ending with a colon, at most five words.
+#[must_use]
+pub fn is_group_label(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with(':') && t.split_whitespace().count() <= 5
+}
+
+/// The role a group label names (`Release Manager:` → `Release Manager`, `QA:` → `QA`): at
+/// most three words, none a function word (`Examples of tests:`, `Run these:` name no one).
+#[must_use]
+pub fn label_role(text: &str) -> Option<String> {
+    let t = clean::title(text.trim_end().trim_end_matches(':'));
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let function = [
+        "of",
+        "the",
+        "to",
+        "for",
+        "a",
+        "an",
+        "and",
+        "in",
+        "on",
+        "with",
+        "by",
+        "if",
+        "this",
+        "these",
+        "following",
+        "it",
+        "them",
+    ];
+    (!words.is_empty()
+        && words.len() <= 3
+        && !words
+            .iter()
+            .any(|w| function.contains(&w.to_lowercase().as_str())))
+    .then_some(t)
+}
+
+/// A leading role tag (`(QA) Verify …`, `[SRE] …`): the tag, at most four words.
+#[must_use]
+pub fn role_tag(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix(['(', '['])?;
+    let end = rest.find([')', ']'])?;
+    let tag = clean::title(&rest[..end]);
+    (!tag.is_empty() && tag.split(' ').count() <= 4).then_some(tag)
+}
+
+/// The owner an `Owner:` / `Owners:` / `Responsible:` / `Assignee:` / `Who:` line names, at
+/// most six words.
+#[must_use]
+pub fn owner_line(text: &str) -> Option<String> {
+    let (key, value) = text.split_once(':')?;
+    let key = norm(key);
+    let keys = [
+        " owner ",
+        " owners ",
+        " responsible ",
+        " assignee ",
+        " who ",
+        " dri ",
+    ];
+    if !keys.contains(&key.as_str()) {
+        return None;
+    }
+    let v = clean::title(value);
+    (!v.is_empty() && v.split_whitespace().count() <= 6).then_some(v)
 }
 
 /// A heading that asks for a decision: a go/no-go text, or approval / sign-off
@@ -618,6 +697,39 @@ mod tests {
             Some("CAB")
         );
         assert_eq!(approval_requirement("We approve of this."), None);
+    }
+
+    #[test]
+    fn labels_tags_and_owner_lines() {
+        assert!(is_group_label("Release Manager:"));
+        assert!(!is_group_label(
+            "Run this command and create a separate commit with it:"
+        ));
+        assert_eq!(
+            label_role("Release Manager:").as_deref(),
+            Some("Release Manager")
+        );
+        assert_eq!(label_role("QA:").as_deref(), Some("QA"));
+        assert_eq!(label_role("Examples of tests:"), None);
+        assert_eq!(label_role("Run these:"), None);
+        assert_eq!(role_tag("(QA) Verify the tags").as_deref(), Some("QA"));
+        assert_eq!(
+            owner_line("Responsible: DBA team").as_deref(),
+            Some("DBA team")
+        );
+        assert_eq!(owner_line("Note: this is slow"), None);
+    }
+
+    #[test]
+    fn anchors() {
+        assert_eq!(
+            heading_anchor("Start the incident process (if not already in progress)"),
+            "start-the-incident-process-if-not-already-in-progress"
+        );
+        assert_eq!(
+            heading_anchor("Option 2. Recreate via terraform"),
+            "option-2-recreate-via-terraform"
+        );
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct Item {
     pub lead: Option<String>,
     /// The item's own text (not its nested items'), cleaned.
     pub text: String,
+    /// The section the item links to when it opens with a link to an anchor of this document
+    /// (`[Freeze the pipeline](#freeze-the-pipeline)` → `freeze-the-pipeline`).
+    pub anchor: Option<String>,
 }
 
 /// A table: rows of cleaned cell texts, the header row first.
@@ -223,12 +226,21 @@ pub fn scan(src: &str) -> Doc {
                         quoted,
                         lead: if parent.is_none() { lead } else { None },
                         text: String::new(),
+                        anchor: None,
                     });
                     item_text.push(String::new());
                     doc.entries[section].push(Entry::Item(idx));
                     frames.push(Frame::Item(idx));
                 }
                 Tag::BlockQuote(_) | Tag::FootnoteDefinition(_) => frames.push(Frame::Quote),
+                Tag::Link { dest_url, .. } => {
+                    if let Some(i) = innermost_item(&frames)
+                        && item_text[i].trim().is_empty()
+                        && let Some(anchor) = dest_url.strip_prefix('#')
+                    {
+                        doc.items[i].anchor = Some(anchor.to_string());
+                    }
+                }
                 _ => {}
             },
             Event::End(tag) => match tag {
