@@ -854,13 +854,14 @@ fn relative_public_plans() {
         ]
     );
 
-    // Working days: whole weeks of five count as seven calendar days (30 → 42, 9 → 11, 5 → 7).
+    // Working days are counted against T-0's weekday when the room resolves them.
     let mm = load(&dir.join("public/02-mattermost-feature-release.md")).plan;
     let offsets: Vec<Schedule> = mm.phases.iter().map(|p| p.schedule).collect();
-    assert_eq!(
-        offsets,
-        [off(-42), off(-11), off(-7), off(-2), off(0), off(30)]
-    );
+    let wd = |d: i64| Schedule::WorkingDays {
+        start_days: d,
+        end_days: d + 1,
+    };
+    assert_eq!(offsets, [wd(-30), wd(-9), wd(-5), wd(-2), wd(0), off(30)]);
     assert_eq!(mm.phases[0].title, "B. Judgment Day & Release Branch Cut");
     // `1. Release Manager:` is not a task: it names the owner of the bullets under it.
     assert_eq!(
@@ -932,7 +933,15 @@ fn fixture_relative_schedule() {
         phases,
         [
             ("t-7-days", "T-7 Days", off(-7 * DAY, -6 * DAY), 2),
-            ("code-freeze", "Code freeze", off(-7 * DAY, -6 * DAY), 1),
+            (
+                "code-freeze",
+                "Code freeze",
+                Schedule::WorkingDays {
+                    start_days: -5,
+                    end_days: -4
+                },
+                1
+            ),
             ("d-day", "D-Day", off(0, DAY), 2),
             ("t-1-days", "T+1 Days", off(DAY, 2 * DAY), 1),
             // Week 1 starts at T-0.

@@ -136,6 +136,16 @@ pub enum Schedule {
         /// End as seconds from T-0.
         end_s: i64,
     },
+    /// Working days relative to T-0 (`T-minus 9 working days`): the day that many working days
+    /// (Monday to Friday, in UTC) before or after T-0, at T-0's time of day, for
+    /// `end_days - start_days` calendar days. Weekends are skipped; public holidays are not
+    /// known.
+    WorkingDays {
+        /// Working days from T-0 to the start (negative: before go-live).
+        start_days: i64,
+        /// `start_days` plus the window's length in calendar days.
+        end_days: i64,
+    },
     /// Only a length (`(5 minutes)`, `(Within 2 Hours)`): the phase starts when the previous one
     /// ends.
     Length {
@@ -166,6 +176,15 @@ impl Schedule {
                 t0 + chrono::Duration::seconds(start_s),
                 t0 + chrono::Duration::seconds(end_s),
             )),
+            Schedule::WorkingDays {
+                start_days,
+                end_days,
+            } => {
+                let start = add_working_days(t0, start_days)?;
+                let end =
+                    start.checked_add_signed(chrono::Duration::days(end_days - start_days))?;
+                Some((start, end))
+            }
             Schedule::Length { length_s } => {
                 after.map(|start| (start, start + chrono::Duration::seconds(length_s)))
             }
@@ -179,9 +198,32 @@ impl Schedule {
             Schedule::None => None,
             Schedule::At { start, end } => Some((end - start).num_seconds()),
             Schedule::Offset { start_s, end_s } => Some(end_s - start_s),
+            Schedule::WorkingDays {
+                start_days,
+                end_days,
+            } => Some((end_days - start_days) * 86_400),
             Schedule::Length { length_s } => Some(length_s),
         }
     }
+}
+
+/// `t` moved by `days` working days (Monday to Friday, in UTC; negative: back), keeping its time
+/// of day. `None` past chrono's range or beyond 100 years of days.
+fn add_working_days(t: DateTime<Utc>, days: i64) -> Option<DateTime<Utc>> {
+    use chrono::Datelike;
+    if days.abs() > 36_600 {
+        return None;
+    }
+    let step = chrono::Duration::days(days.signum());
+    let mut at = t;
+    let mut left = days.abs();
+    while left > 0 {
+        at = at.checked_add_signed(step)?;
+        if !matches!(at.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    Some(at)
 }
 
 /// A checklist item.
@@ -475,5 +517,30 @@ impl Plan {
         }
         self.t0 = Some(t0);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn working_days_skip_weekends() {
+        // Monday 2026-03-02 09:00: 9 working days before is Tuesday 2026-02-17, 30 is Monday
+        // 2026-01-19; one working day after Friday 2026-03-06 is Monday 2026-03-09.
+        let t0: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap_or_default();
+        let at = |d: i64| {
+            Schedule::WorkingDays {
+                start_days: d,
+                end_days: d + 1,
+            }
+            .resolve(t0, None)
+            .map(|w| w.0.to_rfc3339())
+        };
+        assert_eq!(at(-9).as_deref(), Some("2026-02-17T09:00:00+00:00"));
+        assert_eq!(at(-30).as_deref(), Some("2026-01-19T09:00:00+00:00"));
+        assert_eq!(at(0).as_deref(), Some("2026-03-02T09:00:00+00:00"));
+        assert_eq!(at(5).as_deref(), Some("2026-03-09T09:00:00+00:00"));
+        assert_eq!(at(1_000_000), None);
     }
 }

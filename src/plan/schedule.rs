@@ -12,17 +12,16 @@
 //! | `09:00 AM - 10:30 AM UTC`, `2:00 AM - 4:00 AM`, `09:00-10:00 WAT`, `21:00 Europe/London` | [`When::Clock`] (end before start: crosses midnight) |
 //! | `Dec 30, 06:00-08:00`, `November 22, 2025, 2:00 AM UTC` | [`When::Clock`] with its own date |
 //! | `December 1-12, 2025`, `December 1-3`, `Nov 4-8, 2025`, `Nov 22, 2025`, `Nov 30-Dec 22`, `19th May 2025`, `2025-12-13`, `December 2025` | [`When::Days`] (whole days) |
-//! | `T-14 Days`, `T+1 Days`, `T-0`, `T-minus 30 working days`, `T-plus 30 days`, `T-2 hours` | [`When::Offset`]: that day (hour…) relative to T-0 |
+//! | `T-14 Days`, `T+1 Days`, `T-0`, `T-plus 30 days`, `T-2 hours` | [`When::Offset`]: that day (hour…) relative to T-0 |
+//! | `T-minus 30 working days`, `T-5 business days` | [`When::WorkingDays`]: counted Monday to Friday from T-0 when the room knows T-0 |
 //! | `D-Day`, `D-3`, `D+1` | [`When::Offset`], as `T` |
 //! | `Week 0`, `Week 2`, `~Week 5 - 7`, `~Week 16, 17` | [`When::Offset`]: week 1 starts at T-0, week 0 is the week before (as in Kubernetes release calendars) |
 //! | `5 minutes`, `Within 2 Hours`, `First 24 Hours`, `~30 min`, `1.5 hours`, `1-3 Weeks` (upper bound) | [`When::Length`] |
 //! | `~ 2 weeks before the release date`, `two days ahead of go-live`, `Release Day`, `Day of Public Release` | [`When::Offset`] from the go-live event (see [`event`]) |
 //! | `Monday`, `Friday the week before` | [`When::Weekday`]: not schedulable without a date |
 //!
-//! Working days: `N working days` counts whole weeks of five working days as seven calendar days
-//! and the rest as calendar days (`30` → 42 days, `9` → 11 days, `5` → 7 days). Offsets are
-//! fixed seconds, so they cannot know on which weekday T-0 falls; this keeps whole weeks exact
-//! and is at most two days early for the remainder.
+//! Working days are counted against T-0's real weekday when the room resolves the plan
+//! (Saturdays and Sundays skipped; public holidays are not known).
 
 use std::ops::Range;
 
@@ -91,6 +90,13 @@ pub enum When {
         first: DateSpec,
         /// Last day (same as `first` for one day).
         last: DateSpec,
+    },
+    /// Working days relative to T-0 (see [`Schedule::WorkingDays`]).
+    WorkingDays {
+        /// Working days from T-0 to the start.
+        start_days: i64,
+        /// The start plus the window's length in calendar days.
+        end_days: i64,
     },
     /// A window relative to T-0, in seconds.
     Offset {
@@ -310,6 +316,13 @@ pub enum Unresolved {
 pub fn resolve(when: &When, ctx: &Context) -> Result<Schedule, Unresolved> {
     match *when {
         When::Offset { start_s, end_s } => Ok(Schedule::Offset { start_s, end_s }),
+        When::WorkingDays {
+            start_days,
+            end_days,
+        } => Ok(Schedule::WorkingDays {
+            start_days,
+            end_days,
+        }),
         When::Length { length_s } => Ok(Schedule::Length { length_s }),
         When::Weekday(_) => Err(Unresolved::Weekday),
         When::Days { first, last } => {
@@ -781,11 +794,16 @@ fn relative_td(toks: &[Token], i: usize) -> Option<(When, usize)> {
         }
         None => DAY,
     };
-    let span = if working && unit == DAY {
-        (n / 5 * 7 + n % 5) * DAY
-    } else {
-        n.checked_mul(unit)?
-    };
+    if working && unit == DAY && n <= 36_600 {
+        return Some((
+            When::WorkingDays {
+                start_days: sign * n,
+                end_days: sign * n + 1,
+            },
+            j,
+        ));
+    }
+    let span = n.checked_mul(unit)?;
     let start_s = sane(sign * span)?;
     Some((
         When::Offset {
@@ -984,9 +1002,20 @@ mod tests {
             ("T-7 Days", off(-7 * DAY, -6 * DAY)),
             ("T-0 Days", off(0, DAY)),
             ("T+1 Days", off(DAY, 2 * DAY)),
-            ("T-minus 30 working days", off(-42 * DAY, -41 * DAY)),
-            ("T-minus 9 working days", off(-11 * DAY, -10 * DAY)),
-            ("T-minus 0 working days", off(0, DAY)),
+            (
+                "T-minus 30 working days",
+                Some(When::WorkingDays {
+                    start_days: -30,
+                    end_days: -29,
+                }),
+            ),
+            (
+                "T-minus 0 working days",
+                Some(When::WorkingDays {
+                    start_days: 0,
+                    end_days: 1,
+                }),
+            ),
             ("T-plus 30 days", off(30 * DAY, 31 * DAY)),
             ("T-2 hours", off(-2 * HOUR, -HOUR)),
             ("D-Day", off(0, DAY)),

@@ -64,6 +64,10 @@ fn budget(schedule: &Schedule) -> Option<i64> {
         Schedule::None => None,
         Schedule::Length { length_s } => Some(length_s),
         Schedule::Offset { start_s, end_s } => Some(end_s - start_s),
+        Schedule::WorkingDays {
+            start_days,
+            end_days,
+        } => Some((end_days - start_days) * 86_400),
         Schedule::At { start, end } => Some((end - start).num_seconds()),
     }
 }
