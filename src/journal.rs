@@ -94,7 +94,8 @@ pub struct Replay {
     /// Lines that were not taken as they are (never silently skipped).
     pub problems: Vec<Problem>,
     /// Things worth saying that are not problems, such as an interrupted last write (a torn
-    /// last line), which is ignored here and removed by the next append.
+    /// last line), which is ignored here; the next append moves it into the journal's `.torn`
+    /// side file — or, when it is a whole event that only lacks its newline, keeps it.
     pub notes: Vec<String>,
     /// Where this replay ended: pass it to [`Journal::read_new`] to follow on.
     pub cursor: Cursor,
@@ -154,8 +155,9 @@ pub enum Verification {
         events: u64,
         /// SHA-256 (hex) of the last line; `None` for an empty journal.
         head: Option<String>,
-        /// The last line is incomplete (an interrupted write). It is not part of the chain and
-        /// the next append removes it.
+        /// The last line is incomplete (an interrupted write, or a whole event that lost its
+        /// newline). It is not part of the chain yet; the next append keeps a whole event and
+        /// moves anything else to the `.torn` side file.
         torn_tail: bool,
     },
     /// The first line that breaks the chain.
@@ -212,6 +214,16 @@ pub enum JournalError {
         /// Why, and what to do.
         reason: String,
     },
+    /// The path cannot hold a journal: it is a directory, a FIFO, a device or anything else
+    /// that is not a regular file (reading a FIFO would block forever, a device never ends).
+    /// The reason names the path, what it is and what to do.
+    #[error("{reason}")]
+    Unusable {
+        /// The journal path as given.
+        path: PathBuf,
+        /// What it is, and what to do.
+        reason: String,
+    },
     /// The event cannot be journaled: it does not encode as a line that reads back as the
     /// same event (nothing was written).
     #[error("cannot journal this event: {0}")]
@@ -242,9 +254,19 @@ impl Journal {
     /// With `expect_head: Some(n)` the append is refused with [`JournalError::Conflict`] unless
     /// the journal's last event is seq `n` (0: empty) — the caller validated against the state
     /// at `n`. `None` appends unconditionally. Concurrent appends from any number of processes
-    /// are serialized; an interrupted earlier write (torn last line) is removed first.
+    /// are serialized. An unterminated last line is repaired first, conservatively: a whole
+    /// event that chains is kept (its newline added); anything else — a torn write — is
+    /// copied to the `.torn` side file beside the journal, synced, and only then cut off
+    /// ([`Journal::take_repairs`] says which).
     pub fn append(&self, draft: Draft, expect_head: Option<u64>) -> Result<Event, JournalError> {
         self.file.append(draft, expect_head)
+    }
+
+    /// What appends since the last call repaired, in words: a last line that lacked only its
+    /// newline (kept, the newline added), or a torn last line moved out of the journal into
+    /// its `.torn` side file (named). Each is reported once.
+    pub fn take_repairs(&self) -> Vec<String> {
+        self.file.take_repairs()
     }
 
     /// Reads the whole journal. Corrupt or out-of-sequence lines are reported in

@@ -1,8 +1,14 @@
 //! The file backend: a JSON Lines file shared by every process that opens the room.
 //!
 //! Writers open the file with `O_APPEND`, take an exclusive `flock`, find the last complete
-//! line, remove a torn tail (the remains of a write interrupted by a crash), write the whole
-//! new line with one `write_all`, `sync_data`, and unlock. Readers take a shared lock only to
+//! line, repair an unterminated last line (a whole event that only lost its newline is kept;
+//! the remains of a write interrupted by a crash are moved to the `.torn` side file, never
+//! simply dropped), write the whole new line with one `write_all`, `sync_data`, and unlock.
+//!
+//! The journal is only ever opened through its directory's descriptor (`openat`) with
+//! `O_NOFOLLOW`: a journal that is a symbolic link, is not a regular file, or has other hard
+//! links is refused, since whoever can write a shared room's directory could otherwise point
+//! the journal at someone else's file and have it appended to and cut. Readers take a shared lock only to
 //! learn how far the file holds complete lines, then read that range unlocked: complete lines
 //! are never changed by a writer, so no writer waits on a long replay.
 
@@ -30,6 +36,11 @@ use super::{Cursor, Draft, JournalError, Problem, Replay, Safety, Verification};
 const READ_CHUNK: usize = 1 << 20;
 /// How far back the tail search reads at a time (a few lines).
 const TAIL_CHUNK: u64 = 4096;
+/// An unterminated last line longer than this is not parsed as a candidate event (events are
+/// a few hundred bytes; a zero-filled or garbage tail may be gigabytes): it is torn.
+const MAX_WHOLE_FRAGMENT: u64 = 1 << 20;
+/// The suffix of the side file that keeps torn last lines (`plan.journal.jsonl.torn`).
+pub(crate) const TORN_SUFFIX: &str = ".torn";
 
 /// Which file a reader or writer was looking at (a replaced journal is a different file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +89,16 @@ const NEW_FILE_MODE: u32 = 0o664;
 pub(crate) struct FileJournal {
     path: PathBuf,
     tail: Mutex<Option<Tail>>,
+    /// Repairs made by appends, in words, until [`FileJournal::take_repairs`].
+    repairs: Mutex<Vec<String>>,
+}
+
+/// What an unterminated last line is.
+enum Fragment {
+    /// A whole event that chains onto the line before: seq and hash of its bytes.
+    Whole { seq: u64, hash: Digest },
+    /// Anything else: the remains of an interrupted write (or garbage).
+    Torn,
 }
 
 impl FileJournal {
@@ -85,6 +106,7 @@ impl FileJournal {
         let fj = FileJournal {
             path: path.to_path_buf(),
             tail: Mutex::new(None),
+            repairs: Mutex::new(Vec::new()),
         };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
@@ -95,10 +117,59 @@ impl FileJournal {
             Ok(_) => return Err(fj.err("open", io::Error::from(io::ErrorKind::NotADirectory))),
             Err(e) => return Err(fj.err("open its directory", e)),
         }
-        if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-            return Err(fj.err("open", io::Error::from(io::ErrorKind::IsADirectory)));
+        // Said here for a clear message at once; every open checks again on the descriptor.
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => return Err(fj.symlink_refusal(path)),
+            Ok(m) if !m.is_file() => return Err(fj.unusable(&m)),
+            _ => {}
         }
         Ok(fj)
+    }
+
+    pub(crate) fn take_repairs(&self) -> Vec<String> {
+        std::mem::take(&mut *self.repairs.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The refusal of a journal that is a symbolic link (`link` is where the link is).
+    fn symlink_refusal(&self, link: &Path) -> JournalError {
+        let to = fs::read_link(link)
+            .map_or_else(|_| String::new(), |t| format!(" (to {})", t.display()));
+        JournalError::Unsafe {
+            path: self.path.clone(),
+            reason: format!(
+                "the journal {} is a symbolic link{to}: warroom never follows a link to a \
+                 journal, since anyone who can write its directory could point it at another \
+                 file (one of yours) and have warroom append to that file and cut its last \
+                 line; replace the link with the journal itself, or pass the real file with \
+                 --journal PATH",
+                self.path.display()
+            ),
+        }
+    }
+
+    /// The refusal of a path that is not a regular file (`meta` from `lstat` or `fstat`).
+    fn unusable(&self, meta: &fs::Metadata) -> JournalError {
+        use std::os::unix::fs::FileTypeExt as _;
+        let ft = meta.file_type();
+        let what = if ft.is_dir() {
+            "a directory"
+        } else if ft.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if ft.is_socket() {
+            "a socket"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        JournalError::Unusable {
+            path: self.path.clone(),
+            reason: format!(
+                "{} is {what}, not a journal: a journal is a regular file; pass \
+                 --journal DIR/NAME.journal.jsonl (it is created by the first write)",
+                self.path.display()
+            ),
+        }
     }
 
     fn err(&self, op: &'static str, err: io::Error) -> JournalError {
@@ -116,12 +187,12 @@ impl FileJournal {
         }
     }
 
-    /// Opens for reading; `None` when the file does not exist yet.
+    /// Opens for reading (through its directory, never through a link); `None` when the
+    /// file does not exist yet.
     fn open_read(&self) -> Result<Option<(File, FileId)>, JournalError> {
-        let file = match File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.err("open", e)),
+        let (_, _, file) = self.open_at(false)?;
+        let Some(file) = file else {
+            return Ok(None);
         };
         let meta = file.metadata().map_err(|e| self.err("stat", e))?;
         Ok(Some((file, FileId::of(&meta))))
@@ -179,8 +250,14 @@ impl FileJournal {
         expect_head: Option<u64>,
     ) -> Result<(), JournalError> {
         let meta = file.metadata().map_err(|e| self.err("stat", e))?;
-        let len = meta.len();
-        let tail = self.find_tail(file, len, FileId::of(&meta), *cache)?;
+        let mut len = meta.len();
+        let mut tail = self.find_tail(file, len, FileId::of(&meta), *cache)?;
+        if tail.end < len {
+            // Repaired before the head is compared: a kept event is the head a retrying
+            // caller will have read.
+            tail = self.repair_tail(file, dir, tail, len)?;
+            len = tail.end;
+        }
         if let Some(expected) = expect_head
             && expected != tail.seq
         {
@@ -195,11 +272,7 @@ impl FileJournal {
         let hash = chain::digest(&line);
         line.push(b'\n');
 
-        if tail.end < len {
-            // A torn tail: an earlier writer died mid-line and never acknowledged it.
-            file.set_len(tail.end)
-                .map_err(|e| self.err("remove a torn last line", e))?;
-        }
+        debug_assert_eq!(tail.end, len, "the tail was repaired");
         let written = (&*file).write_all(&line).and_then(|()| file.sync_data());
         if let Err(e) = written {
             // Not acknowledged, so take it back if we can: a caller that retries must not
@@ -225,30 +298,133 @@ impl FileJournal {
         Ok(())
     }
 
-    /// Where the journal really is: its directory (canonical) and file name, symlinks
-    /// resolved, so that the directory judged is the one that holds the file.
-    fn resolve(&self) -> io::Result<(PathBuf, OsString)> {
-        let real = match fs::canonicalize(&self.path) {
-            Ok(p) => p,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let dir = match self.path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => Path::new("."),
-                };
-                let name = self.path.file_name().ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::InvalidInput, "the path names no file")
-                })?;
-                fs::canonicalize(dir)?.join(name)
+    /// Repairs the unterminated last line `[tail.end, len)` of the locked `file`, and returns
+    /// the tail after it. Conservative: a whole event that chains onto `tail` is kept and
+    /// gets its newline (it may have been acknowledged, and only its newline lost to an
+    /// editor or a copy); anything else is copied to the `.torn` side file and synced there
+    /// before it is cut from the journal, so no byte is ever simply dropped.
+    fn repair_tail(
+        &self,
+        file: &File,
+        dir: &File,
+        tail: Tail,
+        len: u64,
+    ) -> Result<Tail, JournalError> {
+        let io = |e| self.err("read the last line", e);
+        let name = self.path.display();
+        match classify_fragment(file, tail.end, len, tail.seq, tail.hash.as_ref()).map_err(io)? {
+            Fragment::Whole { seq, hash } => {
+                (&*file)
+                    .write_all(b"\n")
+                    .and_then(|()| file.sync_data())
+                    .map_err(|e| self.err("complete the last line", e))?;
+                self.repaired(format!(
+                    "{name}: the last line (seq {seq}) lacked only its final newline; it is a \
+                     whole event that chains, so it was kept and the newline added"
+                ));
+                Ok(Tail {
+                    file: tail.file,
+                    start: tail.end,
+                    end: len + 1,
+                    seq,
+                    hash: Some(hash),
+                })
             }
-            Err(e) => return Err(e),
-        };
-        match (real.parent(), real.file_name()) {
-            (Some(d), Some(n)) => Ok((d.to_path_buf(), n.to_os_string())),
-            _ => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the path names no file",
-            )),
+            Fragment::Torn => {
+                let side = self.keep_torn(file, dir, tail.end, len)?;
+                file.set_len(tail.end)
+                    .map_err(|e| self.err("remove a torn last line", e))?;
+                self.repaired(format!(
+                    "{name}: the last line was an interrupted write ({} bytes that are not a \
+                     whole event chained to the line before); it was moved to {} and removed \
+                     from the journal",
+                    len - tail.end,
+                    side.display()
+                ));
+                Ok(tail)
+            }
         }
+    }
+
+    fn repaired(&self, what: String) {
+        self.repairs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(what);
+    }
+
+    /// The journal's `.torn` side file, beside it.
+    fn torn_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(TORN_SUFFIX);
+        self.path.with_file_name(name)
+    }
+
+    /// Appends bytes `[from, to)` of `file` and a newline to the `.torn` side file (opened in
+    /// the journal's directory `dir`, never through a link, created like the journal) and
+    /// syncs it; returns its path.
+    fn keep_torn(
+        &self,
+        file: &File,
+        dir: &File,
+        from: u64,
+        to: u64,
+    ) -> Result<PathBuf, JournalError> {
+        let side = self.torn_path();
+        let fail = |e: io::Error| JournalError::Io {
+            path: side.clone(),
+            op: "keep a torn last line in",
+            err: e,
+        };
+        let name = side.file_name().unwrap_or_default().to_os_string();
+        let fd = openat(
+            dir,
+            name.as_os_str(),
+            OFlag::O_CLOEXEC
+                | OFlag::O_NOFOLLOW
+                | OFlag::O_NONBLOCK
+                | OFlag::O_WRONLY
+                | OFlag::O_APPEND
+                | OFlag::O_CREAT,
+            Mode::from_bits_truncate(NEW_FILE_MODE),
+        )
+        .map_err(|e| fail(e.into()))?;
+        let mut out = File::from(fd);
+        let meta = out.metadata().map_err(fail)?;
+        if !meta.is_file() || meta.nlink() > 1 {
+            return Err(fail(io::Error::other(
+                "it is not a regular file of its own (a hard link or a device); move it away",
+            )));
+        }
+        let mut buf = vec![0u8; READ_CHUNK.min((to - from) as usize)];
+        let mut at = from;
+        while at < to {
+            let n = buf.len().min((to - at) as usize);
+            file.read_exact_at(&mut buf[..n], at).map_err(fail)?;
+            out.write_all(&buf[..n]).map_err(fail)?;
+            at += n as u64;
+        }
+        out.write_all(b"\n")
+            .and_then(|()| out.sync_data())
+            .map_err(fail)?;
+        // Its name must be durable before the bytes leave the journal.
+        dir.sync_all().map_err(fail)?;
+        Ok(side)
+    }
+
+    /// Where the journal is: its directory (canonical) and its file name. Only the directory
+    /// is resolved: the name itself is opened without following a link, so the directory
+    /// judged is the one that holds the name — not the directory a link points into.
+    fn resolve(&self) -> io::Result<(PathBuf, OsString)> {
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = self
+            .path
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+        Ok((fs::canonicalize(dir)?, name.to_os_string()))
     }
 
     /// The canonical path (see [`super::Journal::id`]); the path as given when it cannot be
@@ -262,9 +438,9 @@ impl FileJournal {
 
     /// Opens the journal's directory, then the journal in it (created with
     /// [`NEW_FILE_MODE`] when missing) through the directory's descriptor; or, without
-    /// `write`, read-only (`None` when the file does not exist). A symlink swapped in after
-    /// [`FileJournal::resolve`] is refused (`O_NOFOLLOW`), so the file opened is in the
-    /// directory opened.
+    /// `write`, read-only (`None` when the file does not exist). A symbolic link is refused
+    /// (`O_NOFOLLOW`), so the file opened is in the directory opened; so is anything but a
+    /// regular file (opened `O_NONBLOCK`, so a FIFO cannot hang the open).
     fn open_at(&self, write: bool) -> Result<(PathBuf, File, Option<File>), JournalError> {
         let (dir_path, name) = self
             .resolve()
@@ -276,7 +452,7 @@ impl FileJournal {
         )
         .map(File::from)
         .map_err(|e| self.err("open its directory", e.into()))?;
-        let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
+        let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK;
         let opened = if write {
             // Created here (O_EXCL tells): set the mode with fchmod, which the umask does not
             // touch — a creator's umask 022 or 027 would otherwise leave the journal closed to
@@ -308,11 +484,20 @@ impl FileJournal {
         let file = match opened {
             Ok(fd) => Some(File::from(fd)),
             Err(nix::errno::Errno::ENOENT) if !write => None,
+            Err(nix::errno::Errno::ELOOP) => {
+                return Err(self.symlink_refusal(&dir_path.join(&name)));
+            }
             Err(e) => {
                 let op = if write { "open for appending" } else { "open" };
                 return Err(self.err(op, e.into()));
             }
         };
+        if let Some(f) = &file {
+            let meta = f.metadata().map_err(|e| self.err("stat", e))?;
+            if !meta.is_file() {
+                return Err(self.unusable(&meta));
+            }
+        }
         Ok((dir_path.join(name), dir, file))
     }
 
@@ -345,6 +530,18 @@ impl FileJournal {
             let meta = f.metadata().map_err(|e| self.err("stat", e))?;
             if let Some(h) = trust::judge(&meta, &me, Sharing::Group) {
                 reasons.push(unsafe_reason(real, false, h, &me));
+            }
+            if meta.nlink() > 1 {
+                // Another name for the same file may be someone's own file, linked into the
+                // room: appending and repairing would change it.
+                reasons.push(format!(
+                    "the journal {p} has {n} hard links (other names for the same file, which \
+                     may be another file of yours linked into the room), so warroom will not \
+                     write to it: give it a file of its own (cp {p} {p}.new && mv {p}.new {p}), \
+                     or keep the journal elsewhere (--journal PATH)",
+                    p = real.display(),
+                    n = meta.nlink()
+                ));
             }
         }
         let meta = dir
@@ -519,12 +716,27 @@ impl FileJournal {
         .map_err(|e| self.err("read", e))?;
         let mut notes = Vec::new();
         if len > complete {
-            notes.push(format!(
-                "line {} is incomplete ({} bytes, an interrupted write): it is ignored, and the \
-                 next append removes it",
-                cursor.chain.lines() + 1,
-                len - complete
-            ));
+            let line = cursor.chain.lines() + 1;
+            let whole = classify_fragment(
+                &file,
+                complete,
+                len,
+                cursor.chain.seq(),
+                cursor.chain.head(),
+            )
+            .map_err(|e| self.err("read", e))?;
+            notes.push(match whole {
+                Fragment::Whole { seq, .. } => format!(
+                    "line {line} (seq {seq}) lacks its final newline: it is not loaded until the \
+                     next append, which keeps it and adds the newline"
+                ),
+                Fragment::Torn => format!(
+                    "line {line} is incomplete ({} bytes, an interrupted write): it is ignored; \
+                     the next append moves it to {}",
+                    len - complete,
+                    self.torn_path().display()
+                ),
+            });
         }
         cursor.pos = Position {
             offset: complete,
@@ -612,6 +824,29 @@ impl FileJournal {
             torn_tail: len > complete,
         })
     }
+}
+
+/// What the unterminated bytes `[from, to)` of `file` are, after a last complete line whose
+/// event is `seq` and whose hash is `head` (`None`: there is none).
+fn classify_fragment(
+    file: &File,
+    from: u64,
+    to: u64,
+    seq: u64,
+    head: Option<&Digest>,
+) -> io::Result<Fragment> {
+    if to - from > MAX_WHOLE_FRAGMENT {
+        return Ok(Fragment::Torn);
+    }
+    let mut frag = vec![0; (to - from) as usize];
+    file.read_exact_at(&mut frag, from)?;
+    Ok(match serde_json::from_slice::<Event>(&frag) {
+        Ok(ev) if ev.seq == seq + 1 && chain::prev_matches(&ev.prev, head) => Fragment::Whole {
+            seq: ev.seq,
+            hash: chain::digest(&frag),
+        },
+        _ => Fragment::Torn,
+    })
 }
 
 /// Position of the last `\n` in `[floor, before)`, reading backwards a few KiB at a time.
