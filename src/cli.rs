@@ -49,6 +49,10 @@ pub struct Target {
     /// The role you act in (one of the plan's roles).
     #[arg(long)]
     pub role: Option<String>,
+    /// Write even though the journal's hash chain is broken — only after a person looked at
+    /// the line `warroom verify` names: new events then chain onto what is there.
+    #[arg(long)]
+    pub accept_broken_chain: bool,
 }
 
 /// The subcommands.
@@ -159,7 +163,7 @@ pub enum Cmd {
     Note {
         #[command(flatten)]
         target: Target,
-        /// The note.
+        /// The note; `-` reads it from standard input.
         text: String,
     },
     /// Write the post-deployment report, from the journal alone.
@@ -309,7 +313,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Rollback { target, reason } => {
             act(&mut open(&target, false)?, &Command::Rollback { reason })
         }
-        Cmd::Note { target, text } => act(&mut open(&target, false)?, &Command::Note { text }),
+        Cmd::Note { target, text } => {
+            let text = if text == "-" { read_note()? } else { text };
+            act(&mut open(&target, false)?, &Command::Note { text })
+        }
         Cmd::Report {
             target,
             format,
@@ -340,8 +347,47 @@ fn open(target: &Target, follower: bool) -> Result<Session> {
         start: target.start,
         role: target.role.clone(),
         follower,
+        accept_broken_chain: target.accept_broken_chain,
     };
     Ok(Session::open(&target.plan, &opts, Utc::now())?)
+}
+
+/// The largest note read from standard input (`warroom note PLAN -`): one journal line,
+/// which every viewer replays.
+const MAX_NOTE_BYTES: u64 = 64 * 1024;
+
+/// A note from standard input: UTF-8, at most [`MAX_NOTE_BYTES`], its final newline dropped.
+fn read_note() -> Result<String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_NOTE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .wrap_err("cannot read the note from standard input")?;
+    if bytes.len() as u64 > MAX_NOTE_BYTES {
+        return Err(UserError(format!(
+            "the note on standard input is longer than {} KiB: shorten it, or attach the \
+             file to the ticket and note where it is",
+            MAX_NOTE_BYTES / 1024
+        ))
+        .into());
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        UserError(format!(
+            "the note on standard input is not UTF-8 (byte {}): convert it first",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    while text.ends_with('\n') || text.ends_with('\r') {
+        text.pop();
+    }
+    if text.trim().is_empty() {
+        return Err(
+            UserError("the note on standard input is empty: nothing written".into()).into(),
+        );
+    }
+    Ok(text)
 }
 
 /// Opens the full-screen room on an open session.
@@ -364,7 +410,13 @@ fn act(session: &mut Session, cmd: &Command) -> Result<ExitCode> {
     } else {
         None
     };
-    let ev = session.act_with(cmd, evidence.as_ref(), Utc::now())?;
+    let said = session.journal_warnings.len();
+    let acted = session.act_with(cmd, evidence.as_ref(), Utc::now());
+    // What the append repaired (a torn last line moved aside, a newline added) is news.
+    for w in session.journal_warnings.iter().skip(said) {
+        eprintln!("warning: {w}");
+    }
+    let ev = acted?;
     let text = session.state.feed.back().map_or("", |f| f.text.as_str());
     sayln!("#{} {}", ev.seq, crate::text::sanitize(text));
     Ok(ExitCode::SUCCESS)

@@ -38,6 +38,9 @@ pub struct OpenOptions {
     pub role: Option<String>,
     /// Read-only viewer: never writes, not even the plan hash.
     pub follower: bool,
+    /// Write even though the journal's hash chain is broken (`--accept-broken-chain`, after
+    /// a person looked at the lines named): new events then chain onto what is there.
+    pub accept_broken_chain: bool,
 }
 
 /// Why a session could not open or act.
@@ -56,6 +59,10 @@ pub enum SessionError {
     /// The action was refused by the room's rules (exit 1).
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The journal path cannot hold a journal (a directory, a FIFO, …); exit 1. The words
+    /// name the path and what to do.
+    #[error("{0}")]
+    BadJournal(String),
 }
 
 impl From<JournalError> for SessionError {
@@ -64,6 +71,7 @@ impl From<JournalError> for SessionError {
     fn from(e: JournalError) -> SessionError {
         match e {
             JournalError::Unsafe { reason, .. } => SessionError::Unsafe(reason),
+            JournalError::Unusable { reason, .. } => SessionError::BadJournal(reason),
             e => SessionError::Journal(e),
         }
     }
@@ -124,6 +132,11 @@ pub struct Session {
     /// Set while the journal does not extend this user's checkpoint (see [`Rewrite`]); the
     /// checkpoint is not moved until a person accepts the new history.
     pub rewrite: Option<Rewrite>,
+    /// Write over a broken hash chain ([`OpenOptions::accept_broken_chain`]).
+    pub accept_broken_chain: bool,
+    /// The replay's note about an unterminated last line, while it is in
+    /// [`Session::journal_warnings`] (an append's repair replaces it).
+    tail_note: Option<String>,
     memory: Option<Memory>,
     cursor: Cursor,
 }
@@ -234,6 +247,8 @@ impl Session {
         for ev in &replay.events {
             state.apply(ev);
         }
+        let tail_note = replay.notes.first().cloned();
+        journal_warnings.extend(replay.notes.iter().cloned());
         let mut session = Session {
             t0_source,
             plan_path: plan_path.to_path_buf(),
@@ -249,6 +264,8 @@ impl Session {
             follower: opts.follower,
             journal_warnings,
             rewrite: None,
+            accept_broken_chain: opts.accept_broken_chain,
+            tail_note,
             memory,
             cursor: replay.cursor,
         };
@@ -258,11 +275,12 @@ impl Session {
         Ok(session)
     }
 
-    /// What a person should know about the journal, in words: the warnings, and a rewritten
-    /// history with how to accept it.
+    /// What a person should know about the journal, in words: a rewritten history with how
+    /// to accept it, a broken hash chain with the line, and the warnings.
     #[must_use]
     pub fn notices(&self) -> Vec<String> {
         let mut out: Vec<String> = self.rewrite_message().into_iter().collect();
+        out.extend(self.chain_message());
         out.extend(self.journal_warnings.iter().cloned());
         out
     }
@@ -282,8 +300,68 @@ impl Session {
         })
     }
 
-    /// Validates and journals `cmd`; returns the appended event. Refused commands and
-    /// followers' attempts write nothing.
+    /// The first journal line that breaks the hash chain (a corrupt, out-of-sequence or
+    /// unchained line — what `warroom verify` reports), if any.
+    #[must_use]
+    pub fn chain_break(&self) -> Option<&Problem> {
+        // Line 0 is a viewer's own note that the journal changed under it: the checkpoint
+        // (HISTORY REWRITTEN) judges that.
+        self.problems.iter().find(|p| p.line > 0)
+    }
+
+    /// The broken-chain alarm, when there is one: the line, what is wrong, and what to do.
+    #[must_use]
+    pub fn chain_message(&self) -> Option<String> {
+        self.chain_break().map(|p| {
+            format!(
+                "CHAIN BROKEN at {}:{}: {}. Someone or something changed the journal; look at \
+                 that line ({}){}",
+                self.journal_path.display(),
+                p.line,
+                p.message,
+                verify_command(&self.plan_path, &self.journal_path),
+                if self.accept_broken_chain {
+                    "; writing anyway (--accept-broken-chain)"
+                } else {
+                    "; writing verbs are refused until a person looked and passes \
+                     --accept-broken-chain"
+                }
+            )
+        })
+    }
+
+    /// Why this session must not write now, with what to do; `None` when it may. A history
+    /// rewritten since this user's checkpoint blocks writes until accepted (`warroom verify
+    /// --accept-rewrite`); a broken hash chain blocks them unless
+    /// [`Session::accept_broken_chain`] — writing on either would chain new, acknowledged
+    /// events onto lines nobody vouched for.
+    #[must_use]
+    pub fn write_block(&self) -> Option<String> {
+        if self.rewrite.is_some() {
+            let cmd = verify_command(&self.plan_path, &self.journal_path);
+            return Some(format!(
+                "nothing written: the journal's history was rewritten since you last saw it \
+                 (HISTORY REWRITTEN); look at it ({cmd}), then accept it with `{cmd} \
+                 --accept-rewrite` before writing to it"
+            ));
+        }
+        if self.accept_broken_chain {
+            return None;
+        }
+        self.chain_break().map(|p| {
+            format!(
+                "nothing written: the journal's hash chain is broken at {}:{} ({}); look at \
+                 that line ({}), and only then write with --accept-broken-chain",
+                self.journal_path.display(),
+                p.line,
+                p.message,
+                verify_command(&self.plan_path, &self.journal_path)
+            )
+        })
+    }
+
+    /// Validates and journals `cmd`; returns the appended event. Refused commands,
+    /// followers' attempts and writes blocked by [`Session::write_block`] write nothing.
     pub fn act(&mut self, cmd: &Command, now: DateTime<Utc>) -> Result<Event, SessionError> {
         self.act_with(cmd, None, now)
     }
@@ -307,6 +385,9 @@ impl Session {
         // re-validate against the newer state.
         for _ in 0..16 {
             self.catch_up()?;
+            if let Some(why) = self.write_block() {
+                return Err(Refusal(why).into());
+            }
             let (mut kind, role) = self.validate(cmd)?;
             if let Some(e) = evidence {
                 kind.attach_evidence(e.clone());
@@ -351,7 +432,14 @@ impl Session {
             at: now,
             kind,
         };
-        let ev = self.journal.append(draft, Some(self.state.head_seq))?;
+        let appended = self.journal.append(draft, Some(self.state.head_seq));
+        for r in self.journal.take_repairs() {
+            if let Some(n) = self.tail_note.take() {
+                self.journal_warnings.retain(|w| *w != n);
+            }
+            self.warn(r);
+        }
+        let ev = appended?;
         // Fold our own event via the same read path followers use, so state and cursor agree.
         self.catch_up()?;
         Ok(ev)
@@ -523,6 +611,10 @@ impl Session {
         for _ in 0..16 {
             self.catch_up()?;
             if self.state.plan_hash.as_deref() == Some(self.plan_hash.as_str()) {
+                return Ok(());
+            }
+            if self.write_block().is_some() {
+                // The alarm is up; the plan's hash waits until writing is accepted.
                 return Ok(());
             }
             let kind = EventKind::PlanLoaded {

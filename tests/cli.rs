@@ -382,3 +382,63 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_note_can_come_from_standard_input() {
+    let (_dir, plan) = room("launch.md");
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("-")
+        .write_stdin("deploy log says:\nall green\n")
+        .assert()
+        .success();
+    let journal = plan.with_file_name("launch.journal.jsonl");
+    let notes = common::journal::of_type(&journal, "note");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["text"], "deploy log says:\nall green");
+    // Nothing to say is refused, not journaled.
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("-")
+        .write_stdin("\n")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("empty"));
+    assert_eq!(common::journal::count(&journal, "note"), 1);
+}
+
+#[test]
+fn status_text_prints_journal_problems_and_a_torn_tail() {
+    let (_dir, plan) = room("launch.md");
+    for text in ["one", "two"] {
+        warroom()
+            .arg("note")
+            .arg(&plan)
+            .arg(text)
+            .assert()
+            .success();
+    }
+    let journal = plan.with_file_name("launch.journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(
+        &journal,
+        text.replacen("\"one\"", "\"0ne\"", 1) + "{\"v\":1,\"seq\":",
+    )
+    .unwrap();
+    let out = warroom().arg("status").arg(&plan).output().unwrap();
+    common::state::assert_ok(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let at = format!("{}:3", journal.display());
+    assert!(
+        stdout.contains(&format!("! CHAIN BROKEN at {at}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("! journal {at}: prev does not match")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("line 4 is incomplete"), "{stdout}");
+    assert!(stdout.contains("launch.journal.jsonl.torn"), "{stdout}");
+}

@@ -314,3 +314,110 @@ fn the_cli_refuses_writing_verbs_with_exit_1_and_warns_readers() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("warning: "), "{stderr}");
 }
+
+/// A file of "yours" whose last line is unterminated, as the victim of a redirected journal.
+fn your_file(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let yours = dir.join("yours.txt");
+    let bytes = b"line one\nan unterminated last line".to_vec();
+    fs::write(&yours, &bytes).unwrap();
+    (yours, bytes)
+}
+
+#[test]
+fn a_journal_that_is_a_symlink_is_refused_and_its_target_untouched() {
+    let r = room();
+    let outside = r.dir.parent().unwrap();
+    let (yours, bytes) = your_file(outside);
+    fs::remove_file(&r.journal).unwrap();
+    std::os::unix::fs::symlink(&yours, &r.journal).unwrap();
+    let plan = r.plan.to_str().unwrap();
+    for args in [
+        vec!["note", plan, "hello"],
+        vec!["status", plan],
+        vec!["verify", plan],
+    ] {
+        let out = common::state::warroom().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("is a symbolic link"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&yours.display().to_string()),
+            "names the target: {stderr}"
+        );
+        assert!(
+            stderr.contains("--journal PATH"),
+            "says what to do: {stderr}"
+        );
+        assert_eq!(
+            fs::read(&yours).unwrap(),
+            bytes,
+            "{args:?}: target untouched"
+        );
+    }
+    // The same through --journal, and for a link that dangles.
+    let link = r.dir.join("other.journal.jsonl");
+    std::os::unix::fs::symlink(&yours, &link).unwrap();
+    let dangling = r.dir.join("dangling.journal.jsonl");
+    std::os::unix::fs::symlink(r.dir.join("nowhere"), &dangling).unwrap();
+    for j in [&link, &dangling] {
+        let out = common::state::warroom()
+            .args(["note", plan, "hello", "--journal"])
+            .arg(j)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    }
+    assert_eq!(fs::read(&yours).unwrap(), bytes);
+    assert!(
+        !r.dir.join("nowhere").exists(),
+        "nothing created through the link"
+    );
+    // And in the library, for every reader and writer.
+    let j = Journal::open(&r.journal);
+    assert!(matches!(j, Err(JournalError::Unsafe { .. })), "{j:?}");
+}
+
+#[test]
+fn a_journal_with_another_hard_link_is_refused_for_writing() {
+    let r = room();
+    let (yours, bytes) = your_file(&r.dir);
+    fs::remove_file(&r.journal).unwrap();
+    fs::hard_link(&yours, &r.journal).unwrap();
+    let reason = refused(&r.journal);
+    assert!(reason.contains("2 hard links"), "{reason}");
+    assert!(reason.contains("cp "), "says what to do: {reason}");
+    let out = common::state::warroom()
+        .args(["note", r.plan.to_str().unwrap(), "hello"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("hard links"), "{stderr}");
+    assert_eq!(fs::read(&yours).unwrap(), bytes, "target untouched");
+}
+
+#[test]
+fn a_journal_that_is_a_fifo_or_a_directory_is_refused_at_once_with_exit_1() {
+    let r = room();
+    let fifo = r.dir.join("pipe.journal.jsonl");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+    let plan = r.plan.to_str().unwrap();
+    for (journal, what) in [(&fifo, "a FIFO"), (&r.dir, "a directory")] {
+        for verb in ["status", "verify", "note"] {
+            let mut cmd = common::state::warroom();
+            cmd.args([verb, plan]);
+            if verb == "note" {
+                cmd.arg("hi");
+            }
+            let started = std::time::Instant::now();
+            let out = cmd.arg("--journal").arg(journal).output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            assert_eq!(out.status.code(), Some(1), "{verb} {what}: {stderr}");
+            assert!(stderr.contains(what), "{verb}: {stderr}");
+            assert!(stderr.contains("regular file"), "{verb}: {stderr}");
+        }
+    }
+}
