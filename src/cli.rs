@@ -498,7 +498,9 @@ fn import(plan_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
     match out {
         Some(p) if p == Path::new("-") => say(&text),
         Some(p) => {
-            std::fs::write(p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+            refuse_overwriting_a_runbook(plan_path, p)?;
+            write_whole(p, text.as_bytes())?;
+            eprintln!("wrote {}", p.display());
         }
         None => {
             let p = plan_path.with_extension("toml");
@@ -509,11 +511,65 @@ fn import(plan_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
                 ))
                 .into());
             }
-            std::fs::write(&p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+            write_whole(&p, text.as_bytes())?;
             eprintln!("wrote {}", p.display());
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `import -o OUT` must never replace a runbook: not the plan being imported (whatever name
+/// reaches it), and not any Markdown file that exists — a plan written for people is not
+/// regenerated from this TOML.
+fn refuse_overwriting_a_runbook(input: &Path, out: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(existing) = std::fs::metadata(out) else {
+        return Ok(());
+    };
+    let same = std::fs::metadata(input)
+        .is_ok_and(|i| (i.dev(), i.ino()) == (existing.dev(), existing.ino()));
+    if same {
+        return Err(UserError(format!(
+            "{} is the plan being imported: writing the TOML there would replace the runbook; \
+             choose another output (-o {})",
+            out.display(),
+            input.with_extension("toml").display()
+        ))
+        .into());
+    }
+    let md = out.extension().is_some_and(|e| {
+        let e = e.to_string_lossy().to_ascii_lowercase();
+        e == "md" || e == "markdown"
+    });
+    if md {
+        return Err(UserError(format!(
+            "{} is an existing Markdown file: import writes TOML and will not replace a \
+             runbook; choose a .toml output",
+            out.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` whole: into a temporary file beside it, synced, then renamed over
+/// it, so a reader (or a crash) never sees half a file and a link at `path` is replaced, not
+/// written through. Readable by the team (0644), as plans are.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fail = || format!("cannot write {}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).wrap_err_with(fail)?;
+    tmp.write_all(bytes).wrap_err_with(fail)?;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+        .wrap_err_with(fail)?;
+    tmp.as_file().sync_all().wrap_err_with(fail)?;
+    tmp.persist(path).map_err(|e| e.error).wrap_err_with(fail)?;
+    Ok(())
 }
 
 fn parse_vote(s: &str) -> Result<Vote, String> {

@@ -442,3 +442,53 @@ fn status_text_prints_journal_problems_and_a_torn_tail() {
     assert!(stdout.contains("line 4 is incomplete"), "{stdout}");
     assert!(stdout.contains("launch.journal.jsonl.torn"), "{stdout}");
 }
+
+#[test]
+fn import_never_overwrites_the_runbook_or_any_markdown_file() {
+    let (dir, plan) = room("launch.md");
+    let runbook = std::fs::read(&plan).unwrap();
+    let other = dir.path().join("notes.md");
+    std::fs::write(&other, "# my notes\n").unwrap();
+    let alias = dir.path().join("alias.toml");
+    std::os::unix::fs::symlink(&plan, &alias).unwrap();
+    for (out, says) in [
+        (plan.clone(), "is the plan being imported"),
+        // The same file by another name.
+        (
+            dir.path().join(".").join("launch.md"),
+            "is the plan being imported",
+        ),
+        (alias.clone(), "is the plan being imported"),
+        (other.clone(), "existing Markdown file"),
+    ] {
+        warroom()
+            .arg("import")
+            .arg(&plan)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(says));
+    }
+    assert_eq!(std::fs::read(&plan).unwrap(), runbook, "runbook untouched");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "# my notes\n");
+
+    // An existing TOML output is replaced whole (a new file, renamed over it).
+    let out = dir.path().join("out.toml");
+    std::fs::write(&out, "old").unwrap();
+    let mut keep = std::fs::File::open(&out).unwrap();
+    warroom()
+        .arg("import")
+        .arg(&plan)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut old = String::new();
+    std::io::Read::read_to_string(&mut keep, &mut old).unwrap();
+    assert_eq!(
+        old, "old",
+        "the old file was replaced, not rewritten in place"
+    );
+    assert!(std::fs::read_to_string(&out).unwrap().contains("[[phase]]"));
+}
