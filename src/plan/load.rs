@@ -64,7 +64,8 @@ fn load_into(
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     if ext == "toml" {
-        let parsed = toml::parse(&src, path)?;
+        let mut parsed = toml::parse(&src, path)?;
+        check_times(&mut parsed.plan, path, false)?;
         let Some(runbook) = parsed.runbook else {
             let mut plan = parsed.plan;
             let mut warnings: Vec<Diagnostic> = bad_utf8.into_iter().collect();
@@ -86,11 +87,181 @@ fn load_into(
         Ok(Loaded { plan, warnings })
     } else {
         let mut loaded = markdown::parse(&src, path)?;
+        let dropped = check_times(&mut loaded.plan, path, true)?;
+        loaded.warnings.extend(dropped);
         if let Some(w) = bad_utf8 {
             loaded.warnings.insert(0, w);
         }
         Ok(loaded)
     }
+}
+
+/// The longest span of time a plan may name (a duration, an offset from T-0, a window):
+/// 100 years. Far beyond any deployment, and far inside chrono's range, so that no sum of a
+/// plan's values with an instant can overflow where the room adds them.
+pub const MAX_SPAN_S: i64 = 36_525 * 86_400;
+
+/// The earliest and latest year an instant in a plan may have.
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
+/// Finds the times in a plan that cannot meet a clock.
+struct TimeCheck<'a> {
+    path: &'a Path,
+    /// A Markdown plan is read as prose: an impossible time is dropped with a warning
+    /// instead of refusing the plan.
+    lenient: bool,
+    warnings: Vec<Diagnostic>,
+}
+
+impl TimeCheck<'_> {
+    /// `Ok(true)`: the value is fine; `Ok(false)`: drop it (lenient); `Err`: refuse the plan.
+    fn judge(&mut self, line: usize, problem: Option<String>) -> Result<bool, PlanError> {
+        let Some(message) = problem else {
+            return Ok(true);
+        };
+        if !self.lenient {
+            return Err(PlanError::at(self.path, line, message));
+        }
+        self.warnings.push(Diagnostic {
+            file: self.path.to_path_buf(),
+            line,
+            message: format!("{message}; the time is ignored"),
+        });
+        Ok(false)
+    }
+
+    fn span(&mut self, line: usize, what: &str, secs: i128) -> Result<bool, PlanError> {
+        let problem = (secs.abs() > i128::from(MAX_SPAN_S)).then(|| {
+            format!(
+                "{what} is {secs} seconds, more than 100 years: write a length a deployment \
+                 can have, such as 1800 (seconds) or \"30m\""
+            )
+        });
+        self.judge(line, problem)
+    }
+
+    fn std_span(
+        &mut self,
+        line: usize,
+        what: &str,
+        d: std::time::Duration,
+    ) -> Result<bool, PlanError> {
+        self.span(line, what, i128::from(d.as_secs()))
+    }
+
+    fn instant(
+        &mut self,
+        line: usize,
+        what: &str,
+        t: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, PlanError> {
+        use chrono::Datelike as _;
+        let problem = (!YEARS.contains(&t.year())).then(|| {
+            format!(
+                "{what} is in the year {}: write an RFC 3339 instant between the years {} and \
+                 {}, such as \"2026-12-01T08:00:00Z\"",
+                t.year(),
+                YEARS.start(),
+                YEARS.end()
+            )
+        });
+        self.judge(line, problem)
+    }
+}
+
+/// Refuses (TOML) or drops with a warning (Markdown, `lenient`) every time in `plan` that
+/// cannot meet a clock: a duration or offset longer than [`MAX_SPAN_S`] or negative where a
+/// length is meant, an instant outside [`YEARS`]. Each names the file, the line of the phase,
+/// task, gate, trigger or check, and what to write.
+fn check_times(
+    plan: &mut super::Plan,
+    path: &Path,
+    lenient: bool,
+) -> Result<Vec<Diagnostic>, PlanError> {
+    use super::Schedule;
+    let mut c = TimeCheck {
+        path,
+        lenient,
+        warnings: Vec::new(),
+    };
+    if let Some(t0) = plan.t0
+        && !c.instant(0, "t0", t0)?
+    {
+        plan.t0 = None;
+    }
+    if let Some(w) = plan.rollback_window
+        && !c.std_span(0, "rollback_window", w)?
+    {
+        plan.rollback_window = None;
+    }
+    for p in &mut plan.phases {
+        let what = format!("the schedule of phase {}", p.id);
+        let ok = match p.schedule {
+            Schedule::None => true,
+            Schedule::At { start, end } => {
+                c.instant(p.line, &format!("{what}: start"), start)?
+                    && c.instant(p.line, &format!("{what}: end"), end)?
+            }
+            Schedule::Offset { start_s, end_s } => {
+                c.span(p.line, &format!("{what}: start_s"), i128::from(start_s))?
+                    && c.span(p.line, &format!("{what}: end_s"), i128::from(end_s))?
+            }
+            Schedule::Length { length_s } => {
+                let negative = (length_s < 0).then(|| {
+                    format!(
+                        "{what}: length_s is negative ({length_s}): write a length of 0 or more"
+                    )
+                });
+                c.span(p.line, &format!("{what}: length_s"), i128::from(length_s))?
+                    && c.judge(p.line, negative)?
+            }
+        };
+        if !ok {
+            p.schedule = Schedule::None;
+        }
+        for t in &mut p.tasks {
+            if let Some(d) = t.timeout
+                && !c.std_span(t.line, &format!("the timeout of task {}", t.id), d)?
+            {
+                t.timeout = None;
+            }
+        }
+    }
+    for g in &mut plan.gates {
+        if let Some(d) = g.hold_before
+            && !c.std_span(g.line, &format!("hold_before of gate {}", g.id), d)?
+        {
+            g.hold_before = None;
+        }
+    }
+    for t in &mut plan.triggers {
+        if let Some(d) = t.countdown
+            && !c.std_span(t.line, &format!("the countdown of trigger {}", t.id), d)?
+        {
+            t.countdown = None;
+        }
+        if let Some(th) = &mut t.threshold
+            && let Some(f) = th.for_s
+            && !c.span(t.line, &format!("`for` of trigger {}", t.id), i128::from(f))?
+        {
+            th.for_s = None;
+        }
+    }
+    for k in plan.checks.iter_mut().chain(&mut plan.metrics) {
+        let max = std::time::Duration::from_secs(MAX_SPAN_S as u64);
+        if !c.std_span(k.line, &format!("the interval of {}", k.id), k.interval)? {
+            k.interval = max;
+        }
+        if !c.std_span(k.line, &format!("the timeout of {}", k.id), k.timeout)? {
+            k.timeout = max;
+        }
+    }
+    if let Some(n) = &mut plan.notify
+        && !c.std_span(0, "the notify digest interval", n.digest)?
+    {
+        n.digest = super::notify::DEFAULT_DIGEST;
+    }
+    Ok(c.warnings)
 }
 
 /// A warning at the first line of `bytes` that is not valid UTF-8, counting the lines that
