@@ -222,6 +222,13 @@ pub fn main(cli: Cli) -> ExitCode {
 pub struct UserError(pub String);
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // Test hook, debug builds only: a panic outside the room, for the exit code and report
+    // tests (`tests/panic_report.rs`). Release builds ignore the variable.
+    #[cfg(debug_assertions)]
+    assert!(
+        std::env::var_os("WARROOM_TEST_PANIC").is_none(),
+        "test hook: WARROOM_TEST_PANIC"
+    );
     let now = Utc::now();
     match cli.command {
         Cmd::Demo { scenario, journal } => crate::demo::run(&scenario, journal),
