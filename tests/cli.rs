@@ -492,3 +492,51 @@ fn import_never_overwrites_the_runbook_or_any_markdown_file() {
     );
     assert!(std::fs::read_to_string(&out).unwrap().contains("[[phase]]"));
 }
+
+/// `warroom ARGS…`, killed and failed when it has not ended within 10 s.
+fn run_within_10s(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let mut child = common::state::warroom()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > end {
+            child.kill().unwrap();
+            panic!("warroom {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn plans_that_are_not_regular_files_or_are_huge_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.md");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let folder = dir.path().join("folder.md");
+    std::fs::create_dir(&folder).unwrap();
+    // Sparse: 9 MiB that take no disk space.
+    let huge = dir.path().join("huge.md");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(9 << 20)
+        .unwrap();
+    for (plan, says) in [
+        (Path::new("/dev/zero"), "a device"),
+        (fifo.as_path(), "a FIFO"),
+        (folder.as_path(), "a directory"),
+        (huge.as_path(), "larger than 8 MiB"),
+    ] {
+        for verb in ["validate", "status", "import"] {
+            let out = run_within_10s(&[verb.as_ref(), plan.as_os_str()]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{verb} {plan:?}: {stderr}");
+            assert!(stderr.contains(&plan.display().to_string()), "{stderr}");
+            assert!(stderr.contains(says), "{verb} {plan:?}: {stderr}");
+        }
+    }
+}

@@ -40,13 +40,7 @@ fn load_into(
     files: &mut Vec<std::path::PathBuf>,
 ) -> Result<Loaded, PlanError> {
     files.push(path.to_path_buf());
-    let bytes = std::fs::read(path).map_err(|e| {
-        PlanError::at(
-            path,
-            0,
-            format!("cannot read the plan: {e}; check the path (a .md or .toml file)"),
-        )
-    })?;
+    let bytes = read_plan(path)?;
     hasher.update(&bytes);
     if bytes.contains(&0) {
         return Err(PlanError::at(
@@ -94,6 +88,74 @@ fn load_into(
         }
         Ok(loaded)
     }
+}
+
+/// The largest plan file read: 8 MiB, hundreds of times the longest real runbook, and small
+/// enough that reading and parsing it stays well under a second.
+pub const MAX_PLAN_BYTES: u64 = 8 << 20;
+
+/// The bytes of the plan file at `path`: a regular file (a FIFO, a device or a directory
+/// would block, never end or make no sense) of at most [`MAX_PLAN_BYTES`], read to no more
+/// than that even if it grows meanwhile.
+fn read_plan(path: &Path) -> Result<Vec<u8>, PlanError> {
+    use std::io::Read as _;
+    use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+    let cannot = |e: std::io::Error| {
+        PlanError::at(
+            path,
+            0,
+            format!("cannot read the plan: {e}; check the path (a .md or .toml file)"),
+        )
+    };
+    // Non-blocking, so that opening a FIFO returns at once; it is refused below.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        let what = if ft.is_dir() {
+            "a directory"
+        } else if ft.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        return Err(PlanError::at(
+            path,
+            0,
+            format!(
+                "this is {what}, not a plan file: give a Markdown (.md) or TOML (.toml) file \
+                 (to plan from a pipe, save it to a file first)"
+            ),
+        ));
+    }
+    let too_big = || {
+        PlanError::at(
+            path,
+            0,
+            format!(
+                "the plan is larger than {} MiB: warroom reads plans up to that size; split \
+                 the runbook, or move long logs and appendices out of it",
+                MAX_PLAN_BYTES >> 20
+            ),
+        )
+    };
+    if meta.len() > MAX_PLAN_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_PLAN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 /// The longest span of time a plan may name (a duration, an offset from T-0, a window):
