@@ -86,6 +86,7 @@ fn sigterm_mid_decision_exits_within_two_seconds_and_leaves_the_journal_whole() 
     end_mid_decision(Ending::Sigterm);
 }
 
+#[derive(Clone, Copy)]
 enum Ending {
     HangUp,
     Sigterm,
