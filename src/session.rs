@@ -300,6 +300,23 @@ impl Session {
         })
     }
 
+    /// Accepts the journal as it is now, as `warroom verify --accept-rewrite` does: this user's
+    /// checkpoint moves to the last event read (an empty journal forgets it) and writing is no
+    /// longer blocked by the rewrite. For a person who looked, in the room's dialog.
+    pub fn accept_rewrite(&mut self) -> Result<(), SessionError> {
+        let head = self.cursor.checkpoint();
+        if let Some(m) = &mut self.memory {
+            let saved = match &head {
+                Some(h) => m.store.save(&m.id, h),
+                None => m.store.remove(&m.id),
+            };
+            saved.map_err(|e| SessionError::Refused(Refusal(e.to_string())))?;
+            m.verified = head;
+        }
+        self.rewrite = None;
+        Ok(())
+    }
+
     /// The first journal line that breaks the hash chain (a corrupt, out-of-sequence or
     /// unchained line — what `warroom verify` reports), if any.
     #[must_use]

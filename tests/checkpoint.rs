@@ -523,3 +523,50 @@ fn a_forged_line_is_loud_everywhere_and_blocks_writes_until_accepted() {
     assert_eq!(code, Some(0), "{err}");
     assert!(r.lines().len() > line, "written on top");
 }
+
+#[test]
+fn the_room_asks_before_its_first_write_on_a_rewritten_history() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use warroom::app::Mode;
+    let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    let r = Room::seen_then_rewritten();
+    let seen = r.stored().unwrap();
+    let before = fs::read(&r.journal).unwrap();
+    let mut app = App::new(r.open(false));
+    assert!(app.session.rewrite.is_some());
+
+    // A tick asks first; "n" writes nothing and keeps the checkpoint.
+    app.on_key(&key(' '), Utc::now());
+    assert!(
+        matches!(app.view.mode, Mode::AcceptRewrite { .. }),
+        "{:?}",
+        app.view.mode
+    );
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert!(screen.contains("accept it before writing?"), "{screen}");
+    app.on_key(&key('n'), Utc::now());
+    assert_eq!(fs::read(&r.journal).unwrap(), before, "nothing written");
+    assert_eq!(r.stored(), Some(seen.clone()));
+
+    // "y" accepts the journal as it is now, then ticks.
+    app.on_key(&key(' '), Utc::now());
+    app.on_key(&key('y'), Utc::now());
+    assert!(app.session.rewrite.is_none());
+    let lines = r.lines();
+    assert!(lines.len() > 2, "written: {lines:?}");
+    assert!(
+        lines.last().unwrap().contains("\"task_checked\""),
+        "{lines:?}"
+    );
+    let now = r.stored().unwrap();
+    assert!(now.seq > seen.seq, "the checkpoint moved on: {now:?}");
+}
