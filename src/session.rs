@@ -150,6 +150,35 @@ pub fn default_journal_path(plan: &Path) -> PathBuf {
     plan.with_file_name(format!("{stem}.journal.jsonl"))
 }
 
+/// The name a journal knows its plan by ([`EventKind::PlanLoaded`]'s `plan`): the plan file's
+/// name without its extension, so a Markdown plan and the TOML imported from it are one room.
+#[must_use]
+pub fn plan_id(plan: &Path) -> String {
+    plan.file_stem()
+        .map_or_else(|| "plan".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Refuses a journal claimed by another plan: the first `plan_loaded` that names its plan
+/// names another one than `plan`. Every viewer refuses it — its state is another plan's.
+fn check_owner(plan: &Path, journal: &Path, events: &[Event]) -> Result<(), SessionError> {
+    let id = plan_id(plan);
+    let owner = events.iter().find_map(|e| match &e.kind {
+        EventKind::PlanLoaded { plan: Some(p), .. } => Some((e.seq, p)),
+        _ => None,
+    });
+    match owner {
+        Some((seq, other)) if *other != id => Err(SessionError::BadJournal(format!(
+            "{} belongs to another plan, `{other}` (named by its event seq {seq}), not `{id}` \
+             ({}): open {other}'s plan with it, or give this plan a journal of its own \
+             (--journal {})",
+            journal.display(),
+            plan.display(),
+            default_journal_path(plan).display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The `warroom verify` command line for a plan and its journal (`--journal` only when the
 /// journal is not the default one), for messages that tell people what to run.
 #[must_use]
@@ -228,6 +257,7 @@ impl Session {
         });
         let (replay, expected, consistency) =
             replay_checked(&journal, memory.as_ref(), &mut journal_warnings)?;
+        check_owner(plan_path, &journal_path, &replay.events)?;
         let (t0, t0_source) = if let Some(t) = opts.start {
             (t, "--start")
         } else if let Some(t) = loaded.plan.t0 {
@@ -637,6 +667,7 @@ impl Session {
             let kind = EventKind::PlanLoaded {
                 plan_hash: self.plan_hash.clone(),
                 title: self.state.plan.title.clone(),
+                plan: Some(plan_id(&self.plan_path)),
             };
             match self.append(kind, None, now) {
                 Err(SessionError::Journal(JournalError::Conflict { .. })) => {}

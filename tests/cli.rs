@@ -540,3 +540,46 @@ fn plans_that_are_not_regular_files_or_are_huge_are_refused_at_once() {
         }
     }
 }
+
+#[test]
+fn a_journal_belongs_to_one_plan_and_says_which_to_another() {
+    let (dir, plan) = room("launch.md");
+    let other = dir.path().join("payments.md");
+    std::fs::copy(&plan, &other).unwrap();
+    let journal = dir.path().join("shared.journal.jsonl");
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("first")
+        .arg("--journal")
+        .arg(&journal)
+        .assert()
+        .success();
+    let before = std::fs::read(&journal).unwrap();
+    for verb in [&["note", "second"][..], &["status"][..]] {
+        warroom()
+            .arg(verb[0])
+            .arg(&other)
+            .args(&verb[1..])
+            .arg("--journal")
+            .arg(&journal)
+            .assert()
+            .code(1)
+            .stderr(
+                predicate::str::contains("belongs to another plan, `launch`")
+                    .and(predicate::str::contains("payments.journal.jsonl")),
+            );
+    }
+    assert_eq!(std::fs::read(&journal).unwrap(), before, "nothing written");
+    // The TOML imported from the runbook is the same plan, and the same room.
+    let toml = dir.path().join("launch.toml");
+    warroom().arg("import").arg(&plan).assert().success();
+    warroom()
+        .arg("note")
+        .arg(&toml)
+        .arg("from the toml")
+        .arg("--journal")
+        .arg(&journal)
+        .assert()
+        .success();
+}

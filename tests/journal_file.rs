@@ -178,6 +178,7 @@ fn every_event_kind_is_journaled_and_read_back() {
         EventKind::PlanLoaded {
             plan_hash: "ab".repeat(32),
             title: "Launch \"v2\" — ünïcode\n\ttabs".into(),
+            plan: Some("launch".into()),
         },
         EventKind::TaskChecked {
             task: "phase-1/backup".into(),
