@@ -399,6 +399,10 @@ fn read_note() -> Result<String> {
 
 /// Opens the full-screen room on an open session.
 pub fn open_room(session: Session) -> Result<ExitCode> {
+    // The screen must keep drawing while someone holds the journal's lock.
+    session
+        .journal
+        .set_lock_wait(std::time::Duration::from_millis(250));
     let app = App::new(session);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -224,6 +224,23 @@ pub enum JournalError {
         /// What it is, and what to do.
         reason: String,
     },
+    /// The journal's lock was not free within a few seconds: someone holds it (anyone who
+    /// can read the journal can). Nothing was written; the holders are named where the
+    /// operating system tells (`/proc/locks`).
+    #[error(
+        "{}: the journal's lock has been held for {} s by {holders}, so nothing was read or \
+         written; try again, and if it stays held ask that user to end the process (kill PID)",
+        path.display(),
+        *waited_ms as f64 / 1000.0
+    )]
+    Locked {
+        /// The journal.
+        path: PathBuf,
+        /// How long this process waited, in milliseconds.
+        waited_ms: u64,
+        /// Who holds the lock, in words.
+        holders: String,
+    },
     /// The event cannot be journaled: it does not encode as a line that reads back as the
     /// same event (nothing was written).
     #[error("cannot journal this event: {0}")]
@@ -282,6 +299,13 @@ impl Journal {
     /// had read is no longer there.
     pub fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {
         self.file.read_new(cursor)
+    }
+
+    /// How long reads and appends wait for the journal's lock before they fail with
+    /// [`JournalError::Locked`] (default 5 s). The room waits less, so that a lock someone
+    /// holds does not freeze its screen: it shows the error and tries again at the next change.
+    pub fn set_lock_wait(&self, wait: std::time::Duration) {
+        self.file.set_lock_wait(wait);
     }
 
     /// Walks the whole hash chain and reports the first line that breaks it.

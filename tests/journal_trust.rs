@@ -421,3 +421,63 @@ fn a_journal_that_is_a_fifo_or_a_directory_is_refused_at_once_with_exit_1() {
         }
     }
 }
+
+#[test]
+fn a_lock_held_by_someone_else_fails_within_seconds_naming_the_holder() {
+    let r = room();
+    // Anyone who can read the journal can take its lock (flock works read-only).
+    // -o: only flock itself holds the lock (not the sleep it starts), so killing it frees it.
+    let mut holder = std::process::Command::new("flock")
+        .args(["-x", "-o"])
+        .arg(&r.journal)
+        .args(["sleep", "120"])
+        .spawn()
+        .expect("flock(1) from util-linux");
+    let held = || {
+        fs::read_to_string("/proc/locks")
+            .unwrap()
+            .lines()
+            .any(|l| l.contains(&format!(" {} ", holder.id())))
+    };
+    let t = std::time::Instant::now();
+    while !held() {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "flock never locked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let plan = r.plan.to_str().unwrap();
+    let before = fs::read(&r.journal).unwrap();
+    for args in [vec!["note", plan, "hello"], vec!["status", plan]] {
+        let mut child = common::state::warroom()
+            .args(&args)
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                let _ = holder.kill();
+                panic!("{args:?} still waits for the lock after 20 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(stderr.contains("lock has been held for 5 s"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("pid {} (flock)", holder.id())),
+            "names the holder: {stderr}"
+        );
+        assert!(stderr.contains("of user "), "{stderr}");
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(fs::read(&r.journal).unwrap(), before, "nothing written");
+    // Free again: it works.
+    append(&r.journal).unwrap();
+}

@@ -39,6 +39,10 @@ const TAIL_CHUNK: u64 = 4096;
 /// An unterminated last line longer than this is not parsed as a candidate event (events are
 /// a few hundred bytes; a zero-filled or garbage tail may be gigabytes): it is torn.
 const MAX_WHOLE_FRAGMENT: u64 = 1 << 20;
+/// How long a reader or writer waits for the journal's lock before it gives up and says who
+/// holds it. Appends hold it for a write and an fsync (milliseconds); anyone who can read the
+/// journal can hold it forever (`flock` works on a read-only descriptor).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The suffix of the side file that keeps torn last lines (`plan.journal.jsonl.torn`).
 pub(crate) const TORN_SUFFIX: &str = ".torn";
 
@@ -91,6 +95,8 @@ pub(crate) struct FileJournal {
     tail: Mutex<Option<Tail>>,
     /// Repairs made by appends, in words, until [`FileJournal::take_repairs`].
     repairs: Mutex<Vec<String>>,
+    /// How long to wait for the lock, in milliseconds ([`LOCK_WAIT`] unless set).
+    lock_wait_ms: std::sync::atomic::AtomicU64,
 }
 
 /// What an unterminated last line is.
@@ -107,6 +113,7 @@ impl FileJournal {
             path: path.to_path_buf(),
             tail: Mutex::new(None),
             repairs: Mutex::new(Vec::new()),
+            lock_wait_ms: std::sync::atomic::AtomicU64::new(LOCK_WAIT.as_millis() as u64),
         };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
@@ -124,6 +131,55 @@ impl FileJournal {
             _ => {}
         }
         Ok(fj)
+    }
+
+    pub(crate) fn set_lock_wait(&self, wait: std::time::Duration) {
+        self.lock_wait_ms.store(
+            wait.as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Takes the journal's lock (exclusive for writers, shared for readers), retrying until
+    /// the lock wait ([`LOCK_WAIT`] unless set) has passed; then fails with
+    /// [`JournalError::Locked`] naming who holds it.
+    fn lock_within(&self, file: &File, exclusive: bool) -> Result<(), JournalError> {
+        let wait = std::time::Duration::from_millis(
+            self.lock_wait_ms.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        let deadline = std::time::Instant::now() + wait;
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            let tried = if exclusive {
+                file.try_lock()
+            } else {
+                file.try_lock_shared()
+            };
+            match tried {
+                Ok(()) => return Ok(()),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(self.err("lock", e)),
+            }
+            if std::time::Instant::now() >= deadline {
+                let holders = file
+                    .metadata()
+                    .map(|m| lock_holders(&m))
+                    .unwrap_or_default();
+                return Err(JournalError::Locked {
+                    path: self.path.clone(),
+                    waited_ms: wait.as_millis() as u64,
+                    holders: if holders.is_empty() {
+                        "a process this system does not name (another host, or /proc is not \
+                         readable)"
+                            .to_string()
+                    } else {
+                        holders.join(", ")
+                    },
+                });
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(std::time::Duration::from_millis(50));
+        }
     }
 
     pub(crate) fn take_repairs(&self) -> Vec<String> {
@@ -228,7 +284,7 @@ impl FileJournal {
             }
         }
         let (dir, file) = self.open_for_append()?;
-        file.lock().map_err(|e| self.err("lock", e))?;
+        self.lock_within(&file, true)?;
         // The lock is released when `file` is closed, on every path out of here.
         let mut cache = self.tail.lock().unwrap_or_else(PoisonError::into_inner);
         let result = self.append_locked(&file, &dir, &mut cache, &mut event, expect_head);
@@ -637,8 +693,7 @@ impl FileJournal {
     /// so that no writer is between repairing a torn tail and writing its line. Only the
     /// part after `floor` (known complete) is searched.
     fn snapshot(&self, file: &File, floor: u64) -> Result<(u64, u64), JournalError> {
-        file.lock_shared()
-            .map_err(|e| self.err("lock for reading", e))?;
+        self.lock_within(file, false)?;
         let result = file
             .metadata()
             .and_then(|m| {
@@ -824,6 +879,54 @@ impl FileJournal {
             torn_tail: len > complete,
         })
     }
+}
+
+/// Who holds a `flock` on the file with metadata `meta`, as `/proc/locks` tells: for each
+/// holder, `pid N (command) of user NAME`. Empty when nothing is known.
+fn lock_holders(meta: &fs::Metadata) -> Vec<String> {
+    let Ok(locks) = fs::read_to_string("/proc/locks") else {
+        return Vec::new();
+    };
+    let dev = meta.dev();
+    // /proc/locks writes the device as MAJOR:MINOR in hex, then the inode in decimal.
+    let id = format!(
+        "{:02x}:{:02x}:{}",
+        nix::sys::stat::major(dev),
+        nix::sys::stat::minor(dev),
+        meta.ino()
+    );
+    let mut out = Vec::new();
+    for line in locks.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; blocked waiters have "->".
+        if fields.len() < 6 || fields[1] == "->" || fields[1] != "FLOCK" || fields[5] != id {
+            continue;
+        }
+        let pid = fields[4];
+        let comm = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let uid = fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Uid:"))
+                    .and_then(|l| l.split_whitespace().next())
+                    .and_then(|u| u.parse::<u32>().ok())
+            });
+        let kind = if fields[3] == "WRITE" {
+            "exclusive"
+        } else {
+            "shared"
+        };
+        let who = uid.map_or_else(String::new, |u| format!(" of user {}", trust::user_name(u)));
+        let entry = format!(
+            "pid {pid} ({}){who}, {kind}",
+            crate::text::sanitize(comm.trim())
+        );
+        if !out.contains(&entry) {
+            out.push(entry);
+        }
+    }
+    out
 }
 
 /// What the unterminated bytes `[from, to)` of `file` are, after a last complete line whose
