@@ -88,13 +88,20 @@ pub fn install_hooks() {
         // Standard error may be a terminal that went away (SSH drop): never panic here.
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{report}");
+        // Only a panic on the main thread ends the process (`main` exits 3); a task's panic
+        // on a runtime thread is contained where it happened.
+        let ends = if std::thread::current().name() == Some("main") {
+            " (exit 3)"
+        } else {
+            ""
+        };
         let _ = match logged {
             Some(p) => writeln!(
                 err,
-                "warroom: internal error (exit 3); the report is also in {}",
+                "warroom: internal error{ends}; the report is also in {}",
                 p.display()
             ),
-            None => writeln!(err, "warroom: internal error (exit 3)"),
+            None => writeln!(err, "warroom: internal error{ends}"),
         };
     }));
 }

@@ -429,7 +429,9 @@ impl FileJournal {
         let side = self.torn_path();
         let fail = |e: io::Error| JournalError::Io {
             path: side.clone(),
-            op: "keep a torn last line in",
+            op: "write the journal's torn last line to it (it is kept there before it is cut \
+                 from the journal; let the room's writers create files in the journal's \
+                 directory, or create it for them: touch it and chmod g+w)",
             err: e,
         };
         let name = side.file_name().unwrap_or_default().to_os_string();
