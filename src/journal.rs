@@ -94,8 +94,9 @@ pub struct Replay {
     /// Lines that were not taken as they are (never silently skipped).
     pub problems: Vec<Problem>,
     /// Things worth saying that are not problems, such as an interrupted last write (a torn
-    /// last line), which is ignored here; the next append moves it into the journal's `.torn`
-    /// side file — or, when it is a whole event that only lacks its newline, keeps it.
+    /// last line), which is ignored here and moved into the journal's `.torn` side file by the
+    /// next append; or a whole event that only lacks its newline, which is loaded (the next
+    /// append keeps it and adds the newline).
     pub notes: Vec<String>,
     /// Where this replay ended: pass it to [`Journal::read_new`] to follow on.
     pub cursor: Cursor,
@@ -155,9 +156,9 @@ pub enum Verification {
         events: u64,
         /// SHA-256 (hex) of the last line; `None` for an empty journal.
         head: Option<String>,
-        /// The last line is incomplete (an interrupted write, or a whole event that lost its
-        /// newline). It is not part of the chain yet; the next append keeps a whole event and
-        /// moves anything else to the `.torn` side file.
+        /// The last line is incomplete (an interrupted write): it is not part of the chain,
+        /// and the next append moves it to the `.torn` side file. (A whole event that only
+        /// lacks its newline is part of the chain, counted in `events`.)
         torn_tail: bool,
     },
     /// The first line that breaks the chain.
@@ -294,7 +295,8 @@ impl Journal {
     }
 
     /// Reads the events appended after `cursor` and advances it. An incomplete last line is
-    /// left for a later call. Corrupt new lines are collected in the cursor
+    /// left for a later call, unless it is a whole event that chains (taken now; the newline
+    /// that completes it later is not a line of its own). Corrupt new lines are collected in the cursor
     /// ([`Cursor::take_problems`]). Fails with [`JournalError::Replaced`] when what the cursor
     /// had read is no longer there.
     pub fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {

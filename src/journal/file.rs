@@ -65,12 +65,16 @@ impl FileId {
 /// Where a reader is in the file (inside [`Cursor`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Position {
-    /// Bytes read: the end of the last complete line.
+    /// Bytes read: the end of the last complete line (or of a whole last event that lacks its
+    /// newline, see `unterminated`).
     offset: u64,
-    /// Start of the last complete line, to check it is still what was read.
+    /// Start of the last line read, to check it is still what was read.
     last_start: u64,
     /// The file read so far (`None` until something was read).
     file: Option<FileId>,
+    /// The last line read is a whole event without its newline: the next byte must be the
+    /// newline a writer adds (or nothing yet).
+    unterminated: bool,
 }
 
 /// The writer's knowledge of the last complete line, reused when nobody else appended since.
@@ -140,32 +144,52 @@ impl FileJournal {
         );
     }
 
-    /// Takes the journal's lock (exclusive for writers, shared for readers), retrying until
-    /// the lock wait ([`LOCK_WAIT`] unless set) has passed; then fails with
-    /// [`JournalError::Locked`] naming who holds it.
+    /// Takes the journal's lock (exclusive for writers, shared for readers), waiting at most
+    /// the lock wait ([`LOCK_WAIT`] unless set); then fails with [`JournalError::Locked`]
+    /// naming who holds it.
+    ///
+    /// The wait is a blocking `flock` on a duplicate of the descriptor, in a helper thread:
+    /// the lock belongs to the open file, so the helper's lock is the caller's. Polling with
+    /// `try_lock` instead starves a writer among busy ones (those blocked in `flock` are woken
+    /// at once on every release; a poller only when it next looks). A helper still waiting when
+    /// the caller gives up takes the lock later, if ever, and closes its duplicate at once;
+    /// with the caller's descriptor closed too, that releases it.
     fn lock_within(&self, file: &File, exclusive: bool) -> Result<(), JournalError> {
+        let now = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match now {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(self.err("lock", e)),
+        }
         let wait = std::time::Duration::from_millis(
             self.lock_wait_ms.load(std::sync::atomic::Ordering::Relaxed),
         );
-        let deadline = std::time::Instant::now() + wait;
-        let mut pause = std::time::Duration::from_millis(1);
-        loop {
-            let tried = if exclusive {
-                file.try_lock()
-            } else {
-                file.try_lock_shared()
-            };
-            match tried {
-                Ok(()) => return Ok(()),
-                Err(std::fs::TryLockError::WouldBlock) => {}
-                Err(std::fs::TryLockError::Error(e)) => return Err(self.err("lock", e)),
-            }
-            if std::time::Instant::now() >= deadline {
+        let dup = file.try_clone().map_err(|e| self.err("lock", e))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("journal-lock".into())
+            .spawn(move || {
+                let got = if exclusive {
+                    dup.lock()
+                } else {
+                    dup.lock_shared()
+                };
+                let _ = tx.send(got);
+            })
+            .map_err(|e| self.err("lock", e))?;
+        match rx.recv_timeout(wait) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(self.err("lock", e)),
+            Err(_) => {
                 let holders = file
                     .metadata()
                     .map(|m| lock_holders(&m))
                     .unwrap_or_default();
-                return Err(JournalError::Locked {
+                Err(JournalError::Locked {
                     path: self.path.clone(),
                     waited_ms: wait.as_millis() as u64,
                     holders: if holders.is_empty() {
@@ -175,10 +199,8 @@ impl FileJournal {
                     } else {
                         holders.join(", ")
                     },
-                });
+                })
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(std::time::Duration::from_millis(50));
         }
     }
 
@@ -730,7 +752,7 @@ impl FileJournal {
         let Some((file, _)) = self.open_read()? else {
             return Ok(checkpoint::compare(cp, None, 0));
         };
-        let (_, complete) = self.snapshot(&file, 0)?;
+        let (len, complete) = self.snapshot(&file, 0)?;
         let mut chain = Chain::default();
         chain.watch(cp.seq);
         scan(
@@ -742,6 +764,11 @@ impl FileJournal {
             Keep::UntilSeq(cp.seq),
         )
         .map_err(|e| self.err("read", e))?;
+        if chain.seq() < cp.seq && len > complete {
+            // The event seen may be a whole last line that lacks its newline.
+            take_whole_fragment(&file, complete, len, &mut chain, &mut Vec::new())
+                .map_err(|e| self.err("read", e))?;
+        }
         Ok(checkpoint::compare(cp, chain.watched(), chain.seq()))
     }
 
@@ -772,22 +799,33 @@ impl FileJournal {
         )
         .map_err(|e| self.err("read", e))?;
         let mut notes = Vec::new();
+        let mut pos = Position {
+            offset: complete,
+            last_start: scanned.last_start.unwrap_or(0),
+            file: Some(id),
+            unterminated: false,
+        };
         if len > complete {
             let line = cursor.chain.lines() + 1;
-            let whole = classify_fragment(
-                &file,
-                complete,
-                len,
-                cursor.chain.seq(),
-                cursor.chain.head(),
-            )
-            .map_err(|e| self.err("read", e))?;
-            notes.push(match whole {
-                Fragment::Whole { seq, .. } => format!(
-                    "line {line} (seq {seq}) lacks its final newline: it is not loaded until the \
-                     next append, which keeps it and adds the newline"
-                ),
-                Fragment::Torn => format!(
+            let taken = take_whole_fragment(&file, complete, len, &mut cursor.chain, &mut problems)
+                .map_err(|e| self.err("read", e))?;
+            notes.push(match taken {
+                Some(ev) => {
+                    let note = format!(
+                        "line {line} (seq {}) lacks its final newline: it is a whole event that \
+                         chains, so it is loaded; the next append adds the newline",
+                        ev.seq
+                    );
+                    events.push(ev);
+                    pos = Position {
+                        offset: len,
+                        last_start: complete,
+                        file: Some(id),
+                        unterminated: true,
+                    };
+                    note
+                }
+                None => format!(
                     "line {line} is incomplete ({} bytes, an interrupted write): it is ignored; \
                      the next append moves it to {}",
                     len - complete,
@@ -795,11 +833,7 @@ impl FileJournal {
                 ),
             });
         }
-        cursor.pos = Position {
-            offset: complete,
-            last_start: scanned.last_start.unwrap_or(0),
-            file: Some(id),
-        };
+        cursor.pos = pos;
         cursor.refresh_head();
         Ok(Replay {
             events,
@@ -828,14 +862,32 @@ impl FileJournal {
             let mut last = vec![0; (pos.offset - pos.last_start) as usize];
             file.read_exact_at(&mut last, pos.last_start)
                 .map_err(|e| self.err("read", e))?;
-            if last.pop() != Some(b'\n') || chain::digest(&last) != *h {
+            let whole = pos.unterminated || last.pop() == Some(b'\n');
+            if !whole || chain::digest(&last) != *h {
                 return Err(self.replaced("lines already read were rewritten"));
             }
         }
+        let mut from = pos.offset;
+        if pos.unterminated {
+            if len == from {
+                return Ok(Vec::new());
+            }
+            // The next byte must be the newline that completes the line already read.
+            let mut next = [0u8];
+            file.read_exact_at(&mut next, from)
+                .map_err(|e| self.err("read", e))?;
+            if next[0] != b'\n' {
+                return Err(
+                    self.replaced("the last line read, which lacked its newline, was changed")
+                );
+            }
+            from += 1;
+        }
+        let complete = complete.max(from);
         let mut events = Vec::new();
         let scanned = scan(
             &file,
-            cursor.pos.offset,
+            from,
             complete,
             &mut cursor.chain,
             &mut cursor.problems,
@@ -847,7 +899,24 @@ impl FileJournal {
             pos.last_start = at;
         }
         pos.offset = complete;
+        pos.unterminated = false;
         pos.file = Some(id);
+        if len > complete
+            && let Some(ev) = take_whole_fragment(
+                &file,
+                complete,
+                len,
+                &mut cursor.chain,
+                &mut cursor.problems,
+            )
+            .map_err(|e| self.err("read", e))?
+        {
+            events.push(ev);
+            let pos = &mut cursor.pos;
+            pos.last_start = complete;
+            pos.offset = len;
+            pos.unterminated = true;
+        }
         cursor.refresh_head();
         Ok(events)
     }
@@ -875,10 +944,21 @@ impl FileJournal {
         if let Some(p) = problems.into_iter().next() {
             return Ok(Verification::Broken(p));
         }
+        let mut events = scanned.loaded;
+        let mut torn_tail = len > complete;
+        if torn_tail
+            && take_whole_fragment(&file, complete, len, &mut chain, &mut Vec::new())
+                .map_err(|e| self.err("read", e))?
+                .is_some()
+        {
+            // A whole event that only lacks its newline is part of the chain.
+            events += 1;
+            torn_tail = false;
+        }
         Ok(Verification::Ok {
-            events: scanned.loaded,
+            events,
             head: chain.head().map(chain::to_hex),
-            torn_tail: len > complete,
+            torn_tail,
         })
     }
 }
@@ -952,6 +1032,26 @@ fn classify_fragment(
         },
         _ => Fragment::Torn,
     })
+}
+
+/// Takes the unterminated bytes `[from, to)` of `file` through `chain` when they are a whole
+/// event that chains onto what `chain` read (see [`classify_fragment`]), and returns it —
+/// readers load what the next writer will keep.
+fn take_whole_fragment(
+    file: &File,
+    from: u64,
+    to: u64,
+    chain: &mut Chain,
+    problems: &mut Vec<Problem>,
+) -> io::Result<Option<Event>> {
+    match classify_fragment(file, from, to, chain.seq(), chain.head())? {
+        Fragment::Torn => Ok(None),
+        Fragment::Whole { .. } => {
+            let mut frag = vec![0; (to - from) as usize];
+            file.read_exact_at(&mut frag, from)?;
+            Ok(chain.take(scan::Parsed::of(&frag), problems))
+        }
+    }
 }
 
 /// Position of the last `\n` in `[floor, before)`, reading backwards a few KiB at a time.
