@@ -481,3 +481,47 @@ fn a_lock_held_by_someone_else_fails_within_seconds_naming_the_holder() {
     // Free again: it works.
     append(&r.journal).unwrap();
 }
+
+#[test]
+fn a_report_beside_the_plan_replaces_a_link_there_and_never_writes_through_it() {
+    let r = room();
+    let outside = r.dir.parent().unwrap();
+    let (yours, bytes) = your_file(outside);
+    // The room's `r` key writes <plan-stem>.report.md beside the plan; a teammate put a link there.
+    let default = r.dir.join("launch.report.md");
+    std::os::unix::fs::symlink(&yours, &default).unwrap();
+    let follower = OpenOptions {
+        follower: true,
+        ..OpenOptions::default()
+    };
+    let s = common::state::open(&r.plan, &follower, Utc::now()).unwrap();
+    let report = s.report(Utc::now()).unwrap();
+    let written = s
+        .write_report(&report, warroom::report::Format::Md, None)
+        .unwrap();
+    assert_eq!(written, default);
+    assert_eq!(
+        fs::read(&yours).unwrap(),
+        bytes,
+        "the link's target untouched"
+    );
+    let meta = fs::symlink_metadata(&default).unwrap();
+    assert!(meta.is_file(), "the link was replaced by the report");
+    assert!(fs::read_to_string(&default).unwrap().contains("Trust"));
+
+    // The same for `report -o LINK`.
+    let link = r.dir.join("other.html");
+    std::os::unix::fs::symlink(&yours, &link).unwrap();
+    let out = common::state::warroom()
+        .args(["report", r.plan.to_str().unwrap(), "--format", "html", "-o"])
+        .arg(&link)
+        .output()
+        .unwrap();
+    common::state::assert_ok(&out);
+    assert_eq!(
+        fs::read(&yours).unwrap(),
+        bytes,
+        "the link's target untouched"
+    );
+    assert!(fs::symlink_metadata(&link).unwrap().is_file());
+}
