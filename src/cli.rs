@@ -409,7 +409,11 @@ pub fn open_room(session: Session) -> Result<ExitCode> {
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    rt.block_on(crate::app::run(app))?;
+    let ran = rt.block_on(crate::app::run(app));
+    // A host-name lookup stuck in a resolver that never answers holds a runtime thread that no
+    // deadline can stop: leaving must not wait for it (dropping the runtime would).
+    rt.shutdown_timeout(LEAVE_WAIT);
+    ran?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -458,10 +462,16 @@ fn snapshot(session: &Session) -> Result<Option<crate::journal::evidence::Eviden
         plan_file: session.plan_path.clone(),
         concurrency: crate::poll::runner::CONCURRENCY,
     };
-    Ok(Some(
-        rt.block_on(crate::poll::runner::snapshot(plan, &opts)),
-    ))
+    let evidence = rt.block_on(crate::poll::runner::snapshot(plan, &opts));
+    // Every probe ended by its deadline; a lookup stuck in a hung resolver must not keep the
+    // verb waiting after that (dropping the runtime would wait for its thread).
+    rt.shutdown_timeout(LEAVE_WAIT);
+    Ok(Some(evidence))
 }
+
+/// How long a verb or room, once done, waits for runtime threads still blocked (a host-name
+/// lookup in a resolver that does not answer) before it goes anyway.
+const LEAVE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Writes `text` to standard output. A closed pipe is the reader saying it has seen enough,
 /// so write errors end the output silently (the exit code stays what the verb decided).
