@@ -4,8 +4,8 @@
 //! state, append with the head the state was validated at, and on a conflict (someone else
 //! appended first) catch up and validate again. Nothing here draws or spawns tasks.
 //!
-//! A session also keeps its user's checkpoint of the journal ([`checkpoint`](crate::journal::checkpoint)): on open and
-//! every time it catches up it checks that the journal still extends the last event this user
+//! A session also keeps its user's checkpoint of the journal
+//! ([`checkpoint`](crate::journal::checkpoint)): on open and every time it catches up it checks that the journal still extends the last event this user
 //! saw, and moves the checkpoint forward as it reads; a rewritten history sets
 //! [`Session::rewrite`] and the checkpoint stays where it was until a person accepts the new
 //! history (`warroom verify PLAN --accept-rewrite`). Opening also judges where the journal
