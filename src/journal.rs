@@ -294,11 +294,11 @@ impl Journal {
         self.file.replay()
     }
 
-    /// Reads the events appended after `cursor` and advances it. An incomplete last line is
-    /// left for a later call, unless it is a whole event that chains (taken now; the newline
-    /// that completes it later is not a line of its own). Corrupt new lines are collected in the cursor
-    /// ([`Cursor::take_problems`]). Fails with [`JournalError::Replaced`] when what the cursor
-    /// had read is no longer there.
+    /// Reads the events appended after `cursor` and advances it. An incomplete last line is left
+    /// for a later call, unless it is a whole event that chains (taken now; the newline that
+    /// completes it later is not a line of its own). Corrupt new lines are collected in the cursor
+    /// ([`Cursor::take_problems`]). Fails with [`JournalError::Replaced`] when what the cursor had
+    /// read is no longer there.
     pub fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {
         self.file.read_new(cursor)
     }

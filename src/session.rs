@@ -5,12 +5,12 @@
 //! appended first) catch up and validate again. Nothing here draws or spawns tasks.
 //!
 //! A session also keeps its user's checkpoint of the journal
-//! ([`checkpoint`](crate::journal::checkpoint)): on open and every time it catches up it checks that the journal still extends the last event this user
-//! saw, and moves the checkpoint forward as it reads; a rewritten history sets
-//! [`Session::rewrite`] and the checkpoint stays where it was until a person accepts the new
-//! history (`warroom verify PLAN --accept-rewrite`). Opening also judges where the journal
-//! lives ([`Journal::safety`]): an operator is refused a journal others could rewrite; a
-//! follower opens it with a warning ([`Session::journal_warnings`]).
+//! ([`checkpoint`](crate::journal::checkpoint)): on open and every time it catches up it checks
+//! that the journal still extends the last event this user saw, and moves the checkpoint forward as
+//! it reads; a rewritten history sets [`Session::rewrite`] and the checkpoint stays where it was
+//! until a person accepts the new history (`warroom verify PLAN --accept-rewrite`). Opening also
+//! judges where the journal lives ([`Journal::safety`]): an operator is refused a journal others
+//! could rewrite; a follower opens it with a warning ([`Session::journal_warnings`]).
 
 mod report;
 

@@ -1,5 +1,5 @@
-//! A hostile terminal around the real binary, in a real pseudo-terminal: a storm of resizes
-//! through degenerate sizes, the terminal hung up mid-decision (an SSH drop) or SIGTERM, a panic while
+//! A hostile terminal around the real binary, in a real pseudo-terminal: a storm of resizes through
+//! degenerate sizes, the terminal hung up mid-decision (an SSH drop) or SIGTERM, a panic while
 //! drawing, and escape sequences in a note that must never reach the terminal's bytes.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns panic on purpose

@@ -5,12 +5,12 @@
 //! the remains of a write interrupted by a crash are moved to the `.torn` side file, never
 //! simply dropped), write the whole new line with one `write_all`, `sync_data`, and unlock.
 //!
-//! The journal is only ever opened through its directory's descriptor (`openat`) with
-//! `O_NOFOLLOW`: a journal that is a symbolic link, is not a regular file, or has other hard
-//! links is refused, since whoever can write a shared room's directory could otherwise point
-//! the journal at someone else's file and have it appended to and cut. Readers take a shared lock only to
-//! learn how far the file holds complete lines, then read that range unlocked: complete lines
-//! are never changed by a writer, so no writer waits on a long replay.
+//! The journal is only ever opened through its directory's descriptor (`openat`) with `O_NOFOLLOW`:
+//! a journal that is a symbolic link, is not a regular file, or has other hard links is refused,
+//! since whoever can write a shared room's directory could otherwise point the journal at someone
+//! else's file and have it appended to and cut. Readers take a shared lock only to learn how far
+//! the file holds complete lines, then read that range unlocked: complete lines are never changed
+//! by a writer, so no writer waits on a long replay.
 
 use std::ffi::OsString;
 use std::fs::{self, File};
