@@ -1,4 +1,5 @@
-//! Criterion benchmarks against DESIGN.md §8: importing every shared plan, replaying a
+//! Criterion benchmarks against DESIGN.md §8: importing every shared plan (and generated 1 MB
+//! and 5 MB runbooks, which must cost in proportion to their size), replaying a
 //! 100,000-event journal (budget ≤ 200 ms), rendering one 160×48 frame of a 300-task plan
 //! (budget ≤ 1 ms typical), and the report of that journal on that plan (no budget in
 //! DESIGN.md; `r` in the room waits for it).
@@ -59,6 +60,44 @@ fn import(c: &mut Criterion) {
 }
 
 /// Writes a valid 100,000-event journal directly (appending with fsync would take minutes).
+/// A generated Markdown runbook of about `bytes`: timed phases of 20 tasks with prose, a
+/// link and a sign-off table each — the shapes the importer reads, over and over.
+fn generated_runbook(bytes: usize) -> String {
+    let mut out = String::from("# Generated launch\n\n**Launch Date:** December 13, 2025\n\n");
+    let mut i = 0;
+    while out.len() < bytes {
+        let _ = write!(
+            out,
+            "## Phase {i} (09:00 AM - 10:00 AM UTC)\n\nProse about phase {i}, with **bold** text \
+             and a [link](http://x/{i}).\n\n"
+        );
+        for j in 0..20 {
+            let _ = writeln!(
+                out,
+                "- [ ] Task {i}.{j}: deploy service-{j} and check the dashboard"
+            );
+        }
+        out.push_str("\n| Role | Name |\n| --- | --- |\n| Lead | Ada |\n\n");
+        i += 1;
+    }
+    out
+}
+
+/// The importer must stay linear in the plan's size (issue 10): 1 MB and 5 MB generated
+/// runbooks; the 5 MB one should take about five times as long, not 25.
+fn import_big(c: &mut Criterion) {
+    let mut g = c.benchmark_group("import generated");
+    g.sample_size(10);
+    for mb in [1, 5] {
+        let text = generated_runbook(mb << 20);
+        let path = PathBuf::from(format!("generated-{mb}mb.md"));
+        g.bench_function(format!("{mb} MB runbook"), |b| {
+            b.iter(|| black_box(markdown::parse(&text, &path).expect("plan parses")));
+        });
+    }
+    g.finish();
+}
+
 fn big_journal(path: &Path, n: u64, tasks: &[String]) {
     let mut out = String::new();
     let mut prev = "0".repeat(64);
@@ -188,5 +227,5 @@ fn report(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, import, replay, render, report);
+criterion_group!(benches, import, import_big, replay, render, report);
 criterion_main!(benches);

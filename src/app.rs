@@ -24,7 +24,7 @@ pub use mode::{Mode, Panel, TextField, VoteDialog, VoteField};
 pub use run::run;
 
 /// What the viewer has selected; never journaled, private to this screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct View {
     /// Panel with the keys.
     pub panel: Panel,
@@ -159,6 +159,18 @@ impl App {
                 Edit::Continue => self.view.mode = Mode::Override { blocking, reason },
             },
             Mode::Vote(dialog) => self.on_vote_key(dialog, key, now),
+            Mode::AcceptRewrite { cmd, done } => match key.code {
+                KeyCode::Char('y') => match self.session.accept_rewrite() {
+                    Ok(()) => {
+                        self.act(&cmd, now, &done);
+                    }
+                    Err(e) => self.flash(&format!("not accepted: {e}"), true),
+                },
+                KeyCode::Esc | KeyCode::Char('n') => {
+                    self.flash("nothing written: the history stays unaccepted", false);
+                }
+                _ => self.view.mode = Mode::AcceptRewrite { cmd, done },
+            },
             Mode::RunConfirm { task, command } => match key.code {
                 KeyCode::Enter | KeyCode::Char('y') => self.start_run(task, command),
                 KeyCode::Esc | KeyCode::Char('n') => self.flash("not run", false),
@@ -469,6 +481,14 @@ impl App {
 
     /// Runs a command through the session; shows the outcome. Returns whether it was journaled.
     fn act(&mut self, cmd: &Command, now: DateTime<Utc>, done: &str) -> bool {
+        if self.session.rewrite.is_some() && !self.session.follower {
+            // Writing would chain onto a history nobody vouched for: ask first.
+            self.view.mode = Mode::AcceptRewrite {
+                cmd: cmd.clone(),
+                done: done.to_string(),
+            };
+            return false;
+        }
         let evidence = self.board.evidence(&self.session.state.plan, now);
         match self.session.act_with(cmd, Some(&evidence), now) {
             Ok(ev) => {

@@ -49,6 +49,10 @@ pub struct Target {
     /// The role you act in (one of the plan's roles).
     #[arg(long)]
     pub role: Option<String>,
+    /// Write even though the journal's hash chain is broken — only after a person looked at
+    /// the line `warroom verify` names: new events then chain onto what is there.
+    #[arg(long)]
+    pub accept_broken_chain: bool,
 }
 
 /// The subcommands.
@@ -164,7 +168,7 @@ pub enum Cmd {
     Note {
         #[command(flatten)]
         target: Target,
-        /// The note.
+        /// The note; `-` reads it from standard input.
         text: String,
     },
     /// Write the post-deployment report, from the journal alone.
@@ -223,6 +227,13 @@ pub fn main(cli: Cli) -> ExitCode {
 pub struct UserError(pub String);
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // Test hook, debug builds only: a panic outside the room, for the exit code and report
+    // tests (`tests/panic_report.rs`). Release builds ignore the variable.
+    #[cfg(debug_assertions)]
+    assert!(
+        std::env::var_os("WARROOM_TEST_PANIC").is_none(),
+        "test hook: WARROOM_TEST_PANIC"
+    );
     let now = Utc::now();
     match cli.command {
         Cmd::Demo { scenario, journal } => crate::demo::run(&scenario, journal),
@@ -314,7 +325,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Rollback { target, reason } => {
             act(&mut open(&target, false)?, &Command::Rollback { reason })
         }
-        Cmd::Note { target, text } => act(&mut open(&target, false)?, &Command::Note { text }),
+        Cmd::Note { target, text } => {
+            let text = if text == "-" { read_note()? } else { text };
+            act(&mut open(&target, false)?, &Command::Note { text })
+        }
         Cmd::Report {
             target,
             format,
@@ -345,19 +359,66 @@ fn open(target: &Target, follower: bool) -> Result<Session> {
         start: target.start,
         role: target.role.clone(),
         follower,
+        accept_broken_chain: target.accept_broken_chain,
     };
     Ok(Session::open(&target.plan, &opts, Utc::now())?)
 }
 
+/// The largest note read from standard input (`warroom note PLAN -`): one journal line,
+/// which every viewer replays.
+const MAX_NOTE_BYTES: u64 = 64 * 1024;
+
+/// A note from standard input: UTF-8, at most [`MAX_NOTE_BYTES`], its final newline dropped.
+fn read_note() -> Result<String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_NOTE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .wrap_err("cannot read the note from standard input")?;
+    if bytes.len() as u64 > MAX_NOTE_BYTES {
+        return Err(UserError(format!(
+            "the note on standard input is longer than {} KiB: shorten it, or attach the \
+             file to the ticket and note where it is",
+            MAX_NOTE_BYTES / 1024
+        ))
+        .into());
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        UserError(format!(
+            "the note on standard input is not UTF-8 (byte {}): convert it first",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    while text.ends_with('\n') || text.ends_with('\r') {
+        text.pop();
+    }
+    if text.trim().is_empty() {
+        return Err(
+            UserError("the note on standard input is empty: nothing written".into()).into(),
+        );
+    }
+    Ok(text)
+}
+
 /// Opens the full-screen room on an open session.
 pub fn open_room(session: Session) -> Result<ExitCode> {
+    // The screen must keep drawing while someone holds the journal's lock.
+    session
+        .journal
+        .set_lock_wait(std::time::Duration::from_millis(250));
     let app = App::new(session);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    rt.block_on(crate::app::run(app))?;
+    let ran = rt.block_on(crate::app::run(app));
+    // A host-name lookup stuck in a resolver that never answers holds a runtime thread that no
+    // deadline can stop: leaving must not wait for it (dropping the runtime would).
+    rt.shutdown_timeout(LEAVE_WAIT);
+    ran?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -369,7 +430,13 @@ fn act(session: &mut Session, cmd: &Command) -> Result<ExitCode> {
     } else {
         None
     };
-    let ev = session.act_with(cmd, evidence.as_ref(), Utc::now())?;
+    let said = session.journal_warnings.len();
+    let acted = session.act_with(cmd, evidence.as_ref(), Utc::now());
+    // What the append repaired (a torn last line moved aside, a newline added) is news.
+    for w in session.journal_warnings.iter().skip(said) {
+        eprintln!("warning: {w}");
+    }
+    let ev = acted?;
     let text = session.state.feed.back().map_or("", |f| f.text.as_str());
     sayln!("#{} {}", ev.seq, crate::text::sanitize(text));
     Ok(ExitCode::SUCCESS)
@@ -400,10 +467,16 @@ fn snapshot(session: &Session) -> Result<Option<crate::journal::evidence::Eviden
         plan_file: session.plan_path.clone(),
         concurrency: crate::poll::runner::CONCURRENCY,
     };
-    Ok(Some(
-        rt.block_on(crate::poll::runner::snapshot(plan, &opts)),
-    ))
+    let evidence = rt.block_on(crate::poll::runner::snapshot(plan, &opts));
+    // Every probe ended by its deadline; a lookup stuck in a hung resolver must not keep the
+    // verb waiting after that (dropping the runtime would wait for its thread).
+    rt.shutdown_timeout(LEAVE_WAIT);
+    Ok(Some(evidence))
 }
+
+/// How long a verb or room, once done, waits for runtime threads still blocked (a host-name
+/// lookup in a resolver that does not answer) before it goes anyway.
+const LEAVE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Writes `text` to standard output. A closed pipe is the reader saying it has seen enough,
 /// so write errors end the output silently (the exit code stays what the verb decided).
@@ -451,7 +524,9 @@ fn import(plan_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
     match out {
         Some(p) if p == Path::new("-") => say(&text),
         Some(p) => {
-            std::fs::write(p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+            refuse_overwriting_a_runbook(plan_path, p)?;
+            write_whole(p, text.as_bytes())?;
+            eprintln!("wrote {}", p.display());
         }
         None => {
             let p = plan_path.with_extension("toml");
@@ -462,11 +537,65 @@ fn import(plan_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
                 ))
                 .into());
             }
-            std::fs::write(&p, text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+            write_whole(&p, text.as_bytes())?;
             eprintln!("wrote {}", p.display());
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `import -o OUT` must never replace a runbook: not the plan being imported (whatever name
+/// reaches it), and not any Markdown file that exists — a plan written for people is not
+/// regenerated from this TOML.
+fn refuse_overwriting_a_runbook(input: &Path, out: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(existing) = std::fs::metadata(out) else {
+        return Ok(());
+    };
+    let same = std::fs::metadata(input)
+        .is_ok_and(|i| (i.dev(), i.ino()) == (existing.dev(), existing.ino()));
+    if same {
+        return Err(UserError(format!(
+            "{} is the plan being imported: writing the TOML there would replace the runbook; \
+             choose another output (-o {})",
+            out.display(),
+            input.with_extension("toml").display()
+        ))
+        .into());
+    }
+    let md = out.extension().is_some_and(|e| {
+        let e = e.to_string_lossy().to_ascii_lowercase();
+        e == "md" || e == "markdown"
+    });
+    if md {
+        return Err(UserError(format!(
+            "{} is an existing Markdown file: import writes TOML and will not replace a \
+             runbook; choose a .toml output",
+            out.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` whole: into a temporary file beside it, synced, then renamed over
+/// it, so a reader (or a crash) never sees half a file and a link at `path` is replaced, not
+/// written through. Readable by the team (0644), as plans are.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fail = || format!("cannot write {}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).wrap_err_with(fail)?;
+    tmp.write_all(bytes).wrap_err_with(fail)?;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+        .wrap_err_with(fail)?;
+    tmp.as_file().sync_all().wrap_err_with(fail)?;
+    tmp.persist(path).map_err(|e| e.error).wrap_err_with(fail)?;
+    Ok(())
 }
 
 fn parse_vote(s: &str) -> Result<Vote, String> {

@@ -50,7 +50,7 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
             journal: Some(journal.unwrap_or_else(|| dir.path().join("crm-launch.journal.jsonl"))),
             start: Some(Utc::now()),
             role: None,
-            follower: false,
+            ..OpenOptions::default()
         };
         // A throwaway journal needs no checkpoint left behind in the user's state directory.
         let session = if kept {
@@ -72,6 +72,10 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
             }
         });
         crate::logging::init(&session.journal_path);
+        // As in `warroom open`: the screen keeps drawing while someone holds the lock.
+        session
+            .journal
+            .set_lock_wait(std::time::Duration::from_millis(250));
         crate::app::run(App::new(session)).await
     })?;
     Ok(ExitCode::SUCCESS)

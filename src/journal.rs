@@ -94,7 +94,9 @@ pub struct Replay {
     /// Lines that were not taken as they are (never silently skipped).
     pub problems: Vec<Problem>,
     /// Things worth saying that are not problems, such as an interrupted last write (a torn
-    /// last line), which is ignored here and removed by the next append.
+    /// last line), which is ignored here and moved into the journal's `.torn` side file by the
+    /// next append; or a whole event that only lacks its newline, which is loaded (the next
+    /// append keeps it and adds the newline).
     pub notes: Vec<String>,
     /// Where this replay ended: pass it to [`Journal::read_new`] to follow on.
     pub cursor: Cursor,
@@ -154,8 +156,9 @@ pub enum Verification {
         events: u64,
         /// SHA-256 (hex) of the last line; `None` for an empty journal.
         head: Option<String>,
-        /// The last line is incomplete (an interrupted write). It is not part of the chain and
-        /// the next append removes it.
+        /// The last line is incomplete (an interrupted write): it is not part of the chain,
+        /// and the next append moves it to the `.torn` side file. (A whole event that only
+        /// lacks its newline is part of the chain, counted in `events`.)
         torn_tail: bool,
     },
     /// The first line that breaks the chain.
@@ -212,6 +215,33 @@ pub enum JournalError {
         /// Why, and what to do.
         reason: String,
     },
+    /// The path cannot hold a journal: it is a directory, a FIFO, a device or anything else
+    /// that is not a regular file (reading a FIFO would block forever, a device never ends).
+    /// The reason names the path, what it is and what to do.
+    #[error("{reason}")]
+    Unusable {
+        /// The journal path as given.
+        path: PathBuf,
+        /// What it is, and what to do.
+        reason: String,
+    },
+    /// The journal's lock was not free within a few seconds: someone holds it (anyone who
+    /// can read the journal can). Nothing was written; the holders are named where the
+    /// operating system tells (`/proc/locks`).
+    #[error(
+        "{}: the journal's lock has been held for {} s by {holders}, so nothing was read or \
+         written; try again, and if it stays held ask that user to end the process (kill PID)",
+        path.display(),
+        *waited_ms as f64 / 1000.0
+    )]
+    Locked {
+        /// The journal.
+        path: PathBuf,
+        /// How long this process waited, in milliseconds.
+        waited_ms: u64,
+        /// Who holds the lock, in words.
+        holders: String,
+    },
     /// The event cannot be journaled: it does not encode as a line that reads back as the
     /// same event (nothing was written).
     #[error("cannot journal this event: {0}")]
@@ -242,9 +272,19 @@ impl Journal {
     /// With `expect_head: Some(n)` the append is refused with [`JournalError::Conflict`] unless
     /// the journal's last event is seq `n` (0: empty) — the caller validated against the state
     /// at `n`. `None` appends unconditionally. Concurrent appends from any number of processes
-    /// are serialized; an interrupted earlier write (torn last line) is removed first.
+    /// are serialized. An unterminated last line is repaired first, conservatively: a whole
+    /// event that chains is kept (its newline added); anything else — a torn write — is
+    /// copied to the `.torn` side file beside the journal, synced, and only then cut off
+    /// ([`Journal::take_repairs`] says which).
     pub fn append(&self, draft: Draft, expect_head: Option<u64>) -> Result<Event, JournalError> {
         self.file.append(draft, expect_head)
+    }
+
+    /// What appends since the last call repaired, in words: a last line that lacked only its
+    /// newline (kept, the newline added), or a torn last line moved out of the journal into
+    /// its `.torn` side file (named). Each is reported once.
+    pub fn take_repairs(&self) -> Vec<String> {
+        self.file.take_repairs()
     }
 
     /// Reads the whole journal. Corrupt or out-of-sequence lines are reported in
@@ -254,12 +294,20 @@ impl Journal {
         self.file.replay()
     }
 
-    /// Reads the events appended after `cursor` and advances it. An incomplete last line is
-    /// left for a later call. Corrupt new lines are collected in the cursor
-    /// ([`Cursor::take_problems`]). Fails with [`JournalError::Replaced`] when what the cursor
-    /// had read is no longer there.
+    /// Reads the events appended after `cursor` and advances it. An incomplete last line is left
+    /// for a later call, unless it is a whole event that chains (taken now; the newline that
+    /// completes it later is not a line of its own). Corrupt new lines are collected in the cursor
+    /// ([`Cursor::take_problems`]). Fails with [`JournalError::Replaced`] when what the cursor had
+    /// read is no longer there.
     pub fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {
         self.file.read_new(cursor)
+    }
+
+    /// How long reads and appends wait for the journal's lock before they fail with
+    /// [`JournalError::Locked`] (default 5 s). The room waits less, so that a lock someone
+    /// holds does not freeze its screen: it shows the error and tries again at the next change.
+    pub fn set_lock_wait(&self, wait: std::time::Duration) {
+        self.file.set_lock_wait(wait);
     }
 
     /// Walks the whole hash chain and reports the first line that breaks it.

@@ -4,13 +4,13 @@
 //! state, append with the head the state was validated at, and on a conflict (someone else
 //! appended first) catch up and validate again. Nothing here draws or spawns tasks.
 //!
-//! A session also keeps its user's checkpoint of the journal ([`checkpoint`]): on open and
-//! every time it catches up it checks that the journal still extends the last event this user
-//! saw, and moves the checkpoint forward as it reads; a rewritten history sets
-//! [`Session::rewrite`] and the checkpoint stays where it was until a person accepts the new
-//! history (`warroom verify PLAN --accept-rewrite`). Opening also judges where the journal
-//! lives ([`Journal::safety`]): an operator is refused a journal others could rewrite; a
-//! follower opens it with a warning ([`Session::journal_warnings`]).
+//! A session also keeps its user's checkpoint of the journal
+//! ([`checkpoint`](crate::journal::checkpoint)): on open and every time it catches up it checks
+//! that the journal still extends the last event this user saw, and moves the checkpoint forward as
+//! it reads; a rewritten history sets [`Session::rewrite`] and the checkpoint stays where it was
+//! until a person accepts the new history (`warroom verify PLAN --accept-rewrite`). Opening also
+//! judges where the journal lives ([`Journal::safety`]): an operator is refused a journal others
+//! could rewrite; a follower opens it with a warning ([`Session::journal_warnings`]).
 
 mod report;
 
@@ -38,6 +38,9 @@ pub struct OpenOptions {
     pub role: Option<String>,
     /// Read-only viewer: never writes, not even the plan hash.
     pub follower: bool,
+    /// Write even though the journal's hash chain is broken (`--accept-broken-chain`, after
+    /// a person looked at the lines named): new events then chain onto what is there.
+    pub accept_broken_chain: bool,
 }
 
 /// Why a session could not open or act.
@@ -56,6 +59,10 @@ pub enum SessionError {
     /// The action was refused by the room's rules (exit 1).
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The journal path cannot hold a journal (a directory, a FIFO, …); exit 1. The words
+    /// name the path and what to do.
+    #[error("{0}")]
+    BadJournal(String),
 }
 
 impl From<JournalError> for SessionError {
@@ -64,6 +71,7 @@ impl From<JournalError> for SessionError {
     fn from(e: JournalError) -> SessionError {
         match e {
             JournalError::Unsafe { reason, .. } => SessionError::Unsafe(reason),
+            JournalError::Unusable { reason, .. } => SessionError::BadJournal(reason),
             e => SessionError::Journal(e),
         }
     }
@@ -124,6 +132,11 @@ pub struct Session {
     /// Set while the journal does not extend this user's checkpoint (see [`Rewrite`]); the
     /// checkpoint is not moved until a person accepts the new history.
     pub rewrite: Option<Rewrite>,
+    /// Write over a broken hash chain ([`OpenOptions::accept_broken_chain`]).
+    pub accept_broken_chain: bool,
+    /// The replay's note about an unterminated last line, while it is in
+    /// [`Session::journal_warnings`] (an append's repair replaces it).
+    tail_note: Option<String>,
     memory: Option<Memory>,
     cursor: Cursor,
 }
@@ -135,6 +148,35 @@ pub fn default_journal_path(plan: &Path) -> PathBuf {
         .file_stem()
         .map_or_else(|| "plan".into(), |s| s.to_string_lossy().into_owned());
     plan.with_file_name(format!("{stem}.journal.jsonl"))
+}
+
+/// The name a journal knows its plan by ([`EventKind::PlanLoaded`]'s `plan`): the plan file's
+/// name without its extension, so a Markdown plan and the TOML imported from it are one room.
+#[must_use]
+pub fn plan_id(plan: &Path) -> String {
+    plan.file_stem()
+        .map_or_else(|| "plan".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Refuses a journal claimed by another plan: the first `plan_loaded` that names its plan
+/// names another one than `plan`. Every viewer refuses it — its state is another plan's.
+fn check_owner(plan: &Path, journal: &Path, events: &[Event]) -> Result<(), SessionError> {
+    let id = plan_id(plan);
+    let owner = events.iter().find_map(|e| match &e.kind {
+        EventKind::PlanLoaded { plan: Some(p), .. } => Some((e.seq, p)),
+        _ => None,
+    });
+    match owner {
+        Some((seq, other)) if *other != id => Err(SessionError::BadJournal(format!(
+            "{} belongs to another plan, `{other}` (named by its event seq {seq}), not `{id}` \
+             ({}): open {other}'s plan with it, or give this plan a journal of its own \
+             (--journal {})",
+            journal.display(),
+            plan.display(),
+            default_journal_path(plan).display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The `warroom verify` command line for a plan and its journal (`--journal` only when the
@@ -215,6 +257,7 @@ impl Session {
         });
         let (replay, expected, consistency) =
             replay_checked(&journal, memory.as_ref(), &mut journal_warnings)?;
+        check_owner(plan_path, &journal_path, &replay.events)?;
         let (t0, t0_source) = if let Some(t) = opts.start {
             (t, "--start")
         } else if let Some(t) = loaded.plan.t0 {
@@ -239,6 +282,8 @@ impl Session {
         for ev in &replay.events {
             state.apply(ev);
         }
+        let tail_note = replay.notes.first().cloned();
+        journal_warnings.extend(replay.notes.iter().cloned());
         let mut session = Session {
             t0_source,
             plan_path: plan_path.to_path_buf(),
@@ -254,6 +299,8 @@ impl Session {
             follower: opts.follower,
             journal_warnings,
             rewrite: None,
+            accept_broken_chain: opts.accept_broken_chain,
+            tail_note,
             memory,
             cursor: replay.cursor,
         };
@@ -263,11 +310,12 @@ impl Session {
         Ok(session)
     }
 
-    /// What a person should know about the journal, in words: the warnings, and a rewritten
-    /// history with how to accept it.
+    /// What a person should know about the journal, in words: a rewritten history with how
+    /// to accept it, a broken hash chain with the line, and the warnings.
     #[must_use]
     pub fn notices(&self) -> Vec<String> {
         let mut out: Vec<String> = self.rewrite_message().into_iter().collect();
+        out.extend(self.chain_message());
         out.extend(self.journal_warnings.iter().cloned());
         out
     }
@@ -287,8 +335,85 @@ impl Session {
         })
     }
 
-    /// Validates and journals `cmd`; returns the appended event. Refused commands and
-    /// followers' attempts write nothing.
+    /// Accepts the journal as it is now, as `warroom verify --accept-rewrite` does: this user's
+    /// checkpoint moves to the last event read (an empty journal forgets it) and writing is no
+    /// longer blocked by the rewrite. For a person who looked, in the room's dialog.
+    pub fn accept_rewrite(&mut self) -> Result<(), SessionError> {
+        let head = self.cursor.checkpoint();
+        if let Some(m) = &mut self.memory {
+            let saved = match &head {
+                Some(h) => m.store.save(&m.id, h),
+                None => m.store.remove(&m.id),
+            };
+            saved.map_err(|e| SessionError::Refused(Refusal(e.to_string())))?;
+            m.verified = head;
+        }
+        self.rewrite = None;
+        Ok(())
+    }
+
+    /// The first journal line that breaks the hash chain (a corrupt, out-of-sequence or
+    /// unchained line — what `warroom verify` reports), if any.
+    #[must_use]
+    pub fn chain_break(&self) -> Option<&Problem> {
+        // Line 0 is a viewer's own note that the journal changed under it: the checkpoint
+        // (HISTORY REWRITTEN) judges that.
+        self.problems.iter().find(|p| p.line > 0)
+    }
+
+    /// The broken-chain alarm, when there is one: the line, what is wrong, and what to do.
+    #[must_use]
+    pub fn chain_message(&self) -> Option<String> {
+        self.chain_break().map(|p| {
+            format!(
+                "CHAIN BROKEN at {}:{}: {}. Someone or something changed the journal; look at \
+                 that line ({}){}",
+                self.journal_path.display(),
+                p.line,
+                p.message,
+                verify_command(&self.plan_path, &self.journal_path),
+                if self.accept_broken_chain {
+                    "; writing anyway (--accept-broken-chain)"
+                } else {
+                    "; writing verbs are refused until a person looked and passes \
+                     --accept-broken-chain"
+                }
+            )
+        })
+    }
+
+    /// Why this session must not write now, with what to do; `None` when it may. A history
+    /// rewritten since this user's checkpoint blocks writes until accepted (`warroom verify
+    /// --accept-rewrite`); a broken hash chain blocks them unless
+    /// [`Session::accept_broken_chain`] — writing on either would chain new, acknowledged
+    /// events onto lines nobody vouched for.
+    #[must_use]
+    pub fn write_block(&self) -> Option<String> {
+        if self.rewrite.is_some() {
+            let cmd = verify_command(&self.plan_path, &self.journal_path);
+            return Some(format!(
+                "nothing written: the journal's history was rewritten since you last saw it \
+                 (HISTORY REWRITTEN); look at it ({cmd}), then accept it with `{cmd} \
+                 --accept-rewrite` before writing to it"
+            ));
+        }
+        if self.accept_broken_chain {
+            return None;
+        }
+        self.chain_break().map(|p| {
+            format!(
+                "nothing written: the journal's hash chain is broken at {}:{} ({}); look at \
+                 that line ({}), and only then write with --accept-broken-chain",
+                self.journal_path.display(),
+                p.line,
+                p.message,
+                verify_command(&self.plan_path, &self.journal_path)
+            )
+        })
+    }
+
+    /// Validates and journals `cmd`; returns the appended event. Refused commands,
+    /// followers' attempts and writes blocked by [`Session::write_block`] write nothing.
     pub fn act(&mut self, cmd: &Command, now: DateTime<Utc>) -> Result<Event, SessionError> {
         self.act_with(cmd, None, now)
     }
@@ -312,6 +437,9 @@ impl Session {
         // re-validate against the newer state.
         for _ in 0..16 {
             self.catch_up()?;
+            if let Some(why) = self.write_block() {
+                return Err(Refusal(why).into());
+            }
             let (mut kind, role) = self.validate(cmd)?;
             if let Some(e) = evidence {
                 kind.attach_evidence(e.clone());
@@ -356,7 +484,14 @@ impl Session {
             at: now,
             kind,
         };
-        let ev = self.journal.append(draft, Some(self.state.head_seq))?;
+        let appended = self.journal.append(draft, Some(self.state.head_seq));
+        for r in self.journal.take_repairs() {
+            if let Some(n) = self.tail_note.take() {
+                self.journal_warnings.retain(|w| *w != n);
+            }
+            self.warn(r);
+        }
+        let ev = appended?;
         // Fold our own event via the same read path followers use, so state and cursor agree.
         self.catch_up()?;
         Ok(ev)
@@ -535,9 +670,14 @@ impl Session {
             if self.state.plan_hash.as_deref() == Some(self.plan_hash.as_str()) {
                 return Ok(());
             }
+            if self.write_block().is_some() {
+                // The alarm is up; the plan's hash waits until writing is accepted.
+                return Ok(());
+            }
             let kind = EventKind::PlanLoaded {
                 plan_hash: self.plan_hash.clone(),
                 title: self.state.plan.title.clone(),
+                plan: Some(plan_id(&self.plan_path)),
             };
             match self.append(kind, None, now) {
                 Err(SessionError::Journal(JournalError::Conflict { .. })) => {}

@@ -499,7 +499,7 @@ impl RoomState {
             .enumerate()
             .filter_map(|(i, g)| {
                 let before = chrono::Duration::from_std(g.hold_before?).ok()?;
-                let from = self.t0 - before;
+                let from = self.t0.checked_sub_signed(before)?;
                 (from <= now).then(|| BuiltinHold {
                     gate: i,
                     from,

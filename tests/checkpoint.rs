@@ -432,3 +432,141 @@ fn two_viewers_of_one_user_share_the_checkpoint_without_false_alarms() {
     assert!(a.rewrite.is_some() && b.rewrite.is_some());
     assert_eq!(r.stored().unwrap().seq, 4);
 }
+
+#[test]
+fn writes_on_a_rewritten_history_exit_1_until_it_is_accepted() {
+    let r = Room::seen_then_rewritten();
+    let before = fs::read(&r.journal).unwrap();
+    for args in [
+        vec!["note", "on the new history"],
+        vec!["check", "ship"],
+        vec!["hold", "--reason", "why"],
+    ] {
+        let (code, out, err) = r.cli(&args);
+        assert_eq!(code, Some(1), "{args:?}: {out} {err}");
+        assert!(err.contains("nothing written"), "{args:?}: {err}");
+        assert!(err.contains("--accept-rewrite"), "{args:?}: {err}");
+    }
+    assert_eq!(fs::read(&r.journal).unwrap(), before, "nothing written");
+    // Reading still works, and says it in the status itself.
+    let (code, out, err) = r.cli(&["status"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("! HISTORY REWRITTEN"), "{out}");
+
+    let (code, _, err) = r.cli(&["verify", "--accept-rewrite"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, _, err) = r.cli(&["note", "on the new history"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// A forged vote: a well-formed event that does not chain (its `prev` is made up).
+fn forge(r: &Room) -> usize {
+    let lines = r.lines();
+    let seq = lines.len() + 1;
+    let line = format!(
+        "{{\"v\":1,\"seq\":{seq},\"at\":\"2026-11-20T09:00:00.000Z\",\"actor\":\"mallory@host\",\
+         \"type\":\"note\",\"text\":\"forged\",\"prev\":\"bogus\"}}\n"
+    );
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(&r.journal)
+        .unwrap();
+    std::io::Write::write_all(&mut f, line.as_bytes()).unwrap();
+    seq
+}
+
+#[test]
+fn a_forged_line_is_loud_everywhere_and_blocks_writes_until_accepted() {
+    let r = Room::new();
+    r.note("one");
+    r.note("two");
+    let line = forge(&r);
+    let at = format!("{}:{line}", r.journal.display());
+    let before = fs::read(&r.journal).unwrap();
+
+    let (code, out, err) = r.cli(&["status"]);
+    assert_eq!(code, Some(0), "reads still work: {err}");
+    assert!(out.contains("CHAIN BROKEN"), "{out}");
+    assert!(out.contains(&at), "names the line: {out}");
+    assert!(err.contains("CHAIN BROKEN"), "{err}");
+
+    let (code, _, err) = r.cli(&["note", "on top of the forgery"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&at), "{err}");
+    assert!(err.contains("--accept-broken-chain"), "{err}");
+    assert_eq!(fs::read(&r.journal).unwrap(), before, "nothing written");
+    let (code, _, err) = r.cli(&["verify"]);
+    assert_eq!(code, Some(1), "{err}");
+
+    // In the room: a red line naming it.
+    let app = App::new(r.open(true));
+    let mut term = Terminal::new(TestBackend::new(120, 32)).unwrap();
+    term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let (row, col) = (0..32)
+        .find_map(|y| {
+            let text: String = (0..120).map(|x| buf[(x, y)].symbol()).collect();
+            text.find(&format!("CHAIN BROKEN at journal line {line}"))
+                .map(|i| (y, text[..i].chars().count() as u16))
+        })
+        .expect("a banner line");
+    let cell = &buf[(col, row)];
+    assert!(
+        cell.fg == Color::Red || cell.modifier.contains(Modifier::REVERSED),
+        "{cell:?}"
+    );
+    drop(app);
+
+    // After a person looked.
+    let (code, _, err) = r.cli(&["note", "looked at it", "--accept-broken-chain"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(r.lines().len() > line, "written on top");
+}
+
+#[test]
+fn the_room_asks_before_its_first_write_on_a_rewritten_history() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use warroom::app::Mode;
+    let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    let r = Room::seen_then_rewritten();
+    let seen = r.stored().unwrap();
+    let before = fs::read(&r.journal).unwrap();
+    let mut app = App::new(r.open(false));
+    assert!(app.session.rewrite.is_some());
+
+    // A tick asks first; "n" writes nothing and keeps the checkpoint.
+    app.on_key(&key(' '), Utc::now());
+    assert!(
+        matches!(app.view.mode, Mode::AcceptRewrite { .. }),
+        "{:?}",
+        app.view.mode
+    );
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert!(screen.contains("accept it before writing?"), "{screen}");
+    app.on_key(&key('n'), Utc::now());
+    assert_eq!(fs::read(&r.journal).unwrap(), before, "nothing written");
+    assert_eq!(r.stored(), Some(seen.clone()));
+
+    // "y" accepts the journal as it is now, then ticks.
+    app.on_key(&key(' '), Utc::now());
+    app.on_key(&key('y'), Utc::now());
+    assert!(app.session.rewrite.is_none());
+    let lines = r.lines();
+    assert!(lines.len() > 2, "written: {lines:?}");
+    assert!(
+        lines.last().unwrap().contains("\"task_checked\""),
+        "{lines:?}"
+    );
+    let now = r.stored().unwrap();
+    assert!(now.seq > seen.seq, "the checkpoint moved on: {now:?}");
+}

@@ -382,3 +382,204 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_note_can_come_from_standard_input() {
+    let (_dir, plan) = room("launch.md");
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("-")
+        .write_stdin("deploy log says:\nall green\n")
+        .assert()
+        .success();
+    let journal = plan.with_file_name("launch.journal.jsonl");
+    let notes = common::journal::of_type(&journal, "note");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["text"], "deploy log says:\nall green");
+    // Nothing to say is refused, not journaled.
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("-")
+        .write_stdin("\n")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("empty"));
+    assert_eq!(common::journal::count(&journal, "note"), 1);
+}
+
+#[test]
+fn status_text_prints_journal_problems_and_a_torn_tail() {
+    let (_dir, plan) = room("launch.md");
+    for text in ["one", "two"] {
+        warroom()
+            .arg("note")
+            .arg(&plan)
+            .arg(text)
+            .assert()
+            .success();
+    }
+    let journal = plan.with_file_name("launch.journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(
+        &journal,
+        text.replacen("\"one\"", "\"0ne\"", 1) + "{\"v\":1,\"seq\":",
+    )
+    .unwrap();
+    let out = warroom().arg("status").arg(&plan).output().unwrap();
+    common::state::assert_ok(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let at = format!("{}:3", journal.display());
+    assert!(
+        stdout.contains(&format!("! CHAIN BROKEN at {at}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("! journal {at}: prev does not match")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("line 4 is incomplete"), "{stdout}");
+    assert!(stdout.contains("launch.journal.jsonl.torn"), "{stdout}");
+}
+
+#[test]
+fn import_never_overwrites_the_runbook_or_any_markdown_file() {
+    let (dir, plan) = room("launch.md");
+    let runbook = std::fs::read(&plan).unwrap();
+    let other = dir.path().join("notes.md");
+    std::fs::write(&other, "# my notes\n").unwrap();
+    let alias = dir.path().join("alias.toml");
+    std::os::unix::fs::symlink(&plan, &alias).unwrap();
+    for (out, says) in [
+        (plan.clone(), "is the plan being imported"),
+        // The same file by another name.
+        (
+            dir.path().join(".").join("launch.md"),
+            "is the plan being imported",
+        ),
+        (alias.clone(), "is the plan being imported"),
+        (other.clone(), "existing Markdown file"),
+    ] {
+        warroom()
+            .arg("import")
+            .arg(&plan)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(says));
+    }
+    assert_eq!(std::fs::read(&plan).unwrap(), runbook, "runbook untouched");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "# my notes\n");
+
+    // An existing TOML output is replaced whole (a new file, renamed over it).
+    let out = dir.path().join("out.toml");
+    std::fs::write(&out, "old").unwrap();
+    let mut keep = std::fs::File::open(&out).unwrap();
+    warroom()
+        .arg("import")
+        .arg(&plan)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut old = String::new();
+    std::io::Read::read_to_string(&mut keep, &mut old).unwrap();
+    assert_eq!(
+        old, "old",
+        "the old file was replaced, not rewritten in place"
+    );
+    assert!(std::fs::read_to_string(&out).unwrap().contains("[[phase]]"));
+}
+
+/// `warroom ARGS…`, killed and failed when it has not ended within 10 s.
+fn run_within_10s(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let mut child = common::state::warroom()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > end {
+            child.kill().unwrap();
+            panic!("warroom {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn plans_that_are_not_regular_files_or_are_huge_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.md");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let folder = dir.path().join("folder.md");
+    std::fs::create_dir(&folder).unwrap();
+    // Sparse: 9 MiB that take no disk space.
+    let huge = dir.path().join("huge.md");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(9 << 20)
+        .unwrap();
+    for (plan, says) in [
+        (Path::new("/dev/zero"), "a device"),
+        (fifo.as_path(), "a FIFO"),
+        (folder.as_path(), "a directory"),
+        (huge.as_path(), "larger than 8 MiB"),
+    ] {
+        for verb in ["validate", "status", "import"] {
+            let out = run_within_10s(&[verb.as_ref(), plan.as_os_str()]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{verb} {plan:?}: {stderr}");
+            assert!(stderr.contains(&plan.display().to_string()), "{stderr}");
+            assert!(stderr.contains(says), "{verb} {plan:?}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_journal_belongs_to_one_plan_and_says_which_to_another() {
+    let (dir, plan) = room("launch.md");
+    let other = dir.path().join("payments.md");
+    std::fs::copy(&plan, &other).unwrap();
+    let journal = dir.path().join("shared.journal.jsonl");
+    warroom()
+        .arg("note")
+        .arg(&plan)
+        .arg("first")
+        .arg("--journal")
+        .arg(&journal)
+        .assert()
+        .success();
+    let before = std::fs::read(&journal).unwrap();
+    for verb in [&["note", "second"][..], &["status"][..]] {
+        warroom()
+            .arg(verb[0])
+            .arg(&other)
+            .args(&verb[1..])
+            .arg("--journal")
+            .arg(&journal)
+            .assert()
+            .code(1)
+            .stderr(
+                predicate::str::contains("belongs to another plan, `launch`")
+                    .and(predicate::str::contains("payments.journal.jsonl")),
+            );
+    }
+    assert_eq!(std::fs::read(&journal).unwrap(), before, "nothing written");
+    // The TOML imported from the runbook is the same plan, and the same room.
+    let toml = dir.path().join("launch.toml");
+    warroom().arg("import").arg(&plan).assert().success();
+    warroom()
+        .arg("note")
+        .arg(&toml)
+        .arg("from the toml")
+        .arg("--journal")
+        .arg(&journal)
+        .assert()
+        .success();
+}

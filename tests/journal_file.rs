@@ -178,6 +178,7 @@ fn every_event_kind_is_journaled_and_read_back() {
         EventKind::PlanLoaded {
             plan_hash: "ab".repeat(32),
             title: "Launch \"v2\" — ünïcode\n\ttabs".into(),
+            plan: Some("launch".into()),
         },
         EventKind::TaskChecked {
             task: "phase-1/backup".into(),
@@ -239,7 +240,7 @@ fn every_event_kind_is_journaled_and_read_back() {
 }
 
 #[test]
-fn a_torn_last_line_is_ignored_at_every_cut_and_repaired_by_the_next_append() {
+fn a_torn_last_line_is_ignored_at_every_cut_and_moved_aside_by_the_next_append() {
     const N: u64 = 4;
     let r = room_with(N);
     let good = lines(&r.path);
@@ -247,12 +248,17 @@ fn a_torn_last_line_is_ignored_at_every_cut_and_repaired_by_the_next_append() {
     let prefix: Vec<u8> = good[..good.len() - 1].concat();
     for k in 0..=last.len() {
         let path = r.path.with_file_name(format!("cut-{k}.jsonl"));
+        let side = r.path.with_file_name(format!("cut-{k}.jsonl.torn"));
         let mut bytes = prefix.clone();
         bytes.extend_from_slice(&last[..k]);
         fs::write(&path, &bytes).expect("write cut copy");
         let j = Journal::open(&path).expect("open");
         let whole = k == last.len();
-        let kept = if whole { N } else { N - 1 };
+        // The whole last event without its newline: not torn, kept by the next append.
+        let unterminated = k == last.len() - 1;
+        let torn = k > 0 && !whole && !unterminated;
+        // Readers load the unterminated whole event too: the next writer keeps it.
+        let kept = if whole || unterminated { N } else { N - 1 };
 
         let replay = j.replay().expect("replay");
         assert_eq!(replay.events.len() as u64, kept, "cut at {k}");
@@ -266,31 +272,163 @@ fn a_torn_last_line_is_ignored_at_every_cut_and_repaired_by_the_next_append() {
             usize::from(k > 0 && !whole),
             "cut at {k}"
         );
+        if torn {
+            assert!(
+                replay.notes[0].contains(&side.display().to_string()),
+                "{:?}",
+                replay.notes
+            );
+        }
+        if unterminated {
+            assert!(
+                replay.notes[0].contains("lacks its final newline"),
+                "{:?}",
+                replay.notes
+            );
+        }
         assert!(matches!(
             j.verify().expect("verify"),
-            Verification::Ok { events, torn_tail, .. } if events == kept && torn_tail == (k > 0 && !whole)
+            Verification::Ok { events, torn_tail, .. } if events == kept && torn_tail == torn
         ));
 
+        let head = kept;
         let ev = j
-            .append(note(99), Some(kept))
+            .append(note(99), Some(head))
             .expect("append after a torn line");
-        assert_eq!(ev.seq, kept + 1, "cut at {k}");
+        assert_eq!(ev.seq, head + 1, "cut at {k}");
         let after = lines(&path);
         assert_eq!(
             after.len() as u64,
-            kept + 1,
+            head + 1,
             "torn bytes removed, cut at {k}"
         );
         assert_eq!(
-            after[..kept as usize].concat(),
-            good[..kept as usize].concat()
+            after[..head as usize].concat(),
+            good[..head as usize].concat()
         );
-        assert_eq!(ev.prev, line_hash(strip_nl(&after[kept as usize - 1])));
+        assert_eq!(ev.prev, line_hash(strip_nl(&after[head as usize - 1])));
         assert!(matches!(
             j.verify().expect("verify"),
-            Verification::Ok { events, torn_tail: false, .. } if events == kept + 1
+            Verification::Ok { events, torn_tail: false, .. } if events == head + 1
         ));
+        let repairs = j.take_repairs();
+        if torn {
+            let mut expected = last[..k].to_vec();
+            expected.push(b'\n');
+            assert_eq!(
+                fs::read(&side).expect("torn bytes kept"),
+                expected,
+                "cut at {k}"
+            );
+            assert_eq!(repairs.len(), 1, "{repairs:?}");
+            assert!(
+                repairs[0].contains(&side.display().to_string()),
+                "{repairs:?}"
+            );
+            fs::remove_file(&side).expect("clean up");
+        } else {
+            assert!(!side.exists(), "cut at {k}: nothing to keep aside");
+            assert_eq!(repairs.len(), usize::from(unterminated), "{repairs:?}");
+        }
         fs::remove_file(&path).expect("clean up");
+    }
+}
+
+#[test]
+fn a_vote_that_lost_only_its_newline_survives_the_next_append() {
+    let r = room_with(2);
+    let vote = Draft {
+        actor: "lead@host".into(),
+        role: Some("ops".into()),
+        at: t0(),
+        kind: EventKind::Voted {
+            gate: "go-live".into(),
+            role: "ops".into(),
+            vote: Vote::Go,
+            note: None,
+            evidence: None,
+        },
+    };
+    r.journal.append(vote, None).expect("vote");
+    // An editor or a copy drops the final newline.
+    let mut bytes = fs::read(&r.path).expect("read");
+    assert_eq!(bytes.pop(), Some(b'\n'));
+    fs::write(&r.path, &bytes).expect("write");
+
+    // A reader sees the vote already, and follows on when the next writer completes it.
+    let reader = Journal::open(&r.path).expect("open");
+    let mut seen = reader.replay().expect("replay");
+    assert_eq!(seqs(&seen.events), vec![1, 2, 3]);
+    assert!(matches!(
+        reader.verify().expect("verify"),
+        Verification::Ok {
+            events: 3,
+            torn_tail: false,
+            ..
+        }
+    ));
+    assert!(reader.read_new(&mut seen.cursor).expect("read").is_empty());
+
+    let fresh = Journal::open(&r.path).expect("open");
+    let ev = fresh.append(note(3), Some(3)).expect("append");
+    assert_eq!(ev.seq, 4, "the vote keeps seq 3");
+    let new = reader.read_new(&mut seen.cursor).expect("read on");
+    assert_eq!(seqs(&new), vec![4]);
+    assert!(seen.cursor.take_problems().is_empty());
+    let replay = fresh.replay().expect("replay");
+    assert!(replay.problems.is_empty(), "{:?}", replay.problems);
+    assert!(matches!(
+        replay.events[2].kind,
+        EventKind::Voted { vote: Vote::Go, .. }
+    ));
+    let repairs = fresh.take_repairs();
+    assert!(
+        repairs[0].contains("lacked only its final newline"),
+        "{repairs:?}"
+    );
+    assert!(!r.path.with_file_name("plan.journal.jsonl.torn").exists());
+}
+
+#[test]
+fn zero_filled_and_garbage_tails_are_kept_aside_whole_never_dropped() {
+    let tails: [(&str, Vec<u8>); 4] = [
+        ("zeros", vec![0u8; 8192]),
+        ("garbage", b"\xff\xfe{\"v\":1,\"seq\":\x01".to_vec()),
+        ("a big zero tail", vec![0u8; (1 << 20) + 3]),
+        // A whole event that does not chain (a bogus prev) is not kept as an event either.
+        ("an unchained event", {
+            let mut l = next_line(3, None, "forged");
+            l.pop();
+            l
+        }),
+    ];
+    for (what, tail) in tails {
+        let r = room_with(2);
+        let good = fs::read(&r.path).expect("read");
+        let mut bytes = good.clone();
+        bytes.extend_from_slice(&tail);
+        fs::write(&r.path, &bytes).expect("write");
+        let ev = r.journal.append(note(3), Some(2)).expect(what);
+        assert_eq!(ev.seq, 3, "{what}");
+        let after = fs::read(&r.path).expect("read");
+        assert!(after.starts_with(&good), "{what}");
+        assert_eq!(lines(&r.path).len(), 3, "{what}");
+        let side = fs::read(r.path.with_file_name("plan.journal.jsonl.torn")).expect(what);
+        let mut expected = tail.clone();
+        expected.push(b'\n');
+        assert_eq!(side.len(), expected.len(), "{what}");
+        assert!(
+            side == expected,
+            "{what}: the side file holds the tail byte for byte"
+        );
+        assert!(matches!(
+            r.journal.verify().expect("verify"),
+            Verification::Ok {
+                events: 3,
+                torn_tail: false,
+                ..
+            }
+        ));
     }
 }
 
@@ -434,11 +572,13 @@ fn read_new_returns_only_new_events_and_waits_for_a_partial_line() {
     f.write_all(a).expect("write");
     assert!(r.journal.read_new(&mut cursor).expect("read").is_empty());
     assert_eq!(cursor.seq(), 2, "a partial line is not consumed");
+    // Whole but for its newline: a whole event that chains is taken (a writer would keep it),
+    // and the newline that follows is not a line of its own.
     f.write_all(&b[..b.len() - 1]).expect("write");
-    assert!(r.journal.read_new(&mut cursor).expect("read").is_empty());
-    f.write_all(b"\n").expect("write");
     let got = r.journal.read_new(&mut cursor).expect("read");
     assert_eq!(seqs(&got), vec![3]);
+    f.write_all(b"\n").expect("write");
+    assert!(r.journal.read_new(&mut cursor).expect("read").is_empty());
     assert!(matches!(&got[0].kind, EventKind::Note { text } if text == "written in two parts"));
     assert_eq!(
         cursor.head_hash(),

@@ -314,3 +314,214 @@ fn the_cli_refuses_writing_verbs_with_exit_1_and_warns_readers() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("warning: "), "{stderr}");
 }
+
+/// A file of "yours" whose last line is unterminated, as the victim of a redirected journal.
+fn your_file(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let yours = dir.join("yours.txt");
+    let bytes = b"line one\nan unterminated last line".to_vec();
+    fs::write(&yours, &bytes).unwrap();
+    (yours, bytes)
+}
+
+#[test]
+fn a_journal_that_is_a_symlink_is_refused_and_its_target_untouched() {
+    let r = room();
+    let outside = r.dir.parent().unwrap();
+    let (yours, bytes) = your_file(outside);
+    fs::remove_file(&r.journal).unwrap();
+    std::os::unix::fs::symlink(&yours, &r.journal).unwrap();
+    let plan = r.plan.to_str().unwrap();
+    for args in [
+        vec!["note", plan, "hello"],
+        vec!["status", plan],
+        vec!["verify", plan],
+    ] {
+        let out = common::state::warroom().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("is a symbolic link"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&yours.display().to_string()),
+            "names the target: {stderr}"
+        );
+        assert!(
+            stderr.contains("--journal PATH"),
+            "says what to do: {stderr}"
+        );
+        assert_eq!(
+            fs::read(&yours).unwrap(),
+            bytes,
+            "{args:?}: target untouched"
+        );
+    }
+    // The same through --journal, and for a link that dangles.
+    let link = r.dir.join("other.journal.jsonl");
+    std::os::unix::fs::symlink(&yours, &link).unwrap();
+    let dangling = r.dir.join("dangling.journal.jsonl");
+    std::os::unix::fs::symlink(r.dir.join("nowhere"), &dangling).unwrap();
+    for j in [&link, &dangling] {
+        let out = common::state::warroom()
+            .args(["note", plan, "hello", "--journal"])
+            .arg(j)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    }
+    assert_eq!(fs::read(&yours).unwrap(), bytes);
+    assert!(
+        !r.dir.join("nowhere").exists(),
+        "nothing created through the link"
+    );
+    // And in the library, for every reader and writer.
+    let j = Journal::open(&r.journal);
+    assert!(matches!(j, Err(JournalError::Unsafe { .. })), "{j:?}");
+}
+
+#[test]
+fn a_journal_with_another_hard_link_is_refused_for_writing() {
+    let r = room();
+    let (yours, bytes) = your_file(&r.dir);
+    fs::remove_file(&r.journal).unwrap();
+    fs::hard_link(&yours, &r.journal).unwrap();
+    let reason = refused(&r.journal);
+    assert!(reason.contains("2 hard links"), "{reason}");
+    assert!(reason.contains("cp "), "says what to do: {reason}");
+    let out = common::state::warroom()
+        .args(["note", r.plan.to_str().unwrap(), "hello"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("hard links"), "{stderr}");
+    assert_eq!(fs::read(&yours).unwrap(), bytes, "target untouched");
+}
+
+#[test]
+fn a_journal_that_is_a_fifo_or_a_directory_is_refused_at_once_with_exit_1() {
+    let r = room();
+    let fifo = r.dir.join("pipe.journal.jsonl");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+    let plan = r.plan.to_str().unwrap();
+    for (journal, what) in [(&fifo, "a FIFO"), (&r.dir, "a directory")] {
+        for verb in ["status", "verify", "note"] {
+            let mut cmd = common::state::warroom();
+            cmd.args([verb, plan]);
+            if verb == "note" {
+                cmd.arg("hi");
+            }
+            let started = std::time::Instant::now();
+            let out = cmd.arg("--journal").arg(journal).output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            assert_eq!(out.status.code(), Some(1), "{verb} {what}: {stderr}");
+            assert!(stderr.contains(what), "{verb}: {stderr}");
+            assert!(stderr.contains("regular file"), "{verb}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_lock_held_by_someone_else_fails_within_seconds_naming_the_holder() {
+    let r = room();
+    // Anyone who can read the journal can take its lock (flock works read-only).
+    // -o: only flock itself holds the lock (not the sleep it starts), so killing it frees it.
+    let mut holder = std::process::Command::new("flock")
+        .args(["-x", "-o"])
+        .arg(&r.journal)
+        .args(["sleep", "120"])
+        .spawn()
+        .expect("flock(1) from util-linux");
+    let held = || {
+        fs::read_to_string("/proc/locks")
+            .unwrap()
+            .lines()
+            .any(|l| l.contains(&format!(" {} ", holder.id())))
+    };
+    let t = std::time::Instant::now();
+    while !held() {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "flock never locked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let plan = r.plan.to_str().unwrap();
+    let before = fs::read(&r.journal).unwrap();
+    for args in [vec!["note", plan, "hello"], vec!["status", plan]] {
+        let mut child = common::state::warroom()
+            .args(&args)
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                let _ = holder.kill();
+                panic!("{args:?} still waits for the lock after 20 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(stderr.contains("lock has been held for 5 s"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("pid {} (flock)", holder.id())),
+            "names the holder: {stderr}"
+        );
+        assert!(stderr.contains("of user "), "{stderr}");
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(fs::read(&r.journal).unwrap(), before, "nothing written");
+    // Free again: it works.
+    append(&r.journal).unwrap();
+}
+
+#[test]
+fn a_report_beside_the_plan_replaces_a_link_there_and_never_writes_through_it() {
+    let r = room();
+    let outside = r.dir.parent().unwrap();
+    let (yours, bytes) = your_file(outside);
+    // The room's `r` key writes <plan-stem>.report.md beside the plan; a teammate put a link there.
+    let default = r.dir.join("launch.report.md");
+    std::os::unix::fs::symlink(&yours, &default).unwrap();
+    let follower = OpenOptions {
+        follower: true,
+        ..OpenOptions::default()
+    };
+    let s = common::state::open(&r.plan, &follower, Utc::now()).unwrap();
+    let report = s.report(Utc::now()).unwrap();
+    let written = s
+        .write_report(&report, warroom::report::Format::Md, None)
+        .unwrap();
+    assert_eq!(written, default);
+    assert_eq!(
+        fs::read(&yours).unwrap(),
+        bytes,
+        "the link's target untouched"
+    );
+    let meta = fs::symlink_metadata(&default).unwrap();
+    assert!(meta.is_file(), "the link was replaced by the report");
+    assert!(fs::read_to_string(&default).unwrap().contains("Trust"));
+
+    // The same for `report -o LINK`.
+    let link = r.dir.join("other.html");
+    std::os::unix::fs::symlink(&yours, &link).unwrap();
+    let out = common::state::warroom()
+        .args(["report", r.plan.to_str().unwrap(), "--format", "html", "-o"])
+        .arg(&link)
+        .output()
+        .unwrap();
+    common::state::assert_ok(&out);
+    assert_eq!(
+        fs::read(&yours).unwrap(),
+        bytes,
+        "the link's target untouched"
+    );
+    assert!(fs::symlink_metadata(&link).unwrap().is_file());
+}

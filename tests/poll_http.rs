@@ -281,6 +281,161 @@ async fn huge_body_stops_reading_at_the_cap() {
     }
 }
 
+/// A server that answers every request with `head` (status line and headers, without the
+/// blank line) and then `body`, and says how many body bytes it got onto the wire.
+async fn lying_server(
+    head: String,
+    body: Vec<u8>,
+) -> (SocketAddr, tokio::sync::mpsc::Receiver<usize>) {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let body = Arc::new(body);
+    let addr = raw_server(move |mut s| {
+        let (tx, head, body) = (tx.clone(), head.clone(), Arc::clone(&body));
+        async move {
+            read_head(&mut s).await;
+            let mut sent = 0;
+            if s.write_all(format!("{head}\r\n\r\n").as_bytes())
+                .await
+                .is_ok()
+            {
+                for chunk in body.chunks(64 * 1024) {
+                    if s.write_all(chunk).await.is_err() {
+                        break;
+                    }
+                    sent += chunk.len();
+                }
+            }
+            let _ = tx.send(sent).await;
+        }
+    })
+    .await;
+    (addr, rx)
+}
+
+#[tokio::test]
+async fn a_false_content_length_never_lets_more_than_the_cap_in() {
+    // Claims 10 bytes and sends 50 MB: the 10 are the body, the rest is never taken.
+    let (addr, _sent) = lying_server(
+        "HTTP/1.1 200 OK\r\nContent-Length: 10".into(),
+        vec![b'x'; FIFTY_MB],
+    )
+    .await;
+    let started = Instant::now();
+    let obs = probe_get(&format!("http://{addr}/"), DEADLINE)
+        .await
+        .unwrap();
+    assert_eq!(obs.body.as_deref(), Some("xxxxxxxxxx"));
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // Claims 100 GB and sends 10 bytes: refused on the claim, before reading.
+    let (addr, _sent) = lying_server(
+        "HTTP/1.1 200 OK\r\nContent-Length: 107374182400".into(),
+        b"0123456789".to_vec(),
+    )
+    .await;
+    let e = probe_get(&format!("http://{addr}/"), DEADLINE)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.detail.as_str()),
+        (ErrorKind::Body, "body over 1 MiB")
+    );
+
+    // No length at all, chunked framing, 50 MB: the cap stops it.
+    let (addr, mut sent) = lying_server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked".into(), {
+        let mut body = Vec::new();
+        let chunk = vec![b'y'; 65_536];
+        for _ in 0..(FIFTY_MB / 65_536) {
+            body.extend_from_slice(b"10000\r\n");
+            body.extend_from_slice(&chunk);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"0\r\n\r\n");
+        body
+    })
+    .await;
+    let e = probe_get(&format!("http://{addr}/"), DEADLINE)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.detail.as_str()),
+        (ErrorKind::Body, "body over 1 MiB")
+    );
+    let sent = tokio::time::timeout(Duration::from_secs(5), sent.recv())
+        .await
+        .expect("the server noticed the client hung up")
+        .unwrap();
+    assert!(sent < 20 * 1024 * 1024, "server sent {sent} bytes");
+}
+
+/// gzip (RFC 1952) of `data`: header, deflate, CRC-32 and length.
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut crc: u32 = !0;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    out.extend(miniz_oxide::deflate::compress_to_vec(data, 9));
+    out.extend_from_slice(&(!crc).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+#[tokio::test]
+async fn a_gzip_bomb_is_counted_on_the_wire_and_never_inflated() {
+    // 16 MiB of zeros in about 16 KiB, sent unasked (the client asks for no encoding).
+    let bomb = gzip(&vec![0u8; 16 << 20]);
+    assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+    let (addr, _sent) = lying_server(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}",
+            bomb.len()
+        ),
+        bomb.clone(),
+    )
+    .await;
+    let started = Instant::now();
+    let obs = probe_get(&format!("http://{addr}/"), DEADLINE)
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // What was read is what came over the wire: under the cap, not 16 MiB inflated.
+    let body = obs.body.unwrap_or_default();
+    assert!(body.len() <= bomb.len() * 3, "{} bytes read", body.len());
+
+    // A bigger bomb on the wire than the cap is stopped at the cap like any body.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let noise: Vec<u8> = (0..(2u32 << 20))
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let big = gzip(&noise);
+    assert!(big.len() > 2 << 20, "{} bytes", big.len());
+    let (addr, _sent) = lying_server(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close".into(),
+        big,
+    )
+    .await;
+    let e = probe_get(&format!("http://{addr}/"), DEADLINE)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.detail.as_str()),
+        (ErrorKind::Body, "body over 1 MiB")
+    );
+}
+
 #[tokio::test]
 async fn body_cap_from_the_check_is_used() {
     let app = Router::new().route("/", get(|| async { "0123456789" }));

@@ -83,6 +83,7 @@ fn journal_launch(dir: &Path) -> PathBuf {
         EventKind::PlanLoaded {
             plan_hash: "\u{1b}[2J\u{1b}[3J\u{1b}[Hfeedface".into(),
             title: "Payments v2 launch".into(),
+            plan: None,
         },
     );
     append(

@@ -67,7 +67,7 @@ pub struct VoteDialog {
 }
 
 /// What the keys do now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     /// Moving around and acting.
     Normal,
@@ -95,4 +95,12 @@ pub enum Mode {
     },
     /// The output pane of the command running (or just finished).
     Output,
+    /// The first write since the journal's history was rewritten: asks whether to accept the
+    /// journal as it is now (as `warroom verify --accept-rewrite` does) before acting.
+    AcceptRewrite {
+        /// What was asked for.
+        cmd: crate::state::Command,
+        /// What to say once it is journaled.
+        done: String,
+    },
 }

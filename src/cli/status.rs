@@ -219,6 +219,27 @@ pub fn text(session: &Session, now: DateTime<Utc>) -> String {
         session.journal_path.display(),
         state.events
     );
+    // The journal's alarms belong in the status itself, not only on standard error: a script
+    // that keeps the output keeps them.
+    for alarm in session
+        .rewrite_message()
+        .iter()
+        .chain(&session.chain_message())
+    {
+        let _ = writeln!(out, "! {}", sanitize(alarm));
+    }
+    for p in &session.problems {
+        let _ = writeln!(
+            out,
+            "! journal {}:{}: {}",
+            session.journal_path.display(),
+            p.line,
+            sanitize(&p.message)
+        );
+    }
+    for w in &session.journal_warnings {
+        let _ = writeln!(out, "! journal: {}", sanitize(w));
+    }
     out
 }
 

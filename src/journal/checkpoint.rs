@@ -235,6 +235,8 @@ impl Store {
             .create(true)
             .truncate(true)
             .mode(0o600)
+            // Never written through a link left where the temporary file goes.
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
             .open(&tmp)
             .and_then(|mut f| f.write_all(&text))
             .and_then(|()| fs::rename(&tmp, &path));

@@ -58,6 +58,12 @@ pub enum EventKind {
         plan_hash: String,
         /// The plan's title, for the report.
         title: String,
+        /// Which plan this room is of: the plan file's name without its extension (`launch`
+        /// for `launch.md` and the `launch.toml` imported from it, as the default journal
+        /// `launch.journal.jsonl` is named). The first one journaled claims the journal: a
+        /// session of another plan refuses it. Absent in journals written before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plan: Option<String>,
     },
     /// A task was ticked.
     TaskChecked {
@@ -260,6 +266,7 @@ mod tests {
             EventKind::PlanLoaded {
                 plan_hash: "ab".into(),
                 title: "t".into(),
+                plan: Some("launch".into()),
             },
             EventKind::TaskChecked {
                 task: "p/t".into(),

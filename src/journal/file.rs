@@ -1,10 +1,16 @@
 //! The file backend: a JSON Lines file shared by every process that opens the room.
 //!
 //! Writers open the file with `O_APPEND`, take an exclusive `flock`, find the last complete
-//! line, remove a torn tail (the remains of a write interrupted by a crash), write the whole
-//! new line with one `write_all`, `sync_data`, and unlock. Readers take a shared lock only to
-//! learn how far the file holds complete lines, then read that range unlocked: complete lines
-//! are never changed by a writer, so no writer waits on a long replay.
+//! line, repair an unterminated last line (a whole event that only lost its newline is kept;
+//! the remains of a write interrupted by a crash are moved to the `.torn` side file, never
+//! simply dropped), write the whole new line with one `write_all`, `sync_data`, and unlock.
+//!
+//! The journal is only ever opened through its directory's descriptor (`openat`) with `O_NOFOLLOW`:
+//! a journal that is a symbolic link, is not a regular file, or has other hard links is refused,
+//! since whoever can write a shared room's directory could otherwise point the journal at someone
+//! else's file and have it appended to and cut. Readers take a shared lock only to learn how far
+//! the file holds complete lines, then read that range unlocked: complete lines are never changed
+//! by a writer, so no writer waits on a long replay.
 
 use std::ffi::OsString;
 use std::fs::{self, File};
@@ -30,6 +36,15 @@ use super::{Cursor, Draft, JournalError, Problem, Replay, Safety, Verification};
 const READ_CHUNK: usize = 1 << 20;
 /// How far back the tail search reads at a time (a few lines).
 const TAIL_CHUNK: u64 = 4096;
+/// An unterminated last line longer than this is not parsed as a candidate event (events are
+/// a few hundred bytes; a zero-filled or garbage tail may be gigabytes): it is torn.
+const MAX_WHOLE_FRAGMENT: u64 = 1 << 20;
+/// How long a reader or writer waits for the journal's lock before it gives up and says who
+/// holds it. Appends hold it for a write and an fsync (milliseconds); anyone who can read the
+/// journal can hold it forever (`flock` works on a read-only descriptor).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// The suffix of the side file that keeps torn last lines (`plan.journal.jsonl.torn`).
+pub(crate) const TORN_SUFFIX: &str = ".torn";
 
 /// Which file a reader or writer was looking at (a replaced journal is a different file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +65,16 @@ impl FileId {
 /// Where a reader is in the file (inside [`Cursor`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Position {
-    /// Bytes read: the end of the last complete line.
+    /// Bytes read: the end of the last complete line (or of a whole last event that lacks its
+    /// newline, see `unterminated`).
     offset: u64,
-    /// Start of the last complete line, to check it is still what was read.
+    /// Start of the last line read, to check it is still what was read.
     last_start: u64,
     /// The file read so far (`None` until something was read).
     file: Option<FileId>,
+    /// The last line read is a whole event without its newline: the next byte must be the
+    /// newline a writer adds (or nothing yet).
+    unterminated: bool,
 }
 
 /// The writer's knowledge of the last complete line, reused when nobody else appended since.
@@ -78,6 +97,18 @@ const NEW_FILE_MODE: u32 = 0o664;
 pub(crate) struct FileJournal {
     path: PathBuf,
     tail: Mutex<Option<Tail>>,
+    /// Repairs made by appends, in words, until [`FileJournal::take_repairs`].
+    repairs: Mutex<Vec<String>>,
+    /// How long to wait for the lock, in milliseconds ([`LOCK_WAIT`] unless set).
+    lock_wait_ms: std::sync::atomic::AtomicU64,
+}
+
+/// What an unterminated last line is.
+enum Fragment {
+    /// A whole event that chains onto the line before: seq and hash of its bytes.
+    Whole { seq: u64, hash: Digest },
+    /// Anything else: the remains of an interrupted write (or garbage).
+    Torn,
 }
 
 impl FileJournal {
@@ -85,6 +116,8 @@ impl FileJournal {
         let fj = FileJournal {
             path: path.to_path_buf(),
             tail: Mutex::new(None),
+            repairs: Mutex::new(Vec::new()),
+            lock_wait_ms: std::sync::atomic::AtomicU64::new(LOCK_WAIT.as_millis() as u64),
         };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
@@ -95,10 +128,126 @@ impl FileJournal {
             Ok(_) => return Err(fj.err("open", io::Error::from(io::ErrorKind::NotADirectory))),
             Err(e) => return Err(fj.err("open its directory", e)),
         }
-        if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-            return Err(fj.err("open", io::Error::from(io::ErrorKind::IsADirectory)));
+        // Said here for a clear message at once; every open checks again on the descriptor.
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => return Err(fj.symlink_refusal(path)),
+            Ok(m) if !m.is_file() => return Err(fj.unusable(&m)),
+            _ => {}
         }
         Ok(fj)
+    }
+
+    pub(crate) fn set_lock_wait(&self, wait: std::time::Duration) {
+        self.lock_wait_ms.store(
+            wait.as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Takes the journal's lock (exclusive for writers, shared for readers), waiting at most
+    /// the lock wait ([`LOCK_WAIT`] unless set); then fails with [`JournalError::Locked`]
+    /// naming who holds it.
+    ///
+    /// The wait is a blocking `flock` on a duplicate of the descriptor, in a helper thread:
+    /// the lock belongs to the open file, so the helper's lock is the caller's. Polling with
+    /// `try_lock` instead starves a writer among busy ones (those blocked in `flock` are woken
+    /// at once on every release; a poller only when it next looks). A helper still waiting when
+    /// the caller gives up takes the lock later, if ever, and closes its duplicate at once;
+    /// with the caller's descriptor closed too, that releases it.
+    fn lock_within(&self, file: &File, exclusive: bool) -> Result<(), JournalError> {
+        let now = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match now {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(self.err("lock", e)),
+        }
+        let wait = std::time::Duration::from_millis(
+            self.lock_wait_ms.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        let dup = file.try_clone().map_err(|e| self.err("lock", e))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("journal-lock".into())
+            .spawn(move || {
+                let got = if exclusive {
+                    dup.lock()
+                } else {
+                    dup.lock_shared()
+                };
+                let _ = tx.send(got);
+            })
+            .map_err(|e| self.err("lock", e))?;
+        match rx.recv_timeout(wait) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(self.err("lock", e)),
+            Err(_) => {
+                let holders = file
+                    .metadata()
+                    .map(|m| lock_holders(&m))
+                    .unwrap_or_default();
+                Err(JournalError::Locked {
+                    path: self.path.clone(),
+                    waited_ms: wait.as_millis() as u64,
+                    holders: if holders.is_empty() {
+                        "a process this system does not name (another host, or /proc is not \
+                         readable)"
+                            .to_string()
+                    } else {
+                        holders.join(", ")
+                    },
+                })
+            }
+        }
+    }
+
+    pub(crate) fn take_repairs(&self) -> Vec<String> {
+        std::mem::take(&mut *self.repairs.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The refusal of a journal that is a symbolic link (`link` is where the link is).
+    fn symlink_refusal(&self, link: &Path) -> JournalError {
+        let to = fs::read_link(link)
+            .map_or_else(|_| String::new(), |t| format!(" (to {})", t.display()));
+        JournalError::Unsafe {
+            path: self.path.clone(),
+            reason: format!(
+                "the journal {} is a symbolic link{to}: warroom never follows a link to a \
+                 journal, since anyone who can write its directory could point it at another \
+                 file (one of yours) and have warroom append to that file and cut its last \
+                 line; replace the link with the journal itself, or pass the real file with \
+                 --journal PATH",
+                self.path.display()
+            ),
+        }
+    }
+
+    /// The refusal of a path that is not a regular file (`meta` from `lstat` or `fstat`).
+    fn unusable(&self, meta: &fs::Metadata) -> JournalError {
+        use std::os::unix::fs::FileTypeExt as _;
+        let ft = meta.file_type();
+        let what = if ft.is_dir() {
+            "a directory"
+        } else if ft.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if ft.is_socket() {
+            "a socket"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        JournalError::Unusable {
+            path: self.path.clone(),
+            reason: format!(
+                "{} is {what}, not a journal: a journal is a regular file; pass \
+                 --journal DIR/NAME.journal.jsonl (it is created by the first write)",
+                self.path.display()
+            ),
+        }
     }
 
     fn err(&self, op: &'static str, err: io::Error) -> JournalError {
@@ -116,12 +265,12 @@ impl FileJournal {
         }
     }
 
-    /// Opens for reading; `None` when the file does not exist yet.
+    /// Opens for reading (through its directory, never through a link); `None` when the
+    /// file does not exist yet.
     fn open_read(&self) -> Result<Option<(File, FileId)>, JournalError> {
-        let file = match File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.err("open", e)),
+        let (_, _, file) = self.open_at(false)?;
+        let Some(file) = file else {
+            return Ok(None);
         };
         let meta = file.metadata().map_err(|e| self.err("stat", e))?;
         Ok(Some((file, FileId::of(&meta))))
@@ -157,7 +306,7 @@ impl FileJournal {
             }
         }
         let (dir, file) = self.open_for_append()?;
-        file.lock().map_err(|e| self.err("lock", e))?;
+        self.lock_within(&file, true)?;
         // The lock is released when `file` is closed, on every path out of here.
         let mut cache = self.tail.lock().unwrap_or_else(PoisonError::into_inner);
         let result = self.append_locked(&file, &dir, &mut cache, &mut event, expect_head);
@@ -179,8 +328,14 @@ impl FileJournal {
         expect_head: Option<u64>,
     ) -> Result<(), JournalError> {
         let meta = file.metadata().map_err(|e| self.err("stat", e))?;
-        let len = meta.len();
-        let tail = self.find_tail(file, len, FileId::of(&meta), *cache)?;
+        let mut len = meta.len();
+        let mut tail = self.find_tail(file, len, FileId::of(&meta), *cache)?;
+        if tail.end < len {
+            // Repaired before the head is compared: a kept event is the head a retrying
+            // caller will have read.
+            tail = self.repair_tail(file, dir, tail, len)?;
+            len = tail.end;
+        }
         if let Some(expected) = expect_head
             && expected != tail.seq
         {
@@ -195,11 +350,7 @@ impl FileJournal {
         let hash = chain::digest(&line);
         line.push(b'\n');
 
-        if tail.end < len {
-            // A torn tail: an earlier writer died mid-line and never acknowledged it.
-            file.set_len(tail.end)
-                .map_err(|e| self.err("remove a torn last line", e))?;
-        }
+        debug_assert_eq!(tail.end, len, "the tail was repaired");
         let written = (&*file).write_all(&line).and_then(|()| file.sync_data());
         if let Err(e) = written {
             // Not acknowledged, so take it back if we can: a caller that retries must not
@@ -225,30 +376,135 @@ impl FileJournal {
         Ok(())
     }
 
-    /// Where the journal really is: its directory (canonical) and file name, symlinks
-    /// resolved, so that the directory judged is the one that holds the file.
-    fn resolve(&self) -> io::Result<(PathBuf, OsString)> {
-        let real = match fs::canonicalize(&self.path) {
-            Ok(p) => p,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let dir = match self.path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => Path::new("."),
-                };
-                let name = self.path.file_name().ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::InvalidInput, "the path names no file")
-                })?;
-                fs::canonicalize(dir)?.join(name)
+    /// Repairs the unterminated last line `[tail.end, len)` of the locked `file`, and returns
+    /// the tail after it. Conservative: a whole event that chains onto `tail` is kept and
+    /// gets its newline (it may have been acknowledged, and only its newline lost to an
+    /// editor or a copy); anything else is copied to the `.torn` side file and synced there
+    /// before it is cut from the journal, so no byte is ever simply dropped.
+    fn repair_tail(
+        &self,
+        file: &File,
+        dir: &File,
+        tail: Tail,
+        len: u64,
+    ) -> Result<Tail, JournalError> {
+        let io = |e| self.err("read the last line", e);
+        let name = self.path.display();
+        match classify_fragment(file, tail.end, len, tail.seq, tail.hash.as_ref()).map_err(io)? {
+            Fragment::Whole { seq, hash } => {
+                (&*file)
+                    .write_all(b"\n")
+                    .and_then(|()| file.sync_data())
+                    .map_err(|e| self.err("complete the last line", e))?;
+                self.repaired(format!(
+                    "{name}: the last line (seq {seq}) lacked only its final newline; it is a \
+                     whole event that chains, so it was kept and the newline added"
+                ));
+                Ok(Tail {
+                    file: tail.file,
+                    start: tail.end,
+                    end: len + 1,
+                    seq,
+                    hash: Some(hash),
+                })
             }
-            Err(e) => return Err(e),
-        };
-        match (real.parent(), real.file_name()) {
-            (Some(d), Some(n)) => Ok((d.to_path_buf(), n.to_os_string())),
-            _ => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the path names no file",
-            )),
+            Fragment::Torn => {
+                let side = self.keep_torn(file, dir, tail.end, len)?;
+                file.set_len(tail.end)
+                    .map_err(|e| self.err("remove a torn last line", e))?;
+                self.repaired(format!(
+                    "{name}: the last line was an interrupted write ({} bytes that are not a \
+                     whole event chained to the line before); it was moved to {} and removed \
+                     from the journal",
+                    len - tail.end,
+                    side.display()
+                ));
+                Ok(tail)
+            }
         }
+    }
+
+    fn repaired(&self, what: String) {
+        self.repairs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(what);
+    }
+
+    /// The journal's `.torn` side file, beside it.
+    fn torn_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(TORN_SUFFIX);
+        self.path.with_file_name(name)
+    }
+
+    /// Appends bytes `[from, to)` of `file` and a newline to the `.torn` side file (opened in
+    /// the journal's directory `dir`, never through a link, created like the journal) and
+    /// syncs it; returns its path.
+    fn keep_torn(
+        &self,
+        file: &File,
+        dir: &File,
+        from: u64,
+        to: u64,
+    ) -> Result<PathBuf, JournalError> {
+        let side = self.torn_path();
+        let fail = |e: io::Error| JournalError::Io {
+            path: side.clone(),
+            op: "write the journal's torn last line to it (it is kept there before it is cut \
+                 from the journal; let the room's writers create files in the journal's \
+                 directory, or create it for them: touch it and chmod g+w)",
+            err: e,
+        };
+        let name = side.file_name().unwrap_or_default().to_os_string();
+        let fd = openat(
+            dir,
+            name.as_os_str(),
+            OFlag::O_CLOEXEC
+                | OFlag::O_NOFOLLOW
+                | OFlag::O_NONBLOCK
+                | OFlag::O_WRONLY
+                | OFlag::O_APPEND
+                | OFlag::O_CREAT,
+            Mode::from_bits_truncate(NEW_FILE_MODE),
+        )
+        .map_err(|e| fail(e.into()))?;
+        let mut out = File::from(fd);
+        let meta = out.metadata().map_err(fail)?;
+        if !meta.is_file() || meta.nlink() > 1 {
+            return Err(fail(io::Error::other(
+                "it is not a regular file of its own (a hard link or a device); move it away",
+            )));
+        }
+        let mut buf = vec![0u8; READ_CHUNK.min((to - from) as usize)];
+        let mut at = from;
+        while at < to {
+            let n = buf.len().min((to - at) as usize);
+            file.read_exact_at(&mut buf[..n], at).map_err(fail)?;
+            out.write_all(&buf[..n]).map_err(fail)?;
+            at += n as u64;
+        }
+        out.write_all(b"\n")
+            .and_then(|()| out.sync_data())
+            .map_err(fail)?;
+        // Its name must be durable before the bytes leave the journal.
+        dir.sync_all().map_err(fail)?;
+        Ok(side)
+    }
+
+    /// Where the journal is: its directory (canonical) and its file name. Only the directory
+    /// is resolved: the name itself is opened without following a link, so the directory
+    /// judged is the one that holds the name — not the directory a link points into.
+    fn resolve(&self) -> io::Result<(PathBuf, OsString)> {
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = self
+            .path
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+        Ok((fs::canonicalize(dir)?, name.to_os_string()))
     }
 
     /// The canonical path (see [`super::Journal::id`]); the path as given when it cannot be
@@ -262,9 +518,9 @@ impl FileJournal {
 
     /// Opens the journal's directory, then the journal in it (created with
     /// [`NEW_FILE_MODE`] when missing) through the directory's descriptor; or, without
-    /// `write`, read-only (`None` when the file does not exist). A symlink swapped in after
-    /// [`FileJournal::resolve`] is refused (`O_NOFOLLOW`), so the file opened is in the
-    /// directory opened.
+    /// `write`, read-only (`None` when the file does not exist). A symbolic link is refused
+    /// (`O_NOFOLLOW`), so the file opened is in the directory opened; so is anything but a
+    /// regular file (opened `O_NONBLOCK`, so a FIFO cannot hang the open).
     fn open_at(&self, write: bool) -> Result<(PathBuf, File, Option<File>), JournalError> {
         let (dir_path, name) = self
             .resolve()
@@ -276,7 +532,7 @@ impl FileJournal {
         )
         .map(File::from)
         .map_err(|e| self.err("open its directory", e.into()))?;
-        let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
+        let flags = OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK;
         let opened = if write {
             // Created here (O_EXCL tells): set the mode with fchmod, which the umask does not
             // touch — a creator's umask 022 or 027 would otherwise leave the journal closed to
@@ -308,11 +564,20 @@ impl FileJournal {
         let file = match opened {
             Ok(fd) => Some(File::from(fd)),
             Err(nix::errno::Errno::ENOENT) if !write => None,
+            Err(nix::errno::Errno::ELOOP) => {
+                return Err(self.symlink_refusal(&dir_path.join(&name)));
+            }
             Err(e) => {
                 let op = if write { "open for appending" } else { "open" };
                 return Err(self.err(op, e.into()));
             }
         };
+        if let Some(f) = &file {
+            let meta = f.metadata().map_err(|e| self.err("stat", e))?;
+            if !meta.is_file() {
+                return Err(self.unusable(&meta));
+            }
+        }
         Ok((dir_path.join(name), dir, file))
     }
 
@@ -345,6 +610,18 @@ impl FileJournal {
             let meta = f.metadata().map_err(|e| self.err("stat", e))?;
             if let Some(h) = trust::judge(&meta, &me, Sharing::Group) {
                 reasons.push(unsafe_reason(real, false, h, &me));
+            }
+            if meta.nlink() > 1 {
+                // Another name for the same file may be someone's own file, linked into the
+                // room: appending and repairing would change it.
+                reasons.push(format!(
+                    "the journal {p} has {n} hard links (other names for the same file, which \
+                     may be another file of yours linked into the room), so warroom will not \
+                     write to it: give it a file of its own (cp {p} {p}.new && mv {p}.new {p}), \
+                     or keep the journal elsewhere (--journal PATH)",
+                    p = real.display(),
+                    n = meta.nlink()
+                ));
             }
         }
         let meta = dir
@@ -440,8 +717,7 @@ impl FileJournal {
     /// so that no writer is between repairing a torn tail and writing its line. Only the
     /// part after `floor` (known complete) is searched.
     fn snapshot(&self, file: &File, floor: u64) -> Result<(u64, u64), JournalError> {
-        file.lock_shared()
-            .map_err(|e| self.err("lock for reading", e))?;
+        self.lock_within(file, false)?;
         let result = file
             .metadata()
             .and_then(|m| {
@@ -476,7 +752,7 @@ impl FileJournal {
         let Some((file, _)) = self.open_read()? else {
             return Ok(checkpoint::compare(cp, None, 0));
         };
-        let (_, complete) = self.snapshot(&file, 0)?;
+        let (len, complete) = self.snapshot(&file, 0)?;
         let mut chain = Chain::default();
         chain.watch(cp.seq);
         scan(
@@ -488,6 +764,11 @@ impl FileJournal {
             Keep::UntilSeq(cp.seq),
         )
         .map_err(|e| self.err("read", e))?;
+        if chain.seq() < cp.seq && len > complete {
+            // The event seen may be a whole last line that lacks its newline.
+            take_whole_fragment(&file, complete, len, &mut chain, &mut Vec::new())
+                .map_err(|e| self.err("read", e))?;
+        }
         Ok(checkpoint::compare(cp, chain.watched(), chain.seq()))
     }
 
@@ -518,19 +799,41 @@ impl FileJournal {
         )
         .map_err(|e| self.err("read", e))?;
         let mut notes = Vec::new();
-        if len > complete {
-            notes.push(format!(
-                "line {} is incomplete ({} bytes, an interrupted write): it is ignored, and the \
-                 next append removes it",
-                cursor.chain.lines() + 1,
-                len - complete
-            ));
-        }
-        cursor.pos = Position {
+        let mut pos = Position {
             offset: complete,
             last_start: scanned.last_start.unwrap_or(0),
             file: Some(id),
+            unterminated: false,
         };
+        if len > complete {
+            let line = cursor.chain.lines() + 1;
+            let taken = take_whole_fragment(&file, complete, len, &mut cursor.chain, &mut problems)
+                .map_err(|e| self.err("read", e))?;
+            notes.push(match taken {
+                Some(ev) => {
+                    let note = format!(
+                        "line {line} (seq {}) lacks its final newline: it is a whole event that \
+                         chains, so it is loaded; the next append adds the newline",
+                        ev.seq
+                    );
+                    events.push(ev);
+                    pos = Position {
+                        offset: len,
+                        last_start: complete,
+                        file: Some(id),
+                        unterminated: true,
+                    };
+                    note
+                }
+                None => format!(
+                    "line {line} is incomplete ({} bytes, an interrupted write): it is ignored; \
+                     the next append moves it to {}",
+                    len - complete,
+                    self.torn_path().display()
+                ),
+            });
+        }
+        cursor.pos = pos;
         cursor.refresh_head();
         Ok(Replay {
             events,
@@ -559,14 +862,32 @@ impl FileJournal {
             let mut last = vec![0; (pos.offset - pos.last_start) as usize];
             file.read_exact_at(&mut last, pos.last_start)
                 .map_err(|e| self.err("read", e))?;
-            if last.pop() != Some(b'\n') || chain::digest(&last) != *h {
+            let whole = pos.unterminated || last.pop() == Some(b'\n');
+            if !whole || chain::digest(&last) != *h {
                 return Err(self.replaced("lines already read were rewritten"));
             }
         }
+        let mut from = pos.offset;
+        if pos.unterminated {
+            if len == from {
+                return Ok(Vec::new());
+            }
+            // The next byte must be the newline that completes the line already read.
+            let mut next = [0u8];
+            file.read_exact_at(&mut next, from)
+                .map_err(|e| self.err("read", e))?;
+            if next[0] != b'\n' {
+                return Err(
+                    self.replaced("the last line read, which lacked its newline, was changed")
+                );
+            }
+            from += 1;
+        }
+        let complete = complete.max(from);
         let mut events = Vec::new();
         let scanned = scan(
             &file,
-            cursor.pos.offset,
+            from,
             complete,
             &mut cursor.chain,
             &mut cursor.problems,
@@ -578,7 +899,24 @@ impl FileJournal {
             pos.last_start = at;
         }
         pos.offset = complete;
+        pos.unterminated = false;
         pos.file = Some(id);
+        if len > complete
+            && let Some(ev) = take_whole_fragment(
+                &file,
+                complete,
+                len,
+                &mut cursor.chain,
+                &mut cursor.problems,
+            )
+            .map_err(|e| self.err("read", e))?
+        {
+            events.push(ev);
+            let pos = &mut cursor.pos;
+            pos.last_start = complete;
+            pos.offset = len;
+            pos.unterminated = true;
+        }
         cursor.refresh_head();
         Ok(events)
     }
@@ -606,11 +944,113 @@ impl FileJournal {
         if let Some(p) = problems.into_iter().next() {
             return Ok(Verification::Broken(p));
         }
+        let mut events = scanned.loaded;
+        let mut torn_tail = len > complete;
+        if torn_tail
+            && take_whole_fragment(&file, complete, len, &mut chain, &mut Vec::new())
+                .map_err(|e| self.err("read", e))?
+                .is_some()
+        {
+            // A whole event that only lacks its newline is part of the chain.
+            events += 1;
+            torn_tail = false;
+        }
         Ok(Verification::Ok {
-            events: scanned.loaded,
+            events,
             head: chain.head().map(chain::to_hex),
-            torn_tail: len > complete,
+            torn_tail,
         })
+    }
+}
+
+/// Who holds a `flock` on the file with metadata `meta`, as `/proc/locks` tells: for each
+/// holder, `pid N (command) of user NAME`. Empty when nothing is known.
+fn lock_holders(meta: &fs::Metadata) -> Vec<String> {
+    let Ok(locks) = fs::read_to_string("/proc/locks") else {
+        return Vec::new();
+    };
+    let dev = meta.dev();
+    // /proc/locks writes the device as MAJOR:MINOR in hex, then the inode in decimal.
+    let id = format!(
+        "{:02x}:{:02x}:{}",
+        nix::sys::stat::major(dev),
+        nix::sys::stat::minor(dev),
+        meta.ino()
+    );
+    let mut out = Vec::new();
+    for line in locks.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; blocked waiters have "->".
+        if fields.len() < 6 || fields[1] == "->" || fields[1] != "FLOCK" || fields[5] != id {
+            continue;
+        }
+        let pid = fields[4];
+        let comm = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let uid = fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Uid:"))
+                    .and_then(|l| l.split_whitespace().next())
+                    .and_then(|u| u.parse::<u32>().ok())
+            });
+        let kind = if fields[3] == "WRITE" {
+            "exclusive"
+        } else {
+            "shared"
+        };
+        let who = uid.map_or_else(String::new, |u| format!(" of user {}", trust::user_name(u)));
+        let entry = format!(
+            "pid {pid} ({}){who}, {kind}",
+            crate::text::sanitize(comm.trim())
+        );
+        if !out.contains(&entry) {
+            out.push(entry);
+        }
+    }
+    out
+}
+
+/// What the unterminated bytes `[from, to)` of `file` are, after a last complete line whose
+/// event is `seq` and whose hash is `head` (`None`: there is none).
+fn classify_fragment(
+    file: &File,
+    from: u64,
+    to: u64,
+    seq: u64,
+    head: Option<&Digest>,
+) -> io::Result<Fragment> {
+    if to - from > MAX_WHOLE_FRAGMENT {
+        return Ok(Fragment::Torn);
+    }
+    let mut frag = vec![0; (to - from) as usize];
+    file.read_exact_at(&mut frag, from)?;
+    Ok(match serde_json::from_slice::<Event>(&frag) {
+        Ok(ev) if ev.seq == seq + 1 && chain::prev_matches(&ev.prev, head) => Fragment::Whole {
+            seq: ev.seq,
+            hash: chain::digest(&frag),
+        },
+        _ => Fragment::Torn,
+    })
+}
+
+/// Takes the unterminated bytes `[from, to)` of `file` through `chain` when they are a whole
+/// event that chains onto what `chain` read (see [`classify_fragment`]), and returns it —
+/// readers load what the next writer will keep.
+fn take_whole_fragment(
+    file: &File,
+    from: u64,
+    to: u64,
+    chain: &mut Chain,
+    problems: &mut Vec<Problem>,
+) -> io::Result<Option<Event>> {
+    match classify_fragment(file, from, to, chain.seq(), chain.head())? {
+        Fragment::Torn => Ok(None),
+        Fragment::Whole { .. } => {
+            let mut frag = vec![0; (to - from) as usize];
+            file.read_exact_at(&mut frag, from)?;
+            Ok(chain.take(scan::Parsed::of(&frag), problems))
+        }
     }
 }
 

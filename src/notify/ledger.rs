@@ -22,7 +22,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read as _};
-use std::os::unix::fs::FileExt as _;
+use std::os::unix::fs::{FileExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -264,19 +264,21 @@ impl Sidecar {
     /// The file is opened read-only unless there is something to write: every notifier
     /// watches it, and closing a file opened for writing is a change to them (a loop of
     /// wake-ups between viewers that only look).
+    ///
+    /// The sidecar is never opened through a symbolic link, and one that is not a regular
+    /// file of its own (a link, a hard link, a FIFO) is refused with an error naming it: in a
+    /// shared room's directory anyone in the group could otherwise point it at a file of
+    /// yours, which the next write would overwrite.
     pub fn with<R>(&self, f: impl FnOnce(&mut Option<Ledger>) -> R) -> io::Result<R> {
-        let mut file = match File::open(&self.path) {
+        let mut file = match self.open(OpenOptions::new().read(true)) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(&self.path)?;
-                File::open(&self.path)?
+                self.open(OpenOptions::new().write(true).create(true).truncate(false))?;
+                self.open(OpenOptions::new().read(true))?
             }
             Err(e) => return Err(e),
         };
+        let meta = file.metadata()?;
         // flock: an exclusive lock needs no write access.
         file.lock()?;
         let mut raw = Vec::new();
@@ -287,11 +289,55 @@ impl Sidecar {
         if ledger != before
             && let Some(l) = &ledger
         {
-            let writer = OpenOptions::new().write(true).open(&self.path)?;
+            let writer = self.open(OpenOptions::new().write(true))?;
+            let same = writer.metadata()?;
+            if (same.dev(), same.ino()) != (meta.dev(), meta.ino()) {
+                return Err(io::Error::other(format!(
+                    "{}: replaced by another file while it was locked; not written",
+                    self.path.display()
+                )));
+            }
             write(&writer, l, raw.len())?;
         }
         // Dropping the read handle unlocks it (after the writer is closed).
         Ok(out)
+    }
+}
+
+impl Sidecar {
+    /// Opens the sidecar with `opts`, never through a symbolic link (`O_NOFOLLOW`) nor
+    /// blocking on a FIFO; refuses anything but a regular file with one name.
+    fn open(&self, opts: &mut OpenOptions) -> io::Result<File> {
+        let flags = nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK;
+        let file = opts
+            .custom_flags(flags.bits())
+            .open(&self.path)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
+                    io::Error::other(format!(
+                        "{} is a symbolic link: the notification ledger is never written \
+                         through a link (it could point at another file); remove it, and the \
+                         next notifier creates it afresh",
+                        self.path.display()
+                    ))
+                } else {
+                    e
+                }
+            })?;
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.nlink() > 1 {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file of its own ({}): the notification ledger is never \
+                 written there; remove it, and the next notifier creates it afresh",
+                self.path.display(),
+                if meta.is_file() {
+                    "it has other hard links"
+                } else {
+                    "a FIFO, a directory or a device"
+                }
+            )));
+        }
+        Ok(file)
     }
 }
 
@@ -489,6 +535,30 @@ mod tests {
         std::fs::write(sc.path(), b"{\"v\":1,\"deliv").unwrap();
         assert_eq!(sc.with(|l| l.clone()).unwrap(), None);
     }
+    #[test]
+    fn a_ledger_that_is_a_link_or_a_fifo_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let sc = Sidecar::for_journal(&dir.path().join("room.journal.jsonl"));
+        // A teammate points the ledger at a file of yours.
+        let yours = dir.path().join("yours.txt");
+        std::fs::write(&yours, b"your own notes\n").unwrap();
+        std::os::unix::fs::symlink(&yours, sc.path()).unwrap();
+        let err = sc.with(|l| *l = Some(Ledger::new(1))).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read(&yours).unwrap(), b"your own notes\n");
+
+        std::fs::remove_file(sc.path()).unwrap();
+        std::fs::hard_link(&yours, sc.path()).unwrap();
+        let err = sc.with(|l| *l = Some(Ledger::new(1))).unwrap_err();
+        assert!(err.to_string().contains("hard links"), "{err}");
+        assert_eq!(std::fs::read(&yours).unwrap(), b"your own notes\n");
+
+        std::fs::remove_file(sc.path()).unwrap();
+        nix::unistd::mkfifo(sc.path(), nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let err = sc.with(|l| l.clone()).unwrap_err();
+        assert!(err.to_string().contains("FIFO"), "{err}");
+    }
+
     #[test]
     fn a_look_that_changes_nothing_wakes_no_other_viewer() {
         use std::sync::Arc;

@@ -40,13 +40,7 @@ fn load_into(
     files: &mut Vec<std::path::PathBuf>,
 ) -> Result<Loaded, PlanError> {
     files.push(path.to_path_buf());
-    let bytes = std::fs::read(path).map_err(|e| {
-        PlanError::at(
-            path,
-            0,
-            format!("cannot read the plan: {e}; check the path (a .md or .toml file)"),
-        )
-    })?;
+    let bytes = read_plan(path)?;
     hasher.update(&bytes);
     if bytes.contains(&0) {
         return Err(PlanError::at(
@@ -64,7 +58,8 @@ fn load_into(
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     if ext == "toml" {
-        let parsed = toml::parse(&src, path)?;
+        let mut parsed = toml::parse(&src, path)?;
+        check_times(&mut parsed.plan, path, false)?;
         let Some(runbook) = parsed.runbook else {
             let mut plan = parsed.plan;
             let mut warnings: Vec<Diagnostic> = bad_utf8.into_iter().collect();
@@ -86,11 +81,258 @@ fn load_into(
         Ok(Loaded { plan, warnings })
     } else {
         let mut loaded = markdown::parse(&src, path)?;
+        let dropped = check_times(&mut loaded.plan, path, true)?;
+        loaded.warnings.extend(dropped);
         if let Some(w) = bad_utf8 {
             loaded.warnings.insert(0, w);
         }
         Ok(loaded)
     }
+}
+
+/// The largest plan file read: 8 MiB, hundreds of times the longest real runbook, and small
+/// enough that reading and parsing it stays well under a second.
+pub const MAX_PLAN_BYTES: u64 = 8 << 20;
+
+/// The bytes of the plan file at `path`: a regular file (a FIFO, a device or a directory
+/// would block, never end or make no sense) of at most [`MAX_PLAN_BYTES`], read to no more
+/// than that even if it grows meanwhile.
+fn read_plan(path: &Path) -> Result<Vec<u8>, PlanError> {
+    use std::io::Read as _;
+    use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+    let cannot = |e: std::io::Error| {
+        PlanError::at(
+            path,
+            0,
+            format!("cannot read the plan: {e}; check the path (a .md or .toml file)"),
+        )
+    };
+    // Non-blocking, so that opening a FIFO returns at once; it is refused below.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        let what = if ft.is_dir() {
+            "a directory"
+        } else if ft.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        return Err(PlanError::at(
+            path,
+            0,
+            format!(
+                "this is {what}, not a plan file: give a Markdown (.md) or TOML (.toml) file \
+                 (to plan from a pipe, save it to a file first)"
+            ),
+        ));
+    }
+    let too_big = || {
+        PlanError::at(
+            path,
+            0,
+            format!(
+                "the plan is larger than {} MiB: warroom reads plans up to that size; split \
+                 the runbook, or move long logs and appendices out of it",
+                MAX_PLAN_BYTES >> 20
+            ),
+        )
+    };
+    if meta.len() > MAX_PLAN_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_PLAN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// The longest span of time a plan may name (a duration, an offset from T-0, a window):
+/// 100 years. Far beyond any deployment, and far inside chrono's range, so that no sum of a
+/// plan's values with an instant can overflow where the room adds them.
+pub const MAX_SPAN_S: i64 = 36_525 * 86_400;
+
+/// The earliest and latest year an instant in a plan may have.
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
+/// Finds the times in a plan that cannot meet a clock.
+struct TimeCheck<'a> {
+    path: &'a Path,
+    /// A Markdown plan is read as prose: an impossible time is dropped with a warning
+    /// instead of refusing the plan.
+    lenient: bool,
+    warnings: Vec<Diagnostic>,
+}
+
+impl TimeCheck<'_> {
+    /// `Ok(true)`: the value is fine; `Ok(false)`: drop it (lenient); `Err`: refuse the plan.
+    fn judge(&mut self, line: usize, problem: Option<String>) -> Result<bool, PlanError> {
+        let Some(message) = problem else {
+            return Ok(true);
+        };
+        if !self.lenient {
+            return Err(PlanError::at(self.path, line, message));
+        }
+        self.warnings.push(Diagnostic {
+            file: self.path.to_path_buf(),
+            line,
+            message: format!("{message}; the time is ignored"),
+        });
+        Ok(false)
+    }
+
+    fn span(&mut self, line: usize, what: &str, secs: i128) -> Result<bool, PlanError> {
+        let problem = (secs.abs() > i128::from(MAX_SPAN_S)).then(|| {
+            format!(
+                "{what} is {secs} seconds, more than 100 years: write a length a deployment \
+                 can have, such as 1800 (seconds) or \"30m\""
+            )
+        });
+        self.judge(line, problem)
+    }
+
+    fn std_span(
+        &mut self,
+        line: usize,
+        what: &str,
+        d: std::time::Duration,
+    ) -> Result<bool, PlanError> {
+        self.span(line, what, i128::from(d.as_secs()))
+    }
+
+    fn instant(
+        &mut self,
+        line: usize,
+        what: &str,
+        t: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, PlanError> {
+        use chrono::Datelike as _;
+        let problem = (!YEARS.contains(&t.year())).then(|| {
+            format!(
+                "{what} is in the year {}: write an RFC 3339 instant between the years {} and \
+                 {}, such as \"2026-12-01T08:00:00Z\"",
+                t.year(),
+                YEARS.start(),
+                YEARS.end()
+            )
+        });
+        self.judge(line, problem)
+    }
+}
+
+/// Refuses (TOML) or drops with a warning (Markdown, `lenient`) every time in `plan` that
+/// cannot meet a clock: a duration or offset longer than [`MAX_SPAN_S`] or negative where a
+/// length is meant, an instant outside [`YEARS`]. Each names the file, the line of the phase,
+/// task, gate, trigger or check, and what to write.
+fn check_times(
+    plan: &mut super::Plan,
+    path: &Path,
+    lenient: bool,
+) -> Result<Vec<Diagnostic>, PlanError> {
+    use super::Schedule;
+    let mut c = TimeCheck {
+        path,
+        lenient,
+        warnings: Vec::new(),
+    };
+    if let Some(t0) = plan.t0
+        && !c.instant(0, "t0", t0)?
+    {
+        plan.t0 = None;
+    }
+    if let Some(w) = plan.rollback_window
+        && !c.std_span(0, "rollback_window", w)?
+    {
+        plan.rollback_window = None;
+    }
+    for p in &mut plan.phases {
+        let what = format!("the schedule of phase {}", p.id);
+        let ok = match p.schedule {
+            Schedule::None => true,
+            Schedule::At { start, end } => {
+                c.instant(p.line, &format!("{what}: start"), start)?
+                    && c.instant(p.line, &format!("{what}: end"), end)?
+            }
+            Schedule::Offset { start_s, end_s } => {
+                c.span(p.line, &format!("{what}: start_s"), i128::from(start_s))?
+                    && c.span(p.line, &format!("{what}: end_s"), i128::from(end_s))?
+            }
+            Schedule::WorkingDays {
+                start_days,
+                end_days,
+            } => {
+                // Seven calendar days per five working days bounds the instants they reach.
+                let span = |d: i64| i128::from(d) * 7 / 5 * 86_400;
+                c.span(p.line, &format!("{what}: start_days"), span(start_days))?
+                    && c.span(p.line, &format!("{what}: end_days"), span(end_days))?
+            }
+            Schedule::Length { length_s } => {
+                let negative = (length_s < 0).then(|| {
+                    format!(
+                        "{what}: length_s is negative ({length_s}): write a length of 0 or more"
+                    )
+                });
+                c.span(p.line, &format!("{what}: length_s"), i128::from(length_s))?
+                    && c.judge(p.line, negative)?
+            }
+        };
+        if !ok {
+            p.schedule = Schedule::None;
+        }
+        for t in &mut p.tasks {
+            if let Some(d) = t.timeout
+                && !c.std_span(t.line, &format!("the timeout of task {}", t.id), d)?
+            {
+                t.timeout = None;
+            }
+        }
+    }
+    for g in &mut plan.gates {
+        if let Some(d) = g.hold_before
+            && !c.std_span(g.line, &format!("hold_before of gate {}", g.id), d)?
+        {
+            g.hold_before = None;
+        }
+    }
+    for t in &mut plan.triggers {
+        if let Some(d) = t.countdown
+            && !c.std_span(t.line, &format!("the countdown of trigger {}", t.id), d)?
+        {
+            t.countdown = None;
+        }
+        if let Some(th) = &mut t.threshold
+            && let Some(f) = th.for_s
+            && !c.span(t.line, &format!("`for` of trigger {}", t.id), i128::from(f))?
+        {
+            th.for_s = None;
+        }
+    }
+    for k in plan.checks.iter_mut().chain(&mut plan.metrics) {
+        let max = std::time::Duration::from_secs(MAX_SPAN_S as u64);
+        if !c.std_span(k.line, &format!("the interval of {}", k.id), k.interval)? {
+            k.interval = max;
+        }
+        if !c.std_span(k.line, &format!("the timeout of {}", k.id), k.timeout)? {
+            k.timeout = max;
+        }
+    }
+    if let Some(n) = &mut plan.notify
+        && !c.std_span(0, "the notify digest interval", n.digest)?
+    {
+        n.digest = super::notify::DEFAULT_DIGEST;
+    }
+    Ok(c.warnings)
 }
 
 /// A warning at the first line of `bytes` that is not valid UTF-8, counting the lines that

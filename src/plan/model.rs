@@ -162,7 +162,8 @@ impl Schedule {
     }
 
     /// The planned window as UTC instants, given T-0 (`t0`) and, for a length-only schedule,
-    /// the instant the previous phase is planned to end (`after`). `None` when no time is known.
+    /// the instant the previous phase is planned to end (`after`). `None` when no time is known
+    /// or the window falls outside the instants chrono can hold (checked, never a panic).
     #[must_use]
     pub fn resolve(
         &self,
@@ -173,20 +174,25 @@ impl Schedule {
             Schedule::None => None,
             Schedule::At { start, end } => Some((start, end)),
             Schedule::Offset { start_s, end_s } => Some((
-                t0 + chrono::Duration::seconds(start_s),
-                t0 + chrono::Duration::seconds(end_s),
+                t0.checked_add_signed(chrono::Duration::try_seconds(start_s)?)?,
+                t0.checked_add_signed(chrono::Duration::try_seconds(end_s)?)?,
             )),
             Schedule::WorkingDays {
                 start_days,
                 end_days,
             } => {
                 let start = add_working_days(t0, start_days)?;
-                let end =
-                    start.checked_add_signed(chrono::Duration::days(end_days - start_days))?;
+                let end = start.checked_add_signed(chrono::Duration::try_days(
+                    end_days.checked_sub(start_days)?,
+                )?)?;
                 Some((start, end))
             }
             Schedule::Length { length_s } => {
-                after.map(|start| (start, start + chrono::Duration::seconds(length_s)))
+                let start = after?;
+                Some((
+                    start,
+                    start.checked_add_signed(chrono::Duration::try_seconds(length_s)?)?,
+                ))
             }
         }
     }
@@ -197,11 +203,11 @@ impl Schedule {
         match *self {
             Schedule::None => None,
             Schedule::At { start, end } => Some((end - start).num_seconds()),
-            Schedule::Offset { start_s, end_s } => Some(end_s - start_s),
+            Schedule::Offset { start_s, end_s } => end_s.checked_sub(start_s),
             Schedule::WorkingDays {
                 start_days,
                 end_days,
-            } => Some((end_days - start_days) * 86_400),
+            } => end_days.checked_sub(start_days)?.checked_mul(86_400),
             Schedule::Length { length_s } => Some(length_s),
         }
     }

@@ -52,7 +52,8 @@ pub fn parse(src: &str, file: &Path) -> Result<TomlPlan, PlanError> {
                 file,
                 line,
                 format!(
-                    "{}; see config/example-launch.toml",
+                    "{}{}; see config/example-launch.toml",
+                    field_hint(src, line),
                     first_line(&e.to_string())
                 ),
             )
@@ -154,8 +155,8 @@ fn fill_ids(plan: &mut Plan) {
     }
 }
 
-/// Gives each `[[check]]`, `[[metric]]` and `[[trigger]]` the line of its table header, so
-/// later errors about them name the line.
+/// Gives each `[[phase]]`, `[[phase.task]]`, `[[gate]]`, `[[check]]`, `[[metric]]` and
+/// `[[trigger]]` the line of its table header, so later errors about them name the line.
 fn fill_lines(plan: &mut Plan, src: &str) {
     let headers = |name: &str| -> Vec<usize> {
         let header = format!("[[{name}]]");
@@ -165,6 +166,22 @@ fn fill_lines(plan: &mut Plan, src: &str) {
             .map(|(i, _)| i + 1)
             .collect()
     };
+    for (p, line) in plan.phases.iter_mut().zip(headers("phase")) {
+        if p.line == 0 {
+            p.line = line;
+        }
+    }
+    let tasks = plan.phases.iter_mut().flat_map(|p| p.tasks.iter_mut());
+    for (t, line) in tasks.zip(headers("phase.task")) {
+        if t.line == 0 {
+            t.line = line;
+        }
+    }
+    for (g, line) in plan.gates.iter_mut().zip(headers("gate")) {
+        if g.line == 0 {
+            g.line = line;
+        }
+    }
     for (c, line) in plan.checks.iter_mut().zip(headers("check")) {
         c.line = line;
     }
@@ -229,8 +246,36 @@ fn de_error(e: &toml::de::Error, src: &str, file: &Path) -> PlanError {
     PlanError::at(
         file,
         line,
-        format!("invalid TOML: {}", first_line(e.message())),
+        format!(
+            "invalid TOML: {}{}",
+            field_hint(src, line),
+            first_line(e.message())
+        ),
     )
+}
+
+/// "`t0` (an RFC 3339 instant …): " for the key set on 1-based `line`, or "" when the line
+/// sets no plain key: "input contains invalid characters" alone does not say which field
+/// was wrong, nor what it takes.
+fn field_hint(src: &str, line: usize) -> String {
+    let Some(key) = src
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim().trim_matches('"'))
+        .filter(|k| !k.is_empty() && !k.contains(['[', '{', ' ', '#']))
+    else {
+        return String::new();
+    };
+    let form = match key {
+        "t0" => " (the go-live instant: RFC 3339 in UTC, such as \"2026-12-01T08:00:00Z\")",
+        "start" | "end" => " (an RFC 3339 instant in UTC, such as \"2026-12-01T08:00:00Z\")",
+        "interval" | "timeout" | "rollback_window" | "hold_before" | "countdown" | "digest" => {
+            " (a duration such as \"90s\" or \"1h 30m\")"
+        }
+        _ => "",
+    };
+    format!("`{key}`{form}: ")
 }
 
 fn first_line(s: &str) -> &str {

@@ -130,7 +130,7 @@ impl RoomState {
     #[must_use]
     pub fn rollback_window_closes(&self) -> Option<DateTime<Utc>> {
         let w = chrono::Duration::from_std(self.plan.rollback_window?).ok()?;
-        Some(self.t0 + w)
+        self.t0.checked_add_signed(w)
     }
 }
 

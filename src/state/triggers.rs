@@ -76,7 +76,11 @@ impl RoomState {
                 let len = chrono::Duration::from_std(len).unwrap_or(chrono::Duration::MAX);
                 Some(Countdown {
                     trigger: i,
-                    ends_at: f.stamp.at + len,
+                    ends_at: f
+                        .stamp
+                        .at
+                        .checked_add_signed(len)
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC),
                 })
             })
             .min_by_key(|c| c.ends_at)

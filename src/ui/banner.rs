@@ -3,7 +3,8 @@
 //! `action = "rollback"` trigger, the countdown to the automatic rollback and how to stop it.
 //!
 //! The journal's own alarms go here too, in words as well as colour, for as long as they hold:
-//! a history rewritten since this user last saw it (red, until accepted), and warnings about
+//! a history rewritten since this user last saw it (red, until accepted), a broken hash chain
+//! naming the first bad line (red, for as long as it is in the journal), and warnings about
 //! where the journal lives (others could write it; a network filesystem).
 
 use ratatui::Frame;
@@ -26,7 +27,7 @@ pub(super) fn height(ctx: &Ctx) -> u16 {
     let state = &session.state;
     let fired = state.fired_triggers().count().min(2) as u16;
     let countdown = u16::from(fired > 0 && state.rollback_countdown().is_some());
-    let rewrite = u16::from(session.rewrite.is_some());
+    let rewrite = u16::from(session.rewrite.is_some()) + u16::from(session.chain_break().is_some());
     let warnings = session.journal_warnings.len().min(MAX_JOURNAL_WARNINGS) as u16;
     countdown + rewrite + fired + warnings
 }
@@ -59,6 +60,20 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
              looking, accept it with: {} --accept-rewrite ",
             r.checkpoint.seq,
             sanitize(&r.detail),
+            sanitize(&verify_command(&session.plan_path, &session.journal_path)),
+        );
+        lines.push(Line::styled(fit(&text, width), loud));
+    }
+    if let Some(p) = session.chain_break() {
+        let text = format!(
+            " ⚠ CHAIN BROKEN at journal line {}: {} · {} · look: {} ",
+            p.line,
+            sanitize(&p.message),
+            if session.accept_broken_chain {
+                "writing anyway (--accept-broken-chain)"
+            } else {
+                "writes refused until a person looked and reopens with --accept-broken-chain"
+            },
             sanitize(&verify_command(&session.plan_path, &session.journal_path)),
         );
         lines.push(Line::styled(fit(&text, width), loud));

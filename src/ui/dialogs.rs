@@ -101,6 +101,34 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
                 Line::styled("Enter advance with override · Esc cancel", t.dim),
             ],
         ),
+        Mode::AcceptRewrite { .. } => {
+            let s = &ctx.app.session;
+            let detail = s.rewrite.as_ref().map_or("", |r| r.detail.as_str());
+            (
+                "HISTORY REWRITTEN: accept it before writing?".into(),
+                vec![
+                    Line::styled(
+                        "The journal is not consistent with what you last saw of it:",
+                        t.bad,
+                    ),
+                    Line::raw(sanitize(detail)),
+                    Line::raw(""),
+                    Line::raw("Writing now chains your event onto the journal as it is."),
+                    Line::raw(format!(
+                        "Look first: {}",
+                        sanitize(&crate::session::verify_command(
+                            &s.plan_path,
+                            &s.journal_path
+                        ))
+                    )),
+                    Line::raw(""),
+                    Line::styled(
+                        "y accept the journal as it is now, then act · Esc/n write nothing",
+                        t.dim,
+                    ),
+                ],
+            )
+        }
         Mode::Normal | Mode::Help => return,
     };
     let w = 72.min(area.width);
