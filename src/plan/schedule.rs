@@ -1069,7 +1069,10 @@ mod tests {
         let f = find(h).expect("found");
         assert_eq!(&h[f.span.clone()], "(09:00 AM - 10:30 AM)");
         let h = "B. \\(T-minus 30 working days\\) Judgment Day";
-        assert!(matches!(find(h).map(|f| f.when), Some(When::Offset { .. })));
+        assert!(matches!(
+            find(h).map(|f| f.when),
+            Some(When::WorkingDays { .. })
+        ));
         let h = "T-14 Days";
         assert_eq!(find(h).map(|f| f.span), Some(0..9));
         let h = "Data Migration (if applicable) (Nov 4-8, 2025)";
