@@ -218,13 +218,14 @@ const SHARED: &[Expect] = &[
         gates: 0,
         triggers: 4,
     },
-    // The 6 numbered items of "Timeframe".
+    // The 6 numbered items of "Timeframe", and the stages `### 1.` … `### 7.` under "Activity
+    // overview" (numbered steps), whose 16 plain bullets are their tasks.
     Expect {
         file: "public/01a-govuk-2014-platform-migration-overview.md",
-        tasks: 6,
+        tasks: 22,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 1,
+        phases: 8,
         timed: 0,
         gates: 0,
         triggers: 0,
@@ -257,11 +258,13 @@ const SHARED: &[Expect] = &[
         triggers: 0,
     },
     // Five weekday sections, timed around "Release day (Thursday)"; their plain bullets are
-    // tasks (12, grep in those sections), and so are the 5 paragraphs that open with an
-    // instruction in the sections without a list ("Send a PR…", "Run this command…").
+    // tasks (12, grep in those sections), and so are the 6 paragraphs that open with an
+    // instruction in the sections without a list ("Open a PR…", "Mark it as rollup=never…",
+    // "Run this command…", "Decide on a time…", "Let the Social Media coordinator…", "Send a
+    // PR…").
     Expect {
         file: "public/03-rust-release-process.md",
-        tasks: 17,
+        tasks: 18,
         box_triggers: 0,
         checkboxes: 0,
         phases: 5,
@@ -330,27 +333,27 @@ const SHARED: &[Expect] = &[
         gates: 0,
         triggers: 0,
     },
-    // 4 task-list items under "Procedure", one in each of "Step 1" … "Step 4" (the stages).
+    // 4 task-list items under "Procedure", one in each of "Step 1" … "Step 4", and the 10
+    // plain bullets of "Step 0.1" and "Step 0.2": the six `Step` headings are the stages.
     Expect {
         file: "public/x1-gitlab-gke-cluster-upgrade-runbook.md",
-        tasks: 4,
+        tasks: 14,
         box_triggers: 0,
         checkboxes: 4,
-        phases: 4,
+        phases: 6,
         timed: 0,
         gates: 0,
         triggers: 0,
     },
+    // The headings number the steps 0 … 7 (two of them one level too deep): eight stages.
     // 44 numbered lines (grep) less the label "Examples of tests:", whose 7 tests are tasks,
-    // + 7 bullets introduced by "… include:" steps
-    // (grep -cE '^   - '). "### 1. Provision…" sits under "## Caveats & Prerequesites", whose
-    // phase it joins; "## 2." to "## 6." are their own top-level phases.
+    // + 7 bullets introduced by "… include:" steps (grep -cE '^   - ').
     Expect {
         file: "public/x3-moj-opg-lpa-failover-to-eu-west-2.md",
         tasks: 50,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 6,
+        phases: 8,
         timed: 0,
         gates: 0,
         triggers: 0,

@@ -471,3 +471,28 @@ fn mattermost_role_labels_own_their_steps() {
         ]
     );
 }
+
+/// Rule 2: headings that number the plan's steps (`0.` … `4.`, even one level too deep) are
+/// its stages; the prose ones keep their instruction paragraphs as tasks.
+#[test]
+fn moj_numbered_step_headings_are_stages() {
+    let p = plan("moj.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "0. Enable Maintenance mode",
+            "1. Provision region level resources",
+            "2. Provision environment level resources",
+            "3. Restore Database",
+            "4. Disable maintenance mode"
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "0. Enable Maintenance mode"),
+        ["Put the service into maintenance mode from the CI pipeline"]
+    );
+    assert_eq!(
+        tasks(&p, "4. Disable maintenance mode"),
+        ["Switch maintenance mode off and announce the failover"]
+    );
+}

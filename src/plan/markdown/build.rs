@@ -149,6 +149,9 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             listed[h] = true;
         }
     }
+    for h in stages::numbered_steps(heads, &is_title) {
+        listed[h] = true;
+    }
     let listed_section = |h: Option<usize>| ancestors(h).any(|x| listed[x]);
     let mut has_numbered = vec![false; n + 1];
     for it in items {
@@ -274,7 +277,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     for h in 0..n {
         owns_direct[h] |= (gate_heading[h] && !gate_below[h]) || listed[h];
     }
-    let containers = stages::containers(heads, &timed, &owns_direct);
+    let containers = stages::containers(heads, &timed, &owns_direct, &listed);
     // The section whose phase a place in section `sec` belongs to; `None`: the title phase.
     let owner = |sec: Option<usize>| -> Option<usize> {
         stages::stage_of(heads, &timed, &containers, &is_title, sec)
@@ -430,7 +433,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                 None => String::new(),
             }
         } else if listed[h] {
-            "a section an index of steps in the plan links to (`1. [Step](#step)`)".to_string()
+            "a step the plan lists: an index of steps links to it (`1. [Step](#step)`), or its heading numbers it among steps (`Step 2: …`, `3. …`)".to_string()
         } else if heading_steps.contains(&h) {
             "a stage whose steps are its sub-headings".into()
         } else if between.contains(&h) {

@@ -13,17 +13,19 @@
 //! that stage too: rollback steps are never forward work.
 //!
 //! Reference sections (success criteria, contacts, notes, risks…, see
-//! [`rules::is_reference_heading`]) are never containers: their sub-sections are one block of
-//! text, not steps in time.
+//! [`rules::is_reference_heading`]) are not containers, their sub-sections being one block of
+//! text, unless the plan lists those sub-sections as its steps (`## Activity overview` then
+//! `### 1. …`, `### 2. …`).
 
 use super::rules;
 use super::scan::Heading;
+use crate::plan::schedule;
 
 /// For each heading: whether its children are stages of their own (see the module docs).
 /// `timed[h]`: the heading has a time window; `owns[h]`: tasks or a gate sit directly in its
 /// section.
 #[must_use]
-pub fn containers(heads: &[Heading], timed: &[bool], owns: &[bool]) -> Vec<bool> {
+pub fn containers(heads: &[Heading], timed: &[bool], owns: &[bool], listed: &[bool]) -> Vec<bool> {
     let n = heads.len();
     // Does the subtree of `h` (itself included) own anything?
     let mut owns_below = owns.to_vec();
@@ -51,10 +53,21 @@ pub fn containers(heads: &[Heading], timed: &[bool], owns: &[bool]) -> Vec<bool>
             rollback_child[p] = true;
         }
     }
+    // Steps the plan lists split their parent whatever its heading says (`## Activity
+    // overview` then `### 1. …`, `### 2. …`).
+    let mut listed_children = vec![0usize; n];
+    for h in 0..n {
+        if listed[h]
+            && let Some(p) = heads[h].parent
+        {
+            listed_children[p] += 1;
+        }
+    }
     let mut out: Vec<bool> = (0..n)
         .map(|h| {
-            !rules::is_reference_heading(&heads[h].text)
-                && (timed_below[h] || children_owning[h] >= 2 || rollback_child[h])
+            listed_children[h] >= 2
+                || (!rules::is_reference_heading(&heads[h].text)
+                    && (timed_below[h] || children_owning[h] >= 2 || rollback_child[h]))
         })
         .collect();
     for h in (0..n).rev() {
@@ -135,6 +148,77 @@ pub fn heading_steps(
         .collect()
 }
 
+/// Headings that number the plan's steps: `Step 0.1`, `Step 2: Determine node pools` (when the
+/// plan has at least two `Step` headings), and bare numbers `0.` … `7.` / `4)` that run
+/// consecutively through the document (at least three, at any level, as plans that promote a
+/// step by mistake write them). A numbered heading with numbered or timed sub-headings is a
+/// chapter, not a step; notes, criteria, risks, summaries and contacts are never steps.
+#[must_use]
+pub fn numbered_steps(heads: &[Heading], is_title: &dyn Fn(usize) -> bool) -> Vec<usize> {
+    let n = heads.len();
+    let step_word = |t: &str| {
+        let l = t.trim_start().to_lowercase();
+        l.strip_prefix("step")
+            .is_some_and(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+            || l.strip_prefix("optional step")
+                .is_some_and(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+    };
+    // `3. Restore Database`, `4) Run Migration`: the integer, when nothing but `.`/`)` and a
+    // space follow it.
+    let bare = |t: &str| -> Option<u32> {
+        let t = t.trim_start();
+        let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+        let rest = &t[digits.len()..];
+        let sep = rest.starts_with(". ") || rest.starts_with(") ") || rest.starts_with(")");
+        (!digits.is_empty() && digits.len() <= 3 && sep && !rest.starts_with(".."))
+            .then(|| digits.parse().ok())
+            .flatten()
+    };
+    let chapter = |h: usize| {
+        (0..n).any(|c| {
+            heads[c].parent == Some(h)
+                && (schedule::find(&heads[c].text).is_some()
+                    || heads[c]
+                        .text
+                        .trim_start()
+                        .starts_with(|ch: char| ch.is_ascii_digit()))
+        })
+    };
+    // A numbered step may say `communications` or `team`; notes, criteria, risks, summaries
+    // and contacts are still not steps.
+    let ok = |h: usize| {
+        !is_title(h) && !chapter(h) && !rules::is_notes_heading(&heads[h].text) && {
+            let t = heads[h].text.to_lowercase();
+            !["summary", "overview", "contact"]
+                .iter()
+                .any(|w| t.contains(w))
+        }
+    };
+    let mut out: Vec<usize> = Vec::new();
+    let steps: Vec<usize> = (0..n).filter(|&h| step_word(&heads[h].text)).collect();
+    if steps.len() >= 2 {
+        out.extend(steps.into_iter().filter(|&h| ok(h)));
+    }
+    // Runs of consecutive bare numbers, in document order.
+    let numbered: Vec<(usize, u32)> = (0..n)
+        .filter_map(|h| bare(&heads[h].text).map(|k| (h, k)))
+        .collect();
+    let mut k = 0;
+    while k < numbered.len() {
+        let mut end = k + 1;
+        while end < numbered.len() && numbered[end].1 == numbered[end - 1].1 + 1 {
+            end += 1;
+        }
+        if end - k >= 3 {
+            out.extend(numbered[k..end].iter().map(|&(h, _)| h).filter(|&h| ok(h)));
+        }
+        k = end;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Sections written between two stages, as their siblings, that are neither reference text nor
 /// inside a stage: stages of their own, though the plan gives them only prose (`## Releasing
 /// contrib` between `## Releasing core` and `## Post-release steps`, pointing to another
@@ -191,7 +275,7 @@ mod tests {
         ];
         let timed = [false, false, false, true, false];
         let owns = [false, true, false, true, true];
-        let c = containers(&heads, &timed, &owns);
+        let c = containers(&heads, &timed, &owns, &[false; 5]);
         assert_eq!(c, [true, false, true, false, false]);
         let no_title = |_| false;
         let stage = |s| stage_of(&heads, &timed, &c, &no_title, Some(s));
@@ -208,7 +292,7 @@ mod tests {
             head(3, "Background", Some(0)),
             head(3, "Steps", Some(0)),
         ];
-        let c = containers(&heads, &[false; 3], &[false, false, true]);
+        let c = containers(&heads, &[false; 3], &[false, false, true], &[false; 3]);
         assert_eq!(c, [false; 3]);
         assert_eq!(
             stage_of(&heads, &[false; 3], &c, &|_| false, Some(2)),
@@ -223,7 +307,7 @@ mod tests {
             head(3, "Technical", Some(0)),
             head(3, "Business", Some(0)),
         ];
-        let c = containers(&heads, &[false; 3], &[false, true, true]);
+        let c = containers(&heads, &[false; 3], &[false, true, true], &[false; 3]);
         assert_eq!(c, [false; 3]);
         assert_eq!(
             stage_of(&heads, &[false; 3], &c, &|_| false, Some(2)),
