@@ -169,7 +169,7 @@ pub fn numbered_steps(heads: &[Heading], is_title: &dyn Fn(usize) -> bool) -> Ve
         let t = t.trim_start();
         let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
         let rest = &t[digits.len()..];
-        let sep = rest.starts_with(". ") || rest.starts_with(") ") || rest.starts_with(")");
+        let sep = rest.starts_with(". ") || rest.starts_with(')');
         (!digits.is_empty() && digits.len() <= 3 && sep && !rest.starts_with(".."))
             .then(|| digits.parse().ok())
             .flatten()
