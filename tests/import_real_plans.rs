@@ -196,7 +196,7 @@ const SHARED: &[Expect] = &[
         // + the rollback procedure's four timed steps (Decision 5 min … Communication 5 min).
         phases: 16,
         timed: 13,
-        gates: 2,
+        gates: 3,
         triggers: 6,
     },
     // 66 task-list items (grep; none in its many code blocks) + 14 numbered items under
@@ -245,8 +245,8 @@ const SHARED: &[Expect] = &[
     // The 123 bullets that 23 numbered role labels (`1. Release Manager:` …, grep
     // '^[0-9]+\. ') introduce with a colon (grep -cE '^   [*-] ': the bullets at the steps'
     // indent); the labels are the bullets' owners, not tasks.
-    // Phases B–G (T-minus/T-plus offsets); A has no time and no tasks. Gate: the item
-    // "Receive sign off on final version of MailChimp email blast".
+    // Phases B–G (T-minus/T-plus offsets); A has no time and no tasks. Gates: the items
+    // "Receive sign off on final version of MailChimp email blast" and "Post QA approval".
     Expect {
         file: "public/02-mattermost-feature-release.md",
         tasks: 123,
@@ -254,7 +254,7 @@ const SHARED: &[Expect] = &[
         checkboxes: 0,
         phases: 6,
         timed: 6,
-        gates: 1,
+        gates: 2,
         triggers: 0,
     },
     // Five weekday sections, timed around "Release day (Thursday)"; their plain bullets are
@@ -347,7 +347,8 @@ const SHARED: &[Expect] = &[
     },
     // The headings number the steps 0 … 7 (two of them one level too deep): eight stages.
     // 44 numbered lines (grep) less the label "Examples of tests:", whose 7 tests are tasks,
-    // + 7 bullets introduced by "… include:" steps (grep -cE '^   - ').
+    // + 7 bullets introduced by "… include:" steps (grep -cE '^   - '). Gate: "merge to main
+    // after approval by team".
     Expect {
         file: "public/x3-moj-opg-lpa-failover-to-eu-west-2.md",
         tasks: 50,
@@ -355,7 +356,7 @@ const SHARED: &[Expect] = &[
         checkboxes: 0,
         phases: 8,
         timed: 0,
-        gates: 0,
+        gates: 1,
         triggers: 0,
     },
     // A table of contents whose first entry is the title: the entries below it (Prerequisites,
@@ -808,9 +809,13 @@ fn salessync_plan() {
             ("Communication", len(5), 4)
         ]
     );
-    assert_eq!(plan.gates[0].title, "Pre-Deployment Sign-off");
+    // The rollback's Decision step asks for stakeholder approval: a gate of the rollback plan.
+    assert_eq!(plan.gates[0].title, "Get stakeholder approval");
+    assert_eq!(plan.gates[0].phase, "rollback-plan");
+    assert_eq!(plan.gates[0].voters, ["stakeholder"]);
+    assert_eq!(plan.gates[1].title, "Pre-Deployment Sign-off");
     assert_eq!(
-        plan.gates[0].voters,
+        plan.gates[1].voters,
         [
             "Technical Lead",
             "QA Manager",
@@ -820,7 +825,7 @@ fn salessync_plan() {
         ]
     );
     assert_eq!(
-        plan.gates[1].voters,
+        plan.gates[2].voters,
         ["Technical Lead", "Support Manager", "General Manager"]
     );
     // Garbled check boxes (`‚òê`) are trimmed off headings.

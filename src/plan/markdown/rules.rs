@@ -58,6 +58,30 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "don t proceed")
         || has(&n, "must be completed before proceeding")
         || has(&n, "must be complete before proceeding")
+        || has(&n, "after approval by")
+        || obtained_approval(text).is_some()
+}
+
+/// The role of an approval a step obtains or records (`Get stakeholder approval`, `Post QA
+/// approval in the release channel`, `Obtain CAB sign-off`): the words between the verb and
+/// `approval` / `sign-off`, at most three, none a function word.
+fn obtained_approval(text: &str) -> Option<String> {
+    let t = clean::title(text);
+    let mut words = t.split_whitespace();
+    let verb = words.next()?.to_lowercase();
+    if ![
+        "get", "obtain", "receive", "post", "record", "request", "collect", "secure",
+    ]
+    .contains(&verb.as_str())
+    {
+        return None;
+    }
+    let rest: Vec<&str> = words.collect();
+    let at = rest.iter().position(|w| {
+        let w = w.to_lowercase();
+        w == "approval" || w == "sign-off" || w == "signoff"
+    })?;
+    label_role(&rest[..at].join(" "))
 }
 
 /// Who decides, as an item names them: a leading role tag (`(QA) Verify …`, `[SRE] …`), else
@@ -67,6 +91,9 @@ pub fn is_decision_item(text: &str) -> bool {
 pub fn decider(text: &str) -> Option<String> {
     if let Some(tag) = role_tag(text) {
         return Some(tag);
+    }
+    if let Some(role) = obtained_approval(text) {
+        return Some(role);
     }
     let t = text.trim_start();
     let lower = t.to_lowercase();
@@ -699,6 +726,18 @@ mod tests {
         ));
         assert!(!is_decision_item("Request signatures for the tarballs"));
         assert!(!is_decision_item("Once approved, merge it"));
+        assert!(is_decision_item("Get stakeholder approval"));
+        assert!(is_decision_item("Post QA approval in `Release` channel"));
+        assert!(is_decision_item("Merge to main after approval by team."));
+        assert!(!is_decision_item("Set up approval workflow configurations"));
+        assert_eq!(
+            decider("Post QA approval in the channel").as_deref(),
+            Some("QA")
+        );
+        assert_eq!(
+            decider("Get stakeholder approval").as_deref(),
+            Some("stakeholder")
+        );
     }
 
     #[test]
