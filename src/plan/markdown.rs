@@ -1,26 +1,27 @@
-//! The Markdown runbook importer: a deployment plan as teams write it → a [`Plan`].
+//! The Markdown runbook importer: a deployment plan as teams write it → a
+//! [`Plan`](crate::plan::Plan).
 //!
-//! Real plans are written for people, so the importer reads structure, not a schema (rules in
-//! `DESIGN.md` §5, detailed in [`build`]'s docs):
+//! Real plans are written for people, so the importer reads them the way their deployment
+//! lead does (the rules are stated for users in the README's "What warroom reads", and in
+//! `DESIGN.md` §5). The passes:
 //!
-//! - headings form the section tree; a heading's time window (`(09:00 AM - 10:30 AM UTC)`,
-//!   `(Nov 4-8, 2025)`, `T-7 Days`, `(5 minutes)`…, see [`crate::plan::schedule`]) makes it a
-//!   timed section, and timed sections become the phases of the timeline;
-//! - task-list items (`- [ ]`, `* [x]`, at any depth) are tasks, and so are numbered steps in a
-//!   section that has no task list;
-//! - go/no-go items and approval / sign-off headings become gates, items under a
-//!   "Rollback Triggers" / "When to Rollback" heading become triggers with parsed thresholds
-//!   ([`crate::plan::threshold`]);
-//! - bold `Key: value` header lines give T-0, the rollback window and zones ([`meta`]);
-//! - everything else stays as text in its [`Section`](crate::plan::Section): the importer never
-//!   fails on prose, and text inside code fences or HTML comments is never structure.
+//! - `scan`: pulldown-cmark events → headings, list items, tables (Markdown and HTML),
+//!   paragraphs and code, with lines; code fences and HTML comments are never structure;
+//! - `meta`: bold `Key: value` header lines give T-0, the rollback window and zones;
+//! - `rows`: schedule tables and hour-slot lists as rows naming stages;
+//! - `timing`: each heading's window ([`crate::plan::schedule`]), weekdays placed around the
+//!   release day, schedule rows matched to the headings they name;
+//! - `stages`: which sections are stages (containers, prose between stages, listed and
+//!   numbered steps, heading steps);
+//! - `rules`: the wording rules (gates, triggers, rollback, reference sections, instructions,
+//!   owners);
+//! - `build`: tasks, gates, triggers and phases, with ids, and the reasons
+//!   `validate --explain` prints (`explain`).
 //!
-//! Timed bullets such as `- **09:00-10:00**: review meeting` are kept as text of their section;
-//! they do not give the section a window (a list of meeting times under "Estimated Timeline" is
-//! not itself a stage of the deployment).
-//!
-//! Text is cleaned for display ([`crate::plan::clean`]): emoji saved through the wrong encoding
-//! (`ðŸš€`, `üöÄ`) are repaired, control characters removed, and decoration trimmed off titles.
+//! Everything not read as structure stays as text in its [`Section`](crate::plan::Section):
+//! the importer never fails on prose. Text is cleaned for display ([`crate::plan::clean`]):
+//! emoji saved through the wrong encoding (`ðŸš€`, `üöÄ`) are repaired, control characters
+//! removed, and decoration trimmed off titles.
 
 mod build;
 mod explain;

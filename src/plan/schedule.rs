@@ -17,7 +17,7 @@
 //! | `D-Day`, `D-3`, `D+1` | [`When::Offset`], as `T` |
 //! | `Week 0`, `Week 2`, `~Week 5 - 7`, `~Week 16, 17` | [`When::Offset`]: week 1 starts at T-0, week 0 is the week before (as in Kubernetes release calendars) |
 //! | `5 minutes`, `Within 2 Hours`, `First 24 Hours`, `~30 min`, `1.5 hours`, `1-3 Weeks` (upper bound) | [`When::Length`] |
-//! | `~ 2 weeks before the release date`, `two days ahead of go-live`, `Release Day`, `Day of Public Release` | [`When::Offset`] from the go-live event (see [`event`]) |
+//! | `~ 2 weeks before the release date`, `two days ahead of go-live`, `Release Day`, `Day of Public Release` | [`When::Offset`] from the go-live event (module `event`) |
 //! | `Monday`, `Friday the week before` | [`When::Weekday`]: not schedulable without a date |
 //!
 //! Working days are counted against T-0's real weekday when the room resolves the plan

@@ -5,30 +5,27 @@
 //! - **Title**: the first heading when it is level 1; else the front matter's `title` (or
 //!   `name`) when there is one (issue templates start with `## …`); else the first heading; else
 //!   the file name.
-//! - **Timed sections**: a heading with a time window, length or weekday
-//!   ([`schedule::find`]). The title heading's time only serves as context (its date, year and
-//!   zone apply to the sections below it).
-//! - **Top-level sections**: those of the shallowest heading level other than the title's
-//!   heading.
-//! - **Tasks**: every task-list item, at any depth; and, in a section (the text directly under
-//!   one heading) that has no task-list item, the numbered steps: the items of top-level
-//!   numbered lists, the numbered items nested in a step (sub-steps, one `depth` further), and
-//!   the items a step introduces with a colon (`1. Release Manager:` followed by the manager's
-//!   bullets). Deeper plain bullets, and numbered lists in quotes, footnotes or plain bullets,
-//!   are prose.
-//! - **Phase of a task**: the deepest timed section among its section and that section's
-//!   ancestors; else its top-level section; else a phase named after the title.
-//! - **Phases**: the sections that own tasks or gates, plus timed sections that have no timed
-//!   section below them (prose-only stages still show on the timeline), in document order; a plan
-//!   that ends up with none gets one phase named after its title, so it still has a timeline row.
-//! - **Kind**: rollback when the phase's heading or an enclosing one (not the title) mentions
-//!   rollback or revert.
-//! - **Gates**: an item (task or plain) saying go/no-go or go-live decision; a heading saying
-//!   that or approval / sign-off, unless a heading below it does too (the most specific one is
-//!   the gate). Voters: the roles of sign-off tables and `X Approval` items under a gate heading;
-//!   for an item gate, its `X Approval` sub-items.
-//! - **Triggers**: top-level items under a trigger heading (or a section below one), or of a
-//!   list introduced by `Rollback if:`; task-list triggers stay tasks too.
+//! - **Timed sections**: a heading with a time window, length or weekday, or one a schedule
+//!   row names ([`super::timing`]). The title heading's time only serves as context (its date,
+//!   year and zone apply to the sections below it).
+//! - **Stages** ([`super::stages`]): the deepest timed section above a place; else the section
+//!   just below the nearest container (a section that splits its work in time), else the
+//!   top-level section. Also stages: prose sections between two stages, sections an index or
+//!   the headings' numbering lists as steps, a stage written as prose sub-headings, schedule
+//!   rows no heading names, timed steps of a rollback (`1. **Decision** (5 minutes)`).
+//! - **Tasks**: task-list items; numbered steps in a section without a task list (group labels
+//!   such as `1. Release Manager:` name the owner of the steps under them instead); in timed,
+//!   listed or numbered stages, plain bullets and instruction paragraphs; in a rollback stage
+//!   or a heading-step stage, prose sub-headings. Remarks, notes and index entries are not.
+//! - **Kind**: rollback when the phase's heading or an enclosing one (not the title) names a
+//!   rollback, revert, contingency, backout or fallback.
+//! - **Gates**: decision items (go/no-go, sign off on, clearance, approvals to give or obtain,
+//!   hold points); approval / sign-off headings (the most specific one), with the roles of
+//!   their sign-off tables and `X Approval` items; hold points between schedule rows;
+//!   approval requirements in prose.
+//! - **Triggers**: top-level items under a trigger heading or lead-in (`Rollback if:`), the
+//!   `If …:` lead-ins of a rollback section's lists, decision-tree questions, and `If …, roll
+//!   back` items; triggers are not tasks.
 //! - **Ids**: phases and their tasks in plan order, then gates, then triggers, from one
 //!   [`IdSet`].
 
