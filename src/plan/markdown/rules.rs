@@ -96,7 +96,7 @@ pub fn decider(text: &str) -> Option<String> {
         return Some(role);
     }
     let t = text.trim_start();
-    let lower = t.to_lowercase();
+    let lower = t.to_ascii_lowercase();
     let at = [
         "clearance from ",
         "approval from ",
@@ -302,7 +302,7 @@ pub fn is_rollback_condition(text: &str) -> bool {
 /// reviewer to approve the changes`, `must be approved by the CAB`, `needs sign-off from QA`).
 #[must_use]
 pub fn approval_requirement(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
+    let lower = text.to_ascii_lowercase();
     for (open, close) in [
         ("require a ", " to approve"),
         ("requires a ", " to approve"),
@@ -620,7 +620,7 @@ pub fn is_notes_heading(text: &str) -> bool {
 #[must_use]
 pub fn approval_role(text: &str) -> Option<String> {
     let t = clean::title(text);
-    let lower = t.to_lowercase();
+    let lower = t.to_ascii_lowercase();
     let mut role = None;
     for suffix in [
         " approval",
@@ -780,6 +780,11 @@ mod tests {
             Some("CAB")
         );
         assert_eq!(approval_requirement("We approve of this."), None);
+        // Lower-casing `İ` changes its length in bytes: the role is still cut on the text.
+        assert_eq!(
+            approval_requirement("İİ deploys require a İ reviewer to approve").as_deref(),
+            Some("İ reviewer")
+        );
     }
 
     #[test]
