@@ -272,15 +272,16 @@ const SHARED: &[Expect] = &[
         gates: 0,
         triggers: 0,
     },
-    // One phase: "Tracking docs", timed by the schedule table row that names it; its 6 plain
-    // bullets are its tasks.
+    // The Summary's seven dated milestones (`- **Monday 19th May 2025**: Week 1 — Release
+    // cycle begins` …) are the stages, timed by their dates (the three freezes at their UTC
+    // times). No tasks: the Timeline table's rows are dated events, not steps.
     Expect {
         file: "public/05-kubernetes-v1.34-release-schedule.md",
-        tasks: 6,
+        tasks: 0,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 1,
-        timed: 1,
+        phases: 7,
+        timed: 7,
         gates: 0,
         triggers: 0,
     },

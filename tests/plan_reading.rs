@@ -496,3 +496,24 @@ fn moj_numbered_step_headings_are_stages() {
         ["Switch maintenance mode off and announce the failover"]
     );
 }
+
+/// Rule 1: a list of dated entries is the plan's timeline: each entry is a stage at its date
+/// (a time written before the date included); a table row needs two shared words to time a
+/// heading (`Docs Freeze` does not time `Tracking docs`).
+#[test]
+fn k8s_dated_list_is_the_timeline() {
+    let p = plan("k8s-schedule.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "Week 1 — Release cycle begins",
+            "Week 4 — Production Readiness Freeze",
+            "Week 5 — Enhancements Freeze",
+            "Week 15 — Kubernetes v1.34.0 released"
+        ]
+    );
+    let Schedule::At { start, .. } = schedule(&p, "Week 5 — Enhancements Freeze") else {
+        panic!("not dated");
+    };
+    assert_eq!(start, utc("2025-06-20T21:00:00Z"));
+}

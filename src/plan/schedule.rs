@@ -10,7 +10,7 @@
 //! | written | read as |
 //! | --- | --- |
 //! | `09:00 AM - 10:30 AM UTC`, `2:00 AM - 4:00 AM`, `09:00-10:00 WAT`, `21:00 Europe/London` | [`When::Clock`] (end before start: crosses midnight) |
-//! | `Dec 30, 06:00-08:00`, `November 22, 2025, 2:00 AM UTC` | [`When::Clock`] with its own date |
+//! | `Dec 30, 06:00-08:00`, `November 22, 2025, 2:00 AM UTC`, `21:00 UTC Friday 20th June 2025` | [`When::Clock`] with its own date |
 //! | `December 1-12, 2025`, `December 1-3`, `Nov 4-8, 2025`, `Nov 22, 2025`, `Nov 30-Dec 22`, `19th May 2025`, `2025-12-13`, `December 2025` | [`When::Days`] (whole days) |
 //! | `T-14 Days`, `T+1 Days`, `T-0`, `T-plus 30 days`, `T-2 hours` | [`When::Offset`]: that day (hour…) relative to T-0 |
 //! | `T-minus 30 working days`, `T-5 business days` | [`When::WorkingDays`]: counted Monday to Friday from T-0 when the room knows T-0 |
@@ -218,10 +218,18 @@ pub fn parse(text: &str) -> Option<When> {
     }) {
         return Some(w.0);
     }
-    if let Some((first, last, j)) = (0..n).find_map(|i| date_range(&toks, i)) {
+    if let Some((at, (first, last, j))) = (0..n).find_map(|i| date_range(&toks, i).map(|d| (i, d)))
+    {
         let k = skip_joiners(&toks, j);
         if first == last
             && let Some(r) = clock_range(&toks, k, text)
+        {
+            return Some(clock_when(Some(first), &r));
+        }
+        // The time before its date: `21:00 UTC Friday 20th June 2025`.
+        if first == last
+            && let Some(r) = clock_range(&toks, 0, text)
+            && r.next <= at
         {
             return Some(clock_when(Some(first), &r));
         }

@@ -394,7 +394,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         }
         v
     };
-    if !title_phase && !owns.contains(&true) {
+    if !title_phase && !owns.contains(&true) && extra.is_empty() {
         title_phase = true;
     }
     let mut phase_of_section: Vec<Option<usize>> = vec![None; n];

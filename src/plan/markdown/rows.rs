@@ -28,6 +28,9 @@ pub struct Row {
     pub group: usize,
     /// From a list of hour slots (narrows a day), not from a table.
     pub slots: bool,
+    /// From a dated list (`- **Monday 19th May 2025**: Week 1 — Release cycle begins`): the
+    /// plan's own timeline, so its rows are stages even when no heading names them.
+    pub dated_list: bool,
 }
 
 /// Header words of a column that holds times.
@@ -71,6 +74,9 @@ pub fn rows(doc: &Doc) -> Vec<Row> {
     let mut group = 0;
     for (s, entries) in doc.entries.iter().enumerate() {
         let section = s.checked_sub(1);
+        let before = out.len();
+        dated_list(doc, entries, section, group, &mut out);
+        group += usize::from(out.len() > before);
         for (k, entry) in entries.iter().enumerate() {
             match entry {
                 Entry::Table(t) => {
@@ -100,6 +106,70 @@ pub fn rows(doc: &Doc) -> Vec<Row> {
 
 fn has_word(header: &str, words: &[&str]) -> bool {
     words.iter().any(|w| header.contains(&format!(" {w} ")))
+}
+
+/// A section's list of dated entries (`- **Monday 19th May 2025**: Week 1 — Release cycle
+/// begins`, `- 2025-06-12: Enhancements freeze`): at least three top-level items, three in four
+/// of them opening with a date or a clock time on a date. Each dated item is a row named by
+/// the rest of its text.
+fn dated_list(
+    doc: &Doc,
+    entries: &[Entry],
+    section: Option<usize>,
+    group: usize,
+    out: &mut Vec<Row>,
+) {
+    let items: Vec<usize> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Item(i) if doc.items[*i].parent.is_none() && !doc.items[*i].quoted => Some(*i),
+            _ => None,
+        })
+        .collect();
+    let dated: Vec<(When, String)> = items
+        .iter()
+        .filter_map(|&i| {
+            let t = doc.items[i].text.as_str();
+            // `Monday 19th May 2025: Week 1 — Release cycle begins`; the date may also end the
+            // item, its name in the first nested item.
+            let (date, rest) = t.split_once(": ").unwrap_or((t.trim_end_matches(':'), ""));
+            let when = schedule::parse(date)?;
+            if !matches!(when, When::Days { .. } | When::Clock { date: Some(_), .. }) {
+                return None;
+            }
+            let name = if rest.trim().is_empty() {
+                doc.items
+                    .iter()
+                    .find(|c| c.parent == Some(i))
+                    .map_or(String::new(), |c| c.text.clone())
+            } else {
+                rest.to_string()
+            };
+            Some((
+                when,
+                name.trim()
+                    .trim_start_matches(['—', '–', '-', ' '])
+                    .to_string(),
+            ))
+        })
+        .collect();
+    if items.len() < 3 || dated.len() < 3 || dated.len() * 4 < items.len() * 3 {
+        return;
+    }
+    for (when, name) in dated {
+        if name.chars().any(char::is_alphabetic) {
+            out.push(Row {
+                name,
+                number: None,
+                when: Some(when),
+                gate: None,
+                section,
+                group,
+                slots: false,
+                dated_list: true,
+            });
+        }
+    }
 }
 
 /// The rows of a table whose header names a time column and whose cells hold windows. In an
@@ -161,6 +231,7 @@ fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &
                     section,
                     group,
                     slots: false,
+                    dated_list: false,
                 });
             }
             continue;
@@ -177,6 +248,7 @@ fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &
             section,
             group,
             slots: false,
+            dated_list: false,
         });
     }
     if offset_col.is_some() {
@@ -274,6 +346,7 @@ fn slot_row(lead: &str, slots: &[&str], section: Option<usize>, group: usize) ->
         section,
         group,
         slots: true,
+        dated_list: false,
     })
 }
 

@@ -152,11 +152,12 @@ const FILLER: &[&str] = &[
     "task", "tasks", "part",
 ];
 
-/// The words of a name that can tell stages apart: lower case, no numbers or filler.
+/// The words of a name that can tell stages apart: lower case, numbers kept (`Week 1
+/// Monitoring` names `Week 1 (First 7 Days)`), filler dropped.
 fn words(text: &str) -> Vec<String> {
     super::norm(text)
         .split(' ')
-        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()) && !FILLER.contains(w))
+        .filter(|w| !w.is_empty() && !FILLER.contains(w))
         .map(str::to_string)
         .collect()
 }
@@ -182,7 +183,8 @@ fn heading_number(text: &str) -> Option<String> {
 }
 
 /// Gives headings the windows that schedule rows write for them (see [`super::rows`]): a row
-/// names the heading whose words it shares most (at least half of the row's words), its number
+/// names the heading whose words it shares most (at least half of the row's words, and two
+/// when it has two or more), its number
 /// breaking ties, or only by number when the row has no name (a row numbered `4.1` where the
 /// plan numbers `4)` names that heading, which stays open to the rows after it). The row's
 /// window times a heading that has none or only a length; hour slots narrow a heading's whole
@@ -223,7 +225,7 @@ fn apply_rows(
                 let shared = rw.iter().filter(|w| head_words[h].contains(w)).count();
                 let score = if rw.is_empty() {
                     number_match(h)
-                } else if shared * 2 >= rw.len() && shared > 0 {
+                } else if shared * 2 >= rw.len() && shared >= rw.len().min(2) {
                     shared * 4 + number_match(h)
                 } else {
                     0
@@ -284,7 +286,7 @@ fn apply_rows(
                 && row.when.is_some()
                 && !row.slots
                 && !row.name.is_empty()
-                && hits[row.group] * 2 >= total[row.group]
+                && (row.dated_list || hits[row.group] * 2 >= total[row.group])
         })
         .map(|(_, row)| row.clone())
         .collect();
