@@ -335,16 +335,18 @@ const SHARED: &[Expect] = &[
         triggers: 0,
     },
     // 4 task-list items under "Procedure", one in each of "Step 1" … "Step 4", and the 10
-    // plain bullets of "Step 0.1" and "Step 0.2": the six `Step` headings are the stages.
+    // plain bullets of "Step 0.1" and "Step 0.2": the six `Step` headings are the stages, and
+    // "Rollback Procedure (or lack thereof)" is a prose rollback stage whose two "If …" /
+    // "In the case of …" sentences are triggers.
     Expect {
         file: "public/x1-gitlab-gke-cluster-upgrade-runbook.md",
         tasks: 14,
         box_triggers: 0,
         checkboxes: 4,
-        phases: 6,
+        phases: 7,
         timed: 0,
         gates: 0,
-        triggers: 0,
+        triggers: 2,
     },
     // The headings number the steps 0 … 7 (two of them one level too deep): eight stages.
     // 44 numbered lines (grep) less the label "Examples of tests:", whose 7 tests are tasks,

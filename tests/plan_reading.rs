@@ -517,3 +517,35 @@ fn k8s_dated_list_is_the_timeline() {
     };
     assert_eq!(start, utc("2025-06-20T21:00:00Z"));
 }
+
+/// Rule 2 and 4: `Step` headings are stages (their bullets tasks); a rollback section written
+/// as prose is a rollback stage, and its sentences that open with a condition naming a
+/// problem are triggers.
+#[test]
+fn gitlab_step_headings_and_a_prose_rollback() {
+    let p = plan("gitlab.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "Rollback Procedure (or lack thereof)",
+            "Step 0.1",
+            "Step 1: Upgrade masters"
+        ]
+    );
+    assert_eq!(p.phases[0].kind, PhaseKind::Rollback);
+    assert_eq!(
+        tasks(&p, "Step 0.1"),
+        [
+            "Copy and paste the below procedure into a Change Request",
+            "Fill out the necessary details of the Change Request"
+        ]
+    );
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        triggers,
+        [
+            "If we do ever hit issues which would warrant a rollback",
+            "In the case of entire catastrophic failure"
+        ]
+    );
+}

@@ -383,6 +383,21 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     for &h in &between {
         owns[h] = true;
     }
+    // A rollback procedure at a stage's level shows on the timeline even when it is prose
+    // (`## Rollback Procedure (or lack thereof)`): the lead starts the rollback from it.
+    let prose_rollback: Vec<usize> = (0..n)
+        .filter(|&h| {
+            !owns[h]
+                && !is_title(h)
+                && rules::is_rollback_heading(&heads[h].text)
+                && !trigger_ctx[h]
+                && owner(Some(h)) == Some(h)
+                && !doc.entries[h + 1].is_empty()
+        })
+        .collect();
+    for &h in &prose_rollback {
+        owns[h] = true;
+    }
     let owns_tasks: Vec<bool> = {
         let mut v = vec![false; n];
         for (i, it) in items.iter().enumerate() {
@@ -431,6 +446,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             }
         } else if listed[h] {
             "a step the plan lists: an index of steps links to it (`1. [Step](#step)`), or its heading numbers it among steps (`Step 2: …`, `3. …`)".to_string()
+        } else if prose_rollback.contains(&h) {
+            "a rollback procedure written as prose, at a stage's level".to_string()
         } else if heading_steps.contains(&h) {
             "a stage whose steps are its sub-headings".into()
         } else if between.contains(&h) {
@@ -798,8 +815,17 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             ));
         }
     }
-    for h in (0..n).filter(|&h| rollback[h]) {
+    for h in (0..n).filter(|&h| rollback[h] && !trigger_ctx[h]) {
         for e in &doc.entries[h + 1] {
+            if let Entry::Para(text, line) = e {
+                trigger_texts.extend(rules::prose_conditions(text).into_iter().map(|c| {
+                    (
+                        *line,
+                        c,
+                        "a condition written in a rollback section's prose (If …, In the case of …)",
+                    )
+                }));
+            }
             if let Entry::Code(code) = e {
                 trigger_texts.extend(rules::decision_tree_triggers(code).into_iter().map(|q| {
                     (

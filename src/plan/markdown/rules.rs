@@ -487,6 +487,71 @@ pub fn is_condition_lead(text: &str) -> bool {
         && (n.starts_with(" if ") || n.starts_with(" when ") || n.starts_with(" in case "))
 }
 
+/// The conditions a rollback section's prose states (`If we do ever hit issues which would
+/// warrant a rollback, the first step is…`, `In the case of entire catastrophic failure, we
+/// can…`): each sentence that opens with `If`, `In the case of`, `In case of` or `Should`, up to
+/// its first comma, at most about 100 characters, that names something going wrong.
+#[must_use]
+pub fn prose_conditions(text: &str) -> Vec<String> {
+    // A lead-in (`If Deployment Fails:`) introduces a list; [`is_condition_lead`] reads it.
+    if text.trim_end().ends_with(':') {
+        return Vec::new();
+    }
+    text.split(". ")
+        .map(str::trim)
+        .filter(|s| {
+            let n = norm(s);
+            [" if ", " in the case of ", " in case of ", " should "]
+                .iter()
+                .any(|p| n.starts_with(p))
+        })
+        .map(|s| {
+            let clause = s.split_once(',').map_or(s, |(c, _)| c);
+            first_sentence(clause, 100)
+        })
+        .filter(|c| c.split_whitespace().count() >= 3 && names_a_problem(c))
+        .collect()
+}
+
+/// True when `text` names something going wrong (an error, a failure, an outage, data loss…):
+/// a condition worth rolling back for, not a step of the procedure (`If you do end up rolling
+/// back`).
+fn names_a_problem(text: &str) -> bool {
+    let n = norm(text);
+    [
+        "fail",
+        "fails",
+        "failed",
+        "failure",
+        "failures",
+        "issue",
+        "issues",
+        "error",
+        "errors",
+        "problem",
+        "problems",
+        "wrong",
+        "broken",
+        "outage",
+        "lost",
+        "loss",
+        "corrupt",
+        "corruption",
+        "corrupted",
+        "down",
+        "breach",
+        "unavailable",
+        "degraded",
+        "degradation",
+        "catastrophic",
+        "incident",
+        "regression",
+        "regressions",
+    ]
+    .iter()
+    .any(|w| has(&n, w))
+}
+
 /// The questions of a decision tree drawn in a code block that lead to a rollback
 /// (`Is it critical? (API down, data corruption)` then `├─ YES → Immediate Rollback`): each
 /// question whose next line answers yes with a rollback.
@@ -828,6 +893,24 @@ mod tests {
         assert!(is_remark("Note: the job takes an hour"));
         assert!(!is_remark("Run the migration:"));
         assert!(!is_remark("Notify the team"));
+    }
+
+    #[test]
+    fn conditions_in_prose() {
+        assert_eq!(
+            prose_conditions(
+                "There is no rollback. If we do ever hit issues which would warrant a rollback, the first step is to call. In the case of entire catastrophic failure, we can destroy the cluster."
+            ),
+            [
+                "If we do ever hit issues which would warrant a rollback",
+                "In the case of entire catastrophic failure"
+            ]
+        );
+        assert!(prose_conditions("Roll back when asked.").is_empty());
+        assert!(
+            prose_conditions("If you do end up rolling back a deploy, hold a retro.").is_empty()
+        );
+        assert!(prose_conditions("If Deployment Fails:").is_empty());
     }
 
     #[test]
