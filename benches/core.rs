@@ -94,8 +94,26 @@ fn import_big(c: &mut Criterion) {
         g.bench_function(format!("{mb} MB runbook"), |b| {
             b.iter(|| black_box(markdown::parse(&text, &path).expect("plan parses")));
         });
+        // Tens of thousands of headings: the stage rules look at siblings and children, which
+        // must not cost the square of the heading count.
+        let text = generated_steps(mb << 20);
+        g.bench_function(format!("{mb} MB of numbered step headings"), |b| {
+            b.iter(|| black_box(markdown::parse(&text, &path).expect("plan parses")));
+        });
     }
     g.finish();
+}
+
+/// A generated runbook of about `bytes` made of numbered step headings (`## 12. Step 12`),
+/// each with one task: a heading every 40 bytes or so.
+fn generated_steps(bytes: usize) -> String {
+    let mut out = String::from("# Generated steps\n\n");
+    let mut i = 0;
+    while out.len() < bytes {
+        let _ = write!(out, "## {i}. Step {i}\n\n- [ ] do step {i}\n\n");
+        i += 1;
+    }
+    out
 }
 
 fn big_journal(path: &Path, n: u64, tasks: &[String]) {

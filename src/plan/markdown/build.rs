@@ -146,7 +146,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             listed[h] = true;
         }
     }
-    for h in stages::numbered_steps(heads, &is_title) {
+    let sub_heads = stages::children(heads);
+    for h in stages::numbered_steps(heads, &sub_heads, &is_title) {
         listed[h] = true;
     }
     let listed_section = |h: Option<usize>| ancestors(h).any(|x| listed[x]);
@@ -283,17 +284,17 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     // Gates: (line, title, owning section, voters).
     // Gates: (line, title, owning section, voters, why).
     let mut gates: Vec<GateFound> = Vec::new();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    let mut sub_items: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
     for (i, it) in items.iter().enumerate() {
         if let Some(p) = it.parent {
-            children[p].push(i);
+            sub_items[p].push(i);
         }
     }
     for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_item_gate[i]) {
         let voters = rules::decider(&it.text)
             .into_iter()
             .chain(
-                children[i]
+                sub_items[i]
                     .iter()
                     .filter_map(|&c| rules::approval_role(&items[c].text)),
             )
@@ -370,7 +371,14 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         .zip(&owns_direct)
         .map(|(b, o)| *b || *o)
         .collect::<Vec<bool>>();
-    let heading_steps = stages::heading_steps(heads, &containers, &owns_below, &timed, &is_title);
+    let heading_steps = stages::heading_steps(
+        heads,
+        &sub_heads,
+        &containers,
+        &owns_below,
+        &timed,
+        &is_title,
+    );
     for &h in &heading_steps {
         owns[h] = true;
     }
@@ -379,7 +387,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             owns[o] = true;
         }
     }
-    let between = stages::between(heads, &owns, &containers, &is_title);
+    let between = stages::between(heads, &sub_heads, &owns, &containers, &is_title);
     for &h in &between {
         owns[h] = true;
     }
@@ -398,6 +406,18 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     for &h in &prose_rollback {
         owns[h] = true;
     }
+    let flags = |list: &[usize]| {
+        let mut v = vec![false; n];
+        for &h in list {
+            v[h] = true;
+        }
+        v
+    };
+    let (is_prose_rollback, is_heading_steps, is_between) = (
+        flags(&prose_rollback),
+        flags(&heading_steps),
+        flags(&between),
+    );
     let owns_tasks: Vec<bool> = {
         let mut v = vec![false; n];
         for (i, it) in items.iter().enumerate() {
@@ -417,6 +437,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     let mut phases: Vec<Phase> = Vec::new();
     // Why each phase is one: ((line, title), reason).
     let mut phase_why: Vec<((usize, String), String)> = Vec::new();
+    // (Looked up by line and title once the phases are final; see the reasons below.)
     if title_phase {
         phase_why.push((
             (title_heading.map_or(0, |h| heads[h].line), title.clone()),
@@ -446,11 +467,11 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             }
         } else if listed[h] {
             "a step the plan lists: an index of steps links to it (`1. [Step](#step)`), or its heading numbers it among steps (`Step 2: …`, `3. …`)".to_string()
-        } else if prose_rollback.contains(&h) {
+        } else if is_prose_rollback[h] {
             "a rollback procedure written as prose, at a stage's level".to_string()
-        } else if heading_steps.contains(&h) {
+        } else if is_heading_steps[h] {
             "a stage whose steps are its sub-headings".into()
-        } else if between.contains(&h) {
+        } else if is_between[h] {
             "prose between two stages, at their level: a stage of its own".into()
         } else if owns_tasks[h] {
             "a section of tasks at the level where the plan splits its work".into()
@@ -494,16 +515,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                         .is_some_and(|(a, b)| a.0 == b.0 && a.1 <= b.1)
             })
             .map_or(phases.len(), |k| k + 1);
-        for slot in phase_of_section.iter_mut().flatten() {
-            if *slot >= at {
-                *slot += 1;
-            }
-        }
-        if let Some(t) = title_phase_index.as_mut()
-            && *t >= at
-        {
-            *t += 1;
-        }
+        make_room(at, &mut phase_of_section);
+        make_room(at, std::slice::from_mut(&mut title_phase_index));
         phases.insert(
             at,
             Phase {
@@ -583,21 +596,9 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             let at = (host + 1..phases.len())
                 .find(|&k| phases[k].kind != PhaseKind::Rollback || phases[k].line > phase.line)
                 .unwrap_or(phases.len());
-            for slot in phase_of_section.iter_mut().flatten() {
-                if *slot >= at {
-                    *slot += 1;
-                }
-            }
-            if let Some(t) = title_phase_index.as_mut()
-                && *t >= at
-            {
-                *t += 1;
-            }
-            for s in step_phase.iter_mut().flatten() {
-                if *s >= at {
-                    *s += 1;
-                }
-            }
+            make_room(at, &mut phase_of_section);
+            make_room(at, std::slice::from_mut(&mut title_phase_index));
+            make_room(at, &mut step_phase);
             step_phase[item] = Some(at);
             phases.insert(at, phase);
         }
@@ -617,9 +618,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     let mut task_rule: Vec<(usize, usize, TaskRule)> = Vec::new();
     // Sub-headings as steps: of a stage written as prose sub-headings, and, in a rollback
     // stage, the prose alternatives beside its lists (`Scaling Out`, `Retrospective`).
-    let heading_step = |c: usize| Task {
-        id: String::new(),
-        text: match doc.entries[c + 1].iter().find_map(|e| match e {
+    let heading_step = |c: usize| {
+        let text = match doc.entries[c + 1].iter().find_map(|e| match e {
             Entry::Para(p, _) => Some(p),
             _ => None,
         }) {
@@ -629,27 +629,19 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                 rules::first_sentence(p, 80)
             ),
             None => clean::title(&heads[c].text),
-        },
-        done: false,
-        depth: 0,
-        owner: None,
-        run: None,
-        timeout: None,
-        line: heads[c].line,
+        };
+        prose_task(text, heads[c].line)
     };
     for h in 0..n {
         let Some(p) = phase_of_section[h] else {
             continue;
         };
-        let prose_children = heading_steps.contains(&h) || rollback[h];
+        let prose_children = is_heading_steps[h] || rollback[h];
         if !prose_children {
             continue;
         }
-        for c in (0..n).filter(|&c| {
-            heads[c].parent == Some(h)
-                && !owns_below[c]
-                && !trigger_ctx[c]
-                && !rules::is_reference_heading(&heads[c].text)
+        for &c in sub_heads[h].iter().filter(|&&c| {
+            !owns_below[c] && !trigger_ctx[c] && !rules::is_reference_heading(&heads[c].text)
         }) {
             phases[p].tasks.push(heading_step(c));
             task_rule.push((p, heads[c].line, TaskRule::Headings));
@@ -675,16 +667,9 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                 && rules::is_instruction(text)
             {
                 task_rule.push((p, *line, TaskRule::Paragraphs));
-                phases[p].tasks.push(Task {
-                    id: String::new(),
-                    text: rules::first_sentence(text, 120),
-                    done: false,
-                    depth: 0,
-                    owner: None,
-                    run: None,
-                    timeout: None,
-                    line: *line,
-                });
+                phases[p]
+                    .tasks
+                    .push(prose_task(rules::first_sentence(text, 120), *line));
             }
         }
     }
@@ -740,24 +725,28 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         }
     }
     let mut reasons: Vec<Reason> = Vec::new();
+    let mut why_of: std::collections::HashMap<(usize, String), String> =
+        std::collections::HashMap::with_capacity(phase_why.len());
+    for (key, why) in phase_why {
+        why_of.entry(key).or_insert(why);
+    }
     for p in &phases {
-        let why = phase_why
-            .iter()
-            .find(|((line, title), _)| *line == p.line && *title == p.title)
-            .map_or_else(String::new, |(_, w)| w.clone());
+        let why = why_of
+            .get(&(p.line, p.title.clone()))
+            .cloned()
+            .unwrap_or_default();
         reasons.push(Reason {
             line: p.line,
             what: format!("phase “{}”", p.title),
             why,
         });
     }
-    let mut grouped: Vec<(String, TaskRule, usize)> = Vec::new();
-    for (k, p) in phases.iter().enumerate() {
-        let mut mine: Vec<&(usize, usize, TaskRule)> =
-            task_rule.iter().filter(|t| t.0 == k).collect();
-        mine.sort_by_key(|t| t.1);
-        grouped.extend(mine.into_iter().map(|t| (p.title.clone(), t.2, t.1)));
-    }
+    let mut by_phase = task_rule.clone();
+    by_phase.sort_by_key(|t| (t.0, t.1));
+    let grouped: Vec<(String, TaskRule, usize)> = by_phase
+        .iter()
+        .map(|t| (phases[t.0].title.clone(), t.2, t.1))
+        .collect();
     reasons.extend(explain::task_groups(&grouped));
     for g in &gates {
         let phase = &phases[phase_index(g.2)].title;
@@ -799,14 +788,14 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             (it.line, it.text.clone(), why)
         })
         .collect();
-    let mut leads_seen: Vec<(Option<usize>, &str)> = Vec::new();
+    let mut leads_seen: std::collections::HashSet<(Option<usize>, &str)> =
+        std::collections::HashSet::new();
     for it in items {
         if let (None, Some(lead), Some(h)) = (it.parent, it.lead.as_deref(), it.heading)
             && rollback[h]
             && rules::is_condition_lead(lead)
-            && !leads_seen.contains(&(it.heading, lead))
+            && leads_seen.insert((it.heading, lead))
         {
-            leads_seen.push((it.heading, lead));
             let text = clean::title(lead.trim_end().trim_end_matches(':'));
             trigger_texts.push((
                 it.line.saturating_sub(1),
@@ -877,7 +866,9 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         .chain(gates.iter().map(|g| g.line))
         .chain(triggers.iter().map(|t| t.line));
     for line in marked_lines {
-        if let Some(h) = (0..n).rev().find(|&h| heads[h].line <= line) {
+        // Headings are in line order: the section a line is in is the last heading at or
+        // above it.
+        if let Some(h) = heads.partition_point(|x| x.line <= line).checked_sub(1) {
             yielded[h] = true;
         }
     }
@@ -948,6 +939,30 @@ pub struct Built {
     pub warnings: Vec<Diagnostic>,
     /// Why each part was read as it was ([`explain`]).
     pub reasons: Vec<Reason>,
+}
+
+/// Moves every phase index at or after `at` one place on, for a phase inserted at `at`.
+fn make_room(at: usize, indexes: &mut [Option<usize>]) {
+    for k in indexes.iter_mut().flatten() {
+        if *k >= at {
+            *k += 1;
+        }
+    }
+}
+
+/// A top-level task read from prose (a sub-heading or an instruction paragraph) at `line`:
+/// open, no owner, no command.
+fn prose_task(text: String, line: usize) -> Task {
+    Task {
+        id: String::new(),
+        text,
+        done: false,
+        depth: 0,
+        owner: None,
+        run: None,
+        timeout: None,
+        line,
+    }
 }
 
 /// True when `text` is nothing but a time (`T-1 Days`): a date in a list, not work.

@@ -138,9 +138,10 @@ fn dated_list(
                 return None;
             }
             let name = if rest.trim().is_empty() {
+                // A first child is the next item (parents come before their children).
                 doc.items
-                    .iter()
-                    .find(|c| c.parent == Some(i))
+                    .get(i + 1)
+                    .filter(|c| c.parent == Some(i))
                     .map_or(String::new(), |c| c.text.clone())
             } else {
                 rest.to_string()

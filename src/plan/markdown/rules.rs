@@ -105,7 +105,13 @@ pub fn decider(text: &str) -> Option<String> {
     ]
     .iter()
     .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
-    let rest = t.get(at..)?;
+    role_at_start(t.get(at..)?)
+}
+
+/// The role named at the start of `rest` (after `clearance from`, `approved by`…): up to four
+/// words, without a leading `the`, ending at punctuation or at `to`, `for`, `before`, `and`,
+/// `or`, `if`, `on` (`the Security Officer to proceed` → `Security Officer`).
+fn role_at_start(rest: &str) -> Option<String> {
     let rest = rest.strip_prefix("the ").unwrap_or(rest);
     let words: Vec<&str> = rest
         .split(|c: char| !(c.is_alphanumeric() || c == ' ' || c == '-'))
@@ -329,20 +335,10 @@ pub fn approval_requirement(text: &str) -> Option<String> {
         "requires sign-off from ",
         "needs sign-off from ",
     ] {
-        if let Some(a) = lower.find(open) {
-            let rest = &text[a + open.len()..];
-            let rest = rest.strip_prefix("the ").unwrap_or(rest);
-            let role: Vec<&str> = rest
-                .split(|c: char| !(c.is_alphanumeric() || c == ' ' || c == '-'))
-                .next()?
-                .split(' ')
-                .take_while(|w| !["to", "for", "before", "and", "or", "if", "on"].contains(w))
-                .filter(|w| !w.is_empty())
-                .take(4)
-                .collect();
-            if !role.is_empty() {
-                return Some(role.join(" "));
-            }
+        if let Some(a) = lower.find(open)
+            && let Some(role) = role_at_start(&text[a + open.len()..])
+        {
+            return Some(role);
         }
     }
     None

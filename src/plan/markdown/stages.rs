@@ -21,6 +21,19 @@ use super::rules;
 use super::scan::Heading;
 use crate::plan::schedule;
 
+/// The sub-headings of each heading, in document order (`children[h]`), for rules that look at
+/// a heading's children: built once, so those rules stay linear in the plan's size.
+#[must_use]
+pub fn children(heads: &[Heading]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); heads.len()];
+    for (h, head) in heads.iter().enumerate() {
+        if let Some(p) = head.parent {
+            out[p].push(h);
+        }
+    }
+    out
+}
+
 /// For each heading: whether its children are stages of their own (see the module docs).
 /// `timed[h]`: the heading has a time window; `owns[h]`: tasks or a gate sit directly in its
 /// section.
@@ -118,6 +131,7 @@ pub fn stage_of(
 #[must_use]
 pub fn heading_steps(
     heads: &[Heading],
+    children: &[Vec<usize>],
     containers: &[bool],
     owns_below: &[bool],
     timed: &[bool],
@@ -137,12 +151,11 @@ pub fn heading_steps(
             let splits = heads[h]
                 .parent
                 .is_some_and(|p| containers[p] && !is_title(p));
-            let children = (0..n).filter(|&c| heads[c].parent == Some(h)).count();
             splits
                 && !containers[h]
                 && !owns_below[h]
                 && !timed_subtree[h]
-                && children >= 2
+                && children[h].len() >= 2
                 && !rules::is_reference_heading(&heads[h].text)
         })
         .collect()
@@ -154,7 +167,11 @@ pub fn heading_steps(
 /// step by mistake write them). A numbered heading with numbered or timed sub-headings is a
 /// chapter, not a step; notes, criteria, risks, summaries and contacts are never steps.
 #[must_use]
-pub fn numbered_steps(heads: &[Heading], is_title: &dyn Fn(usize) -> bool) -> Vec<usize> {
+pub fn numbered_steps(
+    heads: &[Heading],
+    children: &[Vec<usize>],
+    is_title: &dyn Fn(usize) -> bool,
+) -> Vec<usize> {
     let n = heads.len();
     let step_word = |t: &str| {
         let l = t.trim_start().to_lowercase();
@@ -175,13 +192,12 @@ pub fn numbered_steps(heads: &[Heading], is_title: &dyn Fn(usize) -> bool) -> Ve
             .flatten()
     };
     let chapter = |h: usize| {
-        (0..n).any(|c| {
-            heads[c].parent == Some(h)
-                && (schedule::find(&heads[c].text).is_some()
-                    || heads[c]
-                        .text
-                        .trim_start()
-                        .starts_with(|ch: char| ch.is_ascii_digit()))
+        children[h].iter().any(|&c| {
+            schedule::find(&heads[c].text).is_some()
+                || heads[c]
+                    .text
+                    .trim_start()
+                    .starts_with(|ch: char| ch.is_ascii_digit())
         })
     };
     // A numbered step may say `communications` or `team`; notes, criteria, risks, summaries
@@ -226,6 +242,7 @@ pub fn numbered_steps(heads: &[Heading], is_title: &dyn Fn(usize) -> bool) -> Ve
 #[must_use]
 pub fn between(
     heads: &[Heading],
+    children: &[Vec<usize>],
     stage: &[bool],
     containers: &[bool],
     is_title: &dyn Fn(usize) -> bool,
@@ -239,14 +256,26 @@ pub fn between(
             && splits(heads[h].parent)
             && !rules::is_reference_heading(&heads[h].text)
     };
-    let siblings = |h: usize| (0..n).filter(move |&x| heads[x].parent == heads[h].parent);
-    (0..n)
-        .filter(|&h| {
-            candidate(h)
-                && siblings(h).any(|x| x < h && stage[x])
-                && siblings(h).any(|x| x > h && stage[x])
-        })
-        .collect()
+    let roots: Vec<usize> = (0..n).filter(|&h| heads[h].parent.is_none()).collect();
+    let mut out = Vec::new();
+    // Within each group of siblings: a stage somewhere before and somewhere after.
+    for group in std::iter::once(&roots).chain(children) {
+        let Some(first) = group.iter().position(|&x| stage[x]) else {
+            continue;
+        };
+        let last = group.iter().rposition(|&x| stage[x]).unwrap_or(first);
+        if last <= first + 1 {
+            continue;
+        }
+        out.extend(
+            group[first + 1..last]
+                .iter()
+                .copied()
+                .filter(|&h| candidate(h)),
+        );
+    }
+    out.sort_unstable();
+    out
 }
 
 #[cfg(test)]
