@@ -297,7 +297,8 @@ const SHARED: &[Expect] = &[
         gates: 1,
         triggers: 0,
     },
-    // 21 task-list lines (grep) of which 10 are inside HTML comments.
+    // 21 task-list lines (grep) of which 10 are inside HTML comments. Gate: the first item,
+    // "Ensure a green signal has been given by Release Signal" (a go-ahead before the steps).
     Expect {
         file: "public/07-kubernetes-cut-release-issue-template.md",
         tasks: 11,
@@ -305,19 +306,23 @@ const SHARED: &[Expect] = &[
         checkboxes: 11,
         phases: 1,
         timed: 0,
-        gates: 0,
+        gates: 1,
         triggers: 0,
     },
-    // The 2 numbered options under "Rollback" (a rollback phase). Trigger: the bullet "if not
-    // ok, follow the rollback procedure".
+    // The 17 `###` sections of "Upgrade Process" are its steps (their headings are
+    // instructions: "Block deployments", "Start the upgrade", …), plus "Rollback": 18 phases.
+    // Tasks: 33 plain bullets and instruction paragraphs of the steps (the two-level bullets of
+    // "Check status on completion" are one step each), the 2 numbered options under "Rollback".
+    // Gate: "Service team check the app works as expected", whose step says what to do if not
+    // ok; that bullet, "if not ok, follow the rollback procedure", is the trigger.
     Expect {
         file: "public/11-dfe-postgres-major-version-upgrade.md",
-        tasks: 2,
+        tasks: 35,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 1,
+        phases: 18,
         timed: 0,
-        gates: 0,
+        gates: 1,
         triggers: 1,
     },
     // "Steps to Follow" and Scenario 2's numbered lists are indexes: their items link to the
@@ -350,8 +355,9 @@ const SHARED: &[Expect] = &[
     },
     // The headings number the steps 0 … 7 (two of them one level too deep): eight stages.
     // 44 numbered lines (grep) less the label "Examples of tests:", whose 7 tests are tasks,
-    // + 7 bullets introduced by "… include:" steps (grep -cE '^   - '). Gate: "merge to main
-    // after approval by team".
+    // + 7 bullets introduced by "… include:" steps (grep -cE '^   - '). Gates: "Type yes if
+    // satisfied with the plan" (the DNS change is applied only then) and "merge to main after
+    // approval by team".
     Expect {
         file: "public/x3-moj-opg-lpa-failover-to-eu-west-2.md",
         tasks: 50,
@@ -359,7 +365,7 @@ const SHARED: &[Expect] = &[
         checkboxes: 0,
         phases: 8,
         timed: 0,
-        gates: 1,
+        gates: 2,
         triggers: 0,
     },
     // A table of contents whose first entry is the title: the entries below it (Prerequisites,

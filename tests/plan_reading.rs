@@ -549,3 +549,52 @@ fn gitlab_step_headings_and_a_prose_rollback() {
         ]
     );
 }
+
+/// Rule 2, 3 and 5: sibling headings that are instructions (`### Block deployments`, `### Start
+/// the upgrade`) are the steps of the plan, each a stage; title-case noun headings that open with
+/// a verb (`## Release Steps`, `## Open Questions`) are not. A check step that says to roll back
+/// when it fails is a go/no-go; "a green signal" is a gate; an item that needs a second approval
+/// is a gate two people decide, whom the plan does not name.
+#[test]
+fn dfe_instruction_headings_are_steps_and_checks_are_gates() {
+    let p = plan("dfe-upgrade.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "Block deployments",
+            "Enable the maintenance page",
+            "Start the upgrade",
+            "Service team check the app works as expected",
+            "Unblock deployments",
+            "Release Steps",
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Block deployments"),
+        ["set PR approvers to 6 (or any other method that stops merging to main)"]
+    );
+    let gates: Vec<(&str, Vec<&str>)> = p
+        .gates
+        .iter()
+        .map(|g| {
+            (
+                g.phase.as_str(),
+                g.voters.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(gates.len(), 3, "{:?}", p.gates);
+    assert!(
+        gates.contains(&("service-team-check-the-app-works-as-expected", vec![])),
+        "{gates:?}"
+    );
+    assert!(
+        gates.contains(&("release-steps", vec!["Approver 1", "Approver 2"])),
+        "{gates:?}"
+    );
+    assert!(
+        p.gates.iter().any(|g| g.title.contains("green signal")),
+        "{:?}",
+        p.gates
+    );
+}

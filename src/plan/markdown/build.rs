@@ -150,6 +150,15 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     for h in stages::numbered_steps(heads, &sub_heads, &is_title) {
         listed[h] = true;
     }
+    // Inside a step the plan already lists, instruction sub-headings are parts of that step
+    // (`## Prerequisites` → `### Install latest software` → `#### Download krel`).
+    let mut instructed = vec![false; n];
+    for h in stages::instruction_steps(heads, &sub_heads, &is_title) {
+        if !ancestors(heads[h].parent).any(|x| listed[x]) {
+            instructed[h] = !listed[h];
+            listed[h] = true;
+        }
+    }
     let listed_section = |h: Option<usize>| ancestors(h).any(|x| listed[x]);
     let mut has_numbered = vec![false; n + 1];
     for it in items {
@@ -260,8 +269,21 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         .map(|(i, it)| !is_trigger[i] && rules::is_decision_item(&it.text))
         .collect();
 
+    // A step that says what to do when it fails (`### Service team check the app works` then
+    // `- if not ok, follow the rollback procedure`) is a go/no-go: pass, or roll back.
+    let mut checked_step = vec![false; n];
+    for it in items {
+        if let Some(h) = it.heading
+            && !rollback[h]
+            && !trigger_ctx[h]
+            && rules::is_check_heading(&heads[h].text)
+            && rules::is_rollback_condition(&it.text)
+        {
+            checked_step[h] = true;
+        }
+    }
     let gate_heading: Vec<bool> = (0..n)
-        .map(|h| !is_title(h) && rules::is_gate_heading(&heads[h].text))
+        .map(|h| !is_title(h) && (rules::is_gate_heading(&heads[h].text) || checked_step[h]))
         .collect();
     let gate_below = below(&gate_heading);
     let mut owns_direct = vec![false; n];
@@ -291,7 +313,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         }
     }
     for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_item_gate[i]) {
-        let voters = rules::decider(&it.text)
+        let mut voters: Vec<String> = rules::decider(&it.text)
             .into_iter()
             .chain(
                 sub_items[i]
@@ -299,6 +321,13 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                     .filter_map(|&c| rules::approval_role(&items[c].text)),
             )
             .collect();
+        // `Approve the PR, then wait for someone else to approve it also`: two people decide,
+        // whom the plan does not name.
+        if let Some(k) = rules::approvals_needed(&it.text)
+            && voters.len() < k
+        {
+            voters = (1..=k).map(|j| format!("Approver {j}")).collect();
+        }
         gates.push((
             it.line,
             gate_title(&it.text),
@@ -465,6 +494,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                 ),
                 None => String::new(),
             }
+        } else if instructed[h] {
+            "a step: its heading and most of its siblings' are instructions (`### Block deployments`, `### Start the upgrade`)".to_string()
         } else if listed[h] {
             "a step the plan lists: an index of steps links to it (`1. [Step](#step)`), or its heading numbers it among steps (`Step 2: …`, `3. …`)".to_string()
         } else if is_prose_rollback[h] {

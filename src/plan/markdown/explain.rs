@@ -23,9 +23,9 @@ pub enum TaskRule {
     /// Numbered steps (and the bullets a step introduces with a colon) in a section without a
     /// checklist.
     Numbered,
-    /// Plain bullets of a timed stage that has no checklist or numbered steps.
+    /// Plain bullets of a timed or listed stage that has no checklist or numbered steps.
     Bullets,
-    /// Instruction paragraphs of a timed stage without a list of steps.
+    /// Instruction paragraphs of a timed or listed stage without a list of steps.
     Paragraphs,
     /// Sub-headings written as steps.
     Headings,
@@ -41,10 +41,10 @@ impl TaskRule {
                 "numbered steps in a section without a checklist (and the bullets a step introduces with a colon)"
             }
             TaskRule::Bullets => {
-                "plain bullets of a timed stage that has no checklist or numbered steps"
+                "plain bullets of a timed or listed stage that has no checklist or numbered steps"
             }
             TaskRule::Paragraphs => {
-                "paragraphs that open with an instruction (Send…, Run…) in a timed stage without a list"
+                "paragraphs that open with an instruction (Send…, Run…) in a timed or listed stage without a list"
             }
             TaskRule::Headings => "sub-headings written as the stage's steps",
         }

@@ -59,7 +59,50 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "must be completed before proceeding")
         || has(&n, "must be complete before proceeding")
         || has(&n, "after approval by")
+        || has(&n, "before proceeding")
+        || has(&n, "before continuing")
+        || has(&n, "do not continue")
+        || has(&n, "pass before")
+        || has(&n, "green signal")
+        || has(&n, "green light")
+        || has(&n, "go ahead from")
+        || has(&n, "go ahead has been given")
+        || has(&n, "if satisfied")
+        || has(&n, "once satisfied")
+        || has(&n, "when satisfied")
         || obtained_approval(text).is_some()
+}
+
+/// How many people must approve, when the text asks for more than one (`wait for someone else
+/// to approve it also`, `needs two approvals`, `a second reviewer`); `None` when it does not
+/// say. The number is the voters a lead polls at that gate.
+#[must_use]
+pub fn approvals_needed(text: &str) -> Option<usize> {
+    let n = norm(text);
+    let counted = [("two", 2), ("2", 2), ("three", 3), ("3", 3)]
+        .iter()
+        .find(|(w, _)| {
+            [
+                "approvals",
+                "approvers",
+                "reviewers",
+                "sign offs",
+                "signoffs",
+            ]
+            .iter()
+            .any(|a| has(&n, &format!("{w} {a}")))
+        })
+        .map(|&(_, k)| k);
+    counted.or_else(|| {
+        let second = has(&n, "second approval")
+            || has(&n, "second reviewer")
+            || has(&n, "second approver")
+            || has(&n, "another approval")
+            || has(&n, "another reviewer")
+            || has(&n, "another approver")
+            || ((has(&n, "someone else") || has(&n, "another maintainer")) && has(&n, "approve"));
+        second.then_some(2)
+    })
 }
 
 /// The role of an approval a step obtains or records (`Get stakeholder approval`, `Post QA
@@ -129,12 +172,17 @@ fn role_at_start(rest: &str) -> Option<String> {
 const IMPERATIVES: &[&str] = &[
     "add",
     "alert",
+    "analyse",
+    "analyze",
     "announce",
     "apply",
     "approve",
+    "archive",
     "ask",
     "assign",
+    "audit",
     "back",
+    "block",
     "build",
     "bump",
     "call",
@@ -158,6 +206,7 @@ const IMPERATIVES: &[&str] = &[
     "deploy",
     "destroy",
     "disable",
+    "document",
     "download",
     "drain",
     "drop",
@@ -165,19 +214,23 @@ const IMPERATIVES: &[&str] = &[
     "email",
     "enable",
     "ensure",
+    "enter",
     "escalate",
     "execute",
     "export",
     "file",
     "fill",
     "fix",
+    "flush",
     "follow",
     "freeze",
     "get",
     "go",
+    "grant",
     "import",
     "inform",
     "install",
+    "invalidate",
     "invite",
     "keep",
     "kill",
@@ -193,22 +246,30 @@ const IMPERATIVES: &[&str] = &[
     "monitor",
     "move",
     "notify",
+    "observe",
     "open",
     "pause",
     "perform",
     "ping",
+    "point",
     "post",
     "prepare",
     "promote",
     "provision",
     "publish",
     "pull",
+    "purge",
     "push",
     "put",
+    "raise",
+    "re-run",
     "read",
     "reboot",
+    "rebuild",
     "record",
     "recycle",
+    "redeploy",
+    "redirect",
     "reduce",
     "refresh",
     "register",
@@ -217,8 +278,11 @@ const IMPERATIVES: &[&str] = &[
     "rename",
     "repeat",
     "replace",
+    "repoint",
     "report",
     "request",
+    "reroute",
+    "rerun",
     "reset",
     "restart",
     "restore",
@@ -227,19 +291,28 @@ const IMPERATIVES: &[&str] = &[
     "return",
     "revert",
     "review",
+    "revoke",
     "roll",
     "rollback",
     "rotate",
+    "route",
     "run",
+    "sanity-check",
     "save",
     "scale",
     "schedule",
+    "seed",
     "select",
     "send",
     "set",
     "share",
     "ship",
+    "shut",
+    "shutdown",
     "sign",
+    "smoke",
+    "snapshot",
+    "spin",
     "start",
     "stop",
     "submit",
@@ -247,10 +320,14 @@ const IMPERATIVES: &[&str] = &[
     "sync",
     "tag",
     "take",
+    "tear",
     "tell",
     "test",
+    "transfer",
     "trigger",
+    "truncate",
     "turn",
+    "unblock",
     "unfreeze",
     "unlock",
     "update",
@@ -261,6 +338,7 @@ const IMPERATIVES: &[&str] = &[
     "verify",
     "wait",
     "watch",
+    "wipe",
     "write",
 ];
 
@@ -276,6 +354,32 @@ pub fn is_instruction(text: &str) -> bool {
                 .to_lowercase()
         })
         .is_some_and(|w| IMPERATIVES.contains(&w.as_str()))
+}
+
+/// Whether a heading reads as an instruction (`Block deployments`, `Enable the maintenance
+/// page`, `Start The Upgrade`) rather than a noun phrase that opens with a word which is also a
+/// verb (`Release Steps`, `Open Questions`, `Release Tools Version`): it opens with an instruction
+/// verb ([`is_instruction`]) and is one word, or its second word is a determiner or pronoun, or it
+/// is not written in title case (a later word starts in lower case).
+#[must_use]
+pub fn is_instruction_heading(text: &str) -> bool {
+    const DETERMINERS: &[&str] = &[
+        "a", "all", "an", "any", "each", "every", "it", "its", "our", "that", "the", "their",
+        "them", "these", "this", "those", "up", "your",
+    ];
+    if !is_instruction(text) {
+        return false;
+    }
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() == 1
+        || DETERMINERS.contains(&words[1].to_lowercase().as_str())
+        || words[1..]
+            .iter()
+            .any(|w| w.chars().next().is_some_and(char::is_lowercase))
 }
 
 /// The first sentence of `text`, at most about `max` characters (cut at a word, with `…`).
@@ -456,6 +560,18 @@ pub fn owner_line(text: &str) -> Option<String> {
     (!v.is_empty() && v.split_whitespace().count() <= 6).then_some(v)
 }
 
+/// A heading that names a verification step (`Service team check the app works`, `Verify the
+/// upgrade`, `Smoke test`): with an item that says to roll back if it fails, a go/no-go.
+#[must_use]
+pub fn is_check_heading(text: &str) -> bool {
+    let n = norm(text);
+    [
+        "check", "checks", "verify", "validate", "confirm", "test", "tests", "smoke", "ensure",
+    ]
+    .iter()
+    .any(|p| has(&n, p))
+}
+
 /// A heading that asks for a decision: a go/no-go text, or approval / sign-off
 /// (`Final Approvals Required`, `Pre-Deployment Sign-off`).
 #[must_use]
@@ -602,7 +718,7 @@ pub fn is_rollback_heading(text: &str) -> bool {
 
 /// A reference section: text the plan keeps for readers, not a stage of the deployment
 /// (success criteria, contacts and team, scope and overview, notes and known issues, risks,
-/// communication plan, resources, links, troubleshooting, appendix, sign-off). Its numbered
+/// communication plan, information, resources, links, troubleshooting, appendix, sign-off). Its numbered
 /// items are not steps, and its sub-sections never split into stages of their own.
 #[must_use]
 pub fn is_reference_heading(text: &str) -> bool {
@@ -614,6 +730,8 @@ pub fn is_reference_heading(text: &str) -> bool {
         "contact",
         "contacts",
         "contact information",
+        "information",
+        "info",
         "team",
         "teams",
         "roles",

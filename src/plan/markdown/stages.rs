@@ -235,6 +235,43 @@ pub fn numbered_steps(
     out
 }
 
+/// Sibling headings that are the plan's steps because they are written as instructions
+/// (`### Block deployments`, `### Enable the maintenance page`, `### Start the upgrade`): a
+/// group of at least three siblings, two thirds of which read as instructions
+/// ([`rules::is_instruction_heading`]), read in order as a numbered procedure is. Every sibling of such
+/// a group is a step (`### Database checks` among them), except reference sections and
+/// headings with sub-headings of their own (chapters).
+#[must_use]
+pub fn instruction_steps(
+    heads: &[Heading],
+    children: &[Vec<usize>],
+    is_title: &dyn Fn(usize) -> bool,
+) -> Vec<usize> {
+    let n = heads.len();
+    let roots: Vec<usize> = (0..n).filter(|&h| heads[h].parent.is_none()).collect();
+    let mut out = Vec::new();
+    for group in std::iter::once(&roots).chain(children) {
+        let members: Vec<usize> = group
+            .iter()
+            .copied()
+            .filter(|&h| {
+                !is_title(h)
+                    && children[h].is_empty()
+                    && !rules::is_reference_heading(&heads[h].text)
+            })
+            .collect();
+        let instructions = members
+            .iter()
+            .filter(|&&h| rules::is_instruction_heading(&heads[h].text))
+            .count();
+        if instructions >= 3 && instructions * 3 >= members.len() * 2 {
+            out.extend(members);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 /// Sections written between two stages, as their siblings, that are neither reference text nor
 /// inside a stage: stages of their own, though the plan gives them only prose (`## Releasing
 /// contrib` between `## Releasing core` and `## Post-release steps`, pointing to another
