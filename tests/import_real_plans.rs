@@ -311,13 +311,14 @@ const SHARED: &[Expect] = &[
     },
     // The 17 `###` sections of "Upgrade Process" are its steps (their headings are
     // instructions: "Block deployments", "Start the upgrade", …), plus "Rollback": 18 phases.
-    // Tasks: 33 plain bullets and instruction paragraphs of the steps (the two-level bullets of
-    // "Check status on completion" are one step each), the 2 numbered options under "Rollback".
+    // Tasks: 34 plain bullets and instruction paragraphs of the steps (the two-level bullets of
+    // "Check status on completion" are one step each; "access via the temp route" is the check
+    // step's own), the 2 numbered options under "Rollback".
     // Gate: "Service team check the app works as expected", whose step says what to do if not
     // ok; that bullet, "if not ok, follow the rollback procedure", is the trigger.
     Expect {
         file: "public/11-dfe-postgres-major-version-upgrade.md",
-        tasks: 35,
+        tasks: 36,
         box_triggers: 0,
         checkboxes: 0,
         phases: 18,

@@ -583,6 +583,12 @@ fn dfe_instruction_headings_are_steps_and_checks_are_gates() {
             )
         })
         .collect();
+    // The check is a step too: its own bullet is a task, its rollback condition a trigger.
+    assert_eq!(
+        tasks(&p, "Service team check the app works as expected"),
+        ["access via the temp route"]
+    );
+    assert_eq!(p.triggers.len(), 1, "{:?}", p.triggers);
     assert_eq!(gates.len(), 3, "{:?}", p.gates);
     assert!(
         gates.contains(&("service-team-check-the-app-works-as-expected", vec![])),

@@ -195,9 +195,14 @@ fn every_shared_plan_can_be_worked_through_and_drawn() {
         assert_eq!(report.journal.head_hash, s.head_hash(), "{name}");
         let md = Format::Md.render(&report);
         for phase in &report.phases {
-            // As the Markdown report writes text: `|` escaped, `<` as an entity.
+            // As the Markdown report writes text: `\`, `|`, `[` and `]` escaped, a backtick as
+            // `'`, `<` as an entity (`Run a database backup [production]`).
             let title = warroom::text::sanitize(&phase.title)
+                .replace('\\', "\\\\")
                 .replace('|', "\\|")
+                .replace('[', "\\[")
+                .replace(']', "\\]")
+                .replace('`', "'")
                 .replace('<', "&lt;");
             assert!(
                 md.contains(&title),

@@ -352,7 +352,11 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             phase_title(heads, &found, h),
             owner(Some(h)),
             voters,
-            "a heading that says go/no-go, approval or sign-off (voters: its sign-off table and approval items)",
+            if rules::is_gate_heading(&heads[h].text) {
+                "a heading that says go/no-go, approval or sign-off (voters: its sign-off table and approval items)"
+            } else {
+                "a check step that says to roll back if it fails (`- if not ok, follow the rollback procedure`): pass, or roll back"
+            },
         ));
     }
     // Hold points a schedule writes between its rows gate the stage of the row before them.
