@@ -219,16 +219,21 @@ const SHARED: &[Expect] = &[
         triggers: 4,
     },
     // The 6 numbered items of "Timeframe", and the stages `### 1.` … `### 7.` under "Activity
-    // overview" (numbered steps), whose 16 plain bullets are their tasks.
+    // overview" (numbered steps), whose 16 plain bullets are their tasks. "Rollback plan" holds
+    // only two sub-sections, the alternatives "prior to stage 5" and "after stage 5": two
+    // rollback stages, with 3 steps (the "rollback plan is to point our CDN back…" sentence and
+    // the two bullets) and 2 triggers ("Depending how far the migration has progressed",
+    // "Depending on the amount of user activity"). Gate: stage 5's "ensure that these and
+    // external tests pass before opening up the platform".
     Expect {
         file: "public/01a-govuk-2014-platform-migration-overview.md",
-        tasks: 22,
+        tasks: 25,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 8,
+        phases: 10,
         timed: 0,
-        gates: 0,
-        triggers: 0,
+        gates: 1,
+        triggers: 2,
     },
     // Five T-minus sections whose plain bullets are their tasks (grep -c '^\* ' = 25, less
     // the three date-only bullets "T-1 Days", "T-0 Days", "T+1 Days").
@@ -286,7 +291,8 @@ const SHARED: &[Expect] = &[
         triggers: 0,
     },
     // 112 task-list items (grep) + 1 plain bullet in a timed section without a task list.
-    // Phases 1–9 (Week N / "1-3 Weeks"). Gate: "Go / No-Go".
+    // Phases 1–9 (Week N / "1-3 Weeks"). Gate: "Go / No-Go". Trigger: "release day can and
+    // should be postponed if any of the conditions outlined in week 11 are not satisfied".
     Expect {
         file: "public/06-kubernetes-release-team-lead-progress-template.md",
         tasks: 113,
@@ -295,7 +301,7 @@ const SHARED: &[Expect] = &[
         phases: 9,
         timed: 9,
         gates: 1,
-        triggers: 0,
+        triggers: 1,
     },
     // 21 task-list lines (grep) of which 10 are inside HTML comments. Gate: the first item,
     // "Ensure a green signal has been given by Release Signal" (a go-ahead before the steps).
@@ -329,7 +335,11 @@ const SHARED: &[Expect] = &[
     // "Steps to Follow" and Scenario 2's numbered lists are indexes: their items link to the
     // plan's own sections, which are the stages (20 phases: the linked sections, the prose
     // sections between them, and the Option 2 sub-sections that own bullets). Tasks: the 33
-    // plain bullets and instruction paragraphs of those sections.
+    // plain bullets and instruction paragraphs of those sections. Gate: "Validate data",
+    // "before deciding on a full restore". Triggers: the two scenario headings (loss of the
+    // server, loss of data), "if the first option fails to work", "In the case of data loss or
+    // corruption", and the optional backup's "if users have entered data … since the
+    // corruption".
     Expect {
         file: "public/12-dfe-disaster-recovery-runbook.md",
         tasks: 33,
@@ -337,21 +347,23 @@ const SHARED: &[Expect] = &[
         checkboxes: 0,
         phases: 20,
         timed: 0,
-        gates: 0,
-        triggers: 0,
+        gates: 1,
+        triggers: 5,
     },
     // 4 task-list items under "Procedure", one in each of "Step 1" … "Step 4", and the 10
     // plain bullets of "Step 0.1" and "Step 0.2": the six `Step` headings are the stages, and
     // "Rollback Procedure (or lack thereof)" is a prose rollback stage whose two "If …" /
-    // "In the case of …" sentences are triggers.
+    // "In the case of …" sentences are triggers and whose three sentences that say what can be
+    // done (drain from haproxy, reach out to Google support, recreate the cluster) its steps.
+    // Gate: Step 1's "They must be done before any of the node pools are done".
     Expect {
         file: "public/x1-gitlab-gke-cluster-upgrade-runbook.md",
-        tasks: 14,
+        tasks: 17,
         box_triggers: 0,
         checkboxes: 4,
         phases: 7,
         timed: 0,
-        gates: 0,
+        gates: 1,
         triggers: 2,
     },
     // The headings number the steps 0 … 7 (two of them one level too deep): eight stages.
@@ -371,16 +383,22 @@ const SHARED: &[Expect] = &[
     },
     // A table of contents whose first entry is the title: the entries below it (Prerequisites,
     // 1. … 10., Cleanup) are stages; Prerequisites splits into its two sections with bullets.
-    // Tasks: 24 plain bullets and instruction paragraphs of those stages.
+    // Tasks: 24 plain bullets and instruction paragraphs of those stages. Gates, from prose:
+    // the green signal (its sub-section a stage of its own), failing tests fixed "before
+    // proceeding", "if it's closed … you can keep going", "wait for the generated PR to be
+    // merged" and "DO NOT CONTINUE RELEASE" (the image promotion job's section, one gate for
+    // its two mentions). Triggers: "if there is any error you should stop", "If the issue is
+    // open you must stop", the two "If you encounter this error", "In case a blocking test
+    // goes red", "If the job fails" and "rerun if it fails".
     Expect {
         file: "public/x4-kubernetes-release-cuts-handbook.md",
         tasks: 24,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 14,
+        phases: 16,
         timed: 0,
-        gates: 0,
-        triggers: 0,
+        gates: 5,
+        triggers: 7,
     },
     // 33 task-list items (grep). Phases: "At the beginning of the cycle", "~ 2 weeks", "~ 1
     // week", "~ 1 day before the release date" (timed), "Release Day" (T-0, timed; its four

@@ -604,3 +604,78 @@ fn dfe_instruction_headings_are_steps_and_checks_are_gates() {
         p.gates
     );
 }
+
+/// Rules 4 and 5 in prose: a sentence that holds the work (`Before proceeding …`, `wait for
+/// the PR to be merged`, `if it's closed … you can keep going`, `DO NOT CONTINUE`) is one gate
+/// per section; a sentence that says what to do when something goes wrong (`if there is any
+/// error you should stop`, `If the issue is open you must stop`) and a scenario heading are
+/// triggers; a condition that is only a choice of step (`If you are releasing an alpha`) or a
+/// concession (`even if`) is neither. A rollback heading that holds only sub-sections has them
+/// as alternatives, each a rollback stage whose prose actions and bullets are its steps.
+#[test]
+fn decisions_and_rollbacks_written_as_prose() {
+    let p = plan("prose-decisions.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "1. Check the test grid",
+            "2. Check the publishing bot",
+            "3. Promote the images",
+            "4. Recover the database",
+            "Rollback before the switch",
+            "Rollback after the switch",
+        ]
+    );
+    let gates: Vec<(&str, &str)> = p
+        .gates
+        .iter()
+        .map(|g| (g.phase.as_str(), g.title.as_str()))
+        .collect();
+    assert_eq!(
+        gates,
+        [
+            (
+                "1-check-the-test-grid",
+                "Before proceeding the failing tests need to be fixed or marked as not blocking"
+            ),
+            (
+                "2-check-the-publishing-bot",
+                "Look at the bot's tracking issue: if it's closed, the bot is healthy and you can keep going"
+            ),
+            (
+                "3-promote-the-images",
+                "Wait for the promotion PR to be merged (after approval and LGTM)"
+            ),
+        ]
+    );
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        triggers,
+        [
+            "If there is any error you should stop the release and tell the release channel",
+            "If the issue is open you must stop the release and tell the release channel",
+            "Loss of the database server",
+            "In the case of data loss or corruption, we restore from the nightly backup",
+            "Depending how far the release has progressed",
+            "Depending on the amount of user traffic, we may",
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Rollback before the switch"),
+        [
+            "Before the switch, the rollback plan is to point the CDN back to the old platform and re-enable the firewall"
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Rollback after the switch"),
+        [
+            "Roll back and reconcile the data by hand",
+            "Carry on and fix the issues found"
+        ]
+    );
+    let kinds: Vec<PhaseKind> = p.phases.iter().map(|ph| ph.kind).collect();
+    assert_eq!(
+        kinds.iter().filter(|&&k| k == PhaseKind::Rollback).count(),
+        2
+    );
+}

@@ -26,6 +26,7 @@
 mod build;
 mod explain;
 mod meta;
+mod prose;
 mod rows;
 mod rules;
 mod scan;

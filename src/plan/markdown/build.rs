@@ -35,7 +35,7 @@ use super::explain::{Reason, TaskRule};
 use super::meta::Meta;
 use super::scan::{Doc, Entry, Heading};
 use super::timing::{self, Timing};
-use super::{Warnings, explain, rows, rules, sections, stages};
+use super::{Warnings, explain, prose, rows, rules, sections, stages};
 use crate::plan::ids::{IdSet, slug};
 use crate::plan::schedule::Found;
 use crate::plan::{
@@ -196,7 +196,12 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             && ((it.parent.is_none()
                 && (it.heading.is_some_and(|h| trigger_ctx[h])
                     || it.lead.as_deref().is_some_and(rules::is_trigger_lead)))
-                || (it.checked.is_none() && !it.ordered && rules::is_rollback_condition(&it.text)));
+                || (it.checked.is_none() && !it.ordered && rules::is_rollback_condition(&it.text))
+                || (it.checked.is_none()
+                    && !it.ordered
+                    && !it.heading.is_some_and(|h| rollback[h] || notes_ctx[h])
+                    && (timed_section(it.heading) || listed_section(it.heading))
+                    && prose::stop_item(&it.text).is_some()));
         let plain_step = it.parent.is_none()
             && !it.quoted
             && !it.ordered
@@ -336,6 +341,61 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             "an item that asks for a decision (go/no-go, sign off on, clearance or approval, do not move forward until…)",
         ));
     }
+    // Hold points and stop conditions written as sentences, in the prose of a stage (a timed or
+    // listed one, or one with tasks) that is not rollback, notes or reference text.
+    let mut has_task_item = vec![false; n + 1];
+    for (i, it) in items.iter().enumerate() {
+        if is_task[i] {
+            has_task_item[sec(it.heading)] = true;
+        }
+    }
+    let mut prose_triggers: Vec<(usize, String, &str)> = Vec::new();
+    for h in (0..n).filter(|&h| {
+        !is_title(h)
+            && !rollback[h]
+            && !notes_ctx[h]
+            && !trigger_ctx[h]
+            && !gate_heading[h]
+            && (timed_section(Some(h))
+                || listed_section(Some(h))
+                || (has_task_item[h + 1]
+                    && !ancestors(Some(h)).any(|a| rules::is_reference_heading(&heads[a].text))))
+    }) {
+        // Repeated mentions of one hold point in a section (`DO NOT CONTINUE` then `wait for the
+        // job to succeed`) are one gate.
+        let mut held = false;
+        for e in &doc.entries[h + 1] {
+            let Entry::Para(text, line) = e else {
+                continue;
+            };
+            if !held && let Some(title) = prose::hold_point(text) {
+                held = true;
+                gates.push((
+                    *line,
+                    title,
+                    owner(Some(h)),
+                    Vec::new(),
+                    "a sentence of the stage's prose that holds the work until something is decided or done (before proceeding, wait for … to succeed, do not continue until…)",
+                ));
+            }
+            if let Some(condition) = prose::stop_condition(text) {
+                prose_triggers.push((
+                    *line,
+                    condition,
+                    "a sentence of the stage's prose that says what to do if something goes wrong (If … fails, stop …)",
+                ));
+            }
+        }
+    }
+    for h in (0..n).filter(|&h| !is_title(h)) {
+        if let Some(what) = prose::scenario(&heads[h].text) {
+            prose_triggers.push((
+                heads[h].line,
+                what,
+                "a scenario heading (`Scenario 1: Loss of database server`): what has happened when its procedure is followed",
+            ));
+        }
+    }
     for h in (0..n).filter(|&h| gate_heading[h] && !gate_below[h]) {
         // The gate heading's subtree is contiguous: it ends at the next heading not below it.
         let subtree = (h..n).take_while(|&x| x == h || ancestors(Some(x)).any(|a| a == h));
@@ -426,14 +486,23 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     }
     // A rollback procedure at a stage's level shows on the timeline even when it is prose
     // (`## Rollback Procedure (or lack thereof)`): the lead starts the rollback from it.
+    let at_stage_level = |h: usize| {
+        !owns[h]
+            && !is_title(h)
+            && rules::is_rollback_heading(&heads[h].text)
+            && !trigger_ctx[h]
+            && owner(Some(h)) == Some(h)
+    };
+    // A rollback heading with nothing under it but sub-headings (`## Rollback plan` then
+    // `### Rollback prior to stage 5`, `### Rollback after stage 5`): those are the
+    // alternatives the lead picks from, each a rollback stage of its own.
     let prose_rollback: Vec<usize> = (0..n)
         .filter(|&h| {
-            !owns[h]
-                && !is_title(h)
-                && rules::is_rollback_heading(&heads[h].text)
-                && !trigger_ctx[h]
-                && owner(Some(h)) == Some(h)
-                && !doc.entries[h + 1].is_empty()
+            let alternative = heads[h].parent.is_some_and(|p| {
+                at_stage_level(p) && doc.entries[p + 1].is_empty() && !owns_below[p]
+            }) && !owns_below[h]
+                && !trigger_ctx[h];
+            (at_stage_level(h) || alternative) && !doc.entries[h + 1].is_empty()
         })
         .collect();
     for &h in &prose_rollback {
@@ -682,6 +751,44 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             task_rule.push((p, heads[c].line, TaskRule::Headings));
         }
     }
+    // A rollback written as prose: its plain bullets and the sentences that say what will be
+    // done are its steps (`the rollback plan is to point our CDN back…`, `we can destroy the
+    // cluster and recreate it`); its conditions are triggers (below).
+    for &h in &prose_rollback {
+        let Some(p) = phase_of_section[h] else {
+            continue;
+        };
+        for e in &doc.entries[h + 1] {
+            match *e {
+                Entry::Item(i)
+                    if items[i].parent.is_none()
+                        && !is_task[i]
+                        && !is_trigger[i]
+                        && !items[i].quoted =>
+                {
+                    // `Roll back and reconcile the data, or` / `Carry on and fix forward`:
+                    // alternatives, each a step without its joining word.
+                    let text = items[i].text.trim_end();
+                    let text = text
+                        .strip_suffix(" or")
+                        .or_else(|| text.strip_suffix(" and"))
+                        .unwrap_or(text)
+                        .trim_end_matches([',', ';', ' ']);
+                    task_rule.push((p, items[i].line, TaskRule::RollbackProse));
+                    phases[p]
+                        .tasks
+                        .push(prose_task(text.to_string(), items[i].line));
+                }
+                Entry::Para(ref text, line) => {
+                    for action in prose::sentences(text).filter_map(prose::rollback_action) {
+                        task_rule.push((p, line, TaskRule::RollbackProse));
+                        phases[p].tasks.push(prose_task(action, line));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     // Instructions written as paragraphs (`Send a PR to bump the version…`) in a timed stage
     // that has no list of steps.
     let mut has_steps = vec![false; n + 1];
@@ -817,6 +924,11 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         .map(|(_, it)| {
             let why = if rules::is_rollback_condition(&it.text) && it.parent.is_some() {
                 "an item that says to roll back if something happens"
+            } else if !it.heading.is_some_and(|h| trigger_ctx[h])
+                && !it.lead.as_deref().is_some_and(rules::is_trigger_lead)
+                && !rules::is_rollback_condition(&it.text)
+            {
+                "an item that says what to do if something goes wrong (If … fails, stop …; postpone if …)"
             } else {
                 "an item under a rollback-trigger heading or lead-in (Rollback Triggers, When to Rollback, Rollback if:)"
             };
@@ -861,6 +973,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             }
         }
     }
+    trigger_texts.extend(prose_triggers);
     trigger_texts.sort_by_key(|t| t.0);
     for t in &trigger_texts {
         reasons.push(Reason {

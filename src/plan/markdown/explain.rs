@@ -29,6 +29,8 @@ pub enum TaskRule {
     Paragraphs,
     /// Sub-headings written as steps.
     Headings,
+    /// The plain bullets and action sentences of a rollback written as prose.
+    RollbackProse,
 }
 
 impl TaskRule {
@@ -47,6 +49,9 @@ impl TaskRule {
                 "paragraphs that open with an instruction (Send…, Run…) in a timed or listed stage without a list"
             }
             TaskRule::Headings => "sub-headings written as the stage's steps",
+            TaskRule::RollbackProse => {
+                "the plain bullets and action sentences (`the rollback plan is to…`, `we can…`) of a rollback written as prose"
+            }
         }
     }
 }

@@ -5,13 +5,13 @@
 use super::norm;
 use crate::plan::clean;
 
-fn has(n: &str, phrase: &str) -> bool {
+pub(super) fn has(n: &str, phrase: &str) -> bool {
     n.contains(&format!(" {phrase} "))
 }
 
 /// Words that name a rollback: `rollback`, `roll back`, `rolling back`, `roll-back`, `revert`,
 /// and the procedures that stand for one: `contingency`, `backout`, `fallback`.
-fn names_rollback(n: &str) -> bool {
+pub(super) fn names_rollback(n: &str) -> bool {
     [
         "rollback",
         "rollbacks",
@@ -40,7 +40,8 @@ pub fn is_gate_text(text: &str) -> bool {
 /// sign-off (`… and sign off on the releases`), or waiting for someone's clearance or approval
 /// (`Wait for clearance from Security Officer to proceed`), an approval to give (`Approve the
 /// Approval stage`, `Review and approve the PR`), or a hold point (`Do not move forward until
-/// this PR is merged`, `Steps 4 and 5 must be completed before proceeding`).
+/// this PR is merged`, `Steps 4 and 5 must be completed before proceeding`, `They must be done
+/// before any of the node pools are done`).
 #[must_use]
 pub fn is_decision_item(text: &str) -> bool {
     let n = norm(text);
@@ -56,8 +57,10 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "do not move forward")
         || has(&n, "do not proceed")
         || has(&n, "don t proceed")
-        || has(&n, "must be completed before proceeding")
-        || has(&n, "must be complete before proceeding")
+        || has(&n, "must be completed before")
+        || has(&n, "must be complete before")
+        || has(&n, "must be done before")
+        || has(&n, "must be finished before")
         || has(&n, "after approval by")
         || has(&n, "before proceeding")
         || has(&n, "before continuing")
@@ -596,7 +599,10 @@ pub fn is_gate_heading(text: &str) -> bool {
 pub fn is_condition_lead(text: &str) -> bool {
     let n = norm(text);
     text.trim_end().ends_with(':')
-        && (n.starts_with(" if ") || n.starts_with(" when ") || n.starts_with(" in case "))
+        && (n.starts_with(" if ")
+            || n.starts_with(" when ")
+            || n.starts_with(" in case ")
+            || n.starts_with(" depending "))
 }
 
 /// The conditions a rollback section's prose states (`If we do ever hit issues which would
@@ -613,22 +619,33 @@ pub fn prose_conditions(text: &str) -> Vec<String> {
         .map(str::trim)
         .filter(|s| {
             let n = norm(s);
-            [" if ", " in the case of ", " in case of ", " should "]
-                .iter()
-                .any(|p| n.starts_with(p))
+            [
+                " if ",
+                " in the case of ",
+                " in case of ",
+                " should ",
+                " depending ",
+            ]
+            .iter()
+            .any(|p| n.starts_with(p))
         })
         .map(|s| {
             let clause = s.split_once(',').map_or(s, |(c, _)| c);
             first_sentence(clause, 100)
         })
-        .filter(|c| c.split_whitespace().count() >= 3 && names_a_problem(c))
+        // `Depending on how far the migration has progressed, we may opt to roll back`: in a
+        // rollback section, what the choice depends on is the trigger, problem or not.
+        .filter(|c| {
+            c.split_whitespace().count() >= 3
+                && (names_a_problem(c) || norm(c).starts_with(" depending "))
+        })
         .collect()
 }
 
 /// True when `text` names something going wrong (an error, a failure, an outage, data loss…):
 /// a condition worth rolling back for, not a step of the procedure (`If you do end up rolling
 /// back`).
-fn names_a_problem(text: &str) -> bool {
+pub(super) fn names_a_problem(text: &str) -> bool {
     let n = norm(text);
     [
         "fail",
