@@ -679,3 +679,56 @@ fn decisions_and_rollbacks_written_as_prose() {
         2
     );
 }
+
+/// Rules 1, 3 and 6 on a release-plan template: headings labelled `Step 1`, `Phase I`, `Stage
+/// A` are the stages, and the `Planning` / `Results` sub-sections every stage repeats are its
+/// parts, not stages; a `Date range: [1/19/2023 - 2/2/2023]` line among a stage's first lines
+/// (or its planning part's) is its window, numeric dates month first; form fields (`Number of
+/// users: [11]`, `Percentage of users: 5-10%`), blanks (`[FILL_IN]`), questions to answer and
+/// results are not tasks; `- [] …` is an open box; a lead that states its condition first (`If
+/// the feature needs to be rolled back, we will do the following:`) is a trigger and its items
+/// are the rollback's steps.
+#[test]
+fn release_plan_template_stages_fields_and_dates() {
+    let p = plan("staged-release-plan.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "Step 1: Validation",
+            "Rollback process",
+            "Phase I: moderated testing",
+            "Stage A: Canary 5-10% of users",
+            "Stage B: 50% of users",
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Step 1: Validation"),
+        [
+            "Follow the QA best practices.",
+            "Have a go/no go meeting with the team."
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Rollback process"),
+        [
+            "Turn the feature toggle off.",
+            "Schedule a war room session."
+        ]
+    );
+    assert!(tasks(&p, "Stage A: Canary 5-10% of users").is_empty());
+    let rollback = p.phases.iter().find(|ph| ph.title == "Rollback process");
+    assert_eq!(rollback.map(|ph| ph.kind), Some(PhaseKind::Rollback));
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        triggers,
+        ["If the feature needs to be rolled back, we will do the following"]
+    );
+    assert_eq!(
+        schedule(&p, "Phase I: moderated testing"),
+        Schedule::At {
+            start: utc("2023-01-19T00:00:00Z"),
+            end: utc("2023-02-03T00:00:00Z"),
+        }
+    );
+    assert_eq!(p.gates.len(), 1, "{:?}", p.gates);
+}

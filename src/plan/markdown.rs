@@ -25,6 +25,7 @@
 
 mod build;
 mod explain;
+mod lead_times;
 mod meta;
 mod prose;
 mod rows;

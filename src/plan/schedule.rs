@@ -540,6 +540,9 @@ fn date_range(toks: &[Token], i: usize) -> Option<(DateSpec, DateSpec, usize)> {
             j += 1;
         }
     }
+    if let Some(r) = numeric_range(toks, j, i) {
+        return Some(r);
+    }
     // ISO 8601.
     if let Some(y) = year_at(toks, j)
         && toks.get(j + 1).is_some_and(|t| t.sym('-'))
@@ -606,6 +609,71 @@ fn date_range(toks: &[Token], i: usize) -> Option<(DateSpec, DateSpec, usize)> {
         k += 1;
     }
     Some((spec(year, m, d1)?, spec(year, m, d2.max(d1))?, k))
+}
+
+/// A numeric date at `i` written month first, as US plans write them: `1/19/2023`, `2/2/23`,
+/// `4/2` — `(month, day, year, next)`. A first number above 12 is read day first (`19/1/2023`,
+/// as British plans write them); `4/2` stays April 2.
+fn numeric_date(toks: &[Token], i: usize) -> Option<(u32, u32, Option<i32>, usize)> {
+    let first = toks.get(i)?.int()?;
+    if !toks.get(i + 1)?.sym('/') || toks.get(i + 1)?.span.start != toks.get(i)?.span.end {
+        return None;
+    }
+    let second = toks.get(i + 2)?.int()?;
+    let (month, day) = if first > 12 {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    let mut next = i + 3;
+    let mut year = None;
+    if toks.get(next).is_some_and(|t| t.sym('/'))
+        && let Some(t) = toks.get(next + 1)
+        && let Some(written) = t.int()
+    {
+        year = match t.digits.len() {
+            4 => Some(written as i32),
+            2 => Some(2000 + written as i32),
+            _ => return None,
+        };
+        next += 2;
+    }
+    spec(year, month, day)?;
+    Some((month, day, year, next))
+}
+
+/// A numeric date or range at `j` (`1/19/2023 - 2/2/2023`, `2/2/2023-2/23/2023`, `4/2-4/3
+/// 2026`, `on 1/6`). Without a year a single date counts only after `on`, `of`, `by`, `from`
+/// or `due` (`week of 3/16`), so that `1/2 of the users` is not January 2. `start` is where the
+/// caller's scan began (the word before it is looked at).
+fn numeric_range(toks: &[Token], j: usize, start: usize) -> Option<(DateSpec, DateSpec, usize)> {
+    let (m1, d1, y1, mut k) = numeric_date(toks, j)?;
+    let (mut m2, mut d2, mut y2) = (m1, d1, y1);
+    let mut ranged = false;
+    if is_sep(toks.get(k))
+        && let Some((m, d, y, next)) = numeric_date(toks, k + 1)
+    {
+        (m2, d2, y2, k, ranged) = (m, d, y, next, true);
+    }
+    if y2.is_none() {
+        let at = k + usize::from(toks.get(k).is_some_and(|t| t.sym(',')));
+        if let Some(y) = year_at(toks, at) {
+            y2 = Some(y);
+            k = at + 1;
+        }
+    }
+    let after_word = start
+        .checked_sub(1)
+        .or(j.checked_sub(1))
+        .and_then(|w| toks.get(w))
+        .is_some_and(|t| t.is_any(&["on", "of", "by", "from", "due"]));
+    if y1.is_none() && y2.is_none() && !ranged && !after_word {
+        return None;
+    }
+    // A range written with its year once, at the end: both ends take it (across a new year,
+    // the first end the year before).
+    let y1 = y1.or_else(|| y2.map(|y| if (m1, d1) > (m2, d2) { y - 1 } else { y }));
+    Some((spec(y1, m1, d1)?, spec(y2, m2, d2)?, k))
 }
 
 /// A clock time at `i`: `09:00`, `9:00 AM`, `2 PM`, `10:30am`, `21:00:00`, `9 a.m.`.

@@ -35,7 +35,7 @@ use super::explain::{Reason, TaskRule};
 use super::meta::Meta;
 use super::scan::{Doc, Entry, Heading};
 use super::timing::{self, Timing};
-use super::{Warnings, explain, prose, rows, rules, sections, stages};
+use super::{Warnings, explain, lead_times, prose, rows, rules, sections, stages};
 use crate::plan::ids::{IdSet, slug};
 use crate::plan::schedule::Found;
 use crate::plan::{
@@ -70,12 +70,25 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     let is_title = |h: usize| title_heading == Some(h);
 
     let schedule_rows = rows::rows(doc);
+    let heading_found: Vec<_> = heads
+        .iter()
+        .map(|h| crate::plan::schedule::find(&h.text))
+        .collect();
+    let lead = lead_times::lead_times(doc, &heading_found);
+    let lead_timed: Vec<bool> = lead.iter().map(Option::is_some).collect();
     let Timing {
         found,
         schedules,
         extra,
         row_heading,
-    } = timing::resolve(heads, title_heading, &schedule_rows, &meta, &mut warnings);
+    } = timing::resolve(
+        heads,
+        title_heading,
+        &schedule_rows,
+        &lead,
+        &meta,
+        &mut warnings,
+    );
     let timed: Vec<bool> = (0..n).map(|h| found[h].is_some() && !is_title(h)).collect();
     let below = |flag: &[bool]| {
         let mut out = vec![false; n];
@@ -159,6 +172,45 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             listed[h] = true;
         }
     }
+    // A rollback heading with nothing under it but sub-sections (`## Rollback plan` then
+    // `### Rollback prior to stage 5`, `### Rollback after stage 5`): those are alternatives the
+    // lead picks from, each a rollback stage of its own.
+    let rollback_parents: Vec<usize> = (0..n)
+        .filter(|&h| {
+            // A listed step (`Phase 6: Rollback Procedures`) is one stage; its sub-sections
+            // are its parts.
+            !is_title(h)
+                && !listed[h]
+                && doc.entries[h + 1].is_empty()
+                && rules::is_rollback_heading(&heads[h].text)
+                && !rules::is_trigger_heading(&heads[h].text)
+        })
+        .collect();
+    for h in rollback_parents {
+        let alternatives: Vec<usize> = sub_heads[h]
+            .iter()
+            .copied()
+            .filter(|&c| {
+                !doc.entries[c + 1].is_empty() && !rules::is_trigger_heading(&heads[c].text)
+            })
+            .collect();
+        // `### 6.1 Automated Rollback Script`, `### 6.2 Rollback Decision Tree`: numbered
+        // parts of one procedure, not alternatives.
+        let numbered = alternatives.iter().any(|&c| {
+            heads[c]
+                .text
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit())
+        });
+        if numbered {
+            continue;
+        }
+        if alternatives.len() >= 2 {
+            for c in alternatives {
+                listed[c] = true;
+            }
+        }
+    }
     let listed_section = |h: Option<usize>| ancestors(h).any(|x| listed[x]);
     let mut has_numbered = vec![false; n + 1];
     for it in items {
@@ -208,12 +260,23 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             && it.checked.is_none()
             && !has_checklist[sec(it.heading)]
             && !has_numbered[sec(it.heading)]
-            && (timed_section(it.heading) || listed_section(it.heading))
+            // A rollback's plain bullets are its steps wherever it is written (`### Rollback
+            // process` then `- Turn on the feature toggle`).
+            && (timed_section(it.heading)
+                || listed_section(it.heading)
+                || it.heading.is_some_and(|h| rollback[h] && !trigger_ctx[h]))
             && !is_index_section(sec(it.heading))
-            && !it.heading.is_some_and(|h| notes_ctx[h] || rollback[h])
+            && !it.heading.is_some_and(|h| notes_ctx[h])
+            // A stage's `#### Results` part records what happened; nobody ticks it.
+            && !it.heading.is_some_and(|h| {
+                rules::is_reference_heading(&heads[h].text) && !listed[h] && !timed[h]
+            })
             && !only_time(&it.text);
-        // A rollback trigger is a condition to watch, not work to tick.
-        is_task[i] = !is_trigger[i] && (it.checked.is_some() || numbered_step || plain_step);
+        // A rollback trigger is a condition to watch, not work to tick; a question or a form
+        // field outside a checklist is filled in, not ticked.
+        let filled_in = it.checked.is_none() && rules::is_question_or_field(&it.text);
+        is_task[i] =
+            !is_trigger[i] && !filled_in && (it.checked.is_some() || numbered_step || plain_step);
         item_rule[i] = if it.checked.is_some() {
             TaskRule::Checklist
         } else if numbered_step {
@@ -486,23 +549,16 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     }
     // A rollback procedure at a stage's level shows on the timeline even when it is prose
     // (`## Rollback Procedure (or lack thereof)`): the lead starts the rollback from it.
-    let at_stage_level = |h: usize| {
-        !owns[h]
-            && !is_title(h)
-            && rules::is_rollback_heading(&heads[h].text)
-            && !trigger_ctx[h]
-            && owner(Some(h)) == Some(h)
-    };
-    // A rollback heading with nothing under it but sub-headings (`## Rollback plan` then
-    // `### Rollback prior to stage 5`, `### Rollback after stage 5`): those are the
-    // alternatives the lead picks from, each a rollback stage of its own.
+    // (Rollback alternatives are listed steps, above: prose ones are found here too.)
     let prose_rollback: Vec<usize> = (0..n)
         .filter(|&h| {
-            let alternative = heads[h].parent.is_some_and(|p| {
-                at_stage_level(p) && doc.entries[p + 1].is_empty() && !owns_below[p]
-            }) && !owns_below[h]
-                && !trigger_ctx[h];
-            (at_stage_level(h) || alternative) && !doc.entries[h + 1].is_empty()
+            (!owns[h] || listed[h])
+                && !is_title(h)
+                && rollback[h]
+                && (rules::is_rollback_heading(&heads[h].text) || listed[h])
+                && !trigger_ctx[h]
+                && owner(Some(h)) == Some(h)
+                && !doc.entries[h + 1].is_empty()
         })
         .collect();
     for &h in &prose_rollback {
@@ -558,6 +614,9 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     for h in (0..n).filter(|&h| owns[h]) {
         let mut why = if timed[h] {
             match &found[h] {
+                Some(f) if f.span.is_empty() && lead_timed[h] => {
+                    "timed by a `Label: time` line among its first lines (`Target dates: 4/2-4/3 2026`)".to_string()
+                }
                 Some(f) if f.span.is_empty() => {
                     "timed by a schedule row that names it (a table or hour slots)".to_string()
                 }
@@ -758,6 +817,9 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         let Some(p) = phase_of_section[h] else {
             continue;
         };
+        if has_task_item[h + 1] {
+            continue;
+        }
         for e in &doc.entries[h + 1] {
             match *e {
                 Entry::Item(i)
@@ -766,14 +828,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                         && !is_trigger[i]
                         && !items[i].quoted =>
                 {
-                    // `Roll back and reconcile the data, or` / `Carry on and fix forward`:
-                    // alternatives, each a step without its joining word.
-                    let text = items[i].text.trim_end();
-                    let text = text
-                        .strip_suffix(" or")
-                        .or_else(|| text.strip_suffix(" and"))
-                        .unwrap_or(text)
-                        .trim_end_matches([',', ';', ' ']);
+                    let text = without_joiner(&items[i].text);
                     task_rule.push((p, items[i].line, TaskRule::RollbackProse));
                     phases[p]
                         .tasks
@@ -820,7 +875,7 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         task_rule.push((p, it.line, item_rule[i]));
         phases[p].tasks.push(Task {
             id: String::new(),
-            text: it.text.trim_end_matches([':', ' ']).to_string(),
+            text: without_joiner(it.text.trim_end_matches([':', ' '])).to_string(),
             done: it.checked == Some(true),
             depth: task_depth[i],
             owner: item_owner(i),
@@ -1100,6 +1155,16 @@ fn make_room(at: usize, indexes: &mut [Option<usize>]) {
 
 /// A top-level task read from prose (a sub-heading or an instruction paragraph) at `line`:
 /// open, no owner, no command.
+/// An item without the word that joins it to the next (`Roll back and reconcile the data, or`
+/// then `Carry on and fix forward`): each is a step of its own.
+fn without_joiner(text: &str) -> &str {
+    let t = text.trim_end();
+    match t.strip_suffix(", or").or_else(|| t.strip_suffix(", and")) {
+        Some(rest) => rest.trim_end(),
+        None => t.strip_suffix(';').unwrap_or(t).trim_end(),
+    }
+}
+
 fn prose_task(text: String, line: usize) -> Task {
     Task {
         id: String::new(),

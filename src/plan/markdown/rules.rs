@@ -479,6 +479,64 @@ pub fn is_remark(text: &str) -> bool {
             .any(|w| has(&n, w)))
 }
 
+/// A question or a form field rather than a step: an item whose first sentence asks something
+/// to be answered (`What changes (if any) are needed before the next stage?`, `How do the KPIs
+/// compare?`, or any question followed by a placeholder: `Types of errors? [FILL_IN]`), or `Label: value` where the label is not an instruction and
+/// the value is bracketed, a blank (`[FILL_IN] …`), a placeholder or a number or range
+/// (`Number of users: [11]`, `Length of time: [3-5 business days]`, `Rollout date range: TBD`,
+/// `Percentage of users: 5-10%`). A lead fills these in; nobody ticks them.
+#[must_use]
+pub fn is_question_or_field(text: &str) -> bool {
+    let t = text.trim();
+    if is_instruction(t) {
+        return false;
+    }
+    let placeholder = |value: &str| {
+        let value = value.trim().trim_start_matches([':', ' ']);
+        let value = value
+            .trim_end_matches(|c: char| !c.is_ascii() || c == '.')
+            .trim();
+        // `[FILL_IN] a list of …`, `[PICK_ONE]: yes | no`: a form's blank, whatever follows.
+        let blank = value
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .is_some_and(|(w, _)| {
+                !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            });
+        blank
+            || (value.starts_with('[') && value.ends_with(']') && !value.contains("]("))
+            || ["tbd", "tbc", "n/a", "na", "none", "?"].contains(&value.to_lowercase().as_str())
+            || (!value.is_empty()
+                && value.chars().any(|c| c.is_ascii_digit())
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " .,-–%".contains(c)))
+    };
+    // `What changes are needed?` is answered; `Do we have backup people in place?` is a check
+    // to make, and stays a step.
+    let question = t.find('?').is_some_and(|q| {
+        let before = &t[..q];
+        let wh = [
+            "what", "how", "which", "who", "whom", "whose", "why", "where",
+        ];
+        let first = before.split_whitespace().next().map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        });
+        !before.contains(". ")
+            && !before.contains(": ")
+            && (first.is_some_and(|w| wh.contains(&w.as_str())) || placeholder(&t[q + 1..]))
+    });
+    // A label with nothing after it introduces the items below it (`Examples of tests:`).
+    let field = t.split_once(':').is_some_and(|(label, value)| {
+        !label.contains('`')
+            && label.split_whitespace().count() <= 8
+            && !value.trim().is_empty()
+            && placeholder(value)
+    });
+    question || field
+}
+
 /// The anchor a Markdown renderer gives a heading, as GitHub and GitLab write it: lower case,
 /// punctuation other than `-` and `_` dropped, spaces as `-` (`Start the incident process (if
 /// not already in progress)` → `start-the-incident-process-if-not-already-in-progress`).
@@ -724,7 +782,13 @@ pub fn is_trigger_heading(text: &str) -> bool {
 /// holds:`.
 #[must_use]
 pub fn is_trigger_lead(text: &str) -> bool {
-    text.trim_end().ends_with(':') && is_trigger_heading(text)
+    // `If the functionality needs to be rolled back, we will do the following:` states its
+    // condition first: the list after it is the procedure ([`is_condition_lead`]).
+    let n = norm(text);
+    let condition_first = [" if ", " when ", " in case ", " should "]
+        .iter()
+        .any(|p| n.starts_with(p));
+    text.trim_end().ends_with(':') && is_trigger_heading(text) && !condition_first
 }
 
 /// A heading that belongs to the rollback procedure (it mentions rollback or revert).
@@ -776,6 +840,8 @@ pub fn is_reference_heading(text: &str) -> bool {
         "escalation",
         "links",
         "faq",
+        "questions",
+        "results",
         "troubleshooting",
         "criteria",
         "sign off",

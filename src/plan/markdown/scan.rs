@@ -333,6 +333,14 @@ pub fn scan(src: &str) -> Doc {
     }
     for (item, text) in doc.items.iter_mut().zip(item_text) {
         item.text = clean::text(&text);
+        // `- [] Have a go/no go meeting`: a task-list box typed without its space, which
+        // CommonMark reads as text; its writer meant an open box.
+        if item.checked.is_none()
+            && let Some(rest) = item.text.strip_prefix("[]")
+        {
+            item.checked = Some(false);
+            item.text = rest.trim_start().to_string();
+        }
     }
     doc
 }

@@ -76,11 +76,14 @@ pub fn containers(heads: &[Heading], timed: &[bool], owns: &[bool], listed: &[bo
             listed_children[p] += 1;
         }
     }
+    let templated = templated_parts(heads);
     let mut out: Vec<bool> = (0..n)
         .map(|h| {
             listed_children[h] >= 2
                 || (!rules::is_reference_heading(&heads[h].text)
-                    && (timed_below[h] || children_owning[h] >= 2 || rollback_child[h]))
+                    && (timed_below[h]
+                        || (children_owning[h] >= 2 && !templated[h])
+                        || rollback_child[h]))
         })
         .collect();
     for h in (0..n).rev() {
@@ -161,11 +164,36 @@ pub fn heading_steps(
         .collect()
 }
 
-/// Headings that number the plan's steps: `Step 0.1`, `Step 2: Determine node pools` (when the
-/// plan has at least two `Step` headings), and bare numbers `0.` … `7.` / `4)` that run
+/// For each heading: whether its sub-headings are the parts of a template its siblings share
+/// (`### Stage A` and `### Stage B` each with `#### Planning` and `#### Results`): then the
+/// sub-headings are parts of it, not stages — it is the stage. True when one of its
+/// sub-headings' titles also titles a sub-heading of a sibling.
+#[must_use]
+pub fn templated_parts(heads: &[Heading]) -> Vec<bool> {
+    let n = heads.len();
+    let children = children(heads);
+    let key = |h: usize| heads[h].text.trim().to_lowercase();
+    let mut out = vec![false; n];
+    for h in 0..n {
+        let siblings = match heads[h].parent {
+            Some(p) => &children[p],
+            None => continue,
+        };
+        out[h] = children[h].iter().any(|&c| {
+            siblings
+                .iter()
+                .any(|&s| s != h && children[s].iter().any(|&sc| key(sc) == key(c)))
+        });
+    }
+    out
+}
+
+/// Headings that number the plan's steps: `Step 0.1`, `Step 2: Determine node pools`, `Stage A:
+/// Canary 5-10% of users`, `Phase II: Staged Rollout`, `Wave 1` (a number, roman numeral or one
+/// letter after the word, when the plan has at least two headings with that word), and bare numbers `0.` … `7.` / `4)` that run
 /// consecutively through the document (at least three, at any level, as plans that promote a
-/// step by mistake write them). A numbered heading with numbered or timed sub-headings is a
-/// chapter, not a step; notes, criteria, risks, summaries and contacts are never steps.
+/// step by mistake write them). A numbered heading with numbered, labelled or timed
+/// sub-headings is a chapter, not a step; notes, criteria, risks, summaries and contacts are never steps.
 #[must_use]
 pub fn numbered_steps(
     heads: &[Heading],
@@ -173,12 +201,27 @@ pub fn numbered_steps(
     is_title: &dyn Fn(usize) -> bool,
 ) -> Vec<usize> {
     let n = heads.len();
-    let step_word = |t: &str| {
+    // `Step 2`, `Optional Step 3`, `Stage A`, `Phase II`, `Wave 1`: the label word, when a
+    // number, a roman numeral or one letter follows it.
+    let step_word = |t: &str| -> Option<&'static str> {
         let l = t.trim_start().to_lowercase();
-        l.strip_prefix("step")
-            .is_some_and(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()))
-            || l.strip_prefix("optional step")
-                .is_some_and(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        let l = l.strip_prefix("optional ").unwrap_or(&l);
+        ["step", "stage", "phase", "wave"].into_iter().find(|w| {
+            l.strip_prefix(w).is_some_and(|r| {
+                let label: String = r
+                    .trim_start()
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                let after = r.trim_start()[label.len()..].chars().next();
+                r.starts_with(' ')
+                    && !label.is_empty()
+                    && after.is_none_or(|c| matches!(c, ':' | '.' | ')' | ' ' | '-' | '–'))
+                    && (label.chars().all(|c| c.is_ascii_digit())
+                        || label.len() == 1
+                        || label.chars().all(|c| matches!(c, 'i' | 'v' | 'x')))
+            })
+        })
     };
     // `3. Restore Database`, `4) Run Migration`: the integer, when nothing but `.`/`)` and a
     // space follow it.
@@ -194,6 +237,7 @@ pub fn numbered_steps(
     let chapter = |h: usize| {
         children[h].iter().any(|&c| {
             schedule::find(&heads[c].text).is_some()
+                || step_word(&heads[c].text).is_some()
                 || heads[c]
                     .text
                     .trim_start()
@@ -211,9 +255,13 @@ pub fn numbered_steps(
         }
     };
     let mut out: Vec<usize> = Vec::new();
-    let steps: Vec<usize> = (0..n).filter(|&h| step_word(&heads[h].text)).collect();
-    if steps.len() >= 2 {
-        out.extend(steps.into_iter().filter(|&h| ok(h)));
+    for word in ["step", "stage", "phase", "wave"] {
+        let steps: Vec<usize> = (0..n)
+            .filter(|&h| step_word(&heads[h].text) == Some(word))
+            .collect();
+        if steps.len() >= 2 {
+            out.extend(steps.into_iter().filter(|&h| ok(h)));
+        }
     }
     // Runs of consecutive bare numbers, in document order.
     let numbered: Vec<(usize, u32)> = (0..n)

@@ -36,12 +36,20 @@ pub fn resolve(
     heads: &[Heading],
     title_heading: Option<usize>,
     rows: &[Row],
+    lead: &[Option<Found>],
     meta: &Meta,
     warnings: &mut Warnings,
 ) -> Timing {
     let n = heads.len();
     let is_title = |h: usize| title_heading == Some(h);
     let mut found: Vec<Option<Found>> = heads.iter().map(|h| schedule::find(&h.text)).collect();
+    // A time the section's first lines give (`Target dates: 4/2-4/3 2026`), where its heading
+    // gives none.
+    for (h, f) in lead.iter().enumerate() {
+        if found[h].is_none() && !is_title(h) {
+            found[h].clone_from(f);
+        }
+    }
     weekdays_around_the_event(heads, &mut found);
     let (unmatched, row_heading) = apply_rows(heads, &is_title, rows, &mut found);
     let mut schedules = vec![Schedule::None; n];

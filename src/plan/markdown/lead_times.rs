@@ -1,0 +1,160 @@
+//! Times a section gives in its first lines rather than in its heading: `Target dates:
+//! 4/2-4/3 2026`, `Date range or test duration: [1/19/2023 - 2/2/2023]`, `When: Dec 30,
+//! 06:00-08:00`, `Duration: 2 hours` (issue rule 1: "in the first lines of a section").
+//!
+//! A section whose own text is empty takes the time from the first lines of its first
+//! sub-section (`### Phase I` then `#### Planning` then `- Date range: …`), and a section's
+//! template parts (`#### Planning` under each `### Stage …`, see
+//! [`stages::templated_parts`]) time the section, never themselves: they only plan it.
+
+use super::scan::{Doc, Entry, Heading};
+use super::stages;
+use crate::plan::schedule::{self, Found};
+
+/// How many of a section's first blocks (items or paragraphs) are looked at.
+const FIRST_LINES: usize = 4;
+
+/// Words that say a label is about when (`Target dates`, `Desired date range`, `Timing`).
+const TIME_LABELS: &[&str] = &[
+    "date",
+    "dates",
+    "when",
+    "schedule",
+    "window",
+    "timing",
+    "time",
+    "duration",
+    "period",
+    "timeframe",
+    "range",
+];
+
+/// For each heading, the time its first lines give, when its heading gives none. The
+/// [`Found`]s have an empty span: there is nothing to cut out of the heading's title.
+#[must_use]
+pub fn lead_times(doc: &Doc, heading_found: &[Option<Found>]) -> Vec<Option<Found>> {
+    let heads = &doc.headings;
+    let n = heads.len();
+    let first_child: Vec<Option<usize>> = (0..n)
+        .map(|h| (h + 1 < n && heads[h + 1].parent == Some(h)).then_some(h + 1))
+        .collect();
+    // Parts of a template (`#### Planning` under each `### Stage …`) plan their parent.
+    let templated = stages::templated_parts(heads);
+    let part = |c: usize| heads[c].parent.is_some_and(|p| templated[p]);
+    let time_of = |s: usize| {
+        doc.entries[s + 1]
+            .iter()
+            .take(FIRST_LINES)
+            .find_map(|e| field_time(doc, e))
+    };
+    let mut out: Vec<Option<Found>> = vec![None; n];
+    // Sub-sections whose first lines already timed their parent.
+    let mut used = vec![false; n];
+    for h in 0..n {
+        if heading_found[h].is_some() || part(h) || used[h] {
+            continue;
+        }
+        let first = first_child[h]
+            .filter(|&c| heading_found[c].is_none())
+            .filter(|&c| doc.entries[h + 1].is_empty() || part(c));
+        let when = time_of(h)
+            .or_else(|| children_parts(heads, h, &part).find_map(time_of))
+            .or_else(|| {
+                let c = first?;
+                let when = time_of(c)?;
+                used[c] = true;
+                Some(when)
+            });
+        out[h] = when.map(|when| Found { when, span: 0..0 });
+    }
+    out
+}
+
+/// The sub-headings of `h` that are parts of a template.
+fn children_parts<'a>(
+    heads: &'a [Heading],
+    h: usize,
+    part: &'a dyn Fn(usize) -> bool,
+) -> impl Iterator<Item = usize> + 'a {
+    (h + 1..heads.len())
+        .filter(move |&c| heads[c].parent == Some(h))
+        .filter(move |&c| part(c))
+}
+
+/// The time a `Label: value` line gives, when its label is about time.
+fn field_time(doc: &Doc, e: &Entry) -> Option<schedule::When> {
+    let text = match e {
+        Entry::Para(p, _) => p.as_str(),
+        Entry::Item(i) if doc.items[*i].parent.is_none() => doc.items[*i].text.as_str(),
+        _ => return None,
+    };
+    let (label, value) = text.split_once(':')?;
+    let label = label.to_lowercase();
+    let about_time = label
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| TIME_LABELS.contains(&w));
+    // `Launch Date: December 13, 2025`, `Deployment Date: …`, `Rollback Window: 24 hours`:
+    // the plan's own times, which its header gives (`meta`), not a section's window.
+    let plan_level = [
+        "launch",
+        "deployment",
+        "deploy",
+        "go",
+        "release",
+        "cutover",
+        "rollback",
+    ]
+    .iter()
+    .any(|w| label.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w));
+    if !about_time || plan_level || label.split_whitespace().count() > 6 {
+        return None;
+    }
+    let value = value.trim().trim_start_matches('[');
+    let value = value.split(']').next().unwrap_or(value);
+    schedule::parse(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::markdown::scan;
+    use crate::plan::schedule::When;
+
+    fn times(md: &str) -> Vec<Option<When>> {
+        let doc = scan::scan(md);
+        let found: Vec<Option<Found>> = doc.headings.iter().map(|_| None).collect();
+        lead_times(&doc, &found)
+            .into_iter()
+            .map(|f| f.map(|f| f.when))
+            .collect()
+    }
+
+    #[test]
+    fn a_date_field_times_its_section() {
+        let t = times("## Rollout\n\n- Target dates: 4/2-4/3 2026\n- [ ] go\n");
+        assert!(matches!(t[0], Some(When::Days { .. })), "{t:?}");
+    }
+
+    #[test]
+    fn an_empty_section_takes_its_first_sub_sections_date() {
+        let t = times(
+            "### Phase I\n\n#### Planning\n\n- Date range or test duration: [1/19/2023 - 2/2/2023]\n",
+        );
+        assert!(matches!(t[0], Some(When::Days { .. })), "{t:?}");
+        assert!(
+            t[1].is_none(),
+            "the planning part is not timed on its own: {t:?}"
+        );
+    }
+
+    #[test]
+    fn other_fields_give_no_time() {
+        let t = times("## Rollout\n\n- Number of users: 11\n- Owner: Sam on 1/6\n");
+        assert!(t[0].is_none(), "{t:?}");
+        let t = times("## Summary\n\nLaunch Date: December 13, 2025\n");
+        assert!(
+            t[0].is_none(),
+            "the plan's date is not a section's window: {t:?}"
+        );
+    }
+}
