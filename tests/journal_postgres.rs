@@ -635,3 +635,38 @@ fn export_verify_import_round_trip_keeps_the_head_hash() {
     assert!(err.contains("chain is broken"), "{err}");
     assert!(rows(&pg, "other").is_empty());
 }
+
+#[test]
+fn two_screens_on_one_database_room_see_each_other_and_a_verb() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "screens");
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let mut lead = Viewer::open(&["open", plan, "--journal", &url], 120, 40);
+    lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    let mut follower = Viewer::open(&["open", plan, "--follow", "--journal", &url], 80, 24);
+    follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    lead.send(" ");
+    lead.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    follower.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    let (code, _, err) = run(&[
+        "hold",
+        plan,
+        "--reason",
+        "waiting for DNS",
+        "--journal",
+        &url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    lead.wait_for("HOLD", Duration::from_secs(5));
+    follower.wait_for("HOLD", Duration::from_secs(5));
+    lead.quit();
+    follower.quit();
+    let kinds: Vec<String> = rows(&pg, "screens")
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.2).unwrap()["type"].to_string())
+        .collect();
+    assert!(kinds.contains(&"\"task_checked\"".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"\"hold_called\"".to_string()), "{kinds:?}");
+}
