@@ -20,7 +20,8 @@
 //!   memory such as checkpoints.
 //!
 //! The file backend stores JSON Lines (one [`Event`] per line, see [`event`]); each line's
-//! `prev` is the SHA-256 of the previous line's bytes ([`chain`]). All functions that can fail
+//! `prev` is the SHA-256 of the previous line's bytes ([`chain`]). The database backend
+//! ([`postgres`]) stores the same lines, one row each, so the chain is the same. All functions that can fail
 //! return [`JournalError`].
 
 pub mod chain;
@@ -383,7 +384,7 @@ impl Journal {
         }
     }
 
-    /// What appends since the last call repaired, in words: a last line that lacked only its
+    /// What appends since the last call repaired (file backend only), in words: a last line that lacked only its
     /// newline (kept, the newline added), or a torn last line moved out of the journal into
     /// its `.torn` side file (named). Each is reported once.
     pub fn take_repairs(&self) -> Vec<String> {
@@ -416,7 +417,7 @@ impl Journal {
     }
 
     /// How long reads and appends wait for the journal's lock before they fail with
-    /// [`JournalError::Locked`] (default 5 s). The room waits less, so that a lock someone
+    /// [`JournalError::Locked`] (default 5 s; a database journal has no lock of ours). The room waits less, so that a lock someone
     /// holds does not freeze its screen: it shows the error and tries again at the next change.
     pub fn set_lock_wait(&self, wait: std::time::Duration) {
         if let Backend::File(f) = &self.backend {
@@ -433,8 +434,8 @@ impl Journal {
     }
 
     /// A stable name for this journal, the same whichever way it was reached (file backend:
-    /// its canonical path, symlinks resolved): the key of per-user memory such as
-    /// [`checkpoint::Store`].
+    /// its canonical path, symlinks resolved; database backend: `postgres://host:port/db?room=NAME`,
+    /// without user or password): the key of per-user memory such as [`checkpoint::Store`].
     #[must_use]
     pub fn id(&self) -> String {
         match &self.backend {
@@ -465,7 +466,9 @@ impl Journal {
 
     /// Judges where the journal lives (file backend: the file and its directory, on open
     /// descriptors, by the rules in [`trust`] with group sharing; and the filesystem). Fails
-    /// only when the journal's directory cannot be opened.
+    /// only when the journal's directory cannot be opened. Database backend: a role without
+    /// INSERT on the events table is a refusal (it may follow, not write), a missing or
+    /// disabled append-only trigger a warning; fails when the database cannot be reached.
     pub fn safety(&self) -> Result<Safety, JournalError> {
         match &self.backend {
             Backend::File(f) => f.safety(),
