@@ -10,7 +10,10 @@ macro_rules! sayln {
     };
 }
 
+mod journal;
 mod status;
+
+pub use journal::JournalCmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,8 +42,9 @@ pub struct Cli {
 pub struct Target {
     /// The plan: a Markdown runbook (.md) or a TOML plan (.toml).
     pub plan: PathBuf,
-    /// The journal (default: `<plan-stem>.journal.jsonl` beside the plan).
-    #[arg(long)]
+    /// The journal: a file (default: `<plan-stem>.journal.jsonl` beside the plan) or a
+    /// PostgreSQL room, postgres://user@host:port/db?room=NAME.
+    #[arg(long, env = "WARROOM_JOURNAL")]
     pub journal: Option<PathBuf>,
     /// T-0 for relative schedules: RFC 3339, `YYYY-MM-DD HH:MM` (UTC), `YYYY-MM-DD`, or `now`
     /// (default: the plan's own date, else the room's first event).
@@ -191,6 +195,11 @@ pub enum Cmd {
         /// history), accept it as it is now: your checkpoint moves to its last event.
         #[arg(long)]
         accept_rewrite: bool,
+    },
+    /// A journal on PostgreSQL: create the schema, export a room to a file, import one.
+    Journal {
+        #[command(subcommand)]
+        cmd: JournalCmd,
     },
 }
 
@@ -349,6 +358,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             target,
             accept_rewrite,
         } => Ok(status::verify(&target, accept_rewrite)),
+        Cmd::Journal { cmd } => Ok(journal::run(&cmd)),
     }
 }
 

@@ -20,7 +20,8 @@
 //!   memory such as checkpoints.
 //!
 //! The file backend stores JSON Lines (one [`Event`] per line, see [`event`]); each line's
-//! `prev` is the SHA-256 of the previous line's bytes ([`chain`]). All functions that can fail
+//! `prev` is the SHA-256 of the previous line's bytes ([`chain`]). The database backend
+//! ([`postgres`]) stores the same lines, one row each, so the chain is the same. All functions that can fail
 //! return [`JournalError`].
 
 pub mod chain;
@@ -30,6 +31,7 @@ pub mod evidence;
 mod file;
 pub mod follow;
 mod identity;
+pub mod postgres;
 mod scan;
 pub mod trust;
 
@@ -43,6 +45,8 @@ use self::checkpoint::{Checkpoint, Consistency};
 use self::event::{Event, EventKind};
 
 pub use self::identity::actor;
+pub use self::postgres::Moved;
+pub use self::postgres::schema::{Init as SchemaInit, SCHEMA_VERSION};
 
 /// An event before it is journaled: the journal adds `v`, `seq` and `prev`.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +112,8 @@ pub struct Replay {
 pub struct Cursor {
     chain: scan::Chain,
     pos: file::Position,
+    /// Database backend: the `seq` of the last row read (0 before the first).
+    db_seq: u64,
     head_hex: Option<String>,
     problems: Vec<Problem>,
 }
@@ -246,24 +252,119 @@ pub enum JournalError {
     /// same event (nothing was written).
     #[error("cannot journal this event: {0}")]
     Encode(String),
+    /// The database backend failed: it could not be reached, refused, or broke off. The
+    /// journal is named by its URL as given (never with a password).
+    #[error("{journal}: cannot {op}: {detail}")]
+    Database {
+        /// The room's URL, without password.
+        journal: String,
+        /// What was being done ("read", "append", …).
+        op: &'static str,
+        /// What went wrong, and what to do where known.
+        detail: String,
+    },
+    /// The journal location cannot be used: a database URL that does not parse, lacks its
+    /// room, or holds a literal password. The words say what to write instead.
+    #[error("{0}")]
+    BadLocation(String),
 }
 
-/// A room's journal (file backend: a JSON Lines file shared by every process that opens it).
+/// A room's journal: a JSON Lines file shared by every process that opens it (the embedded
+/// default), or a room in a PostgreSQL database shared by hosts ([`postgres`]).
 ///
-/// Cheap to hold; every call opens the file afresh, so a journal replaced on disk is noticed.
-/// `Send + Sync`: one `Journal` may be shared between threads.
+/// File backend: cheap to hold; every call opens the file afresh, so a journal replaced on
+/// disk is noticed. Database backend: one connection, made at the first call and again after
+/// it broke, on a thread of the journal's own. `Send + Sync`: one `Journal` may be shared
+/// between threads.
 #[derive(Debug)]
 pub struct Journal {
-    file: file::FileJournal,
+    backend: Backend,
+}
+
+#[derive(Debug)]
+enum Backend {
+    File(file::FileJournal),
+    Postgres(Box<postgres::PgJournal>),
+}
+
+/// Whether a journal location names a database room (`postgres://…` or `postgresql://…`)
+/// rather than a file.
+#[must_use]
+pub fn is_database(location: &Path) -> bool {
+    location.to_str().is_some_and(postgres::is_url)
 }
 
 impl Journal {
-    /// Opens the journal at `path`. The file need not exist (the first append creates it), but
-    /// its directory must.
-    pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        Ok(Journal {
-            file: file::FileJournal::open(path)?,
-        })
+    /// Opens the journal at `location`: a file path, or a database room URL
+    /// `postgres://user@host:port/db?room=NAME` ([`postgres`]). A file need not exist (the
+    /// first append creates it), but its directory must. A database URL is only read here
+    /// ([`JournalError::BadLocation`] when it cannot be used); the server is reached at the
+    /// first call that needs it.
+    pub fn open(location: &Path) -> Result<Journal, JournalError> {
+        let backend = match location.to_str() {
+            Some(url) if postgres::is_url(url) => {
+                Backend::Postgres(Box::new(postgres::PgJournal::open(url)?))
+            }
+            _ => Backend::File(file::FileJournal::open(location)?),
+        };
+        Ok(Journal { backend })
+    }
+
+    /// How to name this journal to people: the file path as given, or the database URL as
+    /// given (`${VAR}` unexpanded; a literal password is refused at open, so none is shown).
+    #[must_use]
+    pub fn shown(&self) -> String {
+        match &self.backend {
+            Backend::File(f) => f.path().display().to_string(),
+            Backend::Postgres(p) => p.shown().to_string(),
+        }
+    }
+
+    /// Creates the database schema ([`postgres::schema`]) when it is missing; idempotent.
+    /// A file journal has no schema: [`JournalError::BadLocation`].
+    pub fn init_schema(&self) -> Result<SchemaInit, JournalError> {
+        self.database("init")?.init()
+    }
+
+    /// Writes a database room's lines to a new file at `out` (which must not exist): a file
+    /// journal that `warroom verify` accepts with the same head hash.
+    pub fn export(&self, out: &Path) -> Result<Moved, JournalError> {
+        self.database("export")?.export(out)
+    }
+
+    /// Loads the file journal at `from` (which must verify, with no torn last line) into this
+    /// database room, which must be empty; the lines are stored as they are, so the head hash
+    /// stays the same.
+    pub fn import(&self, from: &Path) -> Result<Moved, JournalError> {
+        self.database("import")?.import(from)
+    }
+
+    fn database(&self, verb: &str) -> Result<&postgres::PgJournal, JournalError> {
+        match &self.backend {
+            Backend::Postgres(p) => Ok(p),
+            Backend::File(f) => Err(JournalError::BadLocation(format!(
+                "{}: `warroom journal {verb}` works on a database room \
+                 (postgres://user@host:port/db?room=NAME), not a file",
+                f.path().display()
+            ))),
+        }
+    }
+
+    /// [`Journal::append`] with the client's own event id (any text up to the caller; 128
+    /// random bits is what [`Journal::append`] draws). Database backend: if an append with
+    /// this id already committed in this room, that event is returned and nothing is written
+    /// — how a caller that lost the reply asks again without a duplicate. File backend: the id
+    /// is not stored (a local append cannot lose its reply) and this is [`Journal::append`].
+    pub fn append_with_id(
+        &self,
+        draft: Draft,
+        expect_head: Option<u64>,
+        event_id: &str,
+    ) -> Result<Event, JournalError> {
+        match &self.backend {
+            Backend::File(f) => f.append(draft, expect_head),
+            Backend::Postgres(p) => p.append(draft, expect_head, event_id),
+        }
     }
 
     /// Appends one event and returns it once it is durable (written and synced): its `seq` is
@@ -277,21 +378,30 @@ impl Journal {
     /// copied to the `.torn` side file beside the journal, synced, and only then cut off
     /// ([`Journal::take_repairs`] says which).
     pub fn append(&self, draft: Draft, expect_head: Option<u64>) -> Result<Event, JournalError> {
-        self.file.append(draft, expect_head)
+        match &self.backend {
+            Backend::File(f) => f.append(draft, expect_head),
+            Backend::Postgres(p) => p.append(draft, expect_head, &postgres::new_event_id()?),
+        }
     }
 
-    /// What appends since the last call repaired, in words: a last line that lacked only its
+    /// What appends since the last call repaired (file backend only), in words: a last line that lacked only its
     /// newline (kept, the newline added), or a torn last line moved out of the journal into
     /// its `.torn` side file (named). Each is reported once.
     pub fn take_repairs(&self) -> Vec<String> {
-        self.file.take_repairs()
+        match &self.backend {
+            Backend::File(f) => f.take_repairs(),
+            Backend::Postgres(_) => Vec::new(),
+        }
     }
 
     /// Reads the whole journal. Corrupt or out-of-sequence lines are reported in
     /// [`Replay::problems`] and the rest still loads; a torn last line is ignored (see
     /// [`Replay::notes`]). A journal that does not exist yet replays as empty.
     pub fn replay(&self) -> Result<Replay, JournalError> {
-        self.file.replay()
+        match &self.backend {
+            Backend::File(f) => f.replay(),
+            Backend::Postgres(p) => p.replay(),
+        }
     }
 
     /// Reads the events appended after `cursor` and advances it. An incomplete last line is left
@@ -300,33 +410,47 @@ impl Journal {
     /// ([`Cursor::take_problems`]). Fails with [`JournalError::Replaced`] when what the cursor had
     /// read is no longer there.
     pub fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {
-        self.file.read_new(cursor)
+        match &self.backend {
+            Backend::File(f) => f.read_new(cursor),
+            Backend::Postgres(p) => p.read_new(cursor),
+        }
     }
 
     /// How long reads and appends wait for the journal's lock before they fail with
-    /// [`JournalError::Locked`] (default 5 s). The room waits less, so that a lock someone
+    /// [`JournalError::Locked`] (default 5 s; a database journal has no lock of ours). The room waits less, so that a lock someone
     /// holds does not freeze its screen: it shows the error and tries again at the next change.
     pub fn set_lock_wait(&self, wait: std::time::Duration) {
-        self.file.set_lock_wait(wait);
+        if let Backend::File(f) = &self.backend {
+            f.set_lock_wait(wait);
+        }
     }
 
     /// Walks the whole hash chain and reports the first line that breaks it.
     pub fn verify(&self) -> Result<Verification, JournalError> {
-        self.file.verify()
+        match &self.backend {
+            Backend::File(f) => f.verify(),
+            Backend::Postgres(p) => p.verify(),
+        }
     }
 
     /// A stable name for this journal, the same whichever way it was reached (file backend:
-    /// its canonical path, symlinks resolved): the key of per-user memory such as
-    /// [`checkpoint::Store`].
+    /// its canonical path, symlinks resolved; database backend: `postgres://host:port/db?room=NAME`,
+    /// without user or password): the key of per-user memory such as [`checkpoint::Store`].
     #[must_use]
     pub fn id(&self) -> String {
-        self.file.id()
+        match &self.backend {
+            Backend::File(f) => f.id(),
+            Backend::Postgres(p) => p.id(),
+        }
     }
 
     /// Whether the journal still holds the event `checkpoint` names, unchanged — i.e. whether
     /// its history extends what the checkpoint's viewer saw. Reads up to that event.
     pub fn check(&self, checkpoint: &Checkpoint) -> Result<Consistency, JournalError> {
-        self.file.check(checkpoint)
+        match &self.backend {
+            Backend::File(f) => f.check(checkpoint),
+            Backend::Postgres(p) => p.check(checkpoint),
+        }
     }
 
     /// [`Journal::replay`] and [`Journal::check`] in one read.
@@ -334,13 +458,21 @@ impl Journal {
         &self,
         checkpoint: &Checkpoint,
     ) -> Result<(Replay, Consistency), JournalError> {
-        self.file.replay_against(checkpoint)
+        match &self.backend {
+            Backend::File(f) => f.replay_against(checkpoint),
+            Backend::Postgres(p) => p.replay_against(checkpoint),
+        }
     }
 
     /// Judges where the journal lives (file backend: the file and its directory, on open
     /// descriptors, by the rules in [`trust`] with group sharing; and the filesystem). Fails
-    /// only when the journal's directory cannot be opened.
+    /// only when the journal's directory cannot be opened. Database backend: a role without
+    /// INSERT on the events table is a refusal (it may follow, not write), a missing or
+    /// disabled append-only trigger a warning; fails when the database cannot be reached.
     pub fn safety(&self) -> Result<Safety, JournalError> {
-        self.file.safety()
+        match &self.backend {
+            Backend::File(f) => f.safety(),
+            Backend::Postgres(p) => p.safety(),
+        }
     }
 }

@@ -25,7 +25,20 @@ pub fn init(journal: &Path) {
     let dir = std::env::var_os("XDG_STATE_HOME")
         .map(|d| Path::new(&d).join("warroom"))
         .filter(|d| std::fs::create_dir_all(d).is_ok())
-        .unwrap_or_else(|| journal.parent().unwrap_or(Path::new(".")).to_path_buf());
+        .or_else(|| {
+            // A database room has no directory of its own: the user's state directory.
+            crate::journal::is_database(journal)
+                .then(|| panic_log().and_then(|f| f.parent().map(Path::to_path_buf)))
+                .flatten()
+                .filter(|d| std::fs::create_dir_all(d).is_ok())
+        })
+        .unwrap_or_else(|| {
+            if crate::journal::is_database(journal) {
+                PathBuf::from(".")
+            } else {
+                journal.parent().unwrap_or(Path::new(".")).to_path_buf()
+            }
+        });
     let _ = LOG_DIR.set(dir.clone());
     let appender = tracing_appender::rolling::never(dir, LOG_FILE);
     let (writer, guard) = tracing_appender::non_blocking(appender);

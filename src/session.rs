@@ -71,7 +71,9 @@ impl From<JournalError> for SessionError {
     fn from(e: JournalError) -> SessionError {
         match e {
             JournalError::Unsafe { reason, .. } => SessionError::Unsafe(reason),
-            JournalError::Unusable { reason, .. } => SessionError::BadJournal(reason),
+            JournalError::Unusable { reason, .. } | JournalError::BadLocation(reason) => {
+                SessionError::BadJournal(reason)
+            }
             e => SessionError::Journal(e),
         }
     }

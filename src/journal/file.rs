@@ -137,6 +137,11 @@ impl FileJournal {
         Ok(fj)
     }
 
+    /// The journal's path as given.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub(crate) fn set_lock_wait(&self, wait: std::time::Duration) {
         self.lock_wait_ms.store(
             wait.as_millis() as u64,

@@ -41,6 +41,8 @@ pub struct WatchError {
 /// A running watch. Dropping it stops both the notify watch and the polling thread (the
 /// callback is not called after the drop returns, except by a call already under way).
 pub struct Watcher {
+    /// A database room's listener (then the other fields are `None`).
+    listen: Option<super::postgres::Listener>,
     notify: Option<RecommendedWatcher>,
     stop: Option<mpsc::Sender<()>>,
     poller: Option<JoinHandle<()>>,
@@ -52,6 +54,12 @@ impl Watcher {
     #[must_use]
     pub fn uses_notify(&self) -> bool {
         self.notify.is_some()
+    }
+
+    /// Whether this follows a database room through `LISTEN`/`NOTIFY`.
+    #[must_use]
+    pub fn uses_listen(&self) -> bool {
+        self.listen.is_some()
     }
 }
 
@@ -81,7 +89,23 @@ impl Drop for Watcher {
 /// [`POLL_INTERVAL`] through polling where it does not or cannot be trusted (network
 /// filesystems). The file need not exist yet; its directory
 /// must. The callback should only signal (e.g. send on a channel) and return.
+///
+/// A database room URL (`postgres://…?room=NAME`) is followed through `LISTEN`/`NOTIFY`
+/// instead, with a read every few seconds as a backstop and reconnection with backoff
+/// (`journal::postgres`); only a URL that cannot be read is an error then.
 pub fn watch(path: &Path, on_change: impl Fn() + Send + 'static) -> Result<Watcher, WatchError> {
+    if let Some(url) = path.to_str().filter(|u| super::postgres::is_url(u)) {
+        let listen = super::postgres::watch(url, on_change).map_err(|msg| WatchError {
+            path: path.to_path_buf(),
+            err: std::io::Error::other(msg),
+        })?;
+        return Ok(Watcher {
+            listen: Some(listen),
+            notify: None,
+            stop: None,
+            poller: None,
+        });
+    }
     start(path, on_change, true)
 }
 
@@ -151,6 +175,7 @@ fn start(
         })
         .map_err(fail)?;
     Ok(Watcher {
+        listen: None,
         notify,
         stop: Some(stop),
         poller: Some(poller),

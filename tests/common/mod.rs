@@ -7,6 +7,7 @@
 
 pub mod fixture;
 pub mod journal;
+pub mod postgres;
 pub mod procs;
 pub mod pty;
 pub mod room;

@@ -1,0 +1,135 @@
+//! The database schema, versioned: created by `warroom journal init URL`, checked by every
+//! connection.
+//!
+//! Version 1:
+//!
+//! - `warroom_schema(version)`: one row, the version below.
+//! - `warroom_events`: one row per event, primary key `(room, seq)`; `event_id` is the
+//!   client's id of the append (unique: a retried append finds its own row); `line` is the
+//!   event's canonical JSON line, byte for byte what the file backend would write, `hash` its
+//!   SHA-256 and `prev` the hash of the room's previous line; `db_role` the database role that
+//!   inserted it (beside the OS `actor` inside the line).
+//! - A trigger refuses every `UPDATE`, `DELETE` and `TRUNCATE` of `warroom_events`: the room is
+//!   append-only in the database itself, whatever the grants.
+//!
+//! Grants (the owner who ran `init` does this once):
+//!
+//! ```sql
+//! GRANT SELECT ON warroom_schema, warroom_events TO followers;          -- watch rooms
+//! GRANT SELECT, INSERT ON warroom_events TO operators;                  -- act in rooms
+//! GRANT SELECT ON warroom_schema TO operators;
+//! ```
+//!
+//! No UPDATE or DELETE is needed by anyone: appends are serialized by an advisory lock per
+//! room (which needs no grant) and by the primary key.
+
+use postgres::Client;
+
+/// The schema version this build reads and writes.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// The channel appends notify on; the payload is `room:seq`.
+pub(crate) const CHANNEL: &str = "warroom_events";
+
+const CREATE_V1: &str = r"
+CREATE TABLE warroom_schema (version integer NOT NULL);
+CREATE TABLE warroom_events (
+    room text NOT NULL,
+    seq bigint NOT NULL CHECK (seq > 0),
+    event_id text NOT NULL UNIQUE,
+    line text NOT NULL,
+    hash text NOT NULL,
+    prev text NOT NULL,
+    db_role text NOT NULL DEFAULT current_user,
+    committed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (room, seq)
+);
+CREATE FUNCTION warroom_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'warroom_events is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER warroom_events_no_change BEFORE UPDATE OR DELETE ON warroom_events
+    FOR EACH ROW EXECUTE FUNCTION warroom_events_append_only();
+CREATE TRIGGER warroom_events_no_truncate BEFORE TRUNCATE ON warroom_events
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_events_append_only();
+INSERT INTO warroom_schema (version) VALUES (1);
+";
+
+/// What [`init`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// The schema was created at [`SCHEMA_VERSION`].
+    Created,
+    /// It was already there at [`SCHEMA_VERSION`]; nothing changed.
+    AlreadyCurrent,
+}
+
+/// Creates the schema if it is missing. Idempotent, and safe when several run at once (they
+/// take one advisory lock). Fails on a database whose schema is of another version.
+pub(crate) fn init(client: &mut Client) -> Result<Init, String> {
+    let mut tx = client.transaction().map_err(|e| super::words(&e))?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('warroom schema'))",
+        &[],
+    )
+    .map_err(|e| super::words(&e))?;
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('warroom_schema') IS NOT NULL", &[])
+        .map_err(|e| super::words(&e))?
+        .get(0);
+    if exists {
+        let v = version(&mut tx)?;
+        tx.commit().map_err(|e| super::words(&e))?;
+        return match v {
+            Some(SCHEMA_VERSION) => Ok(Init::AlreadyCurrent),
+            other => Err(mismatch(other)),
+        };
+    }
+    tx.batch_execute(CREATE_V1).map_err(|e| super::words(&e))?;
+    tx.commit().map_err(|e| super::words(&e))?;
+    Ok(Init::Created)
+}
+
+/// Checks that the database holds the schema this build speaks.
+pub(crate) fn check(client: &mut Client) -> Result<(), String> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('warroom_schema') IS NOT NULL", &[])
+        .map_err(|e| super::words(&e))?
+        .get(0);
+    if !exists {
+        return Err(
+            "the database has no warroom schema: run `warroom journal init URL` once, \
+                    as a role that may create tables"
+                .to_string(),
+        );
+    }
+    match version(client)? {
+        Some(SCHEMA_VERSION) => Ok(()),
+        other => Err(mismatch(other)),
+    }
+}
+
+fn version(client: &mut impl postgres::GenericClient) -> Result<Option<i32>, String> {
+    let row = client
+        .query_opt("SELECT max(version) FROM warroom_schema", &[])
+        .map_err(|e| super::words(&e))?;
+    Ok(row.and_then(|r| r.get::<_, Option<i32>>(0)))
+}
+
+fn mismatch(found: Option<i32>) -> String {
+    match found {
+        Some(v) if v > SCHEMA_VERSION => format!(
+            "the database's warroom schema is version {v}, newer than this warroom speaks \
+             ({SCHEMA_VERSION}): upgrade warroom"
+        ),
+        Some(v) => format!(
+            "the database's warroom schema is version {v}, this warroom speaks \
+             {SCHEMA_VERSION}: no migration from {v} exists; use a fresh database"
+        ),
+        None => "the database's warroom_schema table is empty: it was not made by `warroom \
+                 journal init`; drop it or use another database"
+            .to_string(),
+    }
+}

@@ -1,0 +1,113 @@
+//! The thread that holds a journal's database connection and runs its calls.
+//!
+//! The `postgres` crate blocks on a private tokio runtime, which panics when called from a
+//! thread that is already driving one (the room's). So the connection lives on a plain thread
+//! of its own and callers hand it closures, waiting for the answer: the interface stays
+//! synchronous and callable from anywhere.
+
+use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError};
+use std::thread;
+
+use postgres::{Client, NoTls};
+
+use super::location::Location;
+use super::schema;
+
+type Job = Box<dyn FnOnce(&mut Conn) + Send>;
+
+/// The connection, made on first use and again after it broke.
+pub(crate) struct Conn {
+    loc: Location,
+    client: Option<Client>,
+    /// The schema was checked on this connection.
+    checked: bool,
+}
+
+impl Conn {
+    pub(crate) fn room(&self) -> &str {
+        &self.loc.room
+    }
+
+    /// The connection, its schema checked; connects when there is none (or it closed).
+    pub(crate) fn client(&mut self) -> Result<&mut Client, String> {
+        if !self.checked || self.client.as_ref().is_none_or(Client::is_closed) {
+            let client = self.client_unchecked()?;
+            schema::check(client)?;
+            self.checked = true;
+        }
+        self.client_unchecked()
+    }
+
+    /// The connection, without looking at the schema (for `init`).
+    pub(crate) fn client_unchecked(&mut self) -> Result<&mut Client, String> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.checked = false;
+            self.client = None;
+            let c = self
+                .loc
+                .config
+                .connect(NoTls)
+                .map_err(|e| format!("cannot connect: {}", super::words(&e)))?;
+            self.client = Some(c);
+        }
+        self.client
+            .as_mut()
+            .ok_or_else(|| "no connection".to_string())
+    }
+
+    /// Drops a connection that broke: the next call connects again.
+    pub(crate) fn forget(&mut self) {
+        self.client = None;
+        self.checked = false;
+    }
+}
+
+/// Hands closures to the connection thread. Dropping it ends the thread.
+#[derive(Debug)]
+pub(crate) struct Worker {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl Worker {
+    pub(crate) fn start(loc: Location) -> std::io::Result<Worker> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        thread::Builder::new()
+            .name("journal-pg".into())
+            .spawn(move || {
+                let mut conn = Conn {
+                    loc,
+                    client: None,
+                    checked: false,
+                };
+                for job in rx {
+                    job(&mut conn);
+                }
+            })?;
+        Ok(Worker {
+            jobs: Mutex::new(tx),
+        })
+    }
+
+    /// Runs `f` on the connection thread and returns its answer; `Err` in words when the
+    /// thread is gone.
+    pub(crate) fn run<T: Send + 'static, E: Send + 'static + From<String>>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move |conn| {
+            let _ = tx.send(f(conn));
+        });
+        let sent = self
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(job);
+        if sent.is_err() {
+            return Err(E::from("the connection thread ended".to_string()));
+        }
+        rx.recv()
+            .unwrap_or_else(|_| Err(E::from("the connection thread ended".to_string())))
+    }
+}

@@ -1,0 +1,177 @@
+//! A private PostgreSQL server for one test: `initdb` into a temporary directory, `postgres`
+//! listening only on a Unix socket in that directory (never a system service), stopped when
+//! the [`Pg`] is dropped. As root, the server runs as `nobody` (PostgreSQL refuses root).
+//!
+//! Without PostgreSQL's binaries the tests fail, saying to run `scripts/setup`: a test that
+//! passes because it could not run would hide that nothing was checked.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::{Pid, Uid};
+
+/// The superuser `initdb` creates.
+pub const SUPERUSER: &str = "warroom";
+
+/// A running private server.
+pub struct Pg {
+    dir: tempfile::TempDir,
+    child: Child,
+    /// The TCP port number naming the socket (`.s.PGSQL.<port>`); nothing listens on TCP.
+    pub port: u16,
+}
+
+/// A PostgreSQL binary: on PATH, else under `/usr/lib/postgresql/*/bin`.
+fn binary(name: &str) -> PathBuf {
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|f| f.is_file())
+    });
+    if let Some(f) = on_path {
+        return f;
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin").join(name))
+        .filter(|f| f.is_file())
+        .collect();
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!(
+            "PostgreSQL's `{name}` was not found on PATH or under /usr/lib/postgresql/*/bin: \
+             run scripts/setup (it installs Debian's postgresql) and run the tests again"
+        )
+    })
+}
+
+/// `cmd` as the unprivileged user when we are root.
+fn as_server_user(program: &Path) -> Command {
+    if Uid::effective().is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+            .arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+impl Pg {
+    /// Starts a fresh server and waits until it accepts connections.
+    pub fn start() -> Pg {
+        let initdb = binary("initdb");
+        let postgres = binary("postgres");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        if Uid::effective().is_root() {
+            nix::unistd::chown(
+                dir.path(),
+                Some(nix::unistd::Uid::from_raw(65534)),
+                Some(nix::unistd::Gid::from_raw(65534)),
+            )
+            .expect("give the temporary directory to nobody");
+        }
+        let data = dir.path().join("data");
+        let out = as_server_user(&initdb)
+            .arg("-D")
+            .arg(&data)
+            .args(["-A", "trust", "-U", SUPERUSER, "--no-sync", "-E", "UTF8"])
+            .args(["--locale=C"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
+        let child = as_server_user(&postgres)
+            .arg("-D")
+            .arg(&data)
+            .arg("-k")
+            .arg(dir.path())
+            .args(["-p", &port.to_string()])
+            .args(["-c", "listen_addresses="])
+            .args(["-c", "fsync=off"])
+            .args(["-c", "max_connections=60"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start postgres");
+        let pg = Pg { dir, child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if pg.try_client(SUPERUSER).is_ok() {
+                return pg;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "postgres did not accept connections within 30 s: {}",
+                pg.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The directory holding the socket.
+    pub fn socket_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// The URL of `room` in database `postgres`, as `user`.
+    pub fn url(&self, user: &str, room: &str) -> String {
+        format!(
+            "postgres://{user}@/postgres?host={}&port={}&room={room}",
+            self.socket_dir().display(),
+            self.port
+        )
+    }
+
+    fn try_client(&self, user: &str) -> Result<postgres::Client, postgres::Error> {
+        postgres::Config::new()
+            .host_path(self.socket_dir())
+            .port(self.port)
+            .user(user)
+            .dbname("postgres")
+            .connect(postgres::NoTls)
+    }
+
+    /// A direct connection as `user`, for setting up and for looking behind warroom's back.
+    pub fn client(&self, user: &str) -> postgres::Client {
+        self.try_client(user).expect("connect to the test server")
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        // SIGINT: fast shutdown (ends sessions, no waiting for clients).
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(pid, Signal::SIGINT);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

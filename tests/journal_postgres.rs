@@ -1,0 +1,672 @@
+//! The journal on a real PostgreSQL: each test starts a private server ([`common::postgres`])
+//! and drives warroom through its library and its binary, as users on different hosts would.
+//!
+//! Writer processes are this test binary run again on the `child_writer` test with
+//! `WARROOM_PG_CHILD_URL` set; without it, that test returns at once.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns panic on purpose
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::postgres::{Pg, SUPERUSER};
+use warroom::journal::chain::{GENESIS_PREV, line_hash};
+use warroom::journal::event::EventKind;
+use warroom::journal::{Draft, Journal, JournalError, Verification, follow};
+
+const CHILD_URL: &str = "WARROOM_PG_CHILD_URL";
+const CHILD_COUNT: &str = "WARROOM_PG_CHILD_COUNT";
+const CHILD_TAG: &str = "WARROOM_PG_CHILD_TAG";
+
+fn draft(text: String) -> Draft {
+    Draft {
+        actor: "tester@host".into(),
+        role: None,
+        at: Utc::now(),
+        kind: EventKind::Note { text },
+    }
+}
+
+fn warroom() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_warroom"));
+    c.env_remove("WARROOM_JOURNAL");
+    c
+}
+
+/// Runs `warroom ARGS`; (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = warroom().args(args).output().expect("run warroom");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A server with the schema created through the CLI.
+fn server() -> Pg {
+    let pg = Pg::start();
+    let (code, out, err) = run(&["journal", "init", &pg.url(SUPERUSER, "any")]);
+    assert_eq!(code, 0, "init: {out}{err}");
+    pg
+}
+
+/// Every row of `room`: (seq, event id, line, hash, prev), in seq order.
+fn rows(pg: &Pg, room: &str) -> Vec<(i64, String, String, String, String)> {
+    pg.client(SUPERUSER)
+        .query(
+            "SELECT seq, event_id, line, hash, prev FROM warroom_events WHERE room = $1 \
+             ORDER BY seq",
+            &[&room],
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect()
+}
+
+/// Seqs are 1..=n, every line chains onto the one before, and hash columns are the lines'.
+fn assert_chain(pg: &Pg, room: &str) -> usize {
+    let rows = rows(pg, room);
+    let mut prev = GENESIS_PREV.to_string();
+    for (i, (seq, _, line, hash, prev_col)) in rows.iter().enumerate() {
+        assert_eq!(*seq, i as i64 + 1, "seq gapless");
+        let ev: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(ev["seq"], *seq, "the line's seq is the row's");
+        assert_eq!(ev["prev"], prev.as_str(), "line {seq} chains");
+        assert_eq!(*prev_col, prev);
+        assert_eq!(*hash, line_hash(line.as_bytes()));
+        prev.clone_from(hash);
+    }
+    rows.len()
+}
+
+/// Runs in a child process: appends as told, printing `ACK <seq> <text>` (flushed) once each
+/// append has returned, i.e. once the event is acknowledged.
+#[test]
+fn child_writer() {
+    let Ok(url) = std::env::var(CHILD_URL) else {
+        return;
+    };
+    let count: u64 = std::env::var(CHILD_COUNT).unwrap().parse().unwrap();
+    let tag = std::env::var(CHILD_TAG).unwrap_or_default();
+    let journal = Journal::open(Path::new(&url)).expect("open");
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "\nREADY").unwrap();
+    out.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for i in 0..count {
+        assert!(Instant::now() < deadline, "child ran for a minute");
+        let text = format!("{tag}-{i}");
+        let ev = journal.append(draft(text.clone()), None).expect("append");
+        writeln!(out, "ACK {} {text}", ev.seq).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+fn spawn_writer(url: &str, count: u64, tag: &str) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["child_writer", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_URL, url)
+        .env(CHILD_COUNT, count.to_string())
+        .env(CHILD_TAG, tag)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Reads a writer's `ACK` lines on a thread: (seq, text) pairs as they arrive.
+fn acks(child: &mut Child) -> mpsc::Receiver<(u64, String)> {
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("ACK ") {
+                let (seq, text) = rest.split_once(' ').unwrap();
+                if tx.send((seq.parse().unwrap(), text.to_string())).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn init_is_idempotent_versioned_and_bad_locations_are_explained() {
+    let pg = Pg::start();
+    let url = pg.url(SUPERUSER, "r");
+    // Before init, a verb says what to run.
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let (code, _, err) = run(&["note", plan, "hello", "--journal", &url]);
+    assert_ne!(code, 0);
+    assert!(err.contains("warroom journal init"), "{err}");
+
+    let (code, out, _) = run(&["journal", "init", &url]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("created the warroom schema, version 1"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["journal", "init", &url]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("already at version 1; nothing changed"),
+        "{out}"
+    );
+    let mut c = pg.client(SUPERUSER);
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM warroom_schema WHERE version = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "one version row after two inits");
+
+    // Now it works.
+    let (code, _, err) = run(&["note", plan, "hello", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+
+    // A database of a newer schema is refused with what to do.
+    c.batch_execute("UPDATE warroom_schema SET version = 99")
+        .unwrap();
+    let (code, _, err) = run(&["note", plan, "again", "--journal", &url]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("version 99") && err.contains("upgrade warroom"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["journal", "init", &url]);
+    assert_eq!(code, 1);
+    assert!(err.contains("version 99"), "{err}");
+
+    // Bad URLs: named, with what to write; never a panic.
+    let no_room = url.replace("&room=r", "");
+    let (code, _, err) = run(&["note", plan, "x", "--journal", &no_room]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("?room=NAME"), "{err}");
+    let with_pw = format!(
+        "postgres://{SUPERUSER}:s3cret@/postgres?host={}&port={}&room=r",
+        pg.socket_dir().display(),
+        pg.port
+    );
+    let (code, out, err) = run(&["note", plan, "x", "--journal", &with_pw]);
+    assert_eq!(code, 1);
+    assert!(err.contains("PGPASSWORD") && !err.contains("s3cret") && !out.contains("s3cret"));
+    // An unreachable server: an error naming the room, within the connect timeout.
+    let gone = format!(
+        "postgres://{SUPERUSER}@/postgres?host=/nonexistent&port={}&room=r",
+        pg.port
+    );
+    let t = Instant::now();
+    let (code, _, err) = run(&["note", plan, "x", "--journal", &gone]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("cannot connect") && err.contains("room=r"),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn password_comes_from_the_environment_and_is_never_shown() {
+    let pg = server();
+    let mut c = pg.client(SUPERUSER);
+    // Trust authentication accepts any password; what matters is where it is read from and
+    // that it is not printed. `${VAR}` expansion is the URL's way to name it.
+    c.batch_execute(
+        "CREATE ROLE op LOGIN PASSWORD 'pw'; GRANT SELECT ON warroom_schema TO op; \
+         GRANT SELECT, INSERT ON warroom_events TO op",
+    )
+    .unwrap();
+    let (_dir, plan) = common::fixture::small_launch();
+    let url = format!(
+        "postgres://op:${{WR_TEST_PW}}@/postgres?host={}&port={}&room=pw",
+        pg.socket_dir().display(),
+        pg.port
+    );
+    let out = warroom()
+        .args(["note", plan.to_str().unwrap(), "hi", "--journal", &url])
+        .env("WR_TEST_PW", "hunter2-secret")
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{all}");
+    assert!(!all.contains("hunter2-secret"), "{all}");
+    let out = warroom()
+        .args(["status", plan.to_str().unwrap(), "--json"])
+        .env("WARROOM_JOURNAL", &url)
+        .env("WR_TEST_PW", "hunter2-secret")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(!text.contains("hunter2-secret"), "{text}");
+    assert!(
+        text.contains("${WR_TEST_PW}"),
+        "the journal is named as given: {text}"
+    );
+    for (_, _, line, _, _) in rows(&pg, "pw") {
+        assert!(!line.contains("hunter2"), "{line}");
+    }
+}
+
+#[test]
+fn two_rooms_converge_and_a_verb_from_a_third_is_seen() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "crm-launch");
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap().to_string();
+    // Two processes write at once, as two hosts would; a third ticks a task.
+    let spawn = |tag: &str| {
+        let script =
+            format!("for i in 1 2 3 4 5 6; do \"$0\" note \"$1\" \"{tag} $i\" || exit 1; done");
+        Command::new("sh")
+            .args(["-c", &script, env!("CARGO_BIN_EXE_warroom"), &plan])
+            .env("WARROOM_JOURNAL", &url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn("alpha");
+    let b = spawn("beta");
+    let (code, _, err) = run(&["check", &plan, "migrations", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    for c in [a, b] {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = warroom()
+        .args(["status", &plan, "--json"])
+        .env("WARROOM_JOURNAL", &url)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["tasks"]["done"], 1, "{s}");
+    let notes: Vec<String> = rows(&pg, "crm-launch")
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.2).unwrap())
+        .filter(|e| e["type"] == "note")
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(notes.len(), 12, "{notes:?}");
+    assert_chain(&pg, "crm-launch");
+    let (code, out, err) = run(&["verify", &plan, "--journal", &url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("chain consistent"), "{out}");
+}
+
+#[test]
+fn eight_writers_get_gapless_seqs_and_lose_nothing_acknowledged() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "load");
+    let per = 250;
+    let mut children: Vec<Child> = (0..8)
+        .map(|w| spawn_writer(&url, per, &format!("w{w}")))
+        .collect();
+    let receivers: Vec<_> = children.iter_mut().map(acks).collect();
+    for c in &mut children {
+        assert!(c.wait().unwrap().success(), "a writer failed");
+    }
+    let acked: Vec<(u64, String)> = receivers.iter().flat_map(|r| r.try_iter()).collect();
+    assert_eq!(acked.len(), 8 * per as usize);
+    let n = assert_chain(&pg, "load");
+    assert_eq!(n, 8 * per as usize, "no duplicates, nothing lost");
+    let rows = rows(&pg, "load");
+    for (seq, text) in &acked {
+        let line = &rows[*seq as usize - 1].2;
+        let ev: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            ev["text"],
+            text.as_str(),
+            "acknowledged seq {seq} holds its event"
+        );
+    }
+    let texts: BTreeSet<&str> = acked.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(texts.len(), acked.len(), "every event once");
+    // warroom's own verification agrees.
+    let j = Journal::open(Path::new(&url)).unwrap();
+    match j.verify().unwrap() {
+        Verification::Ok { events, head, .. } => {
+            assert_eq!(events, 8 * per);
+            assert_eq!(head.as_deref(), Some(rows.last().unwrap().3.as_str()));
+        }
+        Verification::Broken(p) => panic!("{p}"),
+    }
+}
+
+#[test]
+fn a_writer_killed_mid_run_loses_nothing_it_acknowledged() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "kill");
+    let mut victim = spawn_writer(&url, 100_000, "victim");
+    let mut other = spawn_writer(&url, 300, "other");
+    let victim_acks = acks(&mut victim);
+    let other_acks = acks(&mut other);
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while got.len() < 150 {
+        assert!(
+            Instant::now() < deadline,
+            "the victim acknowledged too little"
+        );
+        if let Ok(a) = victim_acks.recv_timeout(Duration::from_secs(1)) {
+            got.push(a);
+        }
+    }
+    kill(&victim);
+    let _ = victim.wait();
+    got.extend(victim_acks.try_iter());
+    assert!(other.wait().unwrap().success());
+    let other: Vec<_> = other_acks.try_iter().collect();
+    assert_eq!(other.len(), 300);
+    assert_chain(&pg, "kill");
+    let rows = rows(&pg, "kill");
+    for (seq, text) in got.iter().chain(&other) {
+        let ev: serde_json::Value = serde_json::from_str(&rows[*seq as usize - 1].2).unwrap();
+        assert_eq!(ev["text"], text.as_str(), "acknowledged seq {seq} is there");
+    }
+    // The next append carries on from the head the killed writer left.
+    let j = Journal::open(Path::new(&url)).unwrap();
+    let ev = j
+        .append(draft("after".into()), Some(rows.len() as u64))
+        .unwrap();
+    assert_eq!(ev.seq, rows.len() as u64 + 1);
+    assert_eq!(ev.prev, rows.last().unwrap().3);
+}
+
+fn kill(child: &Child) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_database_refuses_update_and_delete_of_events() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "ro");
+    let j = Journal::open(Path::new(&url)).unwrap();
+    j.append(draft("one".into()), None).unwrap();
+    j.append(draft("two".into()), None).unwrap();
+    // Even the owner, superuser, is refused by the trigger.
+    let mut c = pg.client(SUPERUSER);
+    for sql in [
+        "UPDATE warroom_events SET line = 'x' WHERE seq = 1",
+        "DELETE FROM warroom_events WHERE seq = 2",
+        "TRUNCATE warroom_events",
+    ] {
+        let e = c.batch_execute(sql).unwrap_err();
+        let msg = e.as_db_error().unwrap().message().to_string();
+        assert!(msg.contains("append-only"), "{sql}: {msg}");
+    }
+    assert_eq!(assert_chain(&pg, "ro"), 2);
+}
+
+#[test]
+fn a_read_only_role_follows_but_cannot_append() {
+    let pg = server();
+    pg.client(SUPERUSER)
+        .batch_execute(
+            "CREATE ROLE reader LOGIN; GRANT SELECT ON warroom_schema, warroom_events TO reader",
+        )
+        .unwrap();
+    let writer = Journal::open(Path::new(&pg.url(SUPERUSER, "room"))).unwrap();
+    writer.append(draft("first".into()), None).unwrap();
+    let reader_url = pg.url("reader", "room");
+    let reader = Journal::open(Path::new(&reader_url)).unwrap();
+    let replay = reader.replay().unwrap();
+    assert_eq!(replay.events.len(), 1);
+    let safety = reader.safety().unwrap();
+    let why = safety.refusal.expect("a read-only role is reported");
+    assert!(why.contains("`reader` may only read"), "{why}");
+    match reader.append(draft("nope".into()), None) {
+        Err(JournalError::Unsafe { reason, .. }) => {
+            assert!(reason.contains("GRANT SELECT, INSERT"), "{reason}");
+        }
+        other => panic!("append by a read-only role: {other:?}"),
+    }
+    // It follows: woken by the writer's append, reads it.
+    let (tx, rx) = mpsc::channel();
+    let _w = follow::watch(Path::new(&reader_url), move || {
+        let _ = tx.send(());
+    })
+    .unwrap();
+    let _ = rx.recv_timeout(Duration::from_secs(5)); // the catch-up wake after LISTEN
+    std::thread::sleep(Duration::from_millis(200));
+    while rx.try_recv().is_ok() {}
+    writer.append(draft("second".into()), None).unwrap();
+    rx.recv_timeout(Duration::from_secs(3)).expect("woken");
+    let mut cursor = replay.cursor;
+    let new = reader.read_new(&mut cursor).unwrap();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].seq, 2);
+    // The CLI: a verb is refused with the reason; status still works.
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let (code, _, err) = run(&["note", plan, "x", "--journal", &reader_url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("may only read") && err.contains("--follow"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["status", plan, "--journal", &reader_url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(assert_chain(&pg, "room"), 2);
+}
+
+#[test]
+fn followers_are_woken_by_notify_and_survive_a_killed_connection() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "wake");
+    let writer = Journal::open(Path::new(&url)).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let w = follow::watch(Path::new(&url), move || {
+        let _ = tx.send(Instant::now());
+    })
+    .unwrap();
+    assert!(w.uses_listen());
+    rx.recv_timeout(Duration::from_secs(5))
+        .expect("catch-up wake");
+    // Well inside the 5 s backstop: only NOTIFY can wake it this fast.
+    for i in 0..3 {
+        std::thread::sleep(Duration::from_millis(300));
+        while rx.try_recv().is_ok() {}
+        let sent = Instant::now();
+        writer.append(draft(format!("n{i}")), None).unwrap();
+        let woke = rx
+            .recv_timeout(Duration::from_secs(2))
+            .expect("woken by NOTIFY");
+        assert!(woke.duration_since(sent) < Duration::from_millis(500));
+    }
+    // The listener's connection is killed: it reconnects, listens again and wakes.
+    let killed: i64 = pg
+        .client(SUPERUSER)
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE query ILIKE 'LISTEN%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(killed, 1);
+    std::thread::sleep(Duration::from_millis(1500));
+    while rx.try_recv().is_ok() {}
+    writer.append(draft("after".into()), None).unwrap();
+    rx.recv_timeout(Duration::from_secs(3))
+        .expect("woken after reconnecting");
+    // The writer's own connection killed too: its next append reconnects.
+    pg.client(SUPERUSER)
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'warroom' AND pid <> pg_backend_pid()",
+        )
+        .unwrap();
+    let ev = writer.append(draft("again".into()), None).unwrap();
+    assert_eq!(ev.seq, 5);
+    assert_eq!(assert_chain(&pg, "wake"), 5);
+}
+
+#[test]
+fn a_retry_with_the_same_event_id_returns_the_committed_event() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "retry");
+    let j = Journal::open(Path::new(&url)).unwrap();
+    let d = draft("vote".into());
+    let first = j.append_with_id(d.clone(), Some(0), "client-id-1").unwrap();
+    // The reply was "lost": the caller asks again with the same id (and the head it knew).
+    let again = j.append_with_id(d.clone(), Some(0), "client-id-1").unwrap();
+    assert_eq!(again, first);
+    // From another process's connection too.
+    let other = Journal::open(Path::new(&url)).unwrap();
+    assert_eq!(other.append_with_id(d, None, "client-id-1").unwrap(), first);
+    let rows = rows(&pg, "retry");
+    assert_eq!(rows.len(), 1, "no duplicate");
+    assert_eq!(rows[0].1, "client-id-1");
+    // A new id is a new event; a stale head is refused.
+    match j.append_with_id(draft("x".into()), Some(0), "client-id-2") {
+        Err(JournalError::Conflict { head: 1 }) => {}
+        other => panic!("stale head: {other:?}"),
+    }
+    assert_eq!(
+        j.append_with_id(draft("x".into()), Some(1), "client-id-2")
+            .unwrap()
+            .seq,
+        2
+    );
+}
+
+#[test]
+fn export_verify_import_round_trip_keeps_the_head_hash() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "src");
+    let (dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    for args in [
+        vec!["note", plan, "one"],
+        vec!["check", plan, "migrations"],
+        vec!["note", plan, "two"],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--journal", &url]);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 0, "{err}");
+    }
+    let head_of = |out: &str| {
+        out.split("head ")
+            .nth(1)
+            .map(|h| h.trim().to_string())
+            .unwrap()
+    };
+    let (code, db_verify, err) = run(&["verify", plan, "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    let db_head = head_of(db_verify.lines().next().unwrap());
+
+    let file = dir.path().join("room.jsonl");
+    let f = file.to_str().unwrap();
+    let (code, out, err) = run(&["journal", "export", &url, "-o", f]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("exported 4 events"), "{out}");
+    let (code, out, err) = run(&["verify", plan, "--journal", f]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(head_of(out.lines().next().unwrap()), db_head);
+    // Exporting over an existing file is refused.
+    let (code, _, err) = run(&["journal", "export", &url, "-o", f]);
+    assert_eq!(code, 1);
+    assert!(err.contains("must not exist"), "{err}");
+
+    let copy = pg.url(SUPERUSER, "copy");
+    let (code, out, err) = run(&["journal", "import", f, &copy]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported 4 events"), "{out}");
+    let (code, out, err) = run(&["verify", plan, "--journal", &copy]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(head_of(out.lines().next().unwrap()), db_head);
+    assert_eq!(
+        rows(&pg, "copy")
+            .into_iter()
+            .map(|r| r.2)
+            .collect::<Vec<_>>(),
+        rows(&pg, "src")
+            .into_iter()
+            .map(|r| r.2)
+            .collect::<Vec<_>>()
+    );
+    // The imported room carries on: a verb appends onto its head.
+    let (code, _, err) = run(&["note", plan, "three", "--journal", &copy]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(assert_chain(&pg, "copy"), 5);
+    // Only into an empty room.
+    let (code, _, err) = run(&["journal", "import", f, &copy]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("already holds 5 events") && err.contains("empty room"),
+        "{err}"
+    );
+    // A file whose chain is broken is refused.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(&broken, text.replace("\"one\"", "\"uno\"")).unwrap();
+    let (code, _, err) = run(&[
+        "journal",
+        "import",
+        broken.to_str().unwrap(),
+        &pg.url(SUPERUSER, "other"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("chain is broken"), "{err}");
+    assert!(rows(&pg, "other").is_empty());
+}
+
+#[test]
+fn two_screens_on_one_database_room_see_each_other_and_a_verb() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "screens");
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let mut lead = Viewer::open(&["open", plan, "--journal", &url], 120, 40);
+    lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    let mut follower = Viewer::open(&["open", plan, "--follow", "--journal", &url], 80, 24);
+    follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    lead.send(" ");
+    lead.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    follower.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    let (code, _, err) = run(&[
+        "hold",
+        plan,
+        "--reason",
+        "waiting for DNS",
+        "--journal",
+        &url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    lead.wait_for("HOLD", Duration::from_secs(5));
+    follower.wait_for("HOLD", Duration::from_secs(5));
+    lead.quit();
+    follower.quit();
+    let kinds: Vec<String> = rows(&pg, "screens")
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.2).unwrap()["type"].to_string())
+        .collect();
+    assert!(kinds.contains(&"\"task_checked\"".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"\"hold_called\"".to_string()), "{kinds:?}");
+}
