@@ -732,3 +732,94 @@ fn release_plan_template_stages_fields_and_dates() {
     );
     assert_eq!(p.gates.len(), 1, "{:?}", p.gates);
 }
+
+/// Rules 4 and 5: a vote heading is a gate whose voters are the count and role its text asks
+/// for; `if successful, … promoted` holds the work; the success criteria for advancing a
+/// rollout are triggers at the opposite comparison; a step that says `Revert immediately if
+/// errors occur` keeps its step and adds a trigger; an answered question that mentions
+/// proceeding decides nothing.
+#[test]
+fn votes_success_criteria_and_undo_conditions() {
+    let p = plan("votes-and-criteria.md");
+    let gates: Vec<(&str, Vec<&str>)> = p
+        .gates
+        .iter()
+        .map(|g| {
+            (
+                g.title.as_str(),
+                g.voters.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        gates,
+        [
+            (
+                "Run the benchmark of the pre-release for 3 days; if successful, the pre-release is promoted.",
+                vec![]
+            ),
+            (
+                "Vote on the release candidate",
+                vec!["PMC member 1", "PMC member 2", "PMC member 3"]
+            ),
+        ]
+    );
+    let triggers: Vec<(&str, Option<String>)> = p
+        .triggers
+        .iter()
+        .map(|t| {
+            (
+                t.text.as_str(),
+                t.threshold
+                    .as_ref()
+                    .map(|h| format!("{:?} {}", h.op, h.value)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        triggers,
+        [
+            (
+                "If regressions or critical bugs are detected, they need to get fixed before a new candidate.",
+                None
+            ),
+            (
+                "Success criterion missed: Contact center calls < 2 calls",
+                Some("Ge 2".to_string())
+            ),
+            (
+                "Success criterion missed: Sentry error rate < 5%",
+                Some("Ge 5".to_string())
+            ),
+            ("Revert immediately if errors occur", None),
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "2. Roll out"),
+        ["Recycle the environment and monitor for any errors. Revert immediately if errors occur."]
+    );
+}
+
+/// A plan written only as sections of plain bullets (no checklist, numbered steps or times)
+/// is read a second time with each section's instruction bullets as its tasks, and says so;
+/// a list of links is still not work.
+#[test]
+fn a_bullets_only_runbook_reads_its_instructions_as_tasks() {
+    let p = path("bullets-only-runbook.md");
+    let loaded = markdown::parse(&std::fs::read_to_string(&p).unwrap(), &p).unwrap();
+    assert_eq!(titles(&loaded.plan), ["Pre checks", "Post checks"]);
+    assert_eq!(
+        tasks(&loaded.plan, "Post checks"),
+        [
+            "Check Patroni and PostgreSQL logs",
+            "Restore the traffic by starting chef."
+        ]
+    );
+    assert!(
+        loaded.warnings.iter().any(|w| w
+            .message
+            .contains("plain bullets and instruction paragraphs were read")),
+        "{:?}",
+        loaded.warnings
+    );
+}

@@ -425,6 +425,23 @@ pub struct Threshold {
     pub samples: Option<u32>,
 }
 
+impl Threshold {
+    /// The threshold of a success criterion missed: the opposite comparison (`error rate < 5%`
+    /// met is fine; the trigger is `error rate >= 5%`). `=` stays `=`: its opposite is not one
+    /// comparison.
+    #[must_use]
+    pub fn missed(self) -> Threshold {
+        let op = match self.op {
+            Comparator::Gt => Comparator::Le,
+            Comparator::Ge => Comparator::Lt,
+            Comparator::Lt => Comparator::Ge,
+            Comparator::Le => Comparator::Gt,
+            Comparator::Eq => Comparator::Eq,
+        };
+        Threshold { op, ..self }
+    }
+}
+
 /// A rollback trigger: a condition that, when met, calls for a rollback.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -43,8 +43,31 @@ use crate::plan::{
 };
 
 /// Builds the plan from the scanned document and its header facts; also returns warnings.
+///
+/// A plan whose checklists, numbered steps and timed or listed stages give no task at all is
+/// read a second time with every section's plain bullets and instruction paragraphs as tasks
+/// (`## Pre checks` then `* Verify the connection status …`, `Execute a checkpoint.`): written
+/// that way, that is where its work is. A warning says so.
 #[must_use]
 pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
+    let strict = build_with(doc, meta.clone(), file, false);
+    if strict.plan.task_count() > 0 {
+        return strict;
+    }
+    let mut loose = build_with(doc, meta, file, true);
+    if loose.plan.task_count() == 0 {
+        return strict;
+    }
+    let mut warnings = Warnings::new(file);
+    warnings.add(
+        0,
+        "no checklist, numbered steps or timed stages: each section's plain bullets and instruction paragraphs were read as its tasks; write `- [ ] …` to say exactly what to tick",
+    );
+    loose.warnings.extend(warnings.list);
+    loose
+}
+
+fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     let mut warnings = Warnings::new(file);
     let heads = &doc.headings;
     let n = heads.len();
@@ -211,7 +234,15 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             }
         }
     }
-    let listed_section = |h: Option<usize>| ancestors(h).any(|x| listed[x]);
+    // Read loosely (see [`build`]), every section but the title and reference text counts as
+    // a listed one.
+    let loose_section = |h: usize| {
+        loose
+            && !is_title(h)
+            && !ancestors(Some(h)).any(|a| rules::is_reference_heading(&heads[a].text))
+    };
+    let listed_section =
+        |h: Option<usize>| ancestors(h).any(|x| listed[x]) || h.is_some_and(loose_section);
     let mut has_numbered = vec![false; n + 1];
     for it in items {
         if it.ordered && it.parent.is_none() && !it.quoted {
@@ -226,6 +257,8 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     let mut task_depth = vec![0usize; items.len()];
     let mut nest = vec![0usize; items.len()];
     let mut is_trigger = vec![false; items.len()];
+    // Success criteria for moving on: triggers when missed, at the opposite comparison.
+    let mut criterion = vec![false; items.len()];
     for (i, it) in items.iter().enumerate() {
         let numbered_step = !it.quoted
             && !is_index_section(sec(it.heading))
@@ -244,16 +277,28 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                         && (it.ordered || items[p].text.ends_with(':'))
                 }
             };
-        is_trigger[i] = !it.quoted
-            && ((it.parent.is_none()
-                && (it.heading.is_some_and(|h| trigger_ctx[h])
-                    || it.lead.as_deref().is_some_and(rules::is_trigger_lead)))
-                || (it.checked.is_none() && !it.ordered && rules::is_rollback_condition(&it.text))
-                || (it.checked.is_none()
-                    && !it.ordered
-                    && !it.heading.is_some_and(|h| rollback[h] || notes_ctx[h])
-                    && (timed_section(it.heading) || listed_section(it.heading))
-                    && prose::stop_item(&it.text).is_some()));
+        criterion[i] = !it.quoted
+            && it.checked.is_none()
+            && match it.parent {
+                Some(p) => rules::is_advance_criteria_lead(&items[p].text),
+                None => it
+                    .lead
+                    .as_deref()
+                    .is_some_and(rules::is_advance_criteria_lead),
+            };
+        is_trigger[i] = criterion[i]
+            || !it.quoted
+                && ((it.parent.is_none()
+                    && (it.heading.is_some_and(|h| trigger_ctx[h])
+                        || it.lead.as_deref().is_some_and(rules::is_trigger_lead)))
+                    || (it.checked.is_none()
+                        && !it.ordered
+                        && rules::is_rollback_condition(&it.text))
+                    || (it.checked.is_none()
+                        && !it.ordered
+                        && !it.heading.is_some_and(|h| rollback[h] || notes_ctx[h])
+                        && (timed_section(it.heading) || listed_section(it.heading))
+                        && prose::stop_item(&it.text).is_some()));
         let plain_step = it.parent.is_none()
             && !it.quoted
             && !it.ordered
@@ -266,6 +311,12 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
                 || listed_section(it.heading)
                 || it.heading.is_some_and(|h| rollback[h] && !trigger_ctx[h]))
             && !is_index_section(sec(it.heading))
+            // Read loosely, only bullets that say what to do (`Disable chef-client.`, not a
+            // list of links).
+            && (!loose
+                || timed_section(it.heading)
+                || ancestors(it.heading).any(|x| listed[x])
+                || rules::is_instruction(&it.text))
             && !it.heading.is_some_and(|h| notes_ctx[h])
             // A stage's `#### Results` part records what happened; nobody ticks it.
             && !it.heading.is_some_and(|h| {
@@ -334,7 +385,13 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     let is_item_gate: Vec<bool> = items
         .iter()
         .enumerate()
-        .map(|(i, it)| !is_trigger[i] && rules::is_decision_item(&it.text))
+        .map(|(i, it)| {
+            !is_trigger[i]
+                && rules::is_decision_item(&it.text)
+                // `What changes are needed before proceeding? nothing, ready to move on`
+                // answers a question; it decides nothing.
+                && !rules::is_question_or_field(&it.text)
+        })
         .collect();
 
     // A step that says what to do when it fails (`### Service team check the app works` then
@@ -450,6 +507,20 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             }
         }
     }
+    // A step that says when to undo it (`Recycle the environment and monitor for any errors.
+    // Revert immediately if errors occur.`): the step stays, its condition is a trigger.
+    for (_, it) in items.iter().enumerate().filter(|&(i, _)| is_task[i]) {
+        if let Some(condition) = prose::sentences(&it.text)
+            .skip(1)
+            .find_map(prose::undo_condition)
+        {
+            prose_triggers.push((
+                it.line,
+                condition,
+                "a step's sentence that says to stop or undo it on a condition (`Revert immediately if errors occur`)",
+            ));
+        }
+    }
     for h in (0..n).filter(|&h| !is_title(h)) {
         if let Some(what) = prose::scenario(&heads[h].text) {
             prose_triggers.push((
@@ -467,7 +538,11 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             match *e {
                 Entry::Table(t) => voters.extend(rules::table_roles(&doc.tables[t].rows)),
                 Entry::Item(i) => voters.extend(rules::approval_role(&items[i].text)),
-                _ => {}
+                // `it needs at least three PMC members to vote +1 on it`
+                Entry::Para(ref p, _) => {
+                    voters.extend(rules::vote_requirement(p).unwrap_or_default());
+                }
+                Entry::Code(_) => {}
             }
         }
         gates.push((
@@ -976,8 +1051,10 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         .iter()
         .enumerate()
         .filter(|&(i, it)| is_trigger[i] && !it.text.is_empty())
-        .map(|(_, it)| {
-            let why = if rules::is_rollback_condition(&it.text) && it.parent.is_some() {
+        .map(|(i, it)| {
+            let why = if criterion[i] {
+                "a success criterion for moving on to the next stage (`… before advancing rollout`): missing it is a trigger, its comparison reversed"
+            } else if rules::is_rollback_condition(&it.text) && it.parent.is_some() {
                 "an item that says to roll back if something happens"
             } else if !it.heading.is_some_and(|h| trigger_ctx[h])
                 && !it.lead.as_deref().is_some_and(rules::is_trigger_lead)
@@ -987,7 +1064,12 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
             } else {
                 "an item under a rollback-trigger heading or lead-in (Rollback Triggers, When to Rollback, Rollback if:)"
             };
-            (it.line, it.text.clone(), why)
+            let text = if criterion[i] {
+                format!("Success criterion missed: {}", it.text)
+            } else {
+                it.text.clone()
+            };
+            (it.line, text, why)
         })
         .collect();
     let mut leads_seen: std::collections::HashSet<(Option<usize>, &str)> =
@@ -1029,6 +1111,12 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         }
     }
     trigger_texts.extend(prose_triggers);
+    let criterion_lines: std::collections::HashSet<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| criterion[i])
+        .map(|(_, it)| it.line)
+        .collect();
     trigger_texts.sort_by_key(|t| t.0);
     for t in &trigger_texts {
         reasons.push(Reason {
@@ -1041,7 +1129,13 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
         .into_iter()
         .map(|(line, text, _)| Trigger {
             id: ids.claim(&slug(&text)),
-            threshold: threshold::parse(&text),
+            threshold: threshold::parse(&text).map(|t| {
+                if criterion_lines.contains(&line) {
+                    t.missed()
+                } else {
+                    t
+                }
+            }),
             text,
             metric: None,
             when: None,

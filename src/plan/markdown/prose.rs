@@ -157,11 +157,21 @@ pub fn stop_condition(text: &str) -> Option<String> {
 
 /// A condition to stop on written as a plain item of a stage: a [`stop_condition`] that says to
 /// stop, hold, postpone or roll back (`Release day should be postponed if any of the conditions
-/// are not satisfied`). An item that only names a problem (`create snapshots to recover if
-/// there is an issue`) is a step, not a trigger.
+/// are not satisfied`), or opens with its condition (`If regressions or critical bugs are
+/// detected, they need to get fixed`). An item that only mentions a problem after its step
+/// (`create snapshots to recover if there is an issue`) is a step, not a trigger.
 #[must_use]
 pub fn stop_item(text: &str) -> Option<String> {
-    stop_condition(text).filter(|_| says_stop(&norm(text)))
+    let n = norm(text);
+    stop_condition(text).filter(|_| says_stop(&n) || opens_condition(&n))
+}
+
+/// A [`stop_condition`] that says to stop, hold, postpone or undo (`Revert immediately if errors
+/// occur`), for the later sentences of a step: `If the adviser is unavailable then defer …`
+/// only chooses who does it.
+#[must_use]
+pub fn undo_condition(sentence: &str) -> Option<String> {
+    stop_condition(sentence).filter(|_| says_stop(&norm(sentence)))
 }
 
 /// The condition clause of a sentence that opens with one: up to its first comma, else the
@@ -307,6 +317,9 @@ mod tests {
         );
         assert!(stop_item("Create snapshots to recover if there is an issue.").is_none());
         assert!(stop_item("Release day should be postponed if a condition is not met.").is_some());
+        assert!(stop_item("If regressions are detected, they need to get fixed.").is_some());
+        assert!(undo_condition("Revert immediately if errors occur.").is_some());
+        assert!(undo_condition("If the adviser is unavailable then defer it.").is_none());
         assert!(stop_condition("Run the release command.").is_none());
         assert!(stop_condition("If the issue is open you must stop the release.").is_some());
         assert!(stop_condition("In case of rollback, uncomment the section below.").is_none());

@@ -73,6 +73,11 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "if satisfied")
         || has(&n, "once satisfied")
         || has(&n, "when satisfied")
+        || has(&n, "if successful")
+        || has(&n, "once successful")
+        || has(&n, "when we are confident")
+        || has(&n, "once we are confident")
+        || has(&n, "if we are confident")
         || obtained_approval(text).is_some()
 }
 
@@ -646,9 +651,54 @@ pub fn is_gate_heading(text: &str) -> bool {
             "sign offs",
             "signoff",
             "signoffs",
+            "vote",
+            "voting",
         ]
         .iter()
         .any(|p| has(&n, p))
+}
+
+/// The voters a vote or approval rule in prose asks for (`it needs at least three PMC members
+/// to vote +1 on it`, `two maintainers must approve`): `k` numbered voters of the role it
+/// names (`PMC member 1` … `PMC member 3`). `None` when no count and role are written.
+#[must_use]
+pub fn vote_requirement(text: &str) -> Option<Vec<String>> {
+    const COUNTS: &[(&str, usize)] = &[
+        ("two", 2),
+        ("2", 2),
+        ("three", 3),
+        ("3", 3),
+        ("four", 4),
+        ("4", 4),
+        ("five", 5),
+        ("5", 5),
+    ];
+    let words: Vec<String> = norm(text).split_whitespace().map(str::to_string).collect();
+    let verb = words
+        .iter()
+        .position(|w| ["vote", "approve", "approves", "sign"].contains(&w.as_str()))?;
+    let head = &words[..verb];
+    let (at, k) = head
+        .iter()
+        .enumerate()
+        .rev()
+        .take(6)
+        .find_map(|(i, w)| COUNTS.iter().find(|(c, _)| c == w).map(|&(_, k)| (i, k)))?;
+    let role: Vec<&str> = head[at + 1..]
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !["to", "must", "should", "need", "needs", "have", "of", "the"].contains(w))
+        .collect();
+    if role.is_empty() || role.len() > 3 {
+        return None;
+    }
+    // The role as one of them: `PMC members` → `PMC member`, written as the text writes it.
+    let lower = text.to_lowercase();
+    let phrase = role.join(" ");
+    let start = lower.find(&phrase)?;
+    let written = &text[start..start + phrase.len()];
+    let one = written.strip_suffix('s').unwrap_or(written);
+    Some((1..=k).map(|j| format!("{one} {j}")).collect())
 }
 
 /// A lead-in that states a condition for the steps after it (`If Deployment Fails:`, `When
@@ -776,6 +826,32 @@ pub fn is_trigger_heading(text: &str) -> bool {
         ]
         .iter()
         .any(|p| has(&n, p))
+}
+
+/// A lead that introduces the criteria for moving on to the next stage (`What metrics-based
+/// criteria will you look at before advancing rollout to the next stage?`, `The following
+/// metrics will be considered before advancing rollout:`, `Promotion criteria:`): the items
+/// under it are success criteria, and missing one is a reason to stop (issue rule 4: a success
+/// criterion that gates the next stage is a trigger at the opposite comparison).
+#[must_use]
+pub fn is_advance_criteria_lead(text: &str) -> bool {
+    let n = norm(text);
+    let criteria = ["criteria", "criterion", "metrics", "thresholds"]
+        .iter()
+        .any(|w| has(&n, w));
+    let moving_on = [
+        "advancing",
+        "advance",
+        "before proceeding",
+        "next stage",
+        "widening",
+        "promotion",
+        "promoting",
+        "exit",
+    ]
+    .iter()
+    .any(|w| has(&n, w));
+    criteria && moving_on
 }
 
 /// A paragraph that introduces a list of triggers: `Rollback if:`, `Roll back when any of these
@@ -1143,6 +1219,15 @@ mod tests {
             assert!(!is_trigger_heading(no), "{no}");
         }
         assert!(is_trigger_lead("Rollback if:"));
+        assert_eq!(
+            vote_requirement("it needs at least three PMC members to vote +1 on it"),
+            Some(vec![
+                "PMC member 1".into(),
+                "PMC member 2".into(),
+                "PMC member 3".into()
+            ])
+        );
+        assert_eq!(vote_requirement("Please vote on the release."), None);
         assert!(!is_trigger_lead("Rollback if the team agrees."));
         assert!(is_rollback_heading("4.3 Post-Rollback Analysis"));
         assert!(is_rollback_heading("Roll-back plan"));
