@@ -458,10 +458,13 @@ impl Journal {
         &self,
         checkpoint: &Checkpoint,
     ) -> Result<(Replay, Consistency), JournalError> {
-        match &self.backend {
-            Backend::File(f) => f.replay_against(checkpoint),
-            Backend::Postgres(p) => p.replay_against(checkpoint),
-        }
+        let replay = match &self.backend {
+            Backend::File(f) => f.replay_watching(Some(checkpoint.seq)),
+            Backend::Postgres(p) => p.replay_watching(Some(checkpoint.seq)),
+        }?;
+        let chain = &replay.cursor.chain;
+        let consistency = checkpoint::compare(checkpoint, chain.watched(), chain.seq());
+        Ok((replay, consistency))
     }
 
     /// Judges where the journal lives (file backend: the file and its directory, on open

@@ -743,16 +743,6 @@ impl FileJournal {
         self.replay_watching(None)
     }
 
-    pub(crate) fn replay_against(
-        &self,
-        cp: &Checkpoint,
-    ) -> Result<(Replay, Consistency), JournalError> {
-        let replay = self.replay_watching(Some(cp.seq))?;
-        let chain = &replay.cursor.chain;
-        let consistency = checkpoint::compare(cp, chain.watched(), chain.seq());
-        Ok((replay, consistency))
-    }
-
     pub(crate) fn check(&self, cp: &Checkpoint) -> Result<Consistency, JournalError> {
         let Some((file, _)) = self.open_read()? else {
             return Ok(checkpoint::compare(cp, None, 0));
@@ -778,7 +768,9 @@ impl FileJournal {
     }
 
     /// Replays, remembering the hash of event `watch`'s line in the cursor's chain.
-    fn replay_watching(&self, watch: Option<u64>) -> Result<Replay, JournalError> {
+    /// [`Journal::replay`](crate::journal::Journal::replay), remembering the hash of event
+    /// `watch` on the way (for checkpoint comparisons).
+    pub(crate) fn replay_watching(&self, watch: Option<u64>) -> Result<Replay, JournalError> {
         let mut cursor = Cursor::default();
         if let Some(seq) = watch {
             cursor.chain.watch(seq);

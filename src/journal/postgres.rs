@@ -218,7 +218,9 @@ impl PgJournal {
         self.replay_watching(None)
     }
 
-    fn replay_watching(&self, watch: Option<u64>) -> Result<Replay, JournalError> {
+    /// [`Journal::replay`](crate::journal::Journal::replay), remembering the hash of event
+    /// `watch` on the way (for checkpoint comparisons).
+    pub(crate) fn replay_watching(&self, watch: Option<u64>) -> Result<Replay, JournalError> {
         let rows = self.rows_after(0, "read")?;
         let mut cursor = Cursor::default();
         if let Some(seq) = watch {
@@ -233,16 +235,6 @@ impl PgJournal {
             notes: Vec::new(),
             cursor,
         })
-    }
-
-    pub(crate) fn replay_against(
-        &self,
-        cp: &Checkpoint,
-    ) -> Result<(Replay, Consistency), JournalError> {
-        let replay = self.replay_watching(Some(cp.seq))?;
-        let chain = &replay.cursor.chain;
-        let consistency = checkpoint::compare(cp, chain.watched(), chain.seq());
-        Ok((replay, consistency))
     }
 
     pub(crate) fn check(&self, cp: &Checkpoint) -> Result<Consistency, JournalError> {
