@@ -469,6 +469,12 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             has_task_item[sec(it.heading)] = true;
         }
     }
+    let mut has_item_gate = vec![false; n + 1];
+    for (i, it) in items.iter().enumerate() {
+        if is_item_gate[i] {
+            has_item_gate[sec(it.heading)] = true;
+        }
+    }
     let mut prose_triggers: Vec<(usize, String, &str)> = Vec::new();
     for h in (0..n).filter(|&h| {
         !is_title(h)
@@ -478,6 +484,9 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             && !gate_heading[h]
             && (timed_section(Some(h))
                 || listed_section(Some(h))
+                // A section that holds a gate is a stage, whatever its heading says
+                // (`## Release shepherd responsibilities`).
+                || has_item_gate[h + 1]
                 || (has_task_item[h + 1]
                     && !ancestors(Some(h)).any(|a| rules::is_reference_heading(&heads[a].text))))
     }) {
@@ -485,6 +494,23 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         // job to succeed`) are one gate.
         let mut held = false;
         for e in &doc.entries[h + 1] {
+            // A plain item of a section the item rules above did not reach (one that only
+            // holds a gate): `If regressions or critical bugs are detected, …`.
+            if let Entry::Item(i) = *e
+                && items[i].parent.is_none()
+                && !is_task[i]
+                && !is_trigger[i]
+                && !is_item_gate[i]
+                && !timed_section(Some(h))
+                && !listed_section(Some(h))
+                && let Some(condition) = prose::stop_item(&items[i].text)
+            {
+                prose_triggers.push((
+                    items[i].line,
+                    condition,
+                    "an item that says what to do if something goes wrong (If … fails, stop …; postpone if …)",
+                ));
+            }
             let Entry::Para(text, line) = e else {
                 continue;
             };

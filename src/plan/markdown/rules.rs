@@ -204,6 +204,7 @@ const IMPERATIVES: &[&str] = &[
     "communicate",
     "configure",
     "confirm",
+    "consider",
     "connect",
     "contact",
     "copy",
@@ -354,14 +355,38 @@ const IMPERATIVES: &[&str] = &[
 /// imperative (`Run this command`, not `Running` or `Runs`).
 #[must_use]
 pub fn is_instruction(text: &str) -> bool {
-    // The first word as written (`deploy_production.sh` is a file name, not `Deploy`).
-    text.split_whitespace()
-        .next()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
-        .is_some_and(|w| IMPERATIVES.contains(&w.as_str()))
+    // The first word as written (`deploy_production.sh` is a file name, not `Deploy`), after a
+    // word that only orders the steps (`Then create a pull request`, `Finally, tag it`).
+    const SEQUENCE: &[&str] = &[
+        "then",
+        "next",
+        "finally",
+        "first",
+        "now",
+        "also",
+        "afterwards",
+    ];
+    let word = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let mut words = text.split_whitespace().map(word);
+    let opens = |w: Option<String>| w.is_some_and(|w| IMPERATIVES.contains(&w.as_str()));
+    match words.next() {
+        Some(w) if SEQUENCE.contains(&w.as_str()) => opens(words.next()),
+        w => {
+            opens(w)
+                // `A few days before a major release, consider updating the dependencies`:
+                // a time clause, then the instruction.
+                || text.split_once(", ").is_some_and(|(lead, rest)| {
+                    let l = norm(lead);
+                    [" a few ", " after ", " before ", " once ", " when ", " on ", " at "]
+                        .iter()
+                        .any(|p| l.starts_with(p))
+                        && opens(rest.split_whitespace().next().map(word))
+                })
+        }
+    }
 }
 
 /// Whether a heading reads as an instruction (`Block deployments`, `Enable the maintenance
@@ -493,6 +518,15 @@ pub fn is_remark(text: &str) -> bool {
 #[must_use]
 pub fn is_question_or_field(text: &str) -> bool {
     let t = text.trim();
+    // `[CHANGE]`, `[BUGFIX]`: the tags a changelog entry takes, listed; not steps.
+    let tag = t
+        .trim_matches('`')
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+    if tag {
+        return true;
+    }
     if is_instruction(t) {
         return false;
     }
@@ -880,6 +914,17 @@ pub fn is_rollback_heading(text: &str) -> bool {
 #[must_use]
 pub fn is_reference_heading(text: &str) -> bool {
     let n = norm(text);
+    // `Updating Go dependencies`: a step (a verb's -ing form) that names a reference word.
+    // (`Release information` opens with a verb too, but as a noun.)
+    let first = n.split_whitespace().next().unwrap_or("");
+    let gerund_of_step = first.strip_suffix("ing").is_some_and(|stem| {
+        [stem.to_string(), format!("{stem}e")]
+            .iter()
+            .any(|v| IMPERATIVES.contains(&v.as_str()))
+    });
+    if gerund_of_step {
+        return false;
+    }
     [
         "success criteria",
         "acceptance criteria",
@@ -1218,6 +1263,19 @@ mod tests {
         ] {
             assert!(!is_trigger_heading(no), "{no}");
         }
+        assert!(is_instruction(
+            "Then create a pull request against the master branch."
+        ));
+        assert!(is_instruction(
+            "When the release completes, merge the blog post PR"
+        ));
+        assert!(!is_instruction(
+            "When the release completes, the blog post is merged"
+        ));
+        assert!(!is_reference_heading("Updating Go dependencies"));
+        assert!(is_reference_heading("Dependencies"));
+        assert!(is_question_or_field("`[CHANGE]`"));
+        assert!(!is_question_or_field("Run `make build`"));
         assert!(is_trigger_lead("Rollback if:"));
         assert_eq!(
             vote_requirement("it needs at least three PMC members to vote +1 on it"),
