@@ -7,7 +7,7 @@
 //! template parts (`#### Planning` under each `### Stage …`, see
 //! [`stages::templated_parts`]) time the section, never themselves: they only plan it.
 
-use super::scan::{Doc, Entry, Heading};
+use super::scan::{Doc, Entry};
 use super::stages;
 use crate::plan::schedule::{self, Found};
 
@@ -40,6 +40,7 @@ pub fn lead_times(doc: &Doc, heading_found: &[Option<Found>]) -> Vec<Option<Foun
         .collect();
     // Parts of a template (`#### Planning` under each `### Stage …`) plan their parent.
     let templated = stages::templated_parts(heads);
+    let children = stages::children(heads);
     let part = |c: usize| heads[c].parent.is_some_and(|p| templated[p]);
     let time_of = |s: usize| {
         doc.entries[s + 1]
@@ -58,7 +59,7 @@ pub fn lead_times(doc: &Doc, heading_found: &[Option<Found>]) -> Vec<Option<Foun
             .filter(|&c| heading_found[c].is_none())
             .filter(|&c| doc.entries[h + 1].is_empty() || part(c));
         let when = time_of(h)
-            .or_else(|| children_parts(heads, h, &part).find_map(time_of))
+            .or_else(|| children_parts(&children, h, &part).find_map(time_of))
             .or_else(|| {
                 let c = first?;
                 let when = time_of(c)?;
@@ -72,13 +73,11 @@ pub fn lead_times(doc: &Doc, heading_found: &[Option<Found>]) -> Vec<Option<Foun
 
 /// The sub-headings of `h` that are parts of a template.
 fn children_parts<'a>(
-    heads: &'a [Heading],
+    children: &'a [Vec<usize>],
     h: usize,
     part: &'a dyn Fn(usize) -> bool,
 ) -> impl Iterator<Item = usize> + 'a {
-    (h + 1..heads.len())
-        .filter(move |&c| heads[c].parent == Some(h))
-        .filter(move |&c| part(c))
+    children[h].iter().copied().filter(move |&c| part(c))
 }
 
 /// The time a `Label: value` line gives, when its label is about time.

@@ -174,16 +174,24 @@ pub fn templated_parts(heads: &[Heading]) -> Vec<bool> {
     let children = children(heads);
     let key = |h: usize| heads[h].text.trim().to_lowercase();
     let mut out = vec![false; n];
-    for h in 0..n {
-        let siblings = match heads[h].parent {
-            Some(p) => &children[p],
-            None => continue,
-        };
-        out[h] = children[h].iter().any(|&c| {
-            siblings
+    // Per parent: how many of its children hold a sub-heading of each title (one pass over the
+    // grandchildren; a flat plan of many headings stays linear).
+    let mut holders: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for kids in &children {
+        holders.clear();
+        for &h in kids {
+            let mut own: Vec<String> = children[h].iter().map(|&c| key(c)).collect();
+            own.sort_unstable();
+            own.dedup();
+            for k in own {
+                *holders.entry(k).or_default() += 1;
+            }
+        }
+        for &h in kids {
+            out[h] = children[h]
                 .iter()
-                .any(|&s| s != h && children[s].iter().any(|&sc| key(sc) == key(c)))
-        });
+                .any(|&c| holders.get(&key(c)).is_some_and(|&count| count >= 2));
+        }
     }
     out
 }
