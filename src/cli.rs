@@ -10,9 +10,11 @@ macro_rules! sayln {
     };
 }
 
+mod completions;
 mod journal;
 mod status;
 
+pub use completions::Shell;
 pub use journal::JournalCmd;
 
 use std::path::{Path, PathBuf};
@@ -201,6 +203,15 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: JournalCmd,
     },
+    /// Print a shell completion script to standard output (README: "Shell completions and
+    /// man page" says where to put it).
+    Completions {
+        /// The shell: bash, zsh or fish.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
 }
 
 /// Runs the parsed command line and maps the outcome to an exit code.
@@ -359,6 +370,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             accept_rewrite,
         } => Ok(status::verify(&target, accept_rewrite)),
         Cmd::Journal { cmd } => Ok(journal::run(&cmd)),
+        Cmd::Completions { shell } => Ok(completions::print_script(shell)),
+        Cmd::Man => completions::print_man_page(),
     }
 }
 
