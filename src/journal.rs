@@ -72,6 +72,23 @@ impl Draft {
             kind,
         }
     }
+
+    /// The event this draft becomes as the first of an empty journal (`seq` 1, the genesis
+    /// `prev`, `at` truncated to whole milliseconds); a backend then sets `seq` and `prev` from
+    /// its head.
+    #[must_use]
+    pub(crate) fn into_first_event(self) -> Event {
+        use chrono::SubsecRound as _;
+        Event {
+            v: event::EVENT_VERSION,
+            seq: 1,
+            at: self.at.trunc_subsecs(3),
+            actor: self.actor,
+            role: self.role,
+            kind: self.kind,
+            prev: chain::GENESIS_PREV.to_string(),
+        }
+    }
 }
 
 /// A journal line that could not be taken as it is: corrupt, out of sequence, or not chained to

@@ -20,13 +20,12 @@ use std::os::unix::fs::{FileExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use chrono::SubsecRound as _;
 use nix::fcntl::{OFlag, open, openat};
 use nix::sys::stat::Mode;
 
 use super::chain::{self, Digest};
 use super::checkpoint::{self, Checkpoint, Consistency};
-use super::event::{EVENT_VERSION, Event};
+use super::event::Event;
 use super::scan::{self, Chain};
 use super::trust::{self, Hazard, Me, Sharing};
 use super::{Cursor, Draft, JournalError, Problem, Replay, Safety, Verification};
@@ -286,15 +285,7 @@ impl FileJournal {
         draft: Draft,
         expect_head: Option<u64>,
     ) -> Result<Event, JournalError> {
-        let mut event = Event {
-            v: EVENT_VERSION,
-            seq: 1,
-            at: draft.at.trunc_subsecs(3),
-            actor: draft.actor,
-            role: draft.role,
-            kind: draft.kind,
-            prev: chain::GENESIS_PREV.to_string(),
-        };
+        let mut event = draft.into_first_event();
         // A line that does not read back as the same event would be acknowledged now and lost
         // at the next replay: refuse it before touching the file. (`seq` and `prev` are filled
         // in under the lock; they cannot change whether the line reads back.)

@@ -35,14 +35,13 @@ mod worker;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use chrono::SubsecRound as _;
 use postgres::error::SqlState;
 
 use self::location::Location;
 use self::worker::{Conn, Worker};
 use super::chain;
 use super::checkpoint::{self, Checkpoint, Consistency};
-use super::event::{EVENT_VERSION, Event};
+use super::event::Event;
 use super::scan::{Chain, Parsed};
 use super::{Cursor, Draft, JournalError, Problem, Replay, Safety, Verification};
 
@@ -174,15 +173,7 @@ impl PgJournal {
         expect_head: Option<u64>,
         event_id: &str,
     ) -> Result<Event, JournalError> {
-        let event = Event {
-            v: EVENT_VERSION,
-            seq: 1,
-            at: draft.at.trunc_subsecs(3),
-            actor: draft.actor,
-            role: draft.role,
-            kind: draft.kind,
-            prev: chain::GENESIS_PREV.to_string(),
-        };
+        let event = draft.into_first_event();
         encode(&event)?;
         let mut delay = Duration::from_millis(100);
         let mut last = String::new();
