@@ -5,7 +5,7 @@
 //! the plan still finds it. Only a duplicate title gets a numeric suffix (`-2`, `-3`…), which
 //! depends on plan order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Longest slug, in bytes. Longer slugs are cut at a word boundary, so they stay readable in
 /// `warroom check PLAN TASK` and in the journal.
@@ -86,6 +86,9 @@ fn fold(c: char) -> Option<&'static str> {
 #[derive(Debug, Default, Clone)]
 pub struct IdSet {
     seen: HashSet<String>,
+    /// Per base: the N to try next for `base-N` (every smaller N is taken), so that many
+    /// items of one text (`Revert if errors occur` in each of 3,000 stages) stay linear.
+    next: HashMap<String, usize>,
 }
 
 impl IdSet {
@@ -98,10 +101,13 @@ impl IdSet {
     /// Returns `base`, or `base-N` with the smallest N ≥ 2 not yet handed out, and records it.
     pub fn claim(&mut self, base: &str) -> String {
         let mut id = base.to_string();
-        let mut n = 2;
+        let mut n = self.next.get(base).copied().unwrap_or(2);
         while self.seen.contains(&id) {
             id = format!("{base}-{n}");
             n += 1;
+        }
+        if id != base {
+            self.next.insert(base.to_string(), n);
         }
         self.seen.insert(id.clone());
         id
@@ -111,6 +117,15 @@ impl IdSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claims_number_repeats_in_order() {
+        let mut ids = IdSet::new();
+        assert_eq!(ids.claim("a-2"), "a-2");
+        let got: Vec<String> = (0..4).map(|_| ids.claim("a")).collect();
+        assert_eq!(got, ["a", "a-3", "a-4", "a-5"]);
+        assert_eq!(ids.claim("a-4"), "a-4-2");
+    }
 
     #[test]
     fn slugs() {
