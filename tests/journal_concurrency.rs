@@ -4,6 +4,10 @@
 //! Child processes are this test binary run again on the `child_process` test with
 //! `WARROOM_JOURNAL_CHILD` saying what to do; without it, that test returns at once.
 
+#![allow(clippy::unwrap_used)] // the shared test helpers panic on purpose
+
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -13,24 +17,16 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use warroom::journal::chain::{GENESIS_PREV, line_hash};
 use warroom::journal::event::{Event, EventKind};
-use warroom::journal::{Draft, Journal, Verification, follow};
+use warroom::journal::{Journal, Verification, follow};
+
+use common::journal::note_draft;
 
 const CHILD: &str = "WARROOM_JOURNAL_CHILD";
 const CHILD_PATH: &str = "WARROOM_JOURNAL_CHILD_PATH";
 const CHILD_COUNT: &str = "WARROOM_JOURNAL_CHILD_COUNT";
 const CHILD_TAG: &str = "WARROOM_JOURNAL_CHILD_TAG";
-
-fn draft(text: String) -> Draft {
-    Draft {
-        actor: "tester@host".into(),
-        role: None,
-        at: Utc::now(),
-        kind: EventKind::Note { text },
-    }
-}
 
 /// Runs in a child process: appends as told, printing `ACK <seq>` (flushed) once each append
 /// has returned, i.e. once the event is acknowledged.
@@ -59,7 +55,7 @@ fn child_process() {
             "child ran for a minute: giving up"
         );
         let ev = journal
-            .append(draft(format!("{tag} {i}")), None)
+            .append(note_draft(format!("{tag} {i}")), None)
             .expect("append");
         if ack {
             writeln!(out, "ACK {}", ev.seq).expect("stdout");
@@ -277,7 +273,9 @@ fn sigkill_rounds(rounds: u32) {
         acked.len() >= rounds as usize,
         "too few appends to mean anything"
     );
-    let ev = journal.append(draft("after".into()), None).expect("append");
+    let ev = journal
+        .append(note_draft("after".into()), None)
+        .expect("append");
     assert_eq!(ev.seq, events.len() as u64 + 1);
     check_raw(&path, false);
 }
@@ -287,7 +285,9 @@ fn read_new_returns_exactly_what_another_process_appended() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("shared.journal.jsonl");
     let journal = Journal::open(&path).expect("open");
-    journal.append(draft("mine".into()), None).expect("append");
+    journal
+        .append(note_draft("mine".into()), None)
+        .expect("append");
     let mut cursor = journal.replay().expect("replay").cursor;
 
     let mut child = spawn_child("ack", &path, Some(3), "theirs");

@@ -15,24 +15,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use common::journal::note_draft;
 use common::postgres::{Pg, SUPERUSER};
 use warroom::journal::chain::{GENESIS_PREV, line_hash};
-use warroom::journal::event::EventKind;
-use warroom::journal::{Draft, Journal, JournalError, Verification, follow};
+use warroom::journal::{Journal, JournalError, Verification, follow};
 
 const CHILD_URL: &str = "WARROOM_PG_CHILD_URL";
 const CHILD_COUNT: &str = "WARROOM_PG_CHILD_COUNT";
 const CHILD_TAG: &str = "WARROOM_PG_CHILD_TAG";
-
-fn draft(text: String) -> Draft {
-    Draft {
-        actor: "tester@host".into(),
-        role: None,
-        at: Utc::now(),
-        kind: EventKind::Note { text },
-    }
-}
 
 fn warroom() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_warroom"));
@@ -105,7 +95,9 @@ fn child_writer() {
     for i in 0..count {
         assert!(Instant::now() < deadline, "child ran for a minute");
         let text = format!("{tag}-{i}");
-        let ev = journal.append(draft(text.clone()), None).expect("append");
+        let ev = journal
+            .append(note_draft(text.clone()), None)
+            .expect("append");
         writeln!(out, "ACK {} {text}", ev.seq).unwrap();
         out.flush().unwrap();
     }
@@ -386,7 +378,7 @@ fn a_writer_killed_mid_run_loses_nothing_it_acknowledged() {
     // The next append carries on from the head the killed writer left.
     let j = Journal::open(Path::new(&url)).unwrap();
     let ev = j
-        .append(draft("after".into()), Some(rows.len() as u64))
+        .append(note_draft("after".into()), Some(rows.len() as u64))
         .unwrap();
     assert_eq!(ev.seq, rows.len() as u64 + 1);
     assert_eq!(ev.prev, rows.last().unwrap().3);
@@ -405,8 +397,8 @@ fn the_database_refuses_update_and_delete_of_events() {
     let pg = server();
     let url = pg.url(SUPERUSER, "ro");
     let j = Journal::open(Path::new(&url)).unwrap();
-    j.append(draft("one".into()), None).unwrap();
-    j.append(draft("two".into()), None).unwrap();
+    j.append(note_draft("one".into()), None).unwrap();
+    j.append(note_draft("two".into()), None).unwrap();
     // Even the owner, superuser, is refused by the trigger.
     let mut c = pg.client(SUPERUSER);
     for sql in [
@@ -430,7 +422,7 @@ fn a_read_only_role_follows_but_cannot_append() {
         )
         .unwrap();
     let writer = Journal::open(Path::new(&pg.url(SUPERUSER, "room"))).unwrap();
-    writer.append(draft("first".into()), None).unwrap();
+    writer.append(note_draft("first".into()), None).unwrap();
     let reader_url = pg.url("reader", "room");
     let reader = Journal::open(Path::new(&reader_url)).unwrap();
     let replay = reader.replay().unwrap();
@@ -438,7 +430,7 @@ fn a_read_only_role_follows_but_cannot_append() {
     let safety = reader.safety().unwrap();
     let why = safety.refusal.expect("a read-only role is reported");
     assert!(why.contains("`reader` may only read"), "{why}");
-    match reader.append(draft("nope".into()), None) {
+    match reader.append(note_draft("nope".into()), None) {
         Err(JournalError::Unsafe { reason, .. }) => {
             assert!(reason.contains("GRANT SELECT, INSERT"), "{reason}");
         }
@@ -453,7 +445,7 @@ fn a_read_only_role_follows_but_cannot_append() {
     let _ = rx.recv_timeout(Duration::from_secs(5)); // the catch-up wake after LISTEN
     std::thread::sleep(Duration::from_millis(200));
     while rx.try_recv().is_ok() {}
-    writer.append(draft("second".into()), None).unwrap();
+    writer.append(note_draft("second".into()), None).unwrap();
     rx.recv_timeout(Duration::from_secs(3)).expect("woken");
     let mut cursor = replay.cursor;
     let new = reader.read_new(&mut cursor).unwrap();
@@ -491,7 +483,7 @@ fn followers_are_woken_by_notify_and_survive_a_killed_connection() {
         std::thread::sleep(Duration::from_millis(300));
         while rx.try_recv().is_ok() {}
         let sent = Instant::now();
-        writer.append(draft(format!("n{i}")), None).unwrap();
+        writer.append(note_draft(format!("n{i}")), None).unwrap();
         let woke = rx
             .recv_timeout(Duration::from_secs(2))
             .expect("woken by NOTIFY");
@@ -510,7 +502,7 @@ fn followers_are_woken_by_notify_and_survive_a_killed_connection() {
     assert_eq!(killed, 1);
     std::thread::sleep(Duration::from_millis(1500));
     while rx.try_recv().is_ok() {}
-    writer.append(draft("after".into()), None).unwrap();
+    writer.append(note_draft("after".into()), None).unwrap();
     rx.recv_timeout(Duration::from_secs(3))
         .expect("woken after reconnecting");
     // The writer's own connection killed too: its next append reconnects.
@@ -520,7 +512,7 @@ fn followers_are_woken_by_notify_and_survive_a_killed_connection() {
              WHERE application_name = 'warroom' AND pid <> pg_backend_pid()",
         )
         .unwrap();
-    let ev = writer.append(draft("again".into()), None).unwrap();
+    let ev = writer.append(note_draft("again".into()), None).unwrap();
     assert_eq!(ev.seq, 5);
     assert_eq!(assert_chain(&pg, "wake"), 5);
 }
@@ -530,7 +522,7 @@ fn a_retry_with_the_same_event_id_returns_the_committed_event() {
     let pg = server();
     let url = pg.url(SUPERUSER, "retry");
     let j = Journal::open(Path::new(&url)).unwrap();
-    let d = draft("vote".into());
+    let d = note_draft("vote".into());
     let first = j.append_with_id(d.clone(), Some(0), "client-id-1").unwrap();
     // The reply was "lost": the caller asks again with the same id (and the head it knew).
     let again = j.append_with_id(d.clone(), Some(0), "client-id-1").unwrap();
@@ -542,12 +534,12 @@ fn a_retry_with_the_same_event_id_returns_the_committed_event() {
     assert_eq!(rows.len(), 1, "no duplicate");
     assert_eq!(rows[0].1, "client-id-1");
     // A new id is a new event; a stale head is refused.
-    match j.append_with_id(draft("x".into()), Some(0), "client-id-2") {
+    match j.append_with_id(note_draft("x".into()), Some(0), "client-id-2") {
         Err(JournalError::Conflict { head: 1 }) => {}
         other => panic!("stale head: {other:?}"),
     }
     assert_eq!(
-        j.append_with_id(draft("x".into()), Some(1), "client-id-2")
+        j.append_with_id(note_draft("x".into()), Some(1), "client-id-2")
             .unwrap()
             .seq,
         2

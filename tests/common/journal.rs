@@ -2,6 +2,10 @@
 
 use std::path::Path;
 
+use chrono::Utc;
+use warroom::journal::Draft;
+use warroom::journal::event::EventKind;
+
 /// Every event in the journal at `path` (a missing file is an empty journal; a torn last
 /// line, being written right now, is skipped).
 pub fn events(path: &Path) -> Vec<serde_json::Value> {
@@ -33,4 +37,14 @@ pub fn types(path: &Path) -> String {
         .map(|e| e["type"].as_str().unwrap_or("?").to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A note by `tester@host`, now, in no role: the draft the journal tests append.
+pub fn note_draft(text: String) -> Draft {
+    Draft {
+        actor: "tester@host".into(),
+        role: None,
+        at: Utc::now(),
+        kind: EventKind::Note { text },
+    }
 }

@@ -93,7 +93,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     let is_title = |h: usize| title_heading == Some(h);
 
     let schedule_rows = rows::rows(doc);
-    let heading_found: Vec<_> = heads
+    let heading_found: Vec<Option<Found>> = heads
         .iter()
         .map(|h| crate::plan::schedule::find(&h.text))
         .collect();
@@ -108,6 +108,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         heads,
         title_heading,
         &schedule_rows,
+        heading_found,
         &lead,
         &meta,
         &mut warnings,
@@ -947,14 +948,8 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     }
     // Instructions written as paragraphs (`Send a PR to bump the version…`) in a timed stage
     // that has no list of steps.
-    let mut has_steps = vec![false; n + 1];
-    for (i, it) in items.iter().enumerate() {
-        if is_task[i] {
-            has_steps[sec(it.heading)] = true;
-        }
-    }
     for h in (0..n).filter(|&h| {
-        !has_steps[h + 1]
+        !has_task_item[h + 1]
             && (timed_section(Some(h)) || listed_section(Some(h)))
             && !notes_ctx[h]
             && !trigger_ctx[h]

@@ -30,19 +30,20 @@ pub struct Timing {
     pub row_heading: Vec<Option<usize>>,
 }
 
-/// Finds and resolves the windows of `heads`; `title_heading` is the heading used as the plan's
-/// title.
+/// Resolves the windows of `heads`: `found[h]` is what heading `h` itself says
+/// ([`schedule::find`]), `lead[h]` what its first lines say ([`super::lead_times`], used where
+/// the heading says nothing); `title_heading` is the heading used as the plan's title.
 pub fn resolve(
     heads: &[Heading],
     title_heading: Option<usize>,
     rows: &[Row],
+    mut found: Vec<Option<Found>>,
     lead: &[Option<Found>],
     meta: &Meta,
     warnings: &mut Warnings,
 ) -> Timing {
     let n = heads.len();
     let is_title = |h: usize| title_heading == Some(h);
-    let mut found: Vec<Option<Found>> = heads.iter().map(|h| schedule::find(&h.text)).collect();
     // A time the section's first lines give (`Target dates: 4/2-4/3 2026`), where its heading
     // gives none.
     for (h, f) in lead.iter().enumerate() {
