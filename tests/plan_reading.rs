@@ -823,3 +823,77 @@ fn a_bullets_only_runbook_reads_its_instructions_as_tasks() {
         loaded.warnings
     );
 }
+
+/// Rule 3: the rows of a run-sheet table are tasks — of the stage the table is written in,
+/// else of the stage whose date they fall in — with the Who column as their owner. A table of
+/// times outside every stage that no stage's time takes in stays text.
+#[test]
+fn run_sheet_rows_are_tasks_with_owners() {
+    let p = plan("run-sheet.md");
+    assert_eq!(titles(&p), ["Preparation", "Cutover night"]);
+    let night = p
+        .phases
+        .iter()
+        .find(|x| x.title == "Cutover night")
+        .unwrap();
+    let rows: Vec<(&str, Option<&str>)> = night
+        .tasks
+        .iter()
+        .map(|t| (t.text.as_str(), t.owner.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Put the site in maintenance mode", Some("Ops")),
+            ("Stop the billing workers", Some("Ops")),
+            ("Migrate the database", Some("DBA")),
+            ("Smoke test checkout", Some("QA")),
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Preparation"),
+        ["Freeze deploys", "Notify customers"]
+    );
+
+    // The schedule's dated rows fall in the stages of the dated list above them.
+    let k8s = plan("k8s-schedule.md");
+    assert_eq!(
+        tasks(&k8s, "Week 1 — Release cycle begins"),
+        ["Start of Release Cycle", "Schedule finalized"]
+    );
+    assert_eq!(tasks(&k8s, "Week 5 — Enhancements Freeze"), ["Docs Freeze"]);
+    assert_eq!(
+        tasks(&k8s, "Week 15 — Kubernetes v1.34.0 released"),
+        ["Release blog published"]
+    );
+}
+
+/// Rule 1 and 3: a plan that is only a schedule table has its rows as its stages, at their dates.
+#[test]
+fn a_schedule_table_alone_is_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("release.md");
+    std::fs::write(
+        &file,
+        "# Release\n\n## Timeline\n\n| What | Who | When |\n|---|---|---|\n\
+         | Code freeze | Lead | Monday 2nd June 2025 |\n\
+         | Build the release candidate | Eng | Tuesday 3rd June 2025 |\n\
+         | Ship to production | Lead | Wednesday 4th June 2025 |\n",
+    )
+    .unwrap();
+    let p = markdown::parse(&std::fs::read_to_string(&file).unwrap(), &file)
+        .unwrap()
+        .plan;
+    assert_eq!(
+        titles(&p),
+        [
+            "Code freeze",
+            "Build the release candidate",
+            "Ship to production"
+        ]
+    );
+    let Schedule::At { start, .. } = schedule(&p, "Ship to production") else {
+        panic!("not dated");
+    };
+    assert_eq!(start, utc("2025-06-04T00:00:00Z"));
+}

@@ -102,8 +102,9 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     let Timing {
         found,
         schedules,
-        extra,
+        mut extra,
         row_heading,
+        orphans,
     } = timing::resolve(
         heads,
         title_heading,
@@ -689,6 +690,12 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         }
         v
     };
+    // A run-sheet table in a plan with no stages of its own is the plan's timeline: its rows
+    // are the stages. Elsewhere its rows are tasks (below).
+    let (orphan_stages, orphans): (Vec<_>, Vec<_>) = orphans
+        .into_iter()
+        .partition(|_| !owns.contains(&true) && extra.is_empty());
+    extra.extend(orphan_stages);
     if !title_phase && !owns.contains(&true) && extra.is_empty() {
         title_phase = true;
     }
@@ -981,6 +988,48 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         });
     }
 
+    // A run sheet's rows are tasks: of the stage the table is written in, else of the stage
+    // whose time they fall in (the last to start no later), with the Who column as owner. In a
+    // section with its own list of tasks, a table is a guide beside them (`Risk | Day | Start
+    // Time`), not the steps.
+    for (row, schedule) in orphans {
+        if has_task_item[sec(row.section)] {
+            continue;
+        }
+        let in_stage = owner(row.section)
+            .and_then(|o| phase_of_section[o])
+            .filter(|&p| Some(p) != title_phase_index);
+        let by_time = || {
+            let at = start_key(&schedule)?;
+            let comparable: Vec<usize> = (0..phases.len())
+                .filter(|&k| {
+                    phases[k].kind == PhaseKind::Forward
+                        && start_key(&phases[k].schedule).is_some_and(|s| s.0 == at.0)
+                })
+                .collect();
+            comparable
+                .iter()
+                .copied()
+                .rfind(|&k| start_key(&phases[k].schedule).is_some_and(|s| s.1 <= at.1))
+                .or(comparable.first().copied())
+        };
+        // A table of times outside every stage that no stage's time takes in (maintenance
+        // windows beside untimed steps) stays text.
+        let Some(p) = in_stage.or_else(by_time) else {
+            continue;
+        };
+        task_rule.push((p, row.line, TaskRule::ScheduleRows));
+        phases[p].tasks.push(Task {
+            id: String::new(),
+            text: row.name.trim().to_string(),
+            done: false,
+            depth: 0,
+            owner: row.who,
+            run: None,
+            timeout: None,
+            line: row.line,
+        });
+    }
     for phase in &mut phases {
         phase.tasks.sort_by_key(|t| t.line);
     }

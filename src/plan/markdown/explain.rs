@@ -31,6 +31,8 @@ pub enum TaskRule {
     Headings,
     /// The plain bullets and action sentences of a rollback written as prose.
     RollbackProse,
+    /// The rows of a run-sheet or schedule table whose rows name no section.
+    ScheduleRows,
 }
 
 impl TaskRule {
@@ -51,6 +53,9 @@ impl TaskRule {
             TaskRule::Headings => "sub-headings written as the stage's steps",
             TaskRule::RollbackProse => {
                 "the plain bullets and action sentences (`the rollback plan is to…`, `we can…`) of a rollback written as prose"
+            }
+            TaskRule::ScheduleRows => {
+                "rows of a run-sheet table (a When/Time column) that name no section: tasks of the stage the table is in, else of the stage whose time they fall in; the Who column is the owner"
             }
         }
     }

@@ -6,7 +6,7 @@
 //! Each becomes a [`Row`]: a stage's name, its number when the plan numbers its stages, and
 //! the window written for it. [`crate::plan::markdown::timing`] matches rows to headings.
 
-use super::scan::{Doc, Entry};
+use super::scan::{Doc, Entry, Table};
 use crate::plan::schedule::{self, When};
 
 /// One stage as a schedule names it.
@@ -31,6 +31,10 @@ pub struct Row {
     /// From a dated list (`- **Monday 19th May 2025**: Week 1 — Release cycle begins`): the
     /// plan's own timeline, so its rows are stages even when no heading names them.
     pub dated_list: bool,
+    /// The 1-based line the row is written on.
+    pub line: usize,
+    /// Who does it, from a table's Who / Owner / Responsible column (empty cells are none).
+    pub who: Option<String>,
 }
 
 /// Header words of a column that holds times.
@@ -81,10 +85,10 @@ pub fn rows(doc: &Doc) -> Vec<Row> {
             match entry {
                 Entry::Table(t) => {
                     let before = out.len();
-                    table_rows(&doc.tables[*t].rows, section, group, &mut out);
+                    table_rows(&doc.tables[*t], section, group, &mut out);
                     group += usize::from(out.len() > before);
                 }
-                Entry::Para(lead, _) if lead.trim_end().ends_with(':') => {
+                Entry::Para(lead, line) if lead.trim_end().ends_with(':') => {
                     let slots: Vec<&str> = entries[k + 1..]
                         .iter()
                         .map_while(|e| match e {
@@ -92,7 +96,7 @@ pub fn rows(doc: &Doc) -> Vec<Row> {
                             _ => None,
                         })
                         .collect();
-                    if let Some(row) = slot_row(lead, &slots, section, group) {
+                    if let Some(row) = slot_row(lead, *line, &slots, section, group) {
                         out.push(row);
                         group += 1;
                     }
@@ -126,7 +130,7 @@ fn dated_list(
             _ => None,
         })
         .collect();
-    let dated: Vec<(When, String)> = items
+    let dated: Vec<(When, String, usize)> = items
         .iter()
         .filter_map(|&i| {
             let t = doc.items[i].text.as_str();
@@ -151,13 +155,14 @@ fn dated_list(
                 name.trim()
                     .trim_start_matches(['—', '–', '-', ' '])
                     .to_string(),
+                doc.items[i].line,
             ))
         })
         .collect();
     if items.len() < 3 || dated.len() < 3 || dated.len() * 4 < items.len() * 3 {
         return;
     }
-    for (when, name) in dated {
+    for (when, name, line) in dated {
         if name.chars().any(char::is_alphabetic) {
             out.push(Row {
                 name,
@@ -168,6 +173,8 @@ fn dated_list(
                 group,
                 slots: false,
                 dated_list: true,
+                line,
+                who: None,
             });
         }
     }
@@ -177,7 +184,8 @@ fn dated_list(
 /// offset column (`-00:30`, `00:03`, as minutes from T-0), a row runs until the next row's
 /// offset. Rows with no time whose text holds a hold point (`Steps 4 and 5 must be completed
 /// before proceeding`) are kept as [`Row::gate`]s.
-fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &mut Vec<Row>) {
+fn table_rows(table: &Table, section: Option<usize>, group: usize, out: &mut Vec<Row>) {
+    let rows = &table.rows;
     let Some(header) = rows.first() else {
         return;
     };
@@ -199,8 +207,14 @@ fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &
         .filter(|&c| has_word(&header[c], WHO_COLUMNS))
         .collect();
     let first = out.len();
-    for row in &rows[1..] {
+    for (k, row) in rows.iter().enumerate().skip(1) {
+        let line = table.lines.get(k).copied().unwrap_or(0);
         let cell = |c: usize| row.get(c).map_or("", String::as_str);
+        let who = who_cols
+            .iter()
+            .map(|&c| cell(c).trim())
+            .find(|t| t.chars().any(char::is_alphabetic))
+            .map(str::to_string);
         let when = match offset_col {
             Some(c) => offset(cell(c)),
             None => time_cols.iter().find_map(|&c| window(cell(c))),
@@ -233,6 +247,8 @@ fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &
                     group,
                     slots: false,
                     dated_list: false,
+                    line,
+                    who: None,
                 });
             }
             continue;
@@ -250,6 +266,8 @@ fn table_rows(rows: &[Vec<String>], section: Option<usize>, group: usize, out: &
             group,
             slots: false,
             dated_list: false,
+            line,
+            who,
         });
     }
     if offset_col.is_some() {
@@ -317,7 +335,13 @@ fn is_number(text: &str) -> bool {
 
 /// A lead-in naming a stage, followed by hour slots (`08:00-09:00: Final checks`): one row
 /// spanning the first slot's start to the last slot's end, on the lead-in's date if it has one.
-fn slot_row(lead: &str, slots: &[&str], section: Option<usize>, group: usize) -> Option<Row> {
+fn slot_row(
+    lead: &str,
+    line: usize,
+    slots: &[&str],
+    section: Option<usize>,
+    group: usize,
+) -> Option<Row> {
     if slots.len() < 2 {
         return None;
     }
@@ -348,6 +372,8 @@ fn slot_row(lead: &str, slots: &[&str], section: Option<usize>, group: usize) ->
         group,
         slots: true,
         dated_list: false,
+        line,
+        who: None,
     })
 }
 

@@ -55,6 +55,9 @@ pub struct Item {
 pub struct Table {
     /// Rows, header first.
     pub rows: Vec<Vec<String>>,
+    /// The 1-based line each row starts on (for a table written in HTML, the block's first
+    /// line for every row).
+    pub lines: Vec<usize>,
 }
 
 /// One block of a section, in document order.
@@ -153,6 +156,7 @@ pub fn scan(src: &str) -> Doc {
     let mut level_stack: Vec<(u8, usize)> = Vec::new();
     let mut current: Option<usize> = None;
     let mut html: Option<String> = None;
+    let mut html_line = 0;
 
     for (event, range) in Parser::new_ext(src, opts).into_offset_iter() {
         let section = current.map_or(0, |h| h + 1);
@@ -181,15 +185,20 @@ pub fn scan(src: &str) -> Doc {
                 Tag::HtmlBlock => {
                     doc.opaque.push(range.clone());
                     html = Some(String::new());
+                    html_line = line_of(range.start);
                 }
                 Tag::Table(_) => {
                     doc.entries[section].push(Entry::Table(doc.tables.len()));
-                    doc.tables.push(Table { rows: Vec::new() });
+                    doc.tables.push(Table {
+                        rows: Vec::new(),
+                        lines: Vec::new(),
+                    });
                     frames.push(Frame::Other);
                 }
                 Tag::TableHead | Tag::TableRow => {
                     if let Some(t) = doc.tables.last_mut() {
                         t.rows.push(Vec::new());
+                        t.lines.push(line_of(range.start));
                     }
                 }
                 Tag::List(first) => {
@@ -249,7 +258,8 @@ pub fn scan(src: &str) -> Doc {
                     // a table; anything else in the block stays hidden, as HTML is.
                     if let Some(rows) = html.take().as_deref().and_then(html_table_rows) {
                         doc.entries[section].push(Entry::Table(doc.tables.len()));
-                        doc.tables.push(Table { rows });
+                        let lines = vec![html_line; rows.len()];
+                        doc.tables.push(Table { rows, lines });
                     }
                 }
                 TagEnd::Heading(_) => {

@@ -28,6 +28,11 @@ pub struct Timing {
     pub extra: Vec<(Row, Schedule)>,
     /// For each schedule row (as [`super::rows::rows`] lists them), the heading it named.
     pub row_heading: Vec<Option<usize>>,
+    /// Table rows that named no heading, from tables most of whose rows named none: a run
+    /// sheet's steps (`| 22:15 | Stop billing workers | Ops |`), resolved where their time can
+    /// be ([`Schedule::None`] where it cannot). The builder makes them tasks, or stages when the
+    /// plan has no other timeline.
+    pub orphans: Vec<(Row, Schedule)>,
 }
 
 /// Resolves the windows of `heads`: `found[h]` is what heading `h` itself says
@@ -52,7 +57,7 @@ pub fn resolve(
         }
     }
     weekdays_around_the_event(heads, &mut found);
-    let (unmatched, row_heading) = apply_rows(heads, &is_title, rows, &mut found);
+    let (unmatched, orphan_rows, row_heading) = apply_rows(heads, &is_title, rows, &mut found);
     let mut schedules = vec![Schedule::None; n];
     // What each heading passes on to the headings below it: (date, year, zone).
     let mut ctx: Vec<(Option<NaiveDate>, Option<i32>, Zone)> = Vec::with_capacity(n);
@@ -112,20 +117,30 @@ pub fn resolve(
             schedule::zone_of(&f.when).unwrap_or(inherited.2),
         ));
     }
+    let resolve_row = |r: &Row| {
+        let (date, year, zone) = r
+            .section
+            .map_or((meta.date, meta.year(), meta.zone), |h| ctx[h]);
+        let context = schedule::Context {
+            date,
+            year,
+            zone,
+            day_zone: meta.zone,
+            clock_ref,
+        };
+        schedule::resolve(&r.when?, &context).ok()
+    };
+    let orphans = orphan_rows
+        .into_iter()
+        .map(|r| {
+            let s = resolve_row(&r).unwrap_or(Schedule::None);
+            (r, s)
+        })
+        .collect();
     let extra = unmatched
         .into_iter()
         .filter_map(|r| {
-            let (date, year, zone) = r
-                .section
-                .map_or((meta.date, meta.year(), meta.zone), |h| ctx[h]);
-            let context = schedule::Context {
-                date,
-                year,
-                zone,
-                day_zone: meta.zone,
-                clock_ref,
-            };
-            let s = schedule::resolve(&r.when?, &context).ok()?;
+            let s = resolve_row(&r)?;
             // A row spanning stages the headings already time sums them up (`Nov 22 |
             // Production Go-Live` over the day's timed stages): not a stage of its own.
             let sums_up = schedules.iter().any(|h| covers(&s, h));
@@ -137,6 +152,7 @@ pub fn resolve(
         schedules,
         extra,
         row_heading,
+        orphans,
     }
 }
 
@@ -200,13 +216,14 @@ fn heading_number(text: &str) -> Option<String> {
 /// day. Headings inside a timed section and the title are not matched; a heading a schedule
 /// names is a stage even when its words read as reference text (`Release Notes &
 /// Documentation`). Returns the rows that named no heading, from schedules most of whose rows
-/// did, and the heading each row named.
+/// did, the table rows that named no heading from tables most of whose rows named none
+/// ([`Timing::orphans`]), and the heading each row named.
 fn apply_rows(
     heads: &[Heading],
     is_title: &dyn Fn(usize) -> bool,
     rows: &[Row],
     found: &mut [Option<Found>],
-) -> (Vec<Row>, Vec<Option<usize>>) {
+) -> (Vec<Row>, Vec<Row>, Vec<Option<usize>>) {
     let n = heads.len();
     let timed0: Vec<bool> = found.iter().map(Option::is_some).collect();
     let inside_timed = |h: usize| {
@@ -287,19 +304,15 @@ fn apply_rows(
         total[row.group] += 1;
         hits[row.group] += usize::from(heading_of[r].is_some());
     }
-    let unmatched = rows
+    let (unmatched, orphans): (Vec<Row>, Vec<Row>) = rows
         .iter()
         .enumerate()
         .filter(|&(r, row)| {
-            heading_of[r].is_none()
-                && row.when.is_some()
-                && !row.slots
-                && !row.name.is_empty()
-                && (row.dated_list || hits[row.group] * 2 >= total[row.group])
+            heading_of[r].is_none() && row.when.is_some() && !row.slots && !row.name.is_empty()
         })
         .map(|(_, row)| row.clone())
-        .collect();
-    (unmatched, heading_of)
+        .partition(|row| row.dated_list || hits[row.group] * 2 >= total[row.group]);
+    (unmatched, orphans, heading_of)
 }
 
 /// Weekday sections of a week that leads to a release day (`Promote branches (Monday)` …
