@@ -218,10 +218,25 @@ pub fn hold_point(text: &str) -> Option<String> {
             .iter()
             .any(|w| has(&n, w));
         let decides = has(&n, "before deciding") || has(&n, "must be done before");
+        // `Make sure … the release passed CI before proceeding`: a state to confirm, not a
+        // step to watch.
+        let confirms = [
+            "make sure",
+            "ensure",
+            "verify",
+            "confirm",
+            "see that",
+            "check that",
+        ]
+        .iter()
+        .any(|w| has(&n, w))
+            && ["before proceeding", "before continuing", "before moving on"]
+                .iter()
+                .any(|w| has(&n, w));
         // `Watch the logs … before proceeding` is a step to do; `Wait for …` and `Do not …`
         // hold the work.
         let step = is_instruction(s) && !n.starts_with(" wait ") && !n.starts_with(" do not ");
-        (goes_on_if || (!step && (is_decision_item(s) || waits || decides)))
+        (goes_on_if || confirms || (!step && (is_decision_item(s) || waits || decides)))
             .then(|| shorten(s, 120))
     })
 }
@@ -334,6 +349,13 @@ mod tests {
         assert!(hold_point("This is expected, you can proceed with the release.").is_none());
         assert!(hold_point("Wait 30s and check again.").is_none());
         assert!(hold_point("Watch the logs to see the job finish before proceeding.").is_none());
+        assert!(
+            hold_point(
+                "Make sure to check CircleCI to see that the release passed CI before proceeding."
+            )
+            .is_some()
+        );
+        assert!(hold_point("Do not release with a Red CI.").is_some());
     }
 
     #[test]

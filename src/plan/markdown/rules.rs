@@ -41,11 +41,36 @@ pub fn is_gate_text(text: &str) -> bool {
 /// (`Wait for clearance from Security Officer to proceed`), an approval to give (`Approve the
 /// Approval stage`, `Review and approve the PR`), or a hold point (`Do not move forward until
 /// this PR is merged`, `Steps 4 and 5 must be completed before proceeding`, `They must be done
-/// before any of the node pools are done`).
+/// before any of the node pools are done`), a condition the release must not go out without
+/// (`Do not release with a Red CI`), or a step that waits on a person's approval (`expects a
+/// human review and approval`, `will also require a human approval`; `Once approved, merge it` is
+/// the step after the decision).
 #[must_use]
 pub fn is_decision_item(text: &str) -> bool {
     let n = norm(text);
+    // `requires a human approval`, `expects a human review and approval`: the approval
+    // follows the verb within a few words. A rule for whatever comes (`any PRs … require
+    // approval of the Release Manager`) is a policy, not a decision point.
+    let words: Vec<&str> = n.split_whitespace().collect();
+    let asks_approval = words.iter().enumerate().any(|(k, w)| {
+        [
+            "requires", "require", "expects", "expect", "needs", "awaits",
+        ]
+        .contains(w)
+            && !words[..k]
+                .iter()
+                .any(|x| matches!(*x, "any" | "all" | "every" | "each"))
+            && words[k + 1..]
+                .iter()
+                .take(5)
+                .any(|a| matches!(*a, "approval" | "approve" | "approvals"))
+    });
     is_gate_text(text)
+        || asks_approval
+        || has(&n, "human approval")
+        || ["release", "deploy", "ship", "go live"]
+            .iter()
+            .any(|w| has(&n, &format!("do not {w} with")) || has(&n, &format!("do not {w} until")))
         || has(&n, "sign off on")
         || has(&n, "signoff on")
         || has(&n, "clearance from")
@@ -1113,6 +1138,18 @@ mod tests {
         assert!(is_decision_item("Post QA approval in `Release` channel"));
         assert!(is_decision_item("Merge to main after approval by team."));
         assert!(!is_decision_item("Set up approval workflow configurations"));
+        assert!(is_decision_item(
+            "The first child pipeline expects a human review and approval of its Plan stage"
+        ));
+        assert!(is_decision_item(
+            "The second pipeline will also require a human approval once the first is finished"
+        ));
+        assert!(!is_decision_item(
+            "Set up the approval workflow the release requires"
+        ));
+        assert!(!is_decision_item(
+            "After the cut-off, any PRs that include code changes require approval of the Release Manager"
+        ));
         assert_eq!(
             decider("Post QA approval in the channel").as_deref(),
             Some("QA")
