@@ -897,3 +897,31 @@ fn a_schedule_table_alone_is_the_timeline() {
     };
     assert_eq!(start, utc("2025-06-04T00:00:00Z"));
 }
+
+/// Rule 3: a plan written only in plain bullets writes every stage that way — the untimed
+/// siblings of a timed stage are stages too, their bullets tasks — and a bullet that only
+/// labels its sub-bullets (`_Major releases only:_`) is not a task: its sub-bullets are.
+#[test]
+fn plain_bullet_plans_and_label_bullets() {
+    let p = plan("bullets-release.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "A week before the release",
+            "Final release preparation",
+            "Post-release"
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "A week before the release"),
+        [
+            "Upgrade the Python dependencies.",
+            "Upgrade the puppet dependencies.",
+            "Create a burn-down list of issues to fix before the release."
+        ]
+    );
+    assert_eq!(
+        tasks(&p, "Post-release"),
+        ["Update the version on the release branch."]
+    );
+}

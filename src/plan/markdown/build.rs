@@ -44,24 +44,32 @@ use crate::plan::{
 
 /// Builds the plan from the scanned document and its header facts; also returns warnings.
 ///
-/// A plan whose checklists, numbered steps and timed or listed stages give no task at all is
-/// read a second time with every section's plain bullets and instruction paragraphs as tasks
-/// (`## Pre checks` then `* Verify the connection status …`, `Execute a checkpoint.`): written
-/// that way, that is where its work is. A warning says so.
+/// A plan whose checklists, numbered steps and timed or listed stages give no task at all, or
+/// that has no checkbox or numbered step anywhere, is read a second time with every section's
+/// plain bullets and instruction paragraphs as tasks (`## Pre checks` then `* Verify the
+/// connection status …`, `Execute a checkpoint.`): written that way, that is where its work
+/// is. The second reading is kept when it finds more tasks; a warning says so.
 #[must_use]
 pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     let strict = build_with(doc, meta.clone(), file, false);
-    if strict.plan.task_count() > 0 {
+    // A plan written only in plain bullets (no checkbox, no numbered step anywhere) writes all
+    // its stages that way, timed or not: `### A week before the release` and its untimed
+    // siblings `### Final release preparation`, `### Post-release`.
+    let bullets_only = !doc
+        .items
+        .iter()
+        .any(|it| !it.quoted && (it.checked.is_some() || it.ordered));
+    if strict.plan.task_count() > 0 && !bullets_only {
         return strict;
     }
     let mut loose = build_with(doc, meta, file, true);
-    if loose.plan.task_count() == 0 {
+    if loose.plan.task_count() <= strict.plan.task_count() {
         return strict;
     }
     let mut warnings = Warnings::new(file);
     warnings.add(
         0,
-        "no checklist, numbered steps or timed stages: each section's plain bullets and instruction paragraphs were read as its tasks; write `- [ ] …` to say exactly what to tick",
+        "no checklist or numbered steps: each section's plain bullets and instruction paragraphs were read as its tasks; write `- [ ] …` to say exactly what to tick",
     );
     loose.warnings.extend(warnings.list);
     loose
@@ -261,6 +269,25 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     let mut is_trigger = vec![false; items.len()];
     // Success criteria for moving on: triggers when missed, at the opposite comparison.
     let mut criterion = vec![false; items.len()];
+    // A plain bullet that only introduces its sub-bullets (`- _Major releases only:_`, not an
+    // instruction such as `- Update the release notes:`) is a label: its sub-bullets are the
+    // steps.
+    let mut has_children = vec![false; items.len()];
+    for it in items {
+        if let Some(p) = it.parent {
+            has_children[p] = true;
+        }
+    }
+    let label_item = |i: usize| {
+        let it = &items[i];
+        let t = it.text.trim().trim_matches(['_', '*', ' ']);
+        it.checked.is_none()
+            && !it.ordered
+            && has_children[i]
+            && t.ends_with(':')
+            && t.split_whitespace().count() <= 8
+            && !rules::is_instruction(t)
+    };
     for (i, it) in items.iter().enumerate() {
         let numbered_step = !it.quoted
             && !is_index_section(sec(it.heading))
@@ -301,7 +328,10 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
                         && !it.heading.is_some_and(|h| rollback[h] || notes_ctx[h])
                         && (timed_section(it.heading) || listed_section(it.heading))
                         && prose::stop_item(&it.text).is_some()));
-        let plain_step = it.parent.is_none()
+        let plain_step = it
+            .parent
+            .is_none_or(|p| items[p].parent.is_none() && label_item(p))
+            && !label_item(i)
             && !it.quoted
             && !it.ordered
             && it.checked.is_none()
