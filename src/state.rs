@@ -6,6 +6,7 @@
 
 pub mod authority;
 pub mod command;
+pub mod forecast;
 pub mod gates;
 pub mod rollback;
 pub mod timeline;
@@ -21,6 +22,7 @@ use crate::plan::{Phase, PhaseKind, Plan};
 
 pub use authority::Authority;
 pub use command::{Command, Refusal};
+pub use forecast::{Eta, Forecast, Milestone};
 pub use gates::Decision;
 pub use triggers::{Baselines, Countdown, Fired, TriggerRecord};
 
