@@ -88,6 +88,55 @@ fn wide_160x48() {
     check("wide_160x48", &text, dir.path());
 }
 
+/// Phase 1 started twelve minutes late and was held ten minutes: the lead reads the ETA of the
+/// plan's end (22 minutes late, after the deployment window) in the header, and the forecast of
+/// each phase still to come beside its plan, marked `≈` and drawn `▒`.
+#[test]
+fn a_slip_moves_the_forecasts_and_the_eta() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("launch.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
+        &plan,
+    )
+    .unwrap();
+    let mut s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    s.act(
+        &Command::Advance {
+            to: None,
+            override_reason: None,
+        },
+        at(9, 12),
+    )
+    .unwrap();
+    s.act(
+        &Command::Hold {
+            reason: "migration lock".into(),
+        },
+        at(9, 30),
+    )
+    .unwrap();
+    s.act(&Command::Release { note: None }, at(9, 40)).unwrap();
+    let app = App::new(s);
+    let wide = screen(&app, 160, 48, at(9, 50));
+    for must in [
+        "ETA done 11:22 UTC (+22 min) ⚠ past deployment window · window ends 11:00 UTC",
+        "09:12–≈10:22",
+        "≈10:22–11:22⚠",
+        "▒ forecast",
+    ] {
+        assert!(wide.contains(must), "missing {must:?} in\n{wide}");
+    }
+    let compact = screen(&app, 80, 24, at(9, 50));
+    let eta_line = compact.lines().nth(2).unwrap();
+    assert!(
+        eta_line.contains("ETA done 11:22 UTC (+22 min)"),
+        "{compact}"
+    );
+    check("slip_160x48", &wide, dir.path());
+    check("slip_80x24", &compact, dir.path());
+}
+
 #[test]
 fn overrun_phase_is_marked_in_words_not_colour_alone() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ use super::{Ctx, fit};
 use crate::app::App;
 use crate::poll::Health;
 use crate::state::RoomStatus;
+use crate::state::forecast::format_slip;
 use crate::state::timeline::format_countdown;
 use crate::text::sanitize;
 
@@ -30,6 +31,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::styled(format!(" {} ", status.label()), status_style),
         Span::raw(" "),
     ];
+    let eta = eta_spans(ctx);
     if let Some(c) = state.countdown(ctx.now) {
         let held = if state.hold().is_some() || state.builtin_hold(ctx.now).is_some() {
             " (held)"
@@ -42,6 +44,16 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             t.text,
         ));
         first.push(Span::raw("  │ "));
+    }
+    // Wide: the ETA follows the countdown; compact: it has a line of its own (see `height`).
+    let mut eta_line = None;
+    if ctx.wide && !eta.is_empty() {
+        first.extend(eta);
+        first.push(Span::raw("  │ "));
+    } else if !eta.is_empty() && area.height >= 3 {
+        let mut spans = vec![Span::raw(" ")];
+        spans.extend(eta);
+        eta_line = Some(Line::from(spans));
     }
     if let Some(b) = state.builtin_hold(ctx.now) {
         let mins = (ctx.now - b.from).num_minutes();
@@ -65,10 +77,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     let used: usize = first.iter().map(Span::width).sum();
     let title = sanitize(&state.plan.title);
-    first.push(Span::styled(
-        fit(&title, (area.width as usize).saturating_sub(used + 1)),
-        t.title,
-    ));
+    let room = (area.width as usize).saturating_sub(used + 1);
+    // A title cut to a letter or two says nothing; the wide header's third line is there.
+    if room >= 8 {
+        first.push(Span::styled(fit(&title, room), t.title));
+    }
 
     let (done, total) = state.progress();
     let pct = (done * 100).checked_div(total).unwrap_or(0);
@@ -131,6 +144,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
 
     let mut lines = vec![Line::from(first), Line::from(second)];
+    lines.extend(eta_line);
     let who = who(ctx.app);
     if ctx.wide {
         let mut third = vec![Span::styled(format!(" {who}"), t.dim)];
@@ -167,6 +181,64 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Rows the header needs: three when wide (the identity line), three when compact with an
+/// ETA to show on terminals of 20 rows or more, else two.
+pub(super) fn height(ctx: &Ctx, area: Rect) -> u16 {
+    if ctx.wide || (area.height >= 20 && ctx.app.session.state.eta(ctx.now).is_some()) {
+        3
+    } else {
+        2
+    }
+}
+
+/// "ETA done 11:42 UTC (+12 min)", the end of the deployment window, and a warning
+/// in words when the ETA falls after the deployment or the rollback window.
+fn eta_spans(ctx: &Ctx) -> Vec<Span<'static>> {
+    let state = &ctx.app.session.state;
+    let t = ctx.theme;
+    let Some(eta) = state.eta(ctx.now) else {
+        return Vec::new();
+    };
+    let flagged = eta.past_deployment_window || eta.past_rollback_window;
+    let style = if flagged {
+        t.bad
+    } else if eta.slip_s >= 60 {
+        t.warn
+    } else {
+        t.text
+    };
+    let mut spans = vec![Span::styled(
+        format!(
+            "ETA {} {} UTC ({})",
+            eta.milestone.label(),
+            when(eta.at, ctx.now),
+            format_slip(eta.slip_s)
+        ),
+        style,
+    )];
+    if eta.past_rollback_window {
+        spans.push(Span::styled(" ⚠ past rollback window", t.bad));
+    } else if eta.past_deployment_window {
+        spans.push(Span::styled(" ⚠ past deployment window", t.bad));
+    }
+    if let Some((_, end)) = state.deployment_window() {
+        spans.push(Span::styled(
+            format!(" · window ends {} UTC", when(end, ctx.now)),
+            t.text,
+        ));
+    }
+    spans
+}
+
+/// `HH:MM`, with the date in front when it is not today's.
+fn when(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    if at.date_naive() == now.date_naive() {
+        super::hm(at)
+    } else {
+        at.format("%b %d %H:%M").to_string()
+    }
 }
 
 fn who(app: &App) -> String {
