@@ -127,6 +127,18 @@ pub fn build(input: &Input<'_>, now: DateTime<Utc>) -> Report {
         tasks_done,
         tasks_total,
         phases: phases(&state, now),
+        eta: state.eta(now).map(|e| EtaReport {
+            milestone: e.milestone.label().to_string(),
+            planned: e.planned,
+            expected: ForecastReport {
+                start: e.at,
+                end: e.at,
+                slip_min: minutes(e.at, e.planned),
+                past_deployment_window: e.past_deployment_window,
+                past_rollback_window: e.past_rollback_window,
+            },
+        }),
+        deployment_window_end: state.deployment_window().map(|w| w.1),
         gates,
         holds,
         overrides: history.overrides,
@@ -329,6 +341,7 @@ fn phases(state: &RoomState, now: DateTime<Utc>) -> Vec<PhaseReport> {
     // times come from the rollback clock, and their plan is their budget counted from when
     // the step began.
     let clock = state.rollback_clock(now);
+    let forecasts = state.forecasts(now);
     state
         .plan
         .phases
@@ -388,6 +401,15 @@ fn phases(state: &RoomState, now: DateTime<Utc>) -> Vec<PhaseReport> {
                 tasks_done: done,
                 tasks_total: total,
                 status,
+                forecast: forecasts[i]
+                    .zip(planned)
+                    .map(|(f, (_, pe))| ForecastReport {
+                        start: f.start,
+                        end: f.end,
+                        slip_min: minutes(f.end, pe),
+                        past_deployment_window: f.past_deployment_window,
+                        past_rollback_window: f.past_rollback_window,
+                    }),
             }
         })
         .collect()
