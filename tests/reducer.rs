@@ -787,6 +787,12 @@ fn forecasts_past_the_deployment_or_rollback_window_are_flagged() {
         seq: 0,
     };
     assert_eq!(room.state.deployment_window(), Some((t(9, 0), t(11, 30))));
+    // Seconds after T-0 and not started yet: on plan, not a warning, and the minute shown is
+    // the planned one.
+    let seconds_late = t(9, 0) + Duration::seconds(30);
+    let last = room.state.forecasts(seconds_late)[1].unwrap();
+    assert!(!last.past_deployment_window);
+    assert_eq!(room.state.eta(seconds_late).unwrap().shown_at(), t(9, 0));
     room.act(advance(), None, t(9, 0)).unwrap();
     let on_time = room.state.forecasts(t(9, 10));
     let p1 = on_time[0].unwrap();

@@ -205,7 +205,7 @@ fn eta_line(e: &Eta, window: Option<(DateTime<Utc>, DateTime<Utc>)>) -> String {
     format!(
         "ETA {} {} UTC ({}){window}{}",
         e.milestone.label(),
-        e.at.format("%b %d %H:%M"),
+        e.shown_at().format("%b %d %H:%M"),
         format_slip(e.slip_s),
         window_flag(e.past_deployment_window, e.past_rollback_window)
     )

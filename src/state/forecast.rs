@@ -76,6 +76,19 @@ pub struct Eta {
     pub past_rollback_window: bool,
 }
 
+impl Eta {
+    /// The time to show: the planned one while the ETA is within a minute of it (so "on plan"
+    /// never stands beside a different minute), else the expected one.
+    #[must_use]
+    pub fn shown_at(&self) -> DateTime<Utc> {
+        if self.slip_s.abs() < 60 {
+            self.planned
+        } else {
+            self.at
+        }
+    }
+}
+
 impl RoomState {
     /// The deployment window: from the earliest planned start to the latest planned end of the
     /// forward phases (None when no forward phase has a window).
@@ -103,8 +116,8 @@ impl RoomState {
             start,
             end,
             slip_s: (end - planned_end).num_seconds(),
-            past_deployment_window: window_end.is_some_and(|w| end > w),
-            past_rollback_window: rollback_closes.is_some_and(|c| end > c),
+            past_deployment_window: past(end, window_end),
+            past_rollback_window: past(end, rollback_closes),
         };
         // Phases before the furthest one started were skipped (`advance --to`): no forecast.
         let last_started = self
@@ -156,8 +169,8 @@ impl RoomState {
             at,
             planned,
             slip_s: (at - planned).num_seconds(),
-            past_deployment_window: window_end.is_some_and(|w| at > w),
-            past_rollback_window: rollback_closes.is_some_and(|c| at > c),
+            past_deployment_window: past(at, window_end),
+            past_rollback_window: past(at, rollback_closes),
         };
         // The phase go-live opens: the one whose window holds T-0, else the first after it.
         let opening = self
@@ -214,6 +227,13 @@ impl RoomState {
         }
         merged
     }
+}
+
+/// Whether `t` is a whole minute or more after `limit`: the screen shows minutes, and a
+/// forecast a few seconds past a window (the room opened at T-0 and not started yet) is on
+/// plan, not a warning.
+fn past(t: DateTime<Utc>, limit: Option<DateTime<Utc>>) -> bool {
+    limit.is_some_and(|l| (t - l).num_seconds() >= 60)
 }
 
 /// Time the spans cover within `[from, to)`.

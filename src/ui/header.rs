@@ -213,7 +213,7 @@ fn eta_spans(ctx: &Ctx) -> Vec<Span<'static>> {
         format!(
             "ETA {} {} UTC ({})",
             eta.milestone.label(),
-            when(eta.at, ctx.now),
+            when(eta.shown_at(), ctx.now),
             format_slip(eta.slip_s)
         ),
         style,
