@@ -821,3 +821,76 @@ fn no_forecast_during_a_rollback_or_once_done() {
     assert!(room.state.forecasts(t(9, 30)).iter().all(Option::is_none));
     assert_eq!(room.state.eta(t(9, 30)), None);
 }
+
+/// A relative plan (T-1 day, D-Day) with no date of its own, as opened without `--start`:
+/// T-0 is only the stand-in `stand_in` until someone sets it.
+fn relative_room(stand_in: DateTime<Utc>) -> Room {
+    let mut p = plan();
+    p.t0 = None;
+    p.phases[0].schedule = Schedule::Offset {
+        start_s: -86_400,
+        end_s: 0,
+    };
+    p.phases[1].schedule = Schedule::Offset {
+        start_s: 0,
+        end_s: 3600,
+    };
+    Room {
+        state: RoomState::new(p, stand_in),
+        seq: 0,
+    }
+}
+
+#[test]
+fn setting_t0_from_the_room_moves_a_relative_plan_for_everyone() {
+    let mut room = relative_room(t(8, 0));
+    assert!(!room.state.t0_known(), "a stand-in is not a T-0");
+    room.act(Command::SetT0 { t0: t(14, 0) }, None, t(8, 5))
+        .unwrap();
+    assert!(room.state.t0_known());
+    assert_eq!(room.state.t0, t(14, 0));
+    // D-Day now starts at the T-0 set, the day before ends there.
+    assert_eq!(room.state.planned[1], Some((t(14, 0), t(15, 0))));
+    assert_eq!(room.state.planned[0].map(|w| w.1), Some(t(14, 0)));
+    let (seq, by) = room.state.t0_set.clone().unwrap();
+    assert_eq!((seq, by.actor.as_str(), by.at), (1, "alice@host", t(8, 5)));
+    assert_eq!(
+        room.state.feed.back().unwrap().text,
+        "T-0 set to 2025-12-13 14:00 UTC"
+    );
+    assert_eq!(room.state.countdown(t(8, 5)).unwrap().label, "go-live");
+    // A second setting (a typo mended) wins, as it does for every viewer replaying it.
+    room.act(Command::SetT0 { t0: t(15, 0) }, None, t(8, 6))
+        .unwrap();
+    assert_eq!(room.state.planned[1], Some((t(15, 0), t(16, 0))));
+}
+
+#[test]
+fn t0_from_the_plan_or_start_cannot_be_set_from_the_room() {
+    let mut room = Room::new();
+    assert!(room.state.t0_known());
+    let refused = room
+        .act(Command::SetT0 { t0: t(14, 0) }, None, t(8, 5))
+        .unwrap_err();
+    assert!(refused.contains("--start"), "{refused}");
+    // An event journaled by a room that had no T-0 does not move this plan's own T-0.
+    room.state.apply(&Event {
+        v: EVENT_VERSION,
+        seq: 9,
+        at: t(8, 6),
+        actor: "bob@host".into(),
+        role: None,
+        kind: EventKind::T0Set { t0: t(14, 0) },
+        prev: String::new(),
+    });
+    assert_eq!(room.state.t0, t(9, 0));
+    assert!(room.state.t0_set.is_none());
+    assert!(
+        room.state
+            .feed
+            .back()
+            .unwrap()
+            .text
+            .contains("not used here")
+    );
+}
