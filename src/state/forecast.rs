@@ -10,6 +10,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::plan::Schedule;
+
 use super::{RoomState, RoomStatus};
 
 /// Where one phase is expected to run.
@@ -102,11 +104,21 @@ impl RoomState {
     /// A forecast per phase (parallel to `plan.phases`) at `now`: `Some` for the forward
     /// phase in progress and for every forward phase after the last one started that has a
     /// planned window. Finished, skipped, unscheduled and rollback phases have none, and so
-    /// does every phase once the room is in rollback or done.
+    /// does every phase once the room is in rollback or done, or while a plan timed from T-0
+    /// has no T-0 ([`RoomState::t0_known`]).
     #[must_use]
     pub fn forecasts(&self, now: DateTime<Utc>) -> Vec<Option<Forecast>> {
         let mut out = vec![None; self.plan.phases.len()];
         if matches!(self.status(), RoomStatus::Rollback | RoomStatus::Done) {
+            return out;
+        }
+        // Windows counted from a stand-in T-0 are guesses; a forecast made of them would be too.
+        let relative = self
+            .plan
+            .phases
+            .iter()
+            .any(|p| !matches!(p.schedule, Schedule::At { .. } | Schedule::None));
+        if relative && !self.t0_known() {
             return out;
         }
         let holds = self.hold_spans(now);

@@ -66,9 +66,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             let forecast = forecasts[i].filter(crate::state::Forecast::off_plan);
             let mut actual = match (a.start, a.end, forecast) {
                 (Some(s), Some(e), _) => format!("{}–{}", hm(s), hm(e)),
-                (Some(s), None, Some(f)) => format!("{}–≈{}", hm(s), hm(f.end)),
+                // Another day's times carry the date instead, so a multi-day stage never
+                // reads "≈09:00–09:00".
+                (Some(s), None, Some(f)) if same_day(f.end, ctx.now) => {
+                    format!("{}–≈{}", hm(s), hm(f.end))
+                }
+                (Some(_), None, Some(f)) => format!("ends≈{}", f.end.format("%b %d")),
                 (Some(s), None, None) => format!("{}–", hm(s)),
-                (None, _, Some(f)) => format!("≈{}–{}", hm(f.start), hm(f.end)),
+                (None, _, Some(f)) if same_day(f.start, ctx.now) && same_day(f.end, ctx.now) => {
+                    format!("≈{}–{}", hm(f.start), hm(f.end))
+                }
+                (None, _, Some(f)) => format!("≈{}", f.start.format("%b %d %H:%M")),
                 (None, _, None) => String::new(),
             };
             let flagged =
@@ -112,6 +120,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Constraint::Min(0),
     ];
     frame.render_widget(Table::new(rows, widths).column_spacing(1), inner);
+}
+
+fn same_day(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    t.date_naive() == now.date_naive()
 }
 
 /// A planned window in as few columns as it needs: whole days as dates, else times, with the
