@@ -282,3 +282,70 @@ fn live_signals_and_a_fired_trigger_160x48() {
     check("live_signals_160x48", &text, dir.path());
     check("live_signals_80x24", &screen(&app, 80, 24, now), dir.path());
 }
+
+/// A relative plan (T-7 days, D-Day) with no date, opened without `--start`: the header says
+/// T-0 is not set and how to set it, not a T+ count from when the room opened. `T` asks for the
+/// date and time; a typo is explained in the dialog; once set, the countdown runs to go-live
+/// and a follower opening the same journal agrees.
+#[test]
+fn t0_not_set_says_so_and_can_be_set_from_the_room() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("relative.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/markdown/relative.md"),
+        &plan,
+    )
+    .unwrap();
+    let s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    let mut app = App::new(s);
+    let compact = screen(&app, 80, 24, at(9, 0));
+    let first = compact.lines().next().unwrap();
+    assert!(
+        first.contains("T-0 not set: press T to set it"),
+        "{compact}"
+    );
+    assert!(!compact.contains("T+00:"), "{compact}");
+    check("t0_not_set_80x24", &compact, dir.path());
+    let wide = screen(&app, 160, 48, at(9, 0));
+    assert!(
+        wide.contains("T-0 not set: press T to set it, or open with --start TIME"),
+        "{wide}"
+    );
+
+    let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+    let type_in = |app: &mut App, text: &str| {
+        for c in text.chars() {
+            app.on_key(&key(KeyCode::Char(c)), at(9, 1));
+        }
+        app.on_key(&key(KeyCode::Enter), at(9, 1));
+    };
+    app.on_key(&key(KeyCode::Char('T')), at(9, 1));
+    type_in(&mut app, "tomorrow 9");
+    let dialog = screen(&app, 80, 24, at(9, 1));
+    assert!(dialog.contains("Set T-0"), "{dialog}");
+    assert!(dialog.contains("is not a time"), "{dialog}");
+    for _ in 0.."tomorrow 9".len() {
+        app.on_key(&key(KeyCode::Backspace), at(9, 1));
+    }
+    type_in(&mut app, "2025-12-20 09:00");
+    let set = screen(&app, 80, 24, at(9, 2));
+    assert!(!set.contains("T-0 not set"), "{set}");
+    assert!(set.contains("T-6d 23:58:00 go-live"), "{set}");
+    assert!(set.contains("T-0 set to 2025-12-20 09:00 UTC"), "{set}");
+
+    let follower = common::state::open(
+        &plan,
+        &OpenOptions {
+            follower: true,
+            ..OpenOptions::default()
+        },
+        at(9, 3),
+    )
+    .unwrap();
+    assert_eq!(follower.state.t0, at(9, 0) + chrono::Duration::days(7));
+    let mut watcher = App::new(follower);
+    watcher.on_key(&key(KeyCode::Char('T')), at(9, 3));
+    let text = screen(&watcher, 80, 24, at(9, 3));
+    assert!(!text.contains("Set T-0"), "a follower gets no dialog");
+}

@@ -32,7 +32,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::raw(" "),
     ];
     let eta = eta_spans(ctx);
-    if let Some(c) = state.countdown(ctx.now) {
+    if !state.t0_known() {
+        // Counting from the room's first event would read as if go-live already happened.
+        let how = if ctx.app.session.follower {
+            "an operator sets it with T, or open with --start TIME"
+        } else {
+            "press T to set it, or open with --start TIME"
+        };
+        first.push(Span::styled("T-0 not set", t.warn));
+        first.push(Span::styled(format!(": {how}"), t.text));
+        first.push(Span::raw("  │ "));
+    } else if let Some(c) = state.countdown(ctx.now) {
         let held = if state.hold().is_some() || state.builtin_hold(ctx.now).is_some() {
             " (held)"
         } else {
@@ -110,6 +120,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     // The rollback window counts down once the deployment went live; minutes are enough
     // (seconds would redraw the header every second for a 24-hour window).
     if let Some(closes) = state.rollback_window_closes()
+        && state.t0_known()
         && ctx.now >= state.t0
     {
         let left = (closes - ctx.now).num_minutes();
@@ -186,7 +197,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 /// Rows the header needs: three when wide (the identity line), three when compact with an
 /// ETA to show on terminals of 20 rows or more, else two.
 pub(super) fn height(ctx: &Ctx, area: Rect) -> u16 {
-    if ctx.wide || (area.height >= 20 && ctx.app.session.state.eta(ctx.now).is_some()) {
+    let state = &ctx.app.session.state;
+    if ctx.wide || (area.height >= 20 && state.t0_known() && state.eta(ctx.now).is_some()) {
         3
     } else {
         2
@@ -198,7 +210,8 @@ pub(super) fn height(ctx: &Ctx, area: Rect) -> u16 {
 fn eta_spans(ctx: &Ctx) -> Vec<Span<'static>> {
     let state = &ctx.app.session.state;
     let t = ctx.theme;
-    let Some(eta) = state.eta(ctx.now) else {
+    // Without T-0 the plan's relative times are guesses, and so would an ETA be.
+    let Some(eta) = state.eta(ctx.now).filter(|_| state.t0_known()) else {
         return Vec::new();
     };
     let flagged = eta.past_deployment_window || eta.past_rollback_window;
@@ -278,7 +291,9 @@ pub(super) fn tiny(frame: &mut Frame, area: Rect, app: &App) {
     let state = &app.session.state;
     let now = chrono::Utc::now();
     let mut text = state.status().label().to_string();
-    if let Some(c) = state.countdown(now) {
+    if !state.t0_known() {
+        text.push_str(" T-0 not set");
+    } else if let Some(c) = state.countdown(now) {
         text.push(' ');
         text.push_str(&format_countdown(c.remaining_s));
     }
