@@ -121,7 +121,17 @@ pub fn build(input: &Input<'_>, now: DateTime<Utc>) -> Report {
         generated_at: now,
         status: state.status().key().to_string(),
         t0: state.t0,
-        t0_source: input.t0_source.to_string(),
+        // A T-0 set in the room is the journal's, whatever the session guessed before it.
+        t0_source: state.t0_set.as_ref().map_or_else(
+            || input.t0_source.to_string(),
+            |(seq, by)| {
+                format!(
+                    "set in the room by {} at {} UTC (journal seq {seq})",
+                    by.actor,
+                    by.at.format("%Y-%m-%d %H:%M")
+                )
+            },
+        ),
         started_at: state.actual.iter().filter_map(|a| a.start).min(),
         finished_at: state.finished_at,
         tasks_done,

@@ -641,3 +641,26 @@ fn status_and_report_carry_forecasts_after_a_late_start() {
     assert!(md.contains("ETA go-live: "), "{md}");
     assert!(md.contains("past the deployment window"), "{md}");
 }
+
+/// A relative plan with no date, no `--start`: the status says T-0 is not set and how to set
+/// it, rather than counting from when the room first opened.
+#[test]
+fn status_of_a_relative_plan_without_start_says_t0_is_not_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("relative.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/markdown/relative.md"),
+        &plan,
+    )
+    .unwrap();
+    let v = status(&plan);
+    assert_eq!(v["t0_known"], false);
+    assert!(v["eta"].is_null(), "{}", v["eta"]);
+    let out = warroom().arg("status").arg(&plan).output().unwrap();
+    common::state::assert_ok(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("T-0 not set: press T in the room to set it, or pass --start TIME"),
+        "{text}"
+    );
+}

@@ -344,6 +344,15 @@ fn t0_not_set_says_so_and_can_be_set_from_the_room() {
     )
     .unwrap();
     assert_eq!(follower.state.t0, at(9, 0) + chrono::Duration::days(7));
+    // The report made from the journal agrees, and says where T-0 came from.
+    let report = follower.report(at(9, 3)).unwrap();
+    assert_eq!(report.t0, follower.state.t0);
+    assert!(
+        report.t0_source.starts_with("set in the room by "),
+        "{}",
+        report.t0_source
+    );
+    assert!(follower.state.t0_known());
     let mut watcher = App::new(follower);
     watcher.on_key(&key(KeyCode::Char('T')), at(9, 3));
     let text = screen(&watcher, 80, 24, at(9, 3));

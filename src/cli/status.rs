@@ -122,6 +122,8 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
         "title": state.plan.title,
         "state": state.status().key(),
         "t0": ts(Some(state.t0)),
+        "t0_known": state.t0_known(),
+        "t0_set": state.t0_set.as_ref().map(|(seq, by)| json!({"seq": seq, "actor": by.actor, "at": ts(Some(by.at))})),
         "now": ts(Some(now)),
         "current_phase": state.current.map(|c| state.plan.phases[c].id.clone()),
         "countdown": state.countdown(now).map(|c| json!({"label": c.label, "remaining_s": c.remaining_s})),
@@ -234,10 +236,15 @@ pub fn text(session: &Session, now: DateTime<Utc>) -> String {
         sanitize(&state.plan.title),
         state.status().label()
     );
-    if let Some(c) = state.countdown(now) {
+    if !state.t0_known() {
+        let _ = writeln!(
+            out,
+            "T-0 not set: press T in the room to set it, or pass --start TIME"
+        );
+    } else if let Some(c) = state.countdown(now) {
         let _ = writeln!(out, "{} {}", format_countdown(c.remaining_s), c.label);
     }
-    if let Some(e) = state.eta(now) {
+    if let Some(e) = state.eta(now).filter(|_| state.t0_known()) {
         let _ = writeln!(out, "{}", eta_line(&e, state.deployment_window()));
     }
     let _ = writeln!(out, "tasks {done}/{total}");

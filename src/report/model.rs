@@ -29,7 +29,8 @@ pub struct Report {
     pub t0: DateTime<Utc>,
     /// Where T-0 came from: `the plan's date`, `--start`, `the journal's first event (pass
     /// --start to use the room's T-0)` or `the time of this report (no date in the plan, an
-    /// empty journal)`. Slips are measured against it.
+    /// empty journal)`, or `set in the room by user@host at … (journal seq N)`. Slips are
+    /// measured against it.
     pub t0_source: String,
     /// When the first phase was entered.
     pub started_at: Option<DateTime<Utc>>,
