@@ -139,6 +139,18 @@ pub fn rollback_took(rb: &RollbackReport) -> (String, Option<bool>) {
     }
 }
 
+/// `past the rollback window` (the graver) or `past the deployment window`, if either.
+#[must_use]
+pub fn window_flag(f: &ForecastReport) -> Option<&'static str> {
+    if f.past_rollback_window {
+        Some("past the rollback window")
+    } else if f.past_deployment_window {
+        Some("past the deployment window")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,17 +167,5 @@ mod tests {
         assert_eq!(slip(None), "—");
         assert_eq!(slip(Some(1500)), "+1500 min late (1 d 1 h)");
         assert_eq!(outcome("no_go"), "NO-GO");
-    }
-}
-
-/// `past the rollback window` (the graver) or `past the deployment window`, if either.
-#[must_use]
-pub fn window_flag(f: &ForecastReport) -> Option<&'static str> {
-    if f.past_rollback_window {
-        Some("past the rollback window")
-    } else if f.past_deployment_window {
-        Some("past the deployment window")
-    } else {
-        None
     }
 }
