@@ -266,8 +266,16 @@ fn import_writes_toml_that_opens_to_the_same_room() {
         .arg(&out)
         .assert()
         .success();
-    let md = status(&plan);
-    let toml = status(&out);
+    // A forecast of a phase not started yet counts from the moment of each call: compare
+    // the plan's side only.
+    let without_forecast = |mut v: Value| {
+        for p in v["phases"].as_array_mut().unwrap() {
+            p.as_object_mut().unwrap().remove("forecast");
+        }
+        v
+    };
+    let md = without_forecast(status(&plan));
+    let toml = without_forecast(status(&out));
     assert_eq!(md["title"], toml["title"]);
     assert_eq!(md["phases"], toml["phases"]);
     assert_eq!(md["gates"], toml["gates"]);
