@@ -15,6 +15,9 @@ use crate::state::forecast::format_slip;
 use crate::state::timeline::format_countdown;
 use crate::text::sanitize;
 
+/// Columns kept for the plan's title (and separators) on the wide header's first line.
+const TITLE_ROOM: usize = 30;
+
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let state = &ctx.app.session.state;
     let t = ctx.theme;
@@ -48,11 +51,19 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         } else {
             ""
         };
-        first.push(Span::styled(format_countdown(c.remaining_s), t.title));
-        first.push(Span::styled(
-            format!(" {}{held}", sanitize(&c.label)),
-            t.text,
-        ));
+        let clock = format_countdown(c.remaining_s);
+        let mut label = sanitize(&c.label);
+        if ctx.wide {
+            // A long phase name gives way so the ETA and the plan's title both stay on the line.
+            let taken: usize = first.iter().map(Span::width).sum::<usize>()
+                + clock.chars().count()
+                + held.chars().count()
+                + eta.iter().map(Span::width).sum::<usize>()
+                + TITLE_ROOM;
+            label = fit(&label, (area.width as usize).saturating_sub(taken).max(16));
+        }
+        first.push(Span::styled(clock, t.title));
+        first.push(Span::styled(format!(" {label}{held}"), t.text));
         first.push(Span::raw("  │ "));
     }
     // Wide: the ETA follows the countdown; compact: it has a line of its own (see `height`).
