@@ -153,13 +153,23 @@ impl RoomState {
             match (a.start, a.end) {
                 (Some(_), Some(e)) => ready = Some(e),
                 (Some(s), None) => {
-                    let end = (s + length + overlap(&holds, s, now)).max(now);
+                    // Checked: a plan at the edge of chrono's range gets no forecast, not a
+                    // panic; nothing after it can be forecast either.
+                    let Some(end) = s
+                        .checked_add_signed(length)
+                        .and_then(|e| e.checked_add_signed(overlap(&holds, s, now)))
+                    else {
+                        break;
+                    };
+                    let end = end.max(now);
                     out[i] = Some(flag(s, end, pe));
                     ready = Some(end);
                 }
                 (None, _) => {
                     let start = ps.max(ready.unwrap_or(ps)).max(now);
-                    let end = start + length;
+                    let Some(end) = start.checked_add_signed(length) else {
+                        break;
+                    };
                     out[i] = Some(flag(start, end, pe));
                     ready = Some(end);
                 }
@@ -192,8 +202,10 @@ impl RoomState {
             .min_by_key(|(_, (s, _))| *s);
         match opening {
             Some((i, (ps, _))) if self.actual[i].start.is_none() => {
-                if let Some(f) = forecasts[i] {
-                    return Some(make(Milestone::GoLive, self.t0 + (f.start - ps), self.t0));
+                if let Some(f) = forecasts[i]
+                    && let Some(at) = self.t0.checked_add_signed(f.start - ps)
+                {
+                    return Some(make(Milestone::GoLive, at, self.t0));
                 }
             }
             None if forecasts.iter().any(Option::is_some) => {
