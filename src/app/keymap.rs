@@ -110,7 +110,7 @@ impl KeyMap {
                 vec![Char('T')],
                 Action::SetT0,
                 "T",
-                "set T-0 (go-live date and time) when the plan names none",
+                "set T-0 (go-live) when the plan has no date",
                 None,
             ),
             b(
