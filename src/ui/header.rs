@@ -35,6 +35,27 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::raw(" "),
     ];
     let eta = eta_spans(ctx);
+    let mut holds = Vec::new();
+    if let Some(b) = state.builtin_hold(ctx.now) {
+        let mins = (ctx.now - b.from).num_minutes();
+        holds.push(Span::styled(
+            format!(
+                "BUILT-IN HOLD {mins} min: until {} is GO │ ",
+                sanitize(&state.plan.gates[b.gate].title)
+            ),
+            t.warn.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    if let Some(h) = state.hold() {
+        let mins = (ctx.now - h.called.at).num_minutes();
+        holds.push(Span::styled(
+            format!(
+                "hold {mins} min: {} │ ",
+                sanitize(h.called.note.as_deref().unwrap_or(""))
+            ),
+            t.warn,
+        ));
+    }
     if !state.t0_known() {
         // Counting from the room's first event would read as if go-live already happened.
         let how = if ctx.app.session.follower {
@@ -54,11 +75,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let clock = format_countdown(c.remaining_s);
         let mut label = sanitize(&c.label);
         if ctx.wide {
-            // A long phase name gives way so the ETA and the plan's title both stay on the line.
+            // A long phase name gives way so the ETA, a hold and the plan's title stay on the
+            // line.
             let taken: usize = first.iter().map(Span::width).sum::<usize>()
                 + clock.chars().count()
                 + held.chars().count()
                 + eta.iter().map(Span::width).sum::<usize>()
+                + holds.iter().map(Span::width).sum::<usize>()
                 + TITLE_ROOM;
             label = fit(&label, (area.width as usize).saturating_sub(taken).max(16));
         }
@@ -76,30 +99,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         spans.extend(eta);
         eta_line = Some(Line::from(spans));
     }
-    if let Some(b) = state.builtin_hold(ctx.now) {
-        let mins = (ctx.now - b.from).num_minutes();
-        first.push(Span::styled(
-            format!(
-                "BUILT-IN HOLD {mins} min: until {} is GO │ ",
-                sanitize(&state.plan.gates[b.gate].title)
-            ),
-            t.warn.add_modifier(ratatui::style::Modifier::REVERSED),
-        ));
-    }
-    if let Some(h) = state.hold() {
-        let mins = (ctx.now - h.called.at).num_minutes();
-        first.push(Span::styled(
-            format!(
-                "hold {mins} min: {} │ ",
-                sanitize(h.called.note.as_deref().unwrap_or(""))
-            ),
-            t.warn,
-        ));
-    }
+    first.extend(holds);
     let used: usize = first.iter().map(Span::width).sum();
     let title = sanitize(&state.plan.title);
     let room = (area.width as usize).saturating_sub(used + 1);
-    // A title cut to a letter or two says nothing; the wide header's third line is there.
+    // A title cut to a letter or two says nothing: the state and the times matter more.
     if room >= 8 {
         first.push(Span::styled(fit(&title, room), t.title));
     }
