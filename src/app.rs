@@ -132,6 +132,23 @@ impl App {
                 Edit::Cancel => {}
                 Edit::Continue => self.view.mode = Mode::Hold(field),
             },
+            Mode::SetT0 { mut field, error } => match edit(&mut field, key) {
+                Edit::Submit => match crate::state::t0::parse_t0(&field.text, now) {
+                    Ok(t0) => {
+                        let done = format!("T-0 set to {}", t0.format("%Y-%m-%d %H:%M UTC"));
+                        self.act(&Command::SetT0 { t0 }, now, &done);
+                    }
+                    // A typo keeps the dialog and what was typed, with the reason.
+                    Err(e) => {
+                        self.view.mode = Mode::SetT0 {
+                            field,
+                            error: Some(e),
+                        };
+                    }
+                },
+                Edit::Cancel => self.flash("T-0 not changed", false),
+                Edit::Continue => self.view.mode = Mode::SetT0 { field, error },
+            },
             Mode::Rollback(mut field) => match edit(&mut field, key) {
                 Edit::Submit => {
                     let cmd = Command::Rollback { reason: field.text };
@@ -237,6 +254,18 @@ impl App {
                 }
             }
             Action::RunCommand => self.ask_run(),
+            Action::SetT0 => {
+                // Asked of the reducer first, so a plan with its own T-0 says so at once.
+                let probe = Command::SetT0 { t0: now };
+                if let Err(r) = state.decide(&probe, self.session.role.as_deref()) {
+                    self.flash(&r.0, true);
+                } else if self.check_writable() {
+                    self.view.mode = Mode::SetT0 {
+                        field: TextField::default(),
+                        error: None,
+                    };
+                }
+            }
             Action::Report => self.write_report(now),
             Action::CancelCountdown => {
                 if state.rollback_countdown().is_none() {

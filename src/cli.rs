@@ -20,7 +20,7 @@ pub use journal::JournalCmd;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
 
@@ -625,26 +625,8 @@ fn parse_vote(s: &str) -> Result<Vote, String> {
     Vote::parse(s).ok_or_else(|| format!("'{s}' is not a vote: use go, no-go or hold"))
 }
 
-/// Parses `--start`: `now`, RFC 3339, `YYYY-MM-DD HH:MM[:SS]` (UTC) or `YYYY-MM-DD` (00:00 UTC).
+/// Parses `--start`: `now`, RFC 3339, `YYYY-MM-DD HH:MM[:SS]` (UTC), `YYYY-MM-DD` (00:00 UTC)
+/// or `HH:MM` (UTC, today) — see [`crate::state::t0::parse_t0`].
 pub fn parse_start(s: &str) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if s.eq_ignore_ascii_case("now") {
-        return Ok(Utc::now());
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t.and_utc());
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d
-            .and_hms_opt(0, 0, 0)
-            .map_or_else(Utc::now, |t| t.and_utc()));
-    }
-    Err(format!(
-        "'{s}' is not a time: use now, 2025-12-13T09:00:00Z, '2025-12-13 09:00' (UTC) or 2025-12-13"
-    ))
+    crate::state::t0::parse_t0(s, Utc::now())
 }

@@ -121,12 +121,34 @@ pub fn build(input: &Input<'_>, now: DateTime<Utc>) -> Report {
         generated_at: now,
         status: state.status().key().to_string(),
         t0: state.t0,
-        t0_source: input.t0_source.to_string(),
+        // A T-0 set in the room is the journal's, whatever the session guessed before it.
+        t0_source: state.t0_set.as_ref().map_or_else(
+            || input.t0_source.to_string(),
+            |(seq, by)| {
+                format!(
+                    "set in the room by {} at {} UTC (journal seq {seq})",
+                    by.actor,
+                    by.at.format("%Y-%m-%d %H:%M")
+                )
+            },
+        ),
         started_at: state.actual.iter().filter_map(|a| a.start).min(),
         finished_at: state.finished_at,
         tasks_done,
         tasks_total,
         phases: phases(&state, now),
+        eta: state.eta(now).map(|e| EtaReport {
+            milestone: e.milestone.label().to_string(),
+            planned: e.planned,
+            expected: ForecastReport {
+                start: e.at,
+                end: e.at,
+                slip_min: minutes(e.at, e.planned),
+                past_deployment_window: e.past_deployment_window,
+                past_rollback_window: e.past_rollback_window,
+            },
+        }),
+        deployment_window_end: state.deployment_window().map(|w| w.1),
         gates,
         holds,
         overrides: history.overrides,
@@ -329,6 +351,7 @@ fn phases(state: &RoomState, now: DateTime<Utc>) -> Vec<PhaseReport> {
     // times come from the rollback clock, and their plan is their budget counted from when
     // the step began.
     let clock = state.rollback_clock(now);
+    let forecasts = state.forecasts(now);
     state
         .plan
         .phases
@@ -388,6 +411,15 @@ fn phases(state: &RoomState, now: DateTime<Utc>) -> Vec<PhaseReport> {
                 tasks_done: done,
                 tasks_total: total,
                 status,
+                forecast: forecasts[i]
+                    .zip(planned)
+                    .map(|(f, (_, pe))| ForecastReport {
+                        start: f.start,
+                        end: f.end,
+                        slip_min: minutes(f.end, pe),
+                        past_deployment_window: f.past_deployment_window,
+                        past_rollback_window: f.past_rollback_window,
+                    }),
             }
         })
         .collect()

@@ -6,8 +6,10 @@
 
 pub mod authority;
 pub mod command;
+pub mod forecast;
 pub mod gates;
 pub mod rollback;
+pub mod t0;
 pub mod timeline;
 pub mod triggers;
 
@@ -21,6 +23,7 @@ use crate::plan::{Phase, PhaseKind, Plan};
 
 pub use authority::Authority;
 pub use command::{Command, Refusal};
+pub use forecast::{Eta, Forecast, Milestone};
 pub use gates::Decision;
 pub use triggers::{Baselines, Countdown, Fired, TriggerRecord};
 
@@ -199,6 +202,10 @@ pub struct RoomState {
     /// Every decision that carried evidence (votes, holds, advances, rollbacks, fired
     /// triggers), oldest first.
     pub evidence: Vec<EvidenceRecord>,
+    /// The last `t0_set` event this room used: its journal seq and who set T-0, when. Only
+    /// kept while the plan names no T-0 of its own and `--start` was not given (see
+    /// [`RoomState::t0_known`]).
+    pub t0_set: Option<(u64, Stamp)>,
     task_index: HashMap<String, (usize, usize)>,
 }
 
@@ -239,6 +246,7 @@ impl RoomState {
             baselines: Baselines::new(),
             evidence: Vec::new(),
             plan_hash: None,
+            t0_set: None,
             planned,
             t0,
             current: None,
@@ -356,6 +364,7 @@ impl RoomState {
                 format!("ROLLBACK started: {reason}")
             }
             EventKind::Note { text } => format!("note: {text}"),
+            EventKind::T0Set { t0 } => self.apply_t0(ev, *t0),
             EventKind::CommandRan {
                 task,
                 command,
@@ -447,6 +456,36 @@ impl RoomState {
             .map(|r| format!(" (OVERRIDE: {r})"))
             .unwrap_or_default();
         format!("→ advanced to {target}{forced}")
+    }
+
+    /// Whether T-0 is known: the plan names it, `--start` gave it (the session moves the plan
+    /// to it, so the plan then names it), or an operator set it in the room. Otherwise `t0` is
+    /// only a stand-in — the room's first event — and the header says "T-0 not set".
+    #[must_use]
+    pub fn t0_known(&self) -> bool {
+        self.plan.t0.is_some() || self.t0_set.is_some()
+    }
+
+    /// T-0 set from the room: relative schedules count from it, unless the plan or `--start`
+    /// gives T-0 (then it is only in the feed, so nobody's screen disagrees with their plan).
+    fn apply_t0(&mut self, ev: &Event, t0: DateTime<Utc>) -> String {
+        let when = t0.format("%Y-%m-%d %H:%M UTC");
+        if self.plan.t0.is_some() {
+            return format!(
+                "T-0 set to {when} (not used here: T-0 comes from the plan or --start)"
+            );
+        }
+        self.t0 = t0;
+        self.planned = timeline::resolve_windows(&self.plan, t0);
+        self.t0_set = Some((
+            ev.seq,
+            Stamp {
+                actor: ev.actor.clone(),
+                at: ev.at,
+                note: None,
+            },
+        ));
+        format!("T-0 set to {when}")
     }
 
     /// The overall status shown in the header.

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! wide (≥ 120×32)                          compact (80×24)
-//! ┌ header: title · STATE · clocks · T- ┐  header (2 lines, health strip)
+//! ┌ header: title · STATE · clocks · T- ┐  header (2 lines, health strip; ETA line)
 //! ├ timeline ─────────────┬ gates ───────┤  timeline
 //! ├ checklist ────────────┼ health ──────┤  checklist
 //! │                       ├ feed ────────┤  gates │ feed
@@ -139,7 +139,7 @@ fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let bottom_h = if area.height >= 20 { 5 } else { 0 };
     let strip = health::strip(ctx, area.width as usize);
     let [head, strip_area, alert, tl, list, bottom, foot] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(header::height(ctx, area)),
         Constraint::Length(u16::from(strip.is_some() && area.height >= 12)),
         Constraint::Length(banner::height(ctx).min(2)),
         Constraint::Length(timeline_h),

@@ -266,8 +266,16 @@ fn import_writes_toml_that_opens_to_the_same_room() {
         .arg(&out)
         .assert()
         .success();
-    let md = status(&plan);
-    let toml = status(&out);
+    // A forecast of a phase not started yet counts from the moment of each call: compare
+    // the plan's side only.
+    let without_forecast = |mut v: Value| {
+        for p in v["phases"].as_array_mut().unwrap() {
+            p.as_object_mut().unwrap().remove("forecast");
+        }
+        v
+    };
+    let md = without_forecast(status(&plan));
+    let toml = without_forecast(status(&out));
     assert_eq!(md["title"], toml["title"]);
     assert_eq!(md["phases"], toml["phases"]);
     assert_eq!(md["gates"], toml["gates"]);
@@ -582,4 +590,85 @@ fn a_journal_belongs_to_one_plan_and_says_which_to_another() {
         .arg(&journal)
         .assert()
         .success();
+}
+
+/// A room whose T-0 was half an hour ago and that has not started: `status --json` carries the
+/// forecast of every phase still to come and the ETA of go-live, beside the fields scripts
+/// already read (unchanged), and the text status and the report say the same in words.
+#[test]
+fn status_and_report_carry_forecasts_after_a_late_start() {
+    let (_dir, plan) = room("launch.md");
+    let t0 = (chrono::Utc::now() - chrono::Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let out = warroom()
+        .args(["status", "--json", "--start", &t0])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    common::state::assert_ok(&out);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p1 = &v["phases"][0];
+    assert_eq!(p1["title"], "Phase 1: Deploy");
+    assert_eq!(p1["kind"], "forward");
+    assert_eq!(
+        p1["planned_start"],
+        t0.replace('Z', ".000Z").as_str(),
+        "{p1}"
+    );
+    let slip = p1["forecast"]["slip_s"].as_i64().unwrap();
+    assert!((29 * 60..=31 * 60).contains(&slip), "{p1}");
+    assert_eq!(v["eta"]["milestone"], "go-live");
+    assert!(
+        v["eta"]["slip_s"].as_i64().unwrap() >= 29 * 60,
+        "{}",
+        v["eta"]
+    );
+    // The plan's two phases fill its window: running half an hour late ends past it.
+    assert_eq!(v["phases"][1]["forecast"]["past_deployment_window"], true);
+    assert!(v["deployment_window"]["end"].is_string());
+
+    let text = warroom()
+        .args(["status", "--start", &t0])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    common::state::assert_ok(&text);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("ETA go-live"), "{text}");
+    assert!(text.contains("⚠ past the deployment window"), "{text}");
+
+    let report = warroom()
+        .args(["report", "--start", &t0])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    common::state::assert_ok(&report);
+    let md = String::from_utf8(report.stdout).unwrap();
+    assert!(md.contains("## Forecast"), "{md}");
+    assert!(md.contains("ETA go-live: "), "{md}");
+    assert!(md.contains("past the deployment window"), "{md}");
+}
+
+/// A relative plan with no date, no `--start`: the status says T-0 is not set and how to set
+/// it, rather than counting from when the room first opened.
+#[test]
+fn status_of_a_relative_plan_without_start_says_t0_is_not_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("relative.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/markdown/relative.md"),
+        &plan,
+    )
+    .unwrap();
+    let v = status(&plan);
+    assert_eq!(v["t0_known"], false);
+    assert!(v["eta"].is_null(), "{}", v["eta"]);
+    let out = warroom().arg("status").arg(&plan).output().unwrap();
+    common::state::assert_ok(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("T-0 not set: press T in the room to set it, or pass --start TIME"),
+        "{text}"
+    );
 }

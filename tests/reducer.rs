@@ -649,3 +649,248 @@ fn a_built_in_hold_stops_the_countdown_until_its_gate_is_go() {
     assert_eq!(room.state.held(t(8, 55)), Duration::minutes(7));
     assert_eq!(remaining(&room, t(8, 55)), 12 * 60);
 }
+
+/// The forecast of phase `i` as (start, end) `HH:MM`, for assertions that read like the plan.
+fn fc(room: &Room, i: usize, now: DateTime<Utc>) -> Option<(String, String)> {
+    room.state.forecasts(now)[i].map(|f| {
+        (
+            f.start.format("%H:%M").to_string(),
+            f.end.format("%H:%M").to_string(),
+        )
+    })
+}
+
+fn hm(s: &str) -> (String, String) {
+    let (a, b) = s.split_once('-').unwrap();
+    (a.to_string(), b.to_string())
+}
+
+fn override_to(phase: &str) -> Command {
+    Command::Advance {
+        to: Some(phase.into()),
+        override_reason: Some("rehearsal".into()),
+    }
+}
+
+#[test]
+fn a_late_start_moves_every_phase_after_it_and_the_eta() {
+    use warroom::state::Milestone;
+    let mut room = Room::new();
+    // Before T-0, all on plan: go-live at 09:00, the rollback step gets no forecast.
+    let eta = room.state.eta(t(8, 30)).unwrap();
+    assert_eq!(
+        (eta.milestone, eta.at, eta.slip_s),
+        (Milestone::GoLive, t(9, 0), 0)
+    );
+    assert_eq!(fc(&room, 0, t(8, 30)), Some(hm("09:00-10:30")));
+    assert_eq!(fc(&room, 2, t(8, 30)), None);
+    // Not started at 09:05: go-live is five minutes late already.
+    let eta = room.state.eta(t(9, 5)).unwrap();
+    assert_eq!((eta.milestone, eta.at), (Milestone::GoLive, t(9, 5)));
+    assert_eq!(eta.slip_s, 5 * 60);
+    // Started twelve minutes late: both phases slip twelve minutes, the plan ends at 11:42.
+    room.act(advance(), None, t(9, 12)).unwrap();
+    assert_eq!(fc(&room, 0, t(9, 30)), Some(hm("09:12-10:42")));
+    assert_eq!(fc(&room, 1, t(9, 30)), Some(hm("10:42-11:42")));
+    let eta = room.state.eta(t(9, 30)).unwrap();
+    assert_eq!(
+        (eta.milestone, eta.at, eta.planned),
+        (Milestone::Done, t(11, 42), t(11, 30))
+    );
+    assert_eq!(warroom::state::forecast::format_slip(eta.slip_s), "+12 min");
+}
+
+#[test]
+fn time_on_hold_is_added_to_the_phase_in_progress_and_what_follows() {
+    let mut room = Room::new();
+    room.act(advance(), None, t(9, 0)).unwrap();
+    room.act(
+        Command::Hold {
+            reason: "DNS".into(),
+        },
+        None,
+        t(9, 30),
+    )
+    .unwrap();
+    // Ten minutes into the hold, still in force: ten minutes late so far.
+    assert_eq!(fc(&room, 0, t(9, 40)), Some(hm("09:00-10:40")));
+    room.act(Command::Release { note: None }, None, t(9, 50))
+        .unwrap();
+    // Released after twenty minutes: the slip stays twenty minutes.
+    for now in [t(9, 50), t(10, 10)] {
+        assert_eq!(fc(&room, 0, now), Some(hm("09:00-10:50")));
+        assert_eq!(fc(&room, 1, now), Some(hm("10:50-11:50")));
+    }
+    // A hold called before the phase started is already in its late start: not counted twice.
+    let mut early = Room::new();
+    early
+        .act(
+            Command::Hold {
+                reason: "late approvals".into(),
+            },
+            None,
+            t(8, 50),
+        )
+        .unwrap();
+    early
+        .act(Command::Release { note: None }, None, t(9, 10))
+        .unwrap();
+    early.act(advance(), None, t(9, 10)).unwrap();
+    assert_eq!(fc(&early, 0, t(9, 20)), Some(hm("09:10-10:40")));
+}
+
+#[test]
+fn an_overrun_pushes_the_next_phase_and_grows_with_the_clock() {
+    let mut room = Room::new();
+    room.act(advance(), None, t(9, 0)).unwrap();
+    // Planned to end at 10:30; at 10:45 it still runs: it ends no earlier than now.
+    assert_eq!(fc(&room, 0, t(10, 45)), Some(hm("09:00-10:45")));
+    assert_eq!(fc(&room, 1, t(10, 45)), Some(hm("10:45-11:45")));
+    assert_eq!(fc(&room, 1, t(11, 0)), Some(hm("11:00-12:00")));
+    // Once it is left, the next phase is in progress from its actual start.
+    room.act(override_to("p2"), None, t(11, 5)).unwrap();
+    assert_eq!(
+        fc(&room, 0, t(11, 10)),
+        None,
+        "finished: actual, not forecast"
+    );
+    assert_eq!(fc(&room, 1, t(11, 10)), Some(hm("11:05-12:05")));
+}
+
+#[test]
+fn a_forecast_is_never_earlier_than_the_plan() {
+    let mut room = Room::new();
+    // Started half an hour early and finished early: the next phase still starts as planned.
+    room.act(advance(), None, t(8, 30)).unwrap();
+    let f = room.state.forecasts(t(8, 40))[0].unwrap();
+    assert_eq!(f.slip_s, -30 * 60, "the phase in progress may run ahead");
+    assert_eq!(fc(&room, 1, t(8, 40)), Some(hm("10:30-11:30")));
+    // Moving on early is the team's call, not the forecast's: p2 then runs from its start.
+    room.act(override_to("p2"), None, t(9, 45)).unwrap();
+    assert_eq!(fc(&room, 1, t(9, 50)), Some(hm("09:45-10:45")));
+    // On time, the phase after the one in progress stays exactly on plan.
+    let mut fresh = Room::new();
+    fresh.act(advance(), None, t(9, 0)).unwrap();
+    assert_eq!(fc(&fresh, 1, t(9, 10)), Some(hm("10:30-11:30")));
+    let eta = fresh.state.eta(t(9, 10)).unwrap();
+    assert_eq!(eta.slip_s, 0);
+    assert_eq!(warroom::state::forecast::format_slip(eta.slip_s), "on plan");
+}
+
+#[test]
+fn forecasts_past_the_deployment_or_rollback_window_are_flagged() {
+    let mut p = plan();
+    // The rollback window closes at 11:00, half an hour before the plan's last phase ends.
+    p.rollback_window = Some(std::time::Duration::from_secs(2 * 3600));
+    let mut room = Room {
+        state: RoomState::new(p, t(9, 0)),
+        seq: 0,
+    };
+    assert_eq!(room.state.deployment_window(), Some((t(9, 0), t(11, 30))));
+    // Seconds after T-0 and not started yet: on plan, not a warning, and the minute shown is
+    // the planned one.
+    let seconds_late = t(9, 0) + Duration::seconds(30);
+    let last = room.state.forecasts(seconds_late)[1].unwrap();
+    assert!(!last.past_deployment_window);
+    assert_eq!(room.state.eta(seconds_late).unwrap().shown_at(), t(9, 0));
+    room.act(advance(), None, t(9, 0)).unwrap();
+    let on_time = room.state.forecasts(t(9, 10));
+    let p1 = on_time[0].unwrap();
+    let p2 = on_time[1].unwrap();
+    assert!(!p1.past_deployment_window && !p1.past_rollback_window);
+    assert!(!p2.past_deployment_window && p2.past_rollback_window);
+    // Twenty minutes late: the plan now ends after its window too.
+    let late = room.state.forecasts(t(10, 50))[1].unwrap();
+    assert!(late.past_deployment_window);
+    let eta = room.state.eta(t(10, 50)).unwrap();
+    assert!(eta.past_deployment_window && eta.past_rollback_window);
+}
+
+#[test]
+fn no_forecast_during_a_rollback_or_once_done() {
+    let mut room = Room::new();
+    room.act(advance(), None, t(9, 0)).unwrap();
+    room.act(
+        Command::Rollback {
+            reason: "errors".into(),
+        },
+        None,
+        t(9, 20),
+    )
+    .unwrap();
+    assert!(room.state.forecasts(t(9, 30)).iter().all(Option::is_none));
+    assert_eq!(room.state.eta(t(9, 30)), None);
+}
+
+/// A relative plan (T-1 day, D-Day) with no date of its own, as opened without `--start`:
+/// T-0 is only the stand-in `stand_in` until someone sets it.
+fn relative_room(stand_in: DateTime<Utc>) -> Room {
+    let mut p = plan();
+    p.t0 = None;
+    p.phases[0].schedule = Schedule::Offset {
+        start_s: -86_400,
+        end_s: 0,
+    };
+    p.phases[1].schedule = Schedule::Offset {
+        start_s: 0,
+        end_s: 3600,
+    };
+    Room {
+        state: RoomState::new(p, stand_in),
+        seq: 0,
+    }
+}
+
+#[test]
+fn setting_t0_from_the_room_moves_a_relative_plan_for_everyone() {
+    let mut room = relative_room(t(8, 0));
+    assert!(!room.state.t0_known(), "a stand-in is not a T-0");
+    room.act(Command::SetT0 { t0: t(14, 0) }, None, t(8, 5))
+        .unwrap();
+    assert!(room.state.t0_known());
+    assert_eq!(room.state.t0, t(14, 0));
+    // D-Day now starts at the T-0 set, the day before ends there.
+    assert_eq!(room.state.planned[1], Some((t(14, 0), t(15, 0))));
+    assert_eq!(room.state.planned[0].map(|w| w.1), Some(t(14, 0)));
+    let (seq, by) = room.state.t0_set.clone().unwrap();
+    assert_eq!((seq, by.actor.as_str(), by.at), (1, "alice@host", t(8, 5)));
+    assert_eq!(
+        room.state.feed.back().unwrap().text,
+        "T-0 set to 2025-12-13 14:00 UTC"
+    );
+    assert_eq!(room.state.countdown(t(8, 5)).unwrap().label, "go-live");
+    // A second setting (a typo mended) wins, as it does for every viewer replaying it.
+    room.act(Command::SetT0 { t0: t(15, 0) }, None, t(8, 6))
+        .unwrap();
+    assert_eq!(room.state.planned[1], Some((t(15, 0), t(16, 0))));
+}
+
+#[test]
+fn t0_from_the_plan_or_start_cannot_be_set_from_the_room() {
+    let mut room = Room::new();
+    assert!(room.state.t0_known());
+    let refused = room
+        .act(Command::SetT0 { t0: t(14, 0) }, None, t(8, 5))
+        .unwrap_err();
+    assert!(refused.contains("--start"), "{refused}");
+    // An event journaled by a room that had no T-0 does not move this plan's own T-0.
+    room.state.apply(&Event {
+        v: EVENT_VERSION,
+        seq: 9,
+        at: t(8, 6),
+        actor: "bob@host".into(),
+        role: None,
+        kind: EventKind::T0Set { t0: t(14, 0) },
+        prev: String::new(),
+    });
+    assert_eq!(room.state.t0, t(9, 0));
+    assert!(room.state.t0_set.is_none());
+    assert!(
+        room.state
+            .feed
+            .back()
+            .unwrap()
+            .text
+            .contains("not used here")
+    );
+}

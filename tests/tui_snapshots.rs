@@ -88,6 +88,55 @@ fn wide_160x48() {
     check("wide_160x48", &text, dir.path());
 }
 
+/// Phase 1 started twelve minutes late and was held ten minutes: the lead reads the ETA of the
+/// plan's end (22 minutes late, after the deployment window) in the header, and the forecast of
+/// each phase still to come beside its plan, marked `≈` and drawn `▒`.
+#[test]
+fn a_slip_moves_the_forecasts_and_the_eta() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("launch.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/launch.md"),
+        &plan,
+    )
+    .unwrap();
+    let mut s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    s.act(
+        &Command::Advance {
+            to: None,
+            override_reason: None,
+        },
+        at(9, 12),
+    )
+    .unwrap();
+    s.act(
+        &Command::Hold {
+            reason: "migration lock".into(),
+        },
+        at(9, 30),
+    )
+    .unwrap();
+    s.act(&Command::Release { note: None }, at(9, 40)).unwrap();
+    let app = App::new(s);
+    let wide = screen(&app, 160, 48, at(9, 50));
+    for must in [
+        "ETA done 11:22 UTC (+22 min) ⚠ past deployment window · window ends 11:00 UTC",
+        "09:12–≈10:22",
+        "≈10:22–11:22⚠",
+        "▒ forecast",
+    ] {
+        assert!(wide.contains(must), "missing {must:?} in\n{wide}");
+    }
+    let compact = screen(&app, 80, 24, at(9, 50));
+    let eta_line = compact.lines().nth(2).unwrap();
+    assert!(
+        eta_line.contains("ETA done 11:22 UTC (+22 min)"),
+        "{compact}"
+    );
+    check("slip_160x48", &wide, dir.path());
+    check("slip_80x24", &compact, dir.path());
+}
+
 #[test]
 fn overrun_phase_is_marked_in_words_not_colour_alone() {
     let dir = tempfile::tempdir().unwrap();
@@ -232,4 +281,80 @@ fn live_signals_and_a_fired_trigger_160x48() {
     }
     check("live_signals_160x48", &text, dir.path());
     check("live_signals_80x24", &screen(&app, 80, 24, now), dir.path());
+}
+
+/// A relative plan (T-7 days, D-Day) with no date, opened without `--start`: the header says
+/// T-0 is not set and how to set it, not a T+ count from when the room opened. `T` asks for the
+/// date and time; a typo is explained in the dialog; once set, the countdown runs to go-live
+/// and a follower opening the same journal agrees.
+#[test]
+fn t0_not_set_says_so_and_can_be_set_from_the_room() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("relative.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/markdown/relative.md"),
+        &plan,
+    )
+    .unwrap();
+    let s = common::state::open(&plan, &OpenOptions::default(), at(8, 50)).unwrap();
+    let mut app = App::new(s);
+    let compact = screen(&app, 80, 24, at(9, 0));
+    let first = compact.lines().next().unwrap();
+    assert!(
+        first.contains("T-0 not set: press T to set it"),
+        "{compact}"
+    );
+    assert!(!compact.contains("T+00:"), "{compact}");
+    check("t0_not_set_80x24", &compact, dir.path());
+    let wide = screen(&app, 160, 48, at(9, 0));
+    assert!(
+        wide.contains("T-0 not set: press T to set it, or open with --start TIME"),
+        "{wide}"
+    );
+
+    let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+    let type_in = |app: &mut App, text: &str| {
+        for c in text.chars() {
+            app.on_key(&key(KeyCode::Char(c)), at(9, 1));
+        }
+        app.on_key(&key(KeyCode::Enter), at(9, 1));
+    };
+    app.on_key(&key(KeyCode::Char('T')), at(9, 1));
+    type_in(&mut app, "tomorrow 9");
+    let dialog = screen(&app, 80, 24, at(9, 1));
+    assert!(dialog.contains("Set T-0"), "{dialog}");
+    assert!(dialog.contains("is not a time"), "{dialog}");
+    for _ in 0.."tomorrow 9".len() {
+        app.on_key(&key(KeyCode::Backspace), at(9, 1));
+    }
+    type_in(&mut app, "2025-12-20 09:00");
+    let set = screen(&app, 80, 24, at(9, 2));
+    assert!(!set.contains("T-0 not set"), "{set}");
+    assert!(set.contains("T-6d 23:58:00 go-live"), "{set}");
+    assert!(set.contains("T-0 set to 2025-12-20 09:00 UTC"), "{set}");
+
+    let follower = common::state::open(
+        &plan,
+        &OpenOptions {
+            follower: true,
+            ..OpenOptions::default()
+        },
+        at(9, 3),
+    )
+    .unwrap();
+    assert_eq!(follower.state.t0, at(9, 0) + chrono::Duration::days(7));
+    // The report made from the journal agrees, and says where T-0 came from.
+    let report = follower.report(at(9, 3)).unwrap();
+    assert_eq!(report.t0, follower.state.t0);
+    assert!(
+        report.t0_source.starts_with("set in the room by "),
+        "{}",
+        report.t0_source
+    );
+    assert!(follower.state.t0_known());
+    let mut watcher = App::new(follower);
+    watcher.on_key(&key(KeyCode::Char('T')), at(9, 3));
+    let text = screen(&watcher, 80, 24, at(9, 3));
+    assert!(!text.contains("Set T-0"), "a follower gets no dialog");
 }

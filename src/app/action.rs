@@ -34,4 +34,6 @@ pub enum Action {
     RunCommand,
     /// Write the post-deployment report (HTML and Markdown) beside the plan.
     Report,
+    /// Set T-0 (asks for the date and time), while neither the plan nor `--start` gives it.
+    SetT0,
 }

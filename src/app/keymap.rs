@@ -107,6 +107,13 @@ impl KeyMap {
                 None,
             ),
             b(
+                vec![Char('T')],
+                Action::SetT0,
+                "T",
+                "set T-0 (go-live) when the plan has no date",
+                None,
+            ),
+            b(
                 vec![Char('r')],
                 Action::Report,
                 "r",
@@ -183,7 +190,7 @@ mod tests {
     #[test]
     fn default_map_has_every_action_and_no_duplicates() {
         let m = KeyMap::default_map();
-        assert_eq!(m.bindings().len(), 14);
+        assert_eq!(m.bindings().len(), 15);
         let key = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
         assert_eq!(m.action(&key), Some(Action::Toggle));
     }

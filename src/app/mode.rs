@@ -79,6 +79,13 @@ pub enum Mode {
     Hold(TextField),
     /// Confirming a rollback: a reason is required.
     Rollback(TextField),
+    /// Typing T-0 (date and time, UTC) for a plan that names none.
+    SetT0 {
+        /// What is typed.
+        field: TextField,
+        /// Why the last attempt was not understood, shown in the dialog.
+        error: Option<String>,
+    },
     /// Advancing past gates that are not GO: a reason is required.
     Override {
         /// What blocks ("gate not GO: …").

@@ -12,8 +12,9 @@ use crate::journal::checkpoint::{Checkpoint, Consistency, Store};
 use crate::journal::{Journal, JournalError, Verification};
 use crate::plan::{self, PhaseKind};
 use crate::session::{Session, default_journal_path, verify_command};
+use crate::state::forecast::format_slip;
 use crate::state::timeline::format_countdown;
-use crate::state::{RoomState, Stamp};
+use crate::state::{Eta, RoomState, Stamp};
 use crate::text::sanitize;
 
 fn ts(t: Option<DateTime<Utc>>) -> Value {
@@ -35,6 +36,7 @@ fn stamp_json(s: Option<&Stamp>) -> (Value, Value) {
 pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
     let state = &session.state;
     let (done, total) = state.progress();
+    let forecasts = state.forecasts(now);
     let phases: Vec<Value> = state
         .plan
         .phases
@@ -59,6 +61,13 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
                 "actual_start": ts(state.actual[i].start),
                 "actual_end": ts(state.actual[i].end),
                 "status": format!("{:?}", state.phase_status(i, now)).to_lowercase(),
+                "forecast": forecasts[i].map(|f| json!({
+                    "start": ts(Some(f.start)),
+                    "end": ts(Some(f.end)),
+                    "slip_s": f.slip_s,
+                    "past_deployment_window": f.past_deployment_window,
+                    "past_rollback_window": f.past_rollback_window,
+                })),
                 "tasks": {"total": t, "done": d},
                 "task_list": tasks,
             })
@@ -113,9 +122,20 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
         "title": state.plan.title,
         "state": state.status().key(),
         "t0": ts(Some(state.t0)),
+        "t0_known": state.t0_known(),
+        "t0_set": state.t0_set.as_ref().map(|(seq, by)| json!({"seq": seq, "actor": by.actor, "at": ts(Some(by.at))})),
         "now": ts(Some(now)),
         "current_phase": state.current.map(|c| state.plan.phases[c].id.clone()),
         "countdown": state.countdown(now).map(|c| json!({"label": c.label, "remaining_s": c.remaining_s})),
+        "eta": state.eta(now).map(|e| json!({
+            "milestone": e.milestone.label(),
+            "at": ts(Some(e.at)),
+            "planned": ts(Some(e.planned)),
+            "slip_s": e.slip_s,
+            "past_deployment_window": e.past_deployment_window,
+            "past_rollback_window": e.past_rollback_window,
+        })),
+        "deployment_window": state.deployment_window().map(|(s, e)| json!({"start": ts(Some(s)), "end": ts(Some(e))})),
         "hold": state.hold().map(|h| json!({"since": ts(Some(h.called.at)), "actor": h.called.actor, "reason": h.called.note})),
         "builtin_holds": state.builtin_holds(now).iter().map(|b| json!({
             "gate": state.plan.gates[b.gate].id, "from": ts(Some(b.from)), "until": ts(b.until),
@@ -174,6 +194,36 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
     })
 }
 
+/// `ETA done Dec 13 11:22 UTC (+22 min) · deployment window ends Dec 13 11:00 UTC ⚠ …`.
+fn eta_line(e: &Eta, window: Option<(DateTime<Utc>, DateTime<Utc>)>) -> String {
+    let window = window
+        .map(|(_, end)| {
+            format!(
+                " · deployment window ends {} UTC",
+                end.format("%b %d %H:%M")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "ETA {} {} UTC ({}){window}{}",
+        e.milestone.label(),
+        e.shown_at().format("%b %d %H:%M"),
+        format_slip(e.slip_s),
+        window_flag(e.past_deployment_window, e.past_rollback_window)
+    )
+}
+
+/// ` ⚠ past the rollback window` (the graver), ` ⚠ past the deployment window`, or nothing.
+fn window_flag(deployment: bool, rollback: bool) -> &'static str {
+    if rollback {
+        " ⚠ past the rollback window"
+    } else if deployment {
+        " ⚠ past the deployment window"
+    } else {
+        ""
+    }
+}
+
 /// The room state as text for a terminal or a log.
 #[must_use]
 pub fn text(session: &Session, now: DateTime<Utc>) -> String {
@@ -186,10 +236,19 @@ pub fn text(session: &Session, now: DateTime<Utc>) -> String {
         sanitize(&state.plan.title),
         state.status().label()
     );
-    if let Some(c) = state.countdown(now) {
+    if !state.t0_known() {
+        let _ = writeln!(
+            out,
+            "T-0 not set: press T in the room to set it, or pass --start TIME"
+        );
+    } else if let Some(c) = state.countdown(now) {
         let _ = writeln!(out, "{} {}", format_countdown(c.remaining_s), c.label);
     }
+    if let Some(e) = state.eta(now).filter(|_| state.t0_known()) {
+        let _ = writeln!(out, "{}", eta_line(&e, state.deployment_window()));
+    }
     let _ = writeln!(out, "tasks {done}/{total}");
+    let forecasts = state.forecasts(now);
     for (i, p) in state.plan.phases.iter().enumerate() {
         let (d, t) = state.phase_progress(i);
         let mark = if state.current == Some(i) {
@@ -197,9 +256,21 @@ pub fn text(session: &Session, now: DateTime<Utc>) -> String {
         } else {
             state.phase_status(i, now).label()
         };
+        let forecast = forecasts[i]
+            .filter(crate::state::Forecast::off_plan)
+            .map(|f| {
+                format!(
+                    "  forecast {}–{} UTC ({}){}",
+                    f.start.format("%b %d %H:%M"),
+                    f.end.format("%H:%M"),
+                    format_slip(f.slip_s),
+                    window_flag(f.past_deployment_window, f.past_rollback_window)
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{mark} {:<48} {d:>3}/{t:<3} {}",
+            "{mark} {:<48} {d:>3}/{t:<3} {}{forecast}",
             sanitize(&p.title),
             p.id
         );

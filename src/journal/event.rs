@@ -196,6 +196,13 @@ pub enum EventKind {
         /// The note.
         text: String,
     },
+    /// An operator set T-0 from the room, for a plan that names no date of its own opened
+    /// without `--start`: every viewer and the report count relative schedules from it.
+    /// Journals written before it existed simply have none.
+    T0Set {
+        /// The go-live instant (UTC).
+        t0: DateTime<Utc>,
+    },
 }
 
 impl EventKind {

@@ -173,6 +173,7 @@ pub fn message(before: &RoomState, ev: &Event, after: &RoomState) -> Option<Mess
         | EventKind::TaskUnchecked { .. }
         | EventKind::BaselineCaptured { .. }
         | EventKind::Note { .. }
+        | EventKind::T0Set { .. }
         | EventKind::CommandRan { .. } => return None,
     };
     Some(Message {

@@ -9,7 +9,7 @@ use super::chart;
 use super::model::{GateReport, Report};
 use super::words::{
     evidence, evidence_rows, length, maybe_length, maybe_time, outcome, poll, rollback_took, slip,
-    time,
+    time, window_flag,
 };
 use crate::journal::evidence::{Evidence, format_value};
 use crate::text::sanitize;
@@ -71,6 +71,7 @@ pub fn render(r: &Report) -> String {
                 }
                 (chart::render(r))
                 (phases(r))
+                (forecast(r))
                 h2 id="decisions" { "Go/no-go decisions" }
                 @if r.gates.is_empty() { p class="muted" { "None in this plan." } }
                 @for g in &r.gates { (gate(g)) }
@@ -105,6 +106,47 @@ fn header(r: &Report) -> Markup {
             }
             b { "Made" } span { (time(r.generated_at)) " UTC, from the journal alone" }
             @for w in &r.journal.warnings { b class="nogo" { "Warning" } span class="nogo" { (t(w)) } }
+        }
+    }
+}
+
+/// Only while the deployment runs: a finished report has actuals, not forecasts.
+fn forecast(r: &Report) -> Markup {
+    let phases: Vec<_> = r
+        .phases
+        .iter()
+        .filter_map(|p| p.forecast.as_ref().map(|f| (p, f)))
+        .collect();
+    if r.eta.is_none() && phases.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 id="forecast" { "Forecast" }
+        @if let Some(e) = &r.eta {
+            p {
+                "ETA " (e.milestone) ": " b { (time(e.expected.start)) } " (planned " (time(e.planned)) ", "
+                (slip(Some(e.expected.slip_min))) ")"
+                @if let Some(w) = window_flag(&e.expected) { " — " span class="nogo" { "⚠ " (w) } }
+                "."
+            }
+        }
+        @if let Some(end) = r.deployment_window_end { p class="muted" { "The deployment window ends " (time(end)) "." } }
+        @if !phases.is_empty() {
+            table {
+                tr { th { "Phase" } th { "Planned" } th { "Forecast" } th { "End slip" } th { "Window" } }
+                @for (p, f) in &phases {
+                    tr {
+                        td { (t(&p.title)) }
+                        td { (maybe_time(p.planned_start)) " – " (maybe_time(p.planned_end)) }
+                        td { "≈ " (time(f.start)) " – " (time(f.end)) }
+                        td class=(if f.slip_min > 0 { "over" } else { "" }) { (slip(Some(f.slip_min))) }
+                        @match window_flag(f) {
+                            Some(w) => td class="nogo" { "⚠ " (w) },
+                            None => td { "within" },
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use super::model::{GateReport, Report};
-use super::words::{self, evidence, length, maybe_length, maybe_time, outcome, slip, time};
+use super::words::{
+    self, evidence, length, maybe_length, maybe_time, outcome, slip, time, window_flag,
+};
 use crate::text::sanitize;
 
 /// Outside text made safe for a Markdown table cell or line: `<` would start raw HTML, which
@@ -38,6 +40,7 @@ pub fn render(r: &Report) -> String {
     let mut o = String::new();
     header(&mut o, r);
     phases(&mut o, r);
+    forecast(&mut o, r);
     gates(&mut o, r);
     holds(&mut o, r);
     overrides(&mut o, r);
@@ -123,6 +126,55 @@ fn phases(o: &mut String, r: &Report) {
             p.tasks_done,
             p.tasks_total,
             p.status
+        );
+    }
+    o.push('\n');
+}
+
+/// Only while the deployment runs: a finished report has actuals, not forecasts.
+fn forecast(o: &mut String, r: &Report) {
+    let phases: Vec<_> = r
+        .phases
+        .iter()
+        .filter_map(|p| p.forecast.as_ref().map(|f| (p, f)))
+        .collect();
+    if r.eta.is_none() && phases.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "## Forecast\n");
+    if let Some(e) = &r.eta {
+        let flag = window_flag(&e.expected)
+            .map(|w| format!(" — **{w}**"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "ETA {}: {} (planned {}, {}){flag}.",
+            e.milestone,
+            time(e.expected.start),
+            time(e.planned),
+            slip(Some(e.expected.slip_min))
+        );
+    }
+    if let Some(end) = r.deployment_window_end {
+        let _ = writeln!(o, "The deployment window ends {}.", time(end));
+    }
+    o.push('\n');
+    if phases.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "| Phase | Planned | Forecast | End slip | Window |");
+    let _ = writeln!(o, "|---|---|---|---|---|");
+    for (p, f) in phases {
+        let _ = writeln!(
+            o,
+            "| {} | {} – {} | {} – {} | {} | {} |",
+            md(&p.title),
+            maybe_time(p.planned_start),
+            maybe_time(p.planned_end),
+            time(f.start),
+            time(f.end),
+            slip(Some(f.slip_min)),
+            window_flag(f).unwrap_or("within")
         );
     }
     o.push('\n');

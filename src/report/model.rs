@@ -29,7 +29,8 @@ pub struct Report {
     pub t0: DateTime<Utc>,
     /// Where T-0 came from: `the plan's date`, `--start`, `the journal's first event (pass
     /// --start to use the room's T-0)` or `the time of this report (no date in the plan, an
-    /// empty journal)`. Slips are measured against it.
+    /// empty journal)`, or `set in the room by user@host at … (journal seq N)`. Slips are
+    /// measured against it.
     pub t0_source: String,
     /// When the first phase was entered.
     pub started_at: Option<DateTime<Utc>>,
@@ -41,6 +42,11 @@ pub struct Report {
     pub tasks_total: usize,
     /// Every phase, in plan order (forward phases, then the rollback procedure's steps).
     pub phases: Vec<PhaseReport>,
+    /// The next milestone's ETA while the deployment runs (None once done, in rollback, or
+    /// when the plan has no windows).
+    pub eta: Option<EtaReport>,
+    /// End of the deployment window: the latest planned end of a forward phase.
+    pub deployment_window_end: Option<DateTime<Utc>>,
     /// Every go/no-go gate with its poll, oldest vote first.
     pub gates: Vec<GateReport>,
     /// Holds called by people and built-in holds from the plan, oldest first.
@@ -96,6 +102,37 @@ pub struct PhaseReport {
     /// `pending`, `active`, `overrun`, `done`, or `interrupted` (a forward phase still open
     /// when the rollback began).
     pub status: String,
+    /// Where the phase is expected to run as the report is made: the forward phase in
+    /// progress and those still to come (see `state::forecast`); None for the others and once
+    /// the room is done or in rollback.
+    pub forecast: Option<ForecastReport>,
+}
+
+/// A forecast window of a phase, or of the next milestone.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastReport {
+    /// Expected start (for a milestone: its expected time).
+    pub start: DateTime<Utc>,
+    /// Expected end (for a milestone: the same as `start`).
+    pub end: DateTime<Utc>,
+    /// Expected end minus planned end, in whole minutes (positive: late).
+    pub slip_min: i64,
+    /// Expected to end after the deployment window (the span of the forward phases' plans).
+    pub past_deployment_window: bool,
+    /// Expected to end after the rollback window closes.
+    pub past_rollback_window: bool,
+}
+
+/// The next milestone's ETA as the report is made.
+#[derive(Debug, Clone, Serialize)]
+pub struct EtaReport {
+    /// `go-live` (T-0, while the phase it opens has not started) or `done` (the end of the
+    /// last forward phase).
+    pub milestone: String,
+    /// When it was planned.
+    pub planned: DateTime<Utc>,
+    /// When it is expected, with the slip and the window flags.
+    pub expected: ForecastReport,
 }
 
 /// One gate's poll.

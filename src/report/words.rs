@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::model::{GateReport, RollbackReport};
+use super::model::{ForecastReport, GateReport, RollbackReport};
 use crate::journal::evidence::{Evidence, format_value};
 
 /// `2025-12-01 09:05` (UTC; the report says so once, at the top).
@@ -136,6 +136,18 @@ pub fn rollback_took(rb: &RollbackReport) -> (String, Option<bool>) {
             ),
             None,
         ),
+    }
+}
+
+/// `past the rollback window` (the graver) or `past the deployment window`, if either.
+#[must_use]
+pub fn window_flag(f: &ForecastReport) -> Option<&'static str> {
+    if f.past_rollback_window {
+        Some("past the rollback window")
+    } else if f.past_deployment_window {
+        Some("past the deployment window")
+    } else {
+        None
     }
 }
 

@@ -67,6 +67,11 @@ pub enum Command {
         /// The text.
         text: String,
     },
+    /// Set T-0 from the room (refused when the plan or `--start` gives it).
+    SetT0 {
+        /// The go-live instant (UTC).
+        t0: DateTime<Utc>,
+    },
     /// Journal that a trigger's condition is met (refused when an episode is already open).
     FireTrigger {
         /// Trigger id.
@@ -227,6 +232,15 @@ impl RoomState {
             Command::Note { text } => EventKind::Note {
                 text: required(text, "the note's text")?,
             },
+            Command::SetT0 { t0 } => {
+                if self.plan.t0.is_some() {
+                    return refuse(
+                        "T-0 comes from the plan's date or --start: edit the plan's Go-Live \
+                         line, or open the room with --start TIME",
+                    );
+                }
+                EventKind::T0Set { t0: *t0 }
+            }
             Command::FireTrigger {
                 trigger,
                 value,

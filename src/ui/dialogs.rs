@@ -63,6 +63,21 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
                 Line::styled("Enter call the hold · Esc cancel", t.dim),
             ],
         ),
+        Mode::SetT0 { field, error } => {
+            let mut lines = vec![
+                Line::raw("Go-live (T-0): the plan's relative times count from it,"),
+                Line::raw("for every viewer and the report (it is journaled)."),
+                Line::raw(""),
+                Line::raw(format!("Date and time, UTC: {}▏", sanitize(&field.text))),
+                Line::styled("e.g. 2025-12-13 09:00 · 09:00 (today) · now", t.dim),
+            ];
+            if let Some(e) = error {
+                lines.push(Line::styled(sanitize(e), t.bad));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Enter set T-0 · Esc cancel", t.dim));
+            ("Set T-0".into(), lines)
+        }
         Mode::Rollback(f) => (
             "START ROLLBACK?".into(),
             vec![

@@ -11,8 +11,12 @@ use super::{Ctx, fit};
 use crate::app::App;
 use crate::poll::Health;
 use crate::state::RoomStatus;
+use crate::state::forecast::format_slip;
 use crate::state::timeline::format_countdown;
 use crate::text::sanitize;
+
+/// Columns kept for the plan's title (and separators) on the wide header's first line.
+const TITLE_ROOM: usize = 30;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let state = &ctx.app.session.state;
@@ -30,22 +34,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::styled(format!(" {} ", status.label()), status_style),
         Span::raw(" "),
     ];
-    if let Some(c) = state.countdown(ctx.now) {
-        let held = if state.hold().is_some() || state.builtin_hold(ctx.now).is_some() {
-            " (held)"
-        } else {
-            ""
-        };
-        first.push(Span::styled(format_countdown(c.remaining_s), t.title));
-        first.push(Span::styled(
-            format!(" {}{held}", sanitize(&c.label)),
-            t.text,
-        ));
-        first.push(Span::raw("  │ "));
-    }
+    let eta = eta_spans(ctx);
+    let mut holds = Vec::new();
     if let Some(b) = state.builtin_hold(ctx.now) {
         let mins = (ctx.now - b.from).num_minutes();
-        first.push(Span::styled(
+        holds.push(Span::styled(
             format!(
                 "BUILT-IN HOLD {mins} min: until {} is GO │ ",
                 sanitize(&state.plan.gates[b.gate].title)
@@ -55,7 +48,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     if let Some(h) = state.hold() {
         let mins = (ctx.now - h.called.at).num_minutes();
-        first.push(Span::styled(
+        holds.push(Span::styled(
             format!(
                 "hold {mins} min: {} │ ",
                 sanitize(h.called.note.as_deref().unwrap_or(""))
@@ -63,12 +56,57 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             t.warn,
         ));
     }
+    if !state.t0_known() {
+        // Counting from the room's first event would read as if go-live already happened.
+        let how = if ctx.app.session.follower {
+            "an operator sets it with T, or open with --start TIME"
+        } else {
+            "press T to set it, or open with --start TIME"
+        };
+        first.push(Span::styled("T-0 not set", t.warn));
+        first.push(Span::styled(format!(": {how}"), t.text));
+        first.push(Span::raw("  │ "));
+    } else if let Some(c) = state.countdown(ctx.now) {
+        let held = if state.hold().is_some() || state.builtin_hold(ctx.now).is_some() {
+            " (held)"
+        } else {
+            ""
+        };
+        let clock = format_countdown(c.remaining_s);
+        let mut label = sanitize(&c.label);
+        if ctx.wide {
+            // A long phase name gives way so the ETA, a hold and the plan's title stay on the
+            // line.
+            let taken: usize = first.iter().map(Span::width).sum::<usize>()
+                + clock.chars().count()
+                + held.chars().count()
+                + eta.iter().map(Span::width).sum::<usize>()
+                + holds.iter().map(Span::width).sum::<usize>()
+                + TITLE_ROOM;
+            label = fit(&label, (area.width as usize).saturating_sub(taken).max(16));
+        }
+        first.push(Span::styled(clock, t.title));
+        first.push(Span::styled(format!(" {label}{held}"), t.text));
+        first.push(Span::raw("  │ "));
+    }
+    // Wide: the ETA follows the countdown; compact: it has a line of its own (see `height`).
+    let mut eta_line = None;
+    if ctx.wide && !eta.is_empty() {
+        first.extend(eta);
+        first.push(Span::raw("  │ "));
+    } else if !eta.is_empty() && area.height >= 3 {
+        let mut spans = vec![Span::raw(" ")];
+        spans.extend(eta);
+        eta_line = Some(Line::from(spans));
+    }
+    first.extend(holds);
     let used: usize = first.iter().map(Span::width).sum();
     let title = sanitize(&state.plan.title);
-    first.push(Span::styled(
-        fit(&title, (area.width as usize).saturating_sub(used + 1)),
-        t.title,
-    ));
+    let room = (area.width as usize).saturating_sub(used + 1);
+    // A title cut to a letter or two says nothing: the state and the times matter more.
+    if room >= 8 {
+        first.push(Span::styled(fit(&title, room), t.title));
+    }
 
     let (done, total) = state.progress();
     let pct = (done * 100).checked_div(total).unwrap_or(0);
@@ -97,6 +135,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     // The rollback window counts down once the deployment went live; minutes are enough
     // (seconds would redraw the header every second for a 24-hour window).
     if let Some(closes) = state.rollback_window_closes()
+        && state.t0_known()
         && ctx.now >= state.t0
     {
         let left = (closes - ctx.now).num_minutes();
@@ -131,6 +170,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
 
     let mut lines = vec![Line::from(first), Line::from(second)];
+    lines.extend(eta_line);
     let who = who(ctx.app);
     if ctx.wide {
         let mut third = vec![Span::styled(format!(" {who}"), t.dim)];
@@ -167,6 +207,66 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Rows the header needs: three when wide (the identity line), three when compact with an
+/// ETA to show on terminals of 20 rows or more, else two.
+pub(super) fn height(ctx: &Ctx, area: Rect) -> u16 {
+    let state = &ctx.app.session.state;
+    if ctx.wide || (area.height >= 20 && state.t0_known() && state.eta(ctx.now).is_some()) {
+        3
+    } else {
+        2
+    }
+}
+
+/// "ETA done 11:42 UTC (+12 min)", the end of the deployment window, and a warning
+/// in words when the ETA falls after the deployment or the rollback window.
+fn eta_spans(ctx: &Ctx) -> Vec<Span<'static>> {
+    let state = &ctx.app.session.state;
+    let t = ctx.theme;
+    // Without T-0 the plan's relative times are guesses, and so would an ETA be.
+    let Some(eta) = state.eta(ctx.now).filter(|_| state.t0_known()) else {
+        return Vec::new();
+    };
+    let flagged = eta.past_deployment_window || eta.past_rollback_window;
+    let style = if flagged {
+        t.bad
+    } else if eta.slip_s >= 60 {
+        t.warn
+    } else {
+        t.text
+    };
+    let mut spans = vec![Span::styled(
+        format!(
+            "ETA {} {} UTC ({})",
+            eta.milestone.label(),
+            when(eta.shown_at(), ctx.now),
+            format_slip(eta.slip_s)
+        ),
+        style,
+    )];
+    if eta.past_rollback_window {
+        spans.push(Span::styled(" ⚠ past rollback window", t.bad));
+    } else if eta.past_deployment_window {
+        spans.push(Span::styled(" ⚠ past deployment window", t.bad));
+    }
+    if let Some((_, end)) = state.deployment_window() {
+        spans.push(Span::styled(
+            format!(" · window ends {} UTC", when(end, ctx.now)),
+            t.text,
+        ));
+    }
+    spans
+}
+
+/// `HH:MM`, with the date in front when it is not today's.
+fn when(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    if at.date_naive() == now.date_naive() {
+        super::hm(at)
+    } else {
+        at.format("%b %d %H:%M").to_string()
+    }
 }
 
 fn who(app: &App) -> String {
@@ -206,7 +306,9 @@ pub(super) fn tiny(frame: &mut Frame, area: Rect, app: &App) {
     let state = &app.session.state;
     let now = chrono::Utc::now();
     let mut text = state.status().label().to_string();
-    if let Some(c) = state.countdown(now) {
+    if !state.t0_known() {
+        text.push_str(" T-0 not set");
+    } else if let Some(c) = state.countdown(now) {
         text.push(' ');
         text.push_str(&format_countdown(c.remaining_s));
     }

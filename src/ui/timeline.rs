@@ -1,5 +1,6 @@
-//! Timeline: each phase's planned window against its actual start and end, a bar on a shared
-//! time axis with a "now" marker, and overruns marked with `!` and the warning style.
+//! Timeline: each phase's planned window against its actual start and end and, where it is off
+//! plan, its forecast; a bar on a shared time axis with a "now" marker; overruns marked with `!`
+//! and the warning style, forecasts past the deployment or rollback window with `⚠`.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -16,7 +17,13 @@ use crate::text::sanitize;
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let state = &ctx.app.session.state;
     let t = ctx.theme;
-    let block = ctx.block("Timeline", Some(Panel::Timeline));
+    // The legend names every bar symbol, so the bars never rely on colour.
+    let legend = if ctx.wide {
+        "Timeline · ░ planned ▒ forecast █ actual │ now · ≈ forecast, ⚠ past window"
+    } else {
+        "Timeline ░ plan ▒ forecast █ actual ⚠ past window"
+    };
+    let block = ctx.block(legend, Some(Panel::Timeline));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let rows_visible = inner.height as usize;
@@ -27,9 +34,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let first = selected.saturating_sub(rows_visible.saturating_sub(1));
     let title_w: u16 = if ctx.wide { 30 } else { 26 };
     let when_w: u16 = if ctx.wide { 20 } else { 12 };
-    let fixed = 2 + title_w + when_w + 12 + 7 + 4;
+    let fixed = 2 + title_w + when_w + ACTUAL_W + 1 + 7 + 4;
     let bar_w = inner.width.saturating_sub(fixed) as usize;
-    let axis = axis(ctx);
+    let forecasts = state.forecasts(ctx.now);
+    let axis = axis(ctx, &forecasts);
 
     let rows = state
         .plan
@@ -55,16 +63,33 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 |(s, e)| window(s, e, ctx.wide, ctx.now),
             );
             let a = state.actual[i];
-            let actual = match (a.start, a.end) {
-                (Some(s), Some(e)) => format!("{}–{}", hm(s), hm(e)),
-                (Some(s), None) => format!("{}–", hm(s)),
-                _ => String::new(),
+            let forecast = forecasts[i].filter(crate::state::Forecast::off_plan);
+            let mut actual = match (a.start, a.end, forecast) {
+                (Some(s), Some(e), _) => format!("{}–{}", hm(s), hm(e)),
+                // Another day's times carry the date instead, so a multi-day stage never
+                // reads "≈09:00–09:00".
+                (Some(s), None, Some(f)) if same_day(f.end, ctx.now) => {
+                    format!("{}–≈{}", hm(s), hm(f.end))
+                }
+                (Some(_), None, Some(f)) => format!("ends≈{}", f.end.format("%b %d")),
+                (Some(s), None, None) => format!("{}–", hm(s)),
+                (None, _, Some(f)) if same_day(f.start, ctx.now) && same_day(f.end, ctx.now) => {
+                    format!("≈{}–{}", hm(f.start), hm(f.end))
+                }
+                (None, _, Some(f)) => format!("≈{}", f.start.format("%b %d %H:%M")),
+                (None, _, None) => String::new(),
             };
+            let flagged =
+                forecasts[i].is_some_and(|f| f.past_deployment_window || f.past_rollback_window);
+            if flagged {
+                actual.push('⚠');
+            }
             let (done, total) = state.phase_progress(i);
             let bar = axis
                 .map(|ax| {
                     ax.bar(
                         state.planned[i],
+                        forecast.map(|f| (f.start.max(ctx.now), f.end)),
                         a.start,
                         a.end.or(a.start.map(|_| ctx.now)),
                         ctx.now,
@@ -76,7 +101,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 Line::from(Span::styled(status.label(), style)),
                 Line::from(Span::styled(fit(&title, title_w as usize), style)),
                 Line::from(Span::styled(fit(&planned, when_w as usize), t.text)),
-                Line::from(Span::styled(actual, style)),
+                Line::from(Span::styled(actual, if flagged { t.bad } else { style })),
                 Line::from(format!("{done}/{total}")),
                 Line::from(Span::styled(bar, style)),
             ]);
@@ -90,11 +115,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Constraint::Length(1),
         Constraint::Length(title_w),
         Constraint::Length(when_w),
-        Constraint::Length(11),
+        Constraint::Length(ACTUAL_W),
         Constraint::Length(7),
         Constraint::Min(0),
     ];
     frame.render_widget(Table::new(rows, widths).column_spacing(1), inner);
+}
+
+fn same_day(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    t.date_naive() == now.date_naive()
 }
 
 /// A planned window in as few columns as it needs: whole days as dates, else times, with the
@@ -114,15 +143,25 @@ fn window(s: DateTime<Utc>, e: DateTime<Utc>, wide: bool, now: DateTime<Utc>) ->
     }
 }
 
+/// Columns of the actual/forecast column: `09:01–≈10:01` and a `⚠`.
+const ACTUAL_W: u16 = 13;
+
 #[derive(Clone, Copy)]
 struct Axis {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 }
 
-fn axis(ctx: &Ctx) -> Option<Axis> {
+/// The axis spans every planned window and every forecast, so a slip past the plan's end shows
+/// how far past it goes.
+fn axis(ctx: &Ctx, forecasts: &[Option<crate::state::Forecast>]) -> Option<Axis> {
     let state = &ctx.app.session.state;
-    let windows = state.planned.iter().flatten();
+    let windows = state
+        .planned
+        .iter()
+        .flatten()
+        .copied()
+        .chain(forecasts.iter().flatten().map(|f| (f.start, f.end)));
     let start = windows.clone().map(|w| w.0).min()?;
     let end = windows.map(|w| w.1).max()?;
     (end > start).then_some(Axis { start, end })
@@ -135,10 +174,12 @@ impl Axis {
         (x.max(0.0) as usize).min(width.saturating_sub(1))
     }
 
-    /// Planned window as `░`, actual as `█`, now as `│`.
+    /// Planned window as `░`, forecast (what is still to come of it) as `▒`, actual as `█`,
+    /// now as `│`.
     fn bar(
         self,
         planned: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        forecast: Option<(DateTime<Utc>, DateTime<Utc>)>,
         actual_start: Option<DateTime<Utc>>,
         actual_end: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
@@ -151,6 +192,11 @@ impl Axis {
         if let Some((s, e)) = planned {
             for c in &mut cells[self.col(s, width)..=self.col(e, width)] {
                 *c = '░';
+            }
+        }
+        if let Some((s, e)) = forecast.filter(|(s, e)| e > s) {
+            for c in &mut cells[self.col(s, width)..=self.col(e, width)] {
+                *c = '▒';
             }
         }
         if let (Some(s), Some(e)) = (actual_start, actual_end) {
