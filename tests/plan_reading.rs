@@ -925,3 +925,37 @@ fn plain_bullet_plans_and_label_bullets() {
         ["Update the version on the release branch."]
     );
 }
+
+/// Rules 1 and 6: a table of rollout percentages lists stages wherever it is written (once,
+/// though a second table repeats them), `week of 08/29/2022` is that week, and a date field
+/// whose value is its sub-item (`- **Desired date range:**` then `- 08/01/22 - 08/05/22`)
+/// times its section.
+#[test]
+fn rollout_percentage_tables_are_stages() {
+    let p = plan("rollout-table.md");
+    assert_eq!(
+        titles(&p),
+        [
+            "Phase I: UAT",
+            "Launch to 25%",
+            "Launch to 50%",
+            "Launch to 100%",
+            // Untimed: after the timed stages.
+            "Phase II: Staged Rollout"
+        ]
+    );
+    assert_eq!(
+        schedule(&p, "Launch to 25%"),
+        Schedule::At {
+            start: utc("2022-08-29T00:00:00Z"),
+            end: utc("2022-09-05T00:00:00Z")
+        }
+    );
+    let Schedule::At { start, end } = schedule(&p, "Phase I: UAT") else {
+        panic!("UAT not dated");
+    };
+    assert_eq!(
+        (start, end),
+        (utc("2022-08-01T00:00:00Z"), utc("2022-08-06T00:00:00Z"))
+    );
+}

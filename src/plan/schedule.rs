@@ -25,7 +25,7 @@
 
 use std::ops::Range;
 
-use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 
 mod event;
 
@@ -232,6 +232,21 @@ pub fn parse(text: &str) -> Option<When> {
             && r.next <= at
         {
             return Some(clock_when(Some(first), &r));
+        }
+        // `week of 08/29/2022`: the seven days from that date.
+        let week_of = at >= 2 && toks[at - 2].is("week") && toks[at - 1].is("of");
+        if week_of
+            && first == last
+            && let Some(year) = first.year
+            && let Some(end) = NaiveDate::from_ymd_opt(year, first.month, first.day)
+                .and_then(|d| d.checked_add_days(chrono::Days::new(6)))
+        {
+            let last = DateSpec {
+                year: Some(end.year()),
+                month: end.month(),
+                day: end.day(),
+            };
+            return Some(When::Days { first, last });
         }
         return Some(When::Days { first, last });
     }

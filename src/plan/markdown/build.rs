@@ -722,10 +722,25 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     };
     // A run-sheet table in a plan with no stages of its own is the plan's timeline: its rows
     // are the stages. Elsewhere its rows are tasks (below).
+    // A table of rollout percentages (`Launch to 25% | week of 08/29/2022`) lists stages
+    // wherever it is written; the same stage in a second table is one stage.
+    let mut percent_rows: std::collections::HashMap<usize, usize> = Default::default();
+    for (row, _) in &orphans {
+        if names_a_percentage(&row.name) {
+            *percent_rows.entry(row.group).or_default() += 1;
+        }
+    }
+    let no_stages = !owns.contains(&true) && extra.is_empty();
     let (orphan_stages, orphans): (Vec<_>, Vec<_>) = orphans
         .into_iter()
-        .partition(|_| !owns.contains(&true) && extra.is_empty());
-    extra.extend(orphan_stages);
+        .partition(|(row, _)| no_stages || percent_rows.get(&row.group).is_some_and(|&k| k >= 2));
+    let mut seen: std::collections::HashSet<String> =
+        extra.iter().map(|(r, _)| super::norm(&r.name)).collect();
+    extra.extend(
+        orphan_stages
+            .into_iter()
+            .filter(|(r, _)| seen.insert(super::norm(&r.name))),
+    );
     if !title_phase && !owns.contains(&true) && extra.is_empty() {
         title_phase = true;
     }
@@ -1383,6 +1398,18 @@ fn only_time(text: &str) -> bool {
 
 /// A planned start to order phases by, within one kind of schedule: (0, Unix seconds) for an
 /// absolute window, (1, seconds from T-0) for an offset.
+/// Whether a stage name holds a percentage (`Launch to 25%`, `50 %`): a step of a staged
+/// rollout.
+fn names_a_percentage(name: &str) -> bool {
+    let b = name.as_bytes();
+    (0..b.len()).any(|k| {
+        b[k] == b'%' && {
+            let before = name[..k].trim_end();
+            before.ends_with(|c: char| c.is_ascii_digit())
+        }
+    })
+}
+
 fn start_key(s: &Schedule) -> Option<(u8, i64)> {
     match *s {
         Schedule::At { start, .. } => Some((0, start.timestamp())),

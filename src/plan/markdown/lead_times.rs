@@ -82,12 +82,22 @@ fn children_parts<'a>(
 
 /// The time a `Label: value` line gives, when its label is about time.
 fn field_time(doc: &Doc, e: &Entry) -> Option<schedule::When> {
-    let text = match e {
-        Entry::Para(p, _) => p.as_str(),
-        Entry::Item(i) if doc.items[*i].parent.is_none() => doc.items[*i].text.as_str(),
+    let (text, item) = match e {
+        Entry::Para(p, _) => (p.as_str(), None),
+        Entry::Item(i) if doc.items[*i].parent.is_none() => (doc.items[*i].text.as_str(), Some(*i)),
         _ => return None,
     };
     let (label, value) = text.split_once(':')?;
+    // A field whose value is its first sub-item (`- **Desired date range:**` then
+    // `  - 08/01/22 - 08/05/22`).
+    let value = match item {
+        Some(i) if value.trim().is_empty() => doc
+            .items
+            .get(i + 1)
+            .filter(|c| c.parent == Some(i))
+            .map_or(value, |c| c.text.as_str()),
+        _ => value,
+    };
     let label = label.to_lowercase();
     let about_time = label
         .split(|c: char| !c.is_alphanumeric())
@@ -131,6 +141,8 @@ mod tests {
     #[test]
     fn a_date_field_times_its_section() {
         let t = times("## Rollout\n\n- Target dates: 4/2-4/3 2026\n- [ ] go\n");
+        assert!(matches!(t[0], Some(When::Days { .. })), "{t:?}");
+        let t = times("## UAT\n\n- **Desired date range:**\n  - 08/01/22 - 08/05/22\n");
         assert!(matches!(t[0], Some(When::Days { .. })), "{t:?}");
     }
 
