@@ -724,7 +724,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     // are the stages. Elsewhere its rows are tasks (below).
     // A table of rollout percentages (`Launch to 25% | week of 08/29/2022`) lists stages
     // wherever it is written; the same stage in a second table is one stage.
-    let mut percent_rows: std::collections::HashMap<usize, usize> = Default::default();
+    let mut percent_rows = std::collections::HashMap::<usize, usize>::new();
     for (row, _) in &orphans {
         if names_a_percentage(&row.name) {
             *percent_rows.entry(row.group).or_default() += 1;
