@@ -662,3 +662,205 @@ fn two_screens_on_one_database_room_see_each_other_and_a_verb() {
     assert!(kinds.contains(&"\"task_checked\"".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"\"hold_called\"".to_string()), "{kinds:?}");
 }
+
+/// Runs `warroom ARGS` in `dir`; (exit code, stdout, stderr).
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = warroom()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run warroom");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The room's stored plans: (hash, name, body).
+fn plans(pg: &Pg, room: &str) -> Vec<(String, String, Vec<u8>)> {
+    pg.client(SUPERUSER)
+        .query(
+            "SELECT hash, name, body FROM warroom_plans WHERE room = $1 ORDER BY stored_at",
+            &[&room],
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+#[test]
+fn the_plan_travels_with_the_room_to_a_host_without_it() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "travel");
+    let (_lead_dir, plan) = common::fixture::small_launch();
+    let lead_plan = plan.to_str().unwrap();
+    // The lead's first verb stores the plan with the room, under the hash it journals.
+    let (code, _, err) = run(&["note", lead_plan, "room open", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(&plan).unwrap();
+    let hash = line_hash(&bytes);
+    assert_eq!(
+        plans(&pg, "travel"),
+        vec![(hash.clone(), "launch.md".to_string(), bytes)]
+    );
+    let short = &hash[..8];
+
+    // Another host: an empty directory, only the room's URL.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(elsewhere.path(), &["status", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Small Launch"), "{out}");
+    assert!(out.contains(&format!("plan {short} (the room's)")), "{out}");
+    let (code, out, err) = run_in(elsewhere.path(), &["status", &url, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["plan"]["hash"], hash.as_str());
+    assert_eq!(s["plan"]["from_room"], true);
+    assert_eq!(s["tasks"]["total"], 3, "{s}");
+    // Verbs act on the room's plan from there, and the report is made from it.
+    let (code, _, err) = run_in(elsewhere.path(), &["check", &url, "migrations"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_in(elsewhere.path(), &["report", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Small Launch") && out.contains("Run migrations"),
+        "{out}"
+    );
+    // Nothing was written into the plan-less directory, and no second plan_loaded.
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    let loaded = rows(&pg, "travel")
+        .iter()
+        .filter(|r| r.2.contains("\"plan_loaded\""))
+        .count();
+    assert_eq!(loaded, 1);
+
+    // A follower's screen from there: the plan, the tick, and which version it runs.
+    let mut follower = Viewer::spawn_in(
+        Some(elsewhere.path()),
+        "follower",
+        &["open", &url, "--follow"],
+        160,
+        40,
+        &[],
+    );
+    follower.wait_for("[x] Run migrations", Duration::from_secs(20));
+    follower.wait_for(
+        &format!("plan {short} (the room's)"),
+        Duration::from_secs(5),
+    );
+    let (code, _, err) = run(&["check", lead_plan, "deploy-the-api", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    follower.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    follower.quit();
+}
+
+#[test]
+fn a_different_local_plan_is_reported_and_the_rooms_version_wins() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "versions");
+    let (_lead_dir, plan) = common::fixture::small_launch();
+    let (code, _, err) = run(&["note", plan.to_str().unwrap(), "open", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    let room_hash = line_hash(&std::fs::read(&plan).unwrap());
+
+    // Someone else's copy of the plan is another version: one task more.
+    let (_dir, stale) = common::fixture::small_launch();
+    let text = std::fs::read_to_string(&stale).unwrap().replace(
+        "- [ ] Smoke tests green",
+        "- [ ] Smoke tests green\n- [ ] Local only step",
+    );
+    std::fs::write(&stale, &text).unwrap();
+    let local_hash = line_hash(text.as_bytes());
+    let stale = stale.to_str().unwrap();
+    let (code, out, err) = run(&["status", stale, "--journal", &url, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "is plan version {}, but the room runs version {}",
+            &local_hash[..8],
+            &room_hash[..8]
+        )) && err.contains("following the room's version"),
+        "{err}"
+    );
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["plan"]["hash"], room_hash.as_str());
+    assert_eq!(
+        s["tasks"]["total"], 3,
+        "the room's plan, not the local one: {s}"
+    );
+
+    // An operator with the other copy acts on the room's plan and does not replace it.
+    let (code, _, err) = run(&["note", stale, "from the other copy", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(plans(&pg, "versions").len(), 1);
+    assert!(
+        !rows(&pg, "versions")
+            .iter()
+            .any(|r| r.2.contains(&local_hash)),
+        "the local hash was journaled"
+    );
+
+    // On screen: the warning, the room's version, and not the local-only task.
+    let mut screen = Viewer::open(&["open", stale, "--follow", "--journal", &url], 160, 40);
+    screen.wait_for("following the room's version", Duration::from_secs(20));
+    screen.wait_for(
+        &format!("plan {} (the room's)", &room_hash[..8]),
+        Duration::from_secs(5),
+    );
+    assert!(!screen.contents().contains("Local only step"));
+    screen.quit();
+}
+
+#[test]
+fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "empty");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, _, err) = run_in(elsewhere.path(), &["open", &url, "--follow"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no plan is stored in this room yet")
+            && err.contains("warroom open PLAN.md --journal URL"),
+        "{err}"
+    );
+    // A room URL in place of the plan and another with --journal: which one is meant?
+    let other = pg.url(SUPERUSER, "other");
+    let (code, _, err) = run_in(elsewhere.path(), &["status", &url, "--journal", &other]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("give the room once"), "{err}");
+
+    // A version 1 database (made before plans travelled) is refused until migrated.
+    pg.client(SUPERUSER)
+        .batch_execute(
+            "DROP TABLE warroom_plans; DROP FUNCTION warroom_plans_append_only(); \
+             UPDATE warroom_schema SET version = 1",
+        )
+        .unwrap();
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let (code, _, err) = run(&["note", plan, "x", "--journal", &url]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("version 1") && err.contains("warroom journal init URL"),
+        "{err}"
+    );
+    let (code, out, err) = run(&["journal", "init", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("migrated the warroom schema from version 1 to 2"),
+        "{out}"
+    );
+    let (code, _, err) = run(&["note", plan, "x", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(plans(&pg, "empty").len(), 1);
+    // Stored plans are append-only too.
+    let e = pg
+        .client(SUPERUSER)
+        .batch_execute("UPDATE warroom_plans SET name = 'x.md'")
+        .unwrap_err();
+    assert!(e.as_db_error().unwrap().message().contains("append-only"));
+}

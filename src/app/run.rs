@@ -37,6 +37,7 @@ pub async fn run(mut app: App) -> Result<()> {
 
     let poll_opts = runner::Options {
         plan_file: app.session.plan_path.clone(),
+        commands_refused: app.session.commands_refusal(),
         concurrency: runner::CONCURRENCY,
     };
     // Readings carry positions in the plan's lists: each set of pollers gets its own channel,

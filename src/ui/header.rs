@@ -130,6 +130,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ));
     }
 
+    // A database room's plan travels with it, in versions: say which one this screen runs.
+    let version = ctx
+        .app
+        .session
+        .journal
+        .keeps_plans()
+        .then(|| ctx.app.session.plan_version());
     let mut lines = vec![Line::from(first), Line::from(second)];
     let who = who(ctx.app);
     if ctx.wide {
@@ -142,6 +149,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             ),
             t.dim,
         ));
+        if let Some(v) = &version {
+            third.push(Span::styled(format!(" · {v}"), t.dim));
+        }
         if let Some(n) = &ctx.app.notify {
             let status = n.borrow();
             let style = if status.last_error.is_some() {
@@ -159,6 +169,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         // Compact has no identity line: a read-only viewer still says so.
         if ctx.app.session.follower {
             lines[1].spans.insert(0, Span::styled(" FOLLOWER ", t.warn));
+        }
+        if let Some(v) = version {
+            lines[1].spans.push(Span::styled(format!("  │ {v}"), t.dim));
         }
         let strip = health_strip(ctx);
         if !strip.is_empty() {
