@@ -864,3 +864,48 @@ fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
         .unwrap_err();
     assert!(e.as_db_error().unwrap().message().contains("append-only"));
 }
+
+#[test]
+fn a_stopped_server_is_shown_offline_refuses_actions_and_is_caught_up_after() {
+    use common::pty::Viewer;
+    let mut pg = server();
+    let url = pg.url(SUPERUSER, "faults");
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let mut lead = Viewer::open(&["open", plan, "--journal", &url], 160, 40);
+    lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    let mut follower = Viewer::open(&["open", plan, "--follow", "--journal", &url], 160, 40);
+    follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+
+    pg.stop();
+    // A verb: exit 3, with the reason.
+    let (code, _, err) = run(&["note", plan, "while down", "--journal", &url]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("cannot connect") && err.contains("room=faults"),
+        "{err}"
+    );
+    // The screens say so, and the lead's action is refused, not shown as done.
+    follower.wait_for("journal offline since", Duration::from_secs(10));
+    lead.wait_for("journal offline since", Duration::from_secs(10));
+    assert!(lead.contents().contains("reconnecting"));
+    lead.send(" ");
+    lead.wait_for("nothing written", Duration::from_secs(10));
+    assert!(!lead.contents().contains("[x] Deploy the API"));
+
+    pg.restart();
+    // Back: both screens reconnect on their own and catch up on what others did meanwhile.
+    let (code, _, err) = run(&["check", plan, "deploy-the-api", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    follower.wait_for("[x] Deploy the API", Duration::from_secs(15));
+    lead.wait_for("[x] Deploy the API", Duration::from_secs(15));
+    follower.wait_gone("journal offline since", Duration::from_secs(15));
+    lead.wait_gone("journal offline since", Duration::from_secs(15));
+    lead.quit();
+    follower.quit();
+    let ticks = rows(&pg, "faults")
+        .iter()
+        .filter(|r| r.2.contains("\"task_checked\""))
+        .count();
+    assert_eq!(ticks, 1, "the refused tick was not written");
+}

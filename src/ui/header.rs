@@ -43,6 +43,14 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ));
         first.push(Span::raw("  │ "));
     }
+    if let Some(off) = ctx.app.offline_line() {
+        // Before everything else that is optional: what this screen shows may be behind.
+        first.push(Span::styled(
+            format!(" {off} "),
+            t.bad.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+        first.push(Span::raw(" "));
+    }
     if let Some(b) = state.builtin_hold(ctx.now) {
         let mins = (ctx.now - b.from).num_minutes();
         first.push(Span::styled(
