@@ -128,6 +128,8 @@ pub struct Session {
     /// The plan's name in the journal (`plan_loaded`'s `plan`): [`plan_id`] of the file, or
     /// of the name the room stored it under.
     plan_name: String,
+    /// A plan version the room moved to without storing it (asked once).
+    missing_plan: Option<String>,
     /// SHA-256 of the plan file (of the room's version when [`PlanOrigin::Room`]).
     pub plan_hash: String,
     /// Files the plan was read from (the plan, and a wiring file's runbook): watched for edits.
@@ -364,6 +366,7 @@ impl Session {
             plan_origin: chosen.origin,
             plan_body: body,
             plan_name,
+            missing_plan: None,
             plan_hash: hash,
             plan_files: files,
             warnings: loaded.warnings,
@@ -768,6 +771,61 @@ impl Session {
             }
         }
         Err(Refusal("the journal is too busy right now; try again".into()).into())
+    }
+
+    /// The room's plan, when the room moved on to a version other than this session's (its
+    /// last `plan_loaded` names another hash, stored with it): the loaded plan and when it was
+    /// stored. `Ok(None)` otherwise, for a file journal, and again for a version already found
+    /// missing (so that a room whose plan was not stored is not asked at every event).
+    pub fn room_plan_moved(&mut self) -> Result<Option<(LoadedFile, DateTime<Utc>)>, SessionError> {
+        if !self.journal.keeps_plans() {
+            return Ok(None);
+        }
+        let Some(hash) = self.state.plan_hash.clone() else {
+            return Ok(None);
+        };
+        if hash == self.plan_hash || self.missing_plan.as_deref() == Some(hash.as_str()) {
+            return Ok(None);
+        }
+        let Some(stored) = self.journal.room_plan(Some(&hash))? else {
+            self.warn(format!(
+                "the room moved to plan version {}, which it did not store; this viewer stays \
+                 on version {}",
+                short_hash(&hash),
+                short_hash(&self.plan_hash)
+            ));
+            self.missing_plan = Some(hash);
+            return Ok(None);
+        };
+        let name = stored_name(&stored.name, &self.journal)?;
+        let file = plan::load_bytes(Path::new(&name), &stored.body)?;
+        Ok(Some((file, stored.stored_at)))
+    }
+
+    /// Puts the room's newer plan version in place ([`Session::room_plan_moved`]), as
+    /// [`Session::reload`] does for an edit, and keeps following the room: commands from it do
+    /// not run, and the local file (if any) is remembered as another version.
+    pub fn follow_room_plan(
+        &mut self,
+        file: LoadedFile,
+        stored_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SessionError> {
+        let local_hash = match &self.plan_origin {
+            PlanOrigin::File => (!self.plan_files.is_empty()).then(|| self.plan_hash.clone()),
+            PlanOrigin::Room { local_hash, .. } => local_hash.clone(),
+        };
+        let name = self.plan_name.clone();
+        let files = std::mem::take(&mut self.plan_files);
+        let done = self.reload(file, now);
+        // The local file is still watched: an operator's edit of it becomes the room's plan.
+        self.plan_files = files;
+        self.plan_name = name;
+        self.plan_origin = PlanOrigin::Room {
+            stored_at,
+            local_hash,
+        };
+        done
     }
 
     /// Gives a database room this session's plan file (before its hash is journaled, so

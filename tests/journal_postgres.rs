@@ -909,3 +909,43 @@ fn a_stopped_server_is_shown_offline_refuses_actions_and_is_caught_up_after() {
         .count();
     assert_eq!(ticks, 1, "the refused tick was not written");
 }
+
+#[test]
+fn a_plan_edited_by_the_lead_reaches_a_follower_without_the_file() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "edits");
+    let (_lead_dir, plan) = common::fixture::small_launch();
+    let mut lead = Viewer::open(
+        &["open", plan.to_str().unwrap(), "--journal", &url],
+        160,
+        40,
+    );
+    lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut follower = Viewer::spawn_in(
+        Some(elsewhere.path()),
+        "follower",
+        &["open", &url, "--follow"],
+        160,
+        40,
+        &[],
+    );
+    follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    // The lead edits the plan: its room reloads it, stores it and journals its hash.
+    let text = std::fs::read_to_string(&plan).unwrap().replace(
+        "- [ ] Run migrations",
+        "- [ ] Run migrations\n- [ ] Warm the caches",
+    );
+    std::fs::write(&plan, &text).unwrap();
+    let new = line_hash(text.as_bytes());
+    lead.wait_for("[ ] Warm the caches", Duration::from_secs(10));
+    follower.wait_for("[ ] Warm the caches", Duration::from_secs(10));
+    follower.wait_for(
+        &format!("plan {} (the room's)", &new[..8]),
+        Duration::from_secs(5),
+    );
+    assert_eq!(plans(&pg, "edits").len(), 2);
+    lead.quit();
+    follower.quit();
+}
