@@ -949,3 +949,43 @@ fn a_plan_edited_by_the_lead_reaches_a_follower_without_the_file() {
     lead.quit();
     follower.quit();
 }
+
+#[test]
+fn commands_from_a_plan_that_came_from_the_room_do_not_run() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "commands");
+    let lead_dir = tempfile::tempdir().unwrap();
+    let plan = lead_dir.path().join("cmds.toml");
+    std::fs::write(
+        &plan,
+        "title = \"Commands\"\nt0 = \"2025-12-13T09:00:00Z\"\n\n[[phase]]\nid = \"deploy\"\n\
+         title = \"Deploy\"\n  [[phase.task]]\n  text = \"Ship it\"\n\n[[check]]\n\
+         name = \"marker\"\ncommand = \"touch ran && echo 1\"\n",
+    )
+    .unwrap();
+    let plan = plan.to_str().unwrap();
+    // The lead's own file: its commands run (in the plan's directory).
+    for args in [
+        vec!["hold", plan, "--reason", "lead"],
+        vec!["release", plan],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--journal", &url]);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert!(
+        lead_dir.path().join("ran").exists(),
+        "the lead's command ran"
+    );
+    // Elsewhere the same plan came from the database: the command is refused, with why.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, _, err) = run_in(elsewhere.path(), &["hold", &url, "--reason", "remote"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !elsewhere.path().join("ran").exists(),
+        "a command from the room ran"
+    );
+    let last = rows(&pg, "commands").pop().unwrap().2;
+    assert!(last.contains("came from the database room"), "{last}");
+}
