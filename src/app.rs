@@ -65,6 +65,10 @@ pub struct App {
     pub keys: KeyMap,
     /// Set when the user asked to leave.
     pub quit: bool,
+    /// While the database journal cannot be reached: since when (UTC) and why, in words.
+    /// Actions are refused meanwhile; the follower's listener reconnects with backoff and
+    /// its wake-up catches up, which clears this.
+    pub journal_offline: Option<(DateTime<Utc>, String)>,
 }
 
 impl App {
@@ -108,6 +112,7 @@ impl App {
             },
             keys: KeyMap::default_map(),
             quit: false,
+            journal_offline: None,
         }
     }
 
@@ -518,6 +523,10 @@ impl App {
             };
             return false;
         }
+        if let Some(why) = self.offline_refusal() {
+            self.flash(&why, true);
+            return false;
+        }
         let evidence = self.board.evidence(&self.session.state.plan, now);
         match self.session.act_with(cmd, Some(&evidence), now) {
             Ok(ev) => {
@@ -525,6 +534,7 @@ impl App {
                 true
             }
             Err(e) => {
+                self.note_offline(&e, now);
                 self.flash(&e.to_string(), true);
                 false
             }
@@ -553,15 +563,59 @@ impl App {
         self.view.flash = Some((text.to_string(), error));
     }
 
-    /// Folds in events other viewers appended. Returns whether anything new arrived.
+    /// Folds in events other viewers appended. Returns whether the screen changed: something
+    /// new arrived, the journal went offline (noted at the current time), or it came back.
     pub fn on_journal_change(&mut self) -> bool {
+        let now = Utc::now();
         match self.session.catch_up() {
-            Ok(n) => n > 0,
+            Ok(n) => {
+                if self.journal_offline.take().is_some() {
+                    self.flash(
+                        &format!("journal back online: caught up ({n} new events)"),
+                        false,
+                    );
+                    return true;
+                }
+                n > 0
+            }
             Err(e) => {
+                self.note_offline(&e, now);
                 self.flash(&e.to_string(), true);
                 true
             }
         }
+    }
+
+    /// Marks the journal offline (keeping the first moment) when `e` says the database could
+    /// not be reached.
+    fn note_offline(&mut self, e: &crate::session::SessionError, now: DateTime<Utc>) {
+        use crate::journal::JournalError;
+        if let crate::session::SessionError::Journal(JournalError::Database { detail, .. }) = e {
+            let since = self.journal_offline.as_ref().map_or(now, |(t, _)| *t);
+            self.journal_offline = Some((since, detail.clone()));
+        }
+    }
+
+    /// The header's words while the journal is offline: `journal offline since HH:MM,
+    /// reconnecting` (UTC).
+    #[must_use]
+    pub fn offline_line(&self) -> Option<String> {
+        self.journal_offline.as_ref().map(|(since, _)| {
+            format!(
+                "journal offline since {} UTC, reconnecting",
+                crate::ui::hm(*since)
+            )
+        })
+    }
+
+    /// Why an action is refused now, when the journal is offline: nothing could be committed,
+    /// so nothing is shown as done.
+    fn offline_refusal(&self) -> Option<String> {
+        let (_, why) = self.journal_offline.as_ref()?;
+        Some(format!(
+            "not done, nothing written: {} ({why}); try again once it is back",
+            self.offline_line().unwrap_or_default()
+        ))
     }
 }
 

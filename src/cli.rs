@@ -42,7 +42,9 @@ pub struct Cli {
 /// The plan and journal a verb works on.
 #[derive(Debug, Clone, Args)]
 pub struct Target {
-    /// The plan: a Markdown runbook (.md) or a TOML plan (.toml).
+    /// The plan: a Markdown runbook (.md) or a TOML plan (.toml); or a PostgreSQL room's URL
+    /// (postgres://user@host:port/db?room=NAME), whose stored plan is then used and which is
+    /// then the journal.
     pub plan: PathBuf,
     /// The journal: a file (default: `<plan-stem>.journal.jsonl` beside the plan) or a
     /// PostgreSQL room, postgres://user@host:port/db?room=NAME.
@@ -488,6 +490,7 @@ fn snapshot(session: &Session) -> Result<Option<crate::journal::evidence::Eviden
         .wrap_err("cannot start the async runtime")?;
     let opts = crate::poll::runner::Options {
         plan_file: session.plan_path.clone(),
+        commands_refused: session.commands_refusal(),
         concurrency: crate::poll::runner::CONCURRENCY,
     };
     let evidence = rt.block_on(crate::poll::runner::snapshot(plan, &opts));

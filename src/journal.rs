@@ -91,6 +91,21 @@ impl Draft {
     }
 }
 
+/// A plan as a database room keeps it ([`Journal::store_plan`], [`Journal::room_plan`]), so
+/// that it travels with the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPlan {
+    /// SHA-256 (lower-case hex) of `body`: the hash `plan_loaded` events record.
+    pub hash: String,
+    /// The plan's file name as it was stored (e.g. `crm-launch.md`): its extension picks the
+    /// loader, its stem is the plan's name in the journal.
+    pub name: String,
+    /// The plan file's bytes, exactly.
+    pub body: Vec<u8>,
+    /// When it was stored (the database's clock, UTC, whole milliseconds).
+    pub stored_at: DateTime<Utc>,
+}
+
 /// A journal line that could not be taken as it is: corrupt, out of sequence, or not chained to
 /// the line before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -482,6 +497,37 @@ impl Journal {
         let chain = &replay.cursor.chain;
         let consistency = checkpoint::compare(checkpoint, chain.watched(), chain.seq());
         Ok((replay, consistency))
+    }
+
+    /// Whether this journal keeps the plan itself ([`Journal::store_plan`]): a database room
+    /// does; a file journal's plan is the file beside it.
+    #[must_use]
+    pub fn keeps_plans(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Stores a plan file's bytes with the room under their SHA-256 (returned), unless they
+    /// are there already — so a viewer on another host can open the room without the file.
+    /// `name` is the plan's file name (its extension picks the loader). A file journal stores
+    /// nothing (its plan is the file beside it) and returns the hash all the same.
+    ///
+    /// Errors: the database cannot be reached, or the role may not insert into
+    /// `warroom_plans` (the words name the grant to ask for).
+    pub fn store_plan(&self, name: &str, body: &[u8]) -> Result<String, JournalError> {
+        match &self.backend {
+            Backend::File(_) => Ok(chain::line_hash(body)),
+            Backend::Postgres(p) => p.store_plan(name, body),
+        }
+    }
+
+    /// The plan this room stored under `hash` (`None`: the one stored last), or `Ok(None)`
+    /// when it has none (always, for a file journal). A stored plan whose bytes do not hash
+    /// to its key is an error.
+    pub fn room_plan(&self, hash: Option<&str>) -> Result<Option<StoredPlan>, JournalError> {
+        match &self.backend {
+            Backend::File(_) => Ok(None),
+            Backend::Postgres(p) => p.room_plan(hash),
+        }
     }
 
     /// Judges where the journal lives (file backend: the file and its directory, on open

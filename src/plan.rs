@@ -23,7 +23,7 @@ pub mod zones;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use load::{LoadedFile, load};
+pub use load::{LoadedFile, load, load_bytes};
 pub use model::*;
 
 /// Something a loader noticed, tied to a place in the plan file.

@@ -100,11 +100,37 @@ struct Memory {
     verified: Option<Checkpoint>,
 }
 
+/// Where the plan a session runs came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanOrigin {
+    /// The plan file at [`Session::plan_path`].
+    File,
+    /// The plan stored with the database room ([`Journal::room_plan`]): no plan file was given,
+    /// or the one given is another version (then [`Session::plan_path`] is that file, whose
+    /// edits are still watched; without one it is the stored name, in the current directory).
+    Room {
+        /// When the room stored it (UTC).
+        stored_at: DateTime<Utc>,
+        /// The SHA-256 (hex) of the local plan file that was not followed, when one was given.
+        local_hash: Option<String>,
+    },
+}
+
 /// An open room: plan + journal + state.
 pub struct Session {
-    /// The plan file.
+    /// The plan file (see [`PlanOrigin`] for a plan that came from the room).
     pub plan_path: PathBuf,
-    /// SHA-256 of the plan file.
+    /// Where the plan came from: the file, or the database room.
+    pub plan_origin: PlanOrigin,
+    /// The plan file's bytes when it is one file, for a database room to keep; `None` for a
+    /// wiring file naming a runbook.
+    plan_body: Option<Vec<u8>>,
+    /// The plan's name in the journal (`plan_loaded`'s `plan`): [`plan_id`] of the file, or
+    /// of the name the room stored it under.
+    plan_name: String,
+    /// A plan version the room moved to without storing it (asked once).
+    missing_plan: Option<String>,
+    /// SHA-256 of the plan file (of the room's version when [`PlanOrigin::Room`]).
     pub plan_hash: String,
     /// Files the plan was read from (the plan, and a wiring file's runbook): watched for edits.
     pub plan_files: Vec<PathBuf>,
@@ -152,6 +178,26 @@ pub fn default_journal_path(plan: &Path) -> PathBuf {
     plan.with_file_name(format!("{stem}.journal.jsonl"))
 }
 
+/// The journal a session works on: `journal` (`--journal`) when given; else, when `plan` is a
+/// database room's URL (the plan then comes from the room), that room; else the default file
+/// beside the plan ([`default_journal_path`]).
+///
+/// Errors: a room URL in place of the plan together with another `--journal`.
+pub fn journal_location(plan: &Path, journal: Option<&Path>) -> Result<PathBuf, SessionError> {
+    let plan_is_room = journal::is_database(plan);
+    match journal {
+        Some(j) if plan_is_room && j != plan => Err(SessionError::BadJournal(format!(
+            "{} in place of the plan names a room, and --journal names another ({}): give \
+             the room once (`warroom open URL`), or a plan file and --journal URL",
+            plan.display(),
+            j.display()
+        ))),
+        Some(j) => Ok(j.to_path_buf()),
+        None if plan_is_room => Ok(plan.to_path_buf()),
+        None => Ok(default_journal_path(plan)),
+    }
+}
+
 /// The name a journal knows its plan by ([`EventKind::PlanLoaded`]'s `plan`): the plan file's
 /// name without its extension, so a Markdown plan and the TOML imported from it are one room.
 #[must_use]
@@ -162,8 +208,12 @@ pub fn plan_id(plan: &Path) -> String {
 
 /// Refuses a journal claimed by another plan: the first `plan_loaded` that names its plan
 /// names another one than `plan`. Every viewer refuses it — its state is another plan's.
-fn check_owner(plan: &Path, journal: &Path, events: &[Event]) -> Result<(), SessionError> {
-    let id = plan_id(plan);
+fn check_owner(
+    plan: &Path,
+    id: &str,
+    journal: &Path,
+    events: &[Event],
+) -> Result<(), SessionError> {
     let owner = events.iter().find_map(|e| match &e.kind {
         EventKind::PlanLoaded { plan: Some(p), .. } => Some((e.seq, p)),
         _ => None,
@@ -185,6 +235,10 @@ fn check_owner(plan: &Path, journal: &Path, events: &[Event]) -> Result<(), Sess
 /// journal is not the default one), for messages that tell people what to run.
 #[must_use]
 pub fn verify_command(plan: &Path, journal: &Path) -> String {
+    if journal::is_database(journal) && (plan == journal || !plan.exists()) {
+        // The plan came from the room: the room's URL is all `verify` needs.
+        return format!("warroom verify '{}'", journal.display());
+    }
     let cmd = format!("warroom verify {}", plan.display());
     if journal == default_journal_path(plan) {
         cmd
@@ -229,15 +283,13 @@ impl Session {
         checkpoints: Option<Store>,
         now: DateTime<Utc>,
     ) -> Result<Self, SessionError> {
-        let LoadedFile {
-            loaded,
-            hash,
-            files,
-        } = plan::load(plan_path)?;
-        let journal_path = opts
-            .journal
-            .clone()
-            .unwrap_or_else(|| default_journal_path(plan_path));
+        // A local plan is read first, as before the journal existed: its errors come first.
+        let local = if journal::is_database(plan_path) {
+            None
+        } else {
+            Some(plan::load(plan_path)?)
+        };
+        let journal_path = journal_location(plan_path, opts.journal.as_deref())?;
         let journal = Journal::open(&journal_path)?;
         let safety = journal.safety()?;
         let mut journal_warnings = Vec::new();
@@ -259,7 +311,29 @@ impl Session {
         });
         let (replay, expected, consistency) =
             replay_checked(&journal, memory.as_ref(), &mut journal_warnings)?;
-        check_owner(plan_path, &journal_path, &replay.events)?;
+        let chosen = choose_plan(
+            plan_path,
+            local,
+            &journal,
+            &replay.events,
+            &mut journal_warnings,
+        )?;
+        let plan_path = chosen.path.as_path();
+        let LoadedFile {
+            loaded,
+            hash,
+            files,
+            body,
+        } = chosen.file;
+        let plan_name = chosen.name;
+        // A follower on the room's version has no file of its own to follow; an operator's
+        // edits of its local copy become the room's plan.
+        let files = if opts.follower && chosen.origin != PlanOrigin::File {
+            Vec::new()
+        } else {
+            files
+        };
+        check_owner(plan_path, &plan_name, &journal_path, &replay.events)?;
         let (t0, t0_source) = if let Some(t) = opts.start {
             (t, "--start")
         } else if let Some(t) = loaded.plan.t0 {
@@ -289,6 +363,10 @@ impl Session {
         let mut session = Session {
             t0_source,
             plan_path: plan_path.to_path_buf(),
+            plan_origin: chosen.origin,
+            plan_body: body,
+            plan_name,
+            missing_plan: None,
             plan_hash: hash,
             plan_files: files,
             warnings: loaded.warnings,
@@ -657,6 +735,11 @@ impl Session {
         self.warnings = file.loaded.warnings;
         self.plan_files = file.files;
         self.plan_hash = file.hash;
+        self.plan_body = file.body;
+        // An edit of the local file is this viewer's plan now, and an operator's becomes the
+        // room's.
+        self.plan_origin = PlanOrigin::File;
+        self.plan_name = plan_id(&self.plan_path);
         self.record_plan(now)
     }
 
@@ -667,6 +750,7 @@ impl Session {
         if self.follower {
             return Ok(());
         }
+        self.store_plan();
         for _ in 0..16 {
             self.catch_up()?;
             if self.state.plan_hash.as_deref() == Some(self.plan_hash.as_str()) {
@@ -679,7 +763,7 @@ impl Session {
             let kind = EventKind::PlanLoaded {
                 plan_hash: self.plan_hash.clone(),
                 title: self.state.plan.title.clone(),
-                plan: Some(plan_id(&self.plan_path)),
+                plan: Some(self.plan_name.clone()),
             };
             match self.append(kind, None, now) {
                 Err(SessionError::Journal(JournalError::Conflict { .. })) => {}
@@ -687,6 +771,111 @@ impl Session {
             }
         }
         Err(Refusal("the journal is too busy right now; try again".into()).into())
+    }
+
+    /// The room's plan, when the room moved on to a version other than this session's (its
+    /// last `plan_loaded` names another hash, stored with it): the loaded plan and when it was
+    /// stored. `Ok(None)` otherwise, for a file journal, and again for a version already found
+    /// missing (so that a room whose plan was not stored is not asked at every event).
+    pub fn room_plan_moved(&mut self) -> Result<Option<(LoadedFile, DateTime<Utc>)>, SessionError> {
+        if !self.journal.keeps_plans() {
+            return Ok(None);
+        }
+        let Some(hash) = self.state.plan_hash.clone() else {
+            return Ok(None);
+        };
+        if hash == self.plan_hash || self.missing_plan.as_deref() == Some(hash.as_str()) {
+            return Ok(None);
+        }
+        let Some(stored) = self.journal.room_plan(Some(&hash))? else {
+            self.warn(format!(
+                "the room moved to plan version {}, which it did not store; this viewer stays \
+                 on version {}",
+                short_hash(&hash),
+                short_hash(&self.plan_hash)
+            ));
+            self.missing_plan = Some(hash);
+            return Ok(None);
+        };
+        let name = stored_name(&stored.name, &self.journal)?;
+        let file = plan::load_bytes(Path::new(&name), &stored.body)?;
+        Ok(Some((file, stored.stored_at)))
+    }
+
+    /// Puts the room's newer plan version in place ([`Session::room_plan_moved`]), as
+    /// [`Session::reload`] does for an edit, and keeps following the room: commands from it do
+    /// not run, and the local file (if any) is remembered as another version.
+    pub fn follow_room_plan(
+        &mut self,
+        file: LoadedFile,
+        stored_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SessionError> {
+        let local_hash = match &self.plan_origin {
+            PlanOrigin::File => (!self.plan_files.is_empty()).then(|| self.plan_hash.clone()),
+            PlanOrigin::Room { local_hash, .. } => local_hash.clone(),
+        };
+        let name = self.plan_name.clone();
+        let files = std::mem::take(&mut self.plan_files);
+        let done = self.reload(file, now);
+        // The local file is still watched: an operator's edit of it becomes the room's plan.
+        self.plan_files = files;
+        self.plan_name = name;
+        self.plan_origin = PlanOrigin::Room {
+            stored_at,
+            local_hash,
+        };
+        done
+    }
+
+    /// Gives a database room this session's plan file (before its hash is journaled, so
+    /// whoever reads the hash can fetch the text). A room that cannot take it still runs:
+    /// the reason becomes a journal warning, and other hosts then need the file.
+    fn store_plan(&mut self) {
+        if !self.journal.keeps_plans() || self.plan_origin != PlanOrigin::File {
+            return;
+        }
+        let Some(body) = &self.plan_body else {
+            self.warn(format!(
+                "{} names a runbook: a plan of two files does not travel with a database room \
+                 yet, so viewers on other hosts need both files",
+                self.plan_path.display()
+            ));
+            return;
+        };
+        let name = self
+            .plan_path
+            .file_name()
+            .map_or_else(|| "plan.md".into(), |n| n.to_string_lossy().into_owned());
+        if let Err(e) = self.journal.store_plan(&name, body) {
+            self.warn(e.to_string());
+        }
+    }
+
+    /// The plan version this session runs, as people see it: the first 8 hex digits of its
+    /// hash, and `(the room's)` when it came from the database room.
+    #[must_use]
+    pub fn plan_version(&self) -> String {
+        match &self.plan_origin {
+            PlanOrigin::File => format!("plan {}", short_hash(&self.plan_hash)),
+            PlanOrigin::Room { .. } => format!("plan {} (the room's)", short_hash(&self.plan_hash)),
+        }
+    }
+
+    /// Why commands from this plan (command checks, step commands) must not run, or `None`
+    /// when the plan file's own rules decide. A plan that came from the database room was
+    /// written by whoever may insert there, not by a file this user trusts.
+    #[must_use]
+    pub fn commands_refusal(&self) -> Option<String> {
+        match self.plan_origin {
+            PlanOrigin::File => None,
+            PlanOrigin::Room { .. } => Some(
+                "commands from this plan will not run: it came from the database room, which \
+                 others may write; to run them, open the room with your own copy of the \
+                 room's version of the plan"
+                    .to_string(),
+            ),
+        }
     }
 
     /// The checkpoint of what this session has read: its last event's `seq` and hash.
@@ -699,6 +888,129 @@ impl Session {
     #[must_use]
     pub fn head_hash(&self) -> Option<String> {
         self.cursor.head_hash().map(str::to_string)
+    }
+}
+
+/// The plan a session opens on, and where it came from.
+struct Chosen {
+    file: LoadedFile,
+    path: PathBuf,
+    name: String,
+    origin: PlanOrigin,
+}
+
+/// The first 8 hex digits of a plan hash: how a plan version is named to people.
+#[must_use]
+pub fn short_hash(hash: &str) -> &str {
+    hash.get(..8).unwrap_or(hash)
+}
+
+/// Picks the plan: for a database room, the room's version — the plan named by its last
+/// `plan_loaded` (else the one stored last) — when there is no local file or the local one is
+/// another version (said in `warnings`); otherwise the local file.
+///
+/// Errors: no local plan and none stored in the room; a stored plan that does not load or has
+/// a name that is no plan file's.
+fn choose_plan(
+    plan_arg: &Path,
+    local: Option<LoadedFile>,
+    journal: &Journal,
+    events: &[Event],
+    warnings: &mut Vec<String>,
+) -> Result<Chosen, SessionError> {
+    let from_file = |file: LoadedFile| Chosen {
+        name: plan_id(plan_arg),
+        path: plan_arg.to_path_buf(),
+        file,
+        origin: PlanOrigin::File,
+    };
+    if !journal.keeps_plans() {
+        return match local {
+            Some(file) => Ok(from_file(file)),
+            None => Err(SessionError::BadJournal(format!(
+                "{}: not a plan file",
+                plan_arg.display()
+            ))),
+        };
+    }
+    let last = events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::PlanLoaded { plan_hash, .. } => Some(plan_hash.as_str()),
+        _ => None,
+    });
+    let stored = match last.map(|h| journal.room_plan(Some(h))).transpose() {
+        Ok(Some(Some(p))) => Ok(Some(p)),
+        Ok(_) => journal.room_plan(None),
+        Err(e) => Err(e),
+    };
+    let stored = match (stored, &local) {
+        (Ok(p), _) => p,
+        (Err(e), Some(_)) => {
+            // The local plan still opens the room; the trouble is worth saying.
+            warnings.push(format!(
+                "the room's plan could not be read, so this viewer uses its own: {e}"
+            ));
+            None
+        }
+        (Err(e), None) => return Err(e.into()),
+    };
+    match (local, stored) {
+        (Some(file), Some(room)) if room.hash == file.hash => Ok(from_file(file)),
+        (Some(file), None) => Ok(from_file(file)),
+        (local, Some(room)) => {
+            let name = stored_name(&room.name, journal)?;
+            let loaded = plan::load_bytes(Path::new(&name), &room.body)?;
+            let local_hash = local.map(|l| l.hash);
+            if let Some(h) = &local_hash {
+                warnings.push(format!(
+                    "{} is plan version {}, but the room runs version {} (stored {}): \
+                     following the room's version; edit your file to change the room's plan",
+                    plan_arg.display(),
+                    short_hash(h),
+                    short_hash(&room.hash),
+                    room.stored_at.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
+            Ok(Chosen {
+                name: plan_id(Path::new(&name)),
+                path: if local_hash.is_some() {
+                    plan_arg.to_path_buf()
+                } else {
+                    PathBuf::from(&name)
+                },
+                file: loaded,
+                origin: PlanOrigin::Room {
+                    stored_at: room.stored_at,
+                    local_hash,
+                },
+            })
+        }
+        (None, None) => Err(SessionError::BadJournal(format!(
+            "{}: no plan is stored in this room yet: open it once with the plan file as an \
+             operator (`warroom open PLAN.md --journal URL`), which stores it; or give your \
+             copy of the plan in place of the URL (`warroom open PLAN.md --journal URL`)",
+            journal.shown()
+        ))),
+    }
+}
+
+/// The name a stored plan is loaded under: a plain file name with a plan's extension. A name
+/// with a directory in it would make reports land elsewhere, so it is refused.
+fn stored_name(name: &str, journal: &Journal) -> Result<String, SessionError> {
+    let p = Path::new(name);
+    let plain = p.file_name().is_some_and(|f| f == p.as_os_str()) && !name.starts_with('.');
+    let ext = p
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if plain && matches!(ext.as_str(), "md" | "markdown" | "toml") {
+        Ok(name.to_string())
+    } else {
+        Err(SessionError::BadJournal(format!(
+            "{}: the room's plan is stored under the name `{}`, which is not a plan file's \
+             name (NAME.md or NAME.toml); open the room with your own plan file",
+            journal.shown(),
+            crate::text::sanitize(name)
+        )))
     }
 }
 

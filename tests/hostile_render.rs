@@ -271,6 +271,7 @@ async fn hostile_text_on_every_path_never_reaches_the_buffer() {
     // Every check and metric fails once with the server's (or the command's) hostile words.
     let opts = runner::Options {
         plan_file: plan.clone(),
+        commands_refused: None,
         concurrency: runner::CONCURRENCY,
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);

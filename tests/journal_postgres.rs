@@ -146,18 +146,18 @@ fn init_is_idempotent_versioned_and_bad_locations_are_explained() {
     let (code, out, _) = run(&["journal", "init", &url]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("created the warroom schema, version 1"),
+        out.contains("created the warroom schema, version 2"),
         "{out}"
     );
     let (code, out, _) = run(&["journal", "init", &url]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("already at version 1; nothing changed"),
+        out.contains("already at version 2; nothing changed"),
         "{out}"
     );
     let mut c = pg.client(SUPERUSER);
     let n: i64 = c
-        .query_one("SELECT count(*) FROM warroom_schema WHERE version = 1", &[])
+        .query_one("SELECT count(*) FROM warroom_schema", &[])
         .unwrap()
         .get(0);
     assert_eq!(n, 1, "one version row after two inits");
@@ -317,7 +317,7 @@ fn eight_writers_get_gapless_seqs_and_lose_nothing_acknowledged() {
     for c in &mut children {
         assert!(c.wait().unwrap().success(), "a writer failed");
     }
-    let acked: Vec<(u64, String)> = receivers.iter().flat_map(|r| r.try_iter()).collect();
+    let acked: Vec<(u64, String)> = receivers.iter().flat_map(|r| r.iter()).collect();
     assert_eq!(acked.len(), 8 * per as usize);
     let n = assert_chain(&pg, "load");
     assert_eq!(n, 8 * per as usize, "no duplicates, nothing lost");
@@ -365,9 +365,9 @@ fn a_writer_killed_mid_run_loses_nothing_it_acknowledged() {
     }
     kill(&victim);
     let _ = victim.wait();
-    got.extend(victim_acks.try_iter());
+    got.extend(victim_acks.iter());
     assert!(other.wait().unwrap().success());
-    let other: Vec<_> = other_acks.try_iter().collect();
+    let other: Vec<_> = other_acks.iter().collect();
     assert_eq!(other.len(), 300);
     assert_chain(&pg, "kill");
     let rows = rows(&pg, "kill");
@@ -661,4 +661,331 @@ fn two_screens_on_one_database_room_see_each_other_and_a_verb() {
         .collect();
     assert!(kinds.contains(&"\"task_checked\"".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"\"hold_called\"".to_string()), "{kinds:?}");
+}
+
+/// Runs `warroom ARGS` in `dir`; (exit code, stdout, stderr).
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = warroom()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run warroom");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The room's stored plans: (hash, name, body).
+fn plans(pg: &Pg, room: &str) -> Vec<(String, String, Vec<u8>)> {
+    pg.client(SUPERUSER)
+        .query(
+            "SELECT hash, name, body FROM warroom_plans WHERE room = $1 ORDER BY stored_at",
+            &[&room],
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+#[test]
+fn the_plan_travels_with_the_room_to_a_host_without_it() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "travel");
+    let (_lead_dir, plan) = common::fixture::small_launch();
+    let lead_plan = plan.to_str().unwrap();
+    // The lead's first verb stores the plan with the room, under the hash it journals.
+    let (code, _, err) = run(&["note", lead_plan, "room open", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(&plan).unwrap();
+    let hash = line_hash(&bytes);
+    assert_eq!(
+        plans(&pg, "travel"),
+        vec![(hash.clone(), "launch.md".to_string(), bytes)]
+    );
+    let short = &hash[..8];
+
+    // Another host: an empty directory, only the room's URL.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(elsewhere.path(), &["status", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Small Launch"), "{out}");
+    assert!(out.contains(&format!("plan {short} (the room's)")), "{out}");
+    let (code, out, err) = run_in(elsewhere.path(), &["status", &url, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["plan"]["hash"], hash.as_str());
+    assert_eq!(s["plan"]["from_room"], true);
+    assert_eq!(s["tasks"]["total"], 3, "{s}");
+    // Verbs act on the room's plan from there, and the report is made from it.
+    let (code, _, err) = run_in(elsewhere.path(), &["check", &url, "migrations"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_in(elsewhere.path(), &["report", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Small Launch") && out.contains("Run migrations"),
+        "{out}"
+    );
+    // Nothing was written into the plan-less directory, and no second plan_loaded.
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    let loaded = rows(&pg, "travel")
+        .iter()
+        .filter(|r| r.2.contains("\"plan_loaded\""))
+        .count();
+    assert_eq!(loaded, 1);
+
+    // A follower's screen from there: the plan, the tick, and which version it runs.
+    let mut follower = Viewer::spawn_in(
+        Some(elsewhere.path()),
+        "follower",
+        &["open", &url, "--follow"],
+        160,
+        40,
+        &[],
+    );
+    follower.wait_for("[x] Run migrations", Duration::from_secs(20));
+    follower.wait_for(
+        &format!("plan {short} (the room's)"),
+        Duration::from_secs(5),
+    );
+    let (code, _, err) = run(&["check", lead_plan, "deploy-the-api", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    follower.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    follower.quit();
+}
+
+#[test]
+fn a_different_local_plan_is_reported_and_the_rooms_version_wins() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "versions");
+    let (_lead_dir, plan) = common::fixture::small_launch();
+    let (code, _, err) = run(&["note", plan.to_str().unwrap(), "open", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    let room_hash = line_hash(&std::fs::read(&plan).unwrap());
+
+    // Someone else's copy of the plan is another version: one task more.
+    let (_dir, stale) = common::fixture::small_launch();
+    let text = std::fs::read_to_string(&stale).unwrap().replace(
+        "- [ ] Smoke tests green",
+        "- [ ] Smoke tests green\n- [ ] Local only step",
+    );
+    std::fs::write(&stale, &text).unwrap();
+    let local_hash = line_hash(text.as_bytes());
+    let stale = stale.to_str().unwrap();
+    let (code, out, err) = run(&["status", stale, "--journal", &url, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "is plan version {}, but the room runs version {}",
+            &local_hash[..8],
+            &room_hash[..8]
+        )) && err.contains("following the room's version"),
+        "{err}"
+    );
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["plan"]["hash"], room_hash.as_str());
+    assert_eq!(
+        s["tasks"]["total"], 3,
+        "the room's plan, not the local one: {s}"
+    );
+
+    // An operator with the other copy acts on the room's plan and does not replace it.
+    let (code, _, err) = run(&["note", stale, "from the other copy", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(plans(&pg, "versions").len(), 1);
+    assert!(
+        !rows(&pg, "versions")
+            .iter()
+            .any(|r| r.2.contains(&local_hash)),
+        "the local hash was journaled"
+    );
+
+    // On screen: the warning, the room's version, and not the local-only task.
+    let mut screen = Viewer::open(&["open", stale, "--follow", "--journal", &url], 160, 40);
+    screen.wait_for("following the room's version", Duration::from_secs(20));
+    screen.wait_for(
+        &format!("plan {} (the room's)", &room_hash[..8]),
+        Duration::from_secs(5),
+    );
+    assert!(!screen.contents().contains("Local only step"));
+    screen.quit();
+}
+
+#[test]
+fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "empty");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, _, err) = run_in(elsewhere.path(), &["open", &url, "--follow"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no plan is stored in this room yet")
+            && err.contains("warroom open PLAN.md --journal URL"),
+        "{err}"
+    );
+    // A room URL in place of the plan and another with --journal: which one is meant?
+    let other = pg.url(SUPERUSER, "other");
+    let (code, _, err) = run_in(elsewhere.path(), &["status", &url, "--journal", &other]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("give the room once"), "{err}");
+
+    // A version 1 database (made before plans travelled) is refused until migrated.
+    pg.client(SUPERUSER)
+        .batch_execute(
+            "DROP TABLE warroom_plans; DROP FUNCTION warroom_plans_append_only(); \
+             UPDATE warroom_schema SET version = 1",
+        )
+        .unwrap();
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let (code, _, err) = run(&["note", plan, "x", "--journal", &url]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("version 1") && err.contains("warroom journal init URL"),
+        "{err}"
+    );
+    let (code, out, err) = run(&["journal", "init", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("migrated the warroom schema from version 1 to 2"),
+        "{out}"
+    );
+    let (code, _, err) = run(&["note", plan, "x", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(plans(&pg, "empty").len(), 1);
+    // Stored plans are append-only too.
+    let e = pg
+        .client(SUPERUSER)
+        .batch_execute("UPDATE warroom_plans SET name = 'x.md'")
+        .unwrap_err();
+    assert!(e.as_db_error().unwrap().message().contains("append-only"));
+}
+
+#[test]
+fn a_stopped_server_is_shown_offline_refuses_actions_and_is_caught_up_after() {
+    use common::pty::Viewer;
+    let mut pg = server();
+    let url = pg.url(SUPERUSER, "faults");
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let mut lead = Viewer::open(&["open", plan, "--journal", &url], 160, 40);
+    lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    let mut follower = Viewer::open(&["open", plan, "--follow", "--journal", &url], 160, 40);
+    follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+
+    pg.stop();
+    // A verb: exit 3, with the reason.
+    let (code, _, err) = run(&["note", plan, "while down", "--journal", &url]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("cannot connect") && err.contains("room=faults"),
+        "{err}"
+    );
+    // The screens say so, and the lead's action is refused, not shown as done.
+    follower.wait_for("journal offline since", Duration::from_secs(10));
+    lead.wait_for("journal offline since", Duration::from_secs(10));
+    assert!(lead.contents().contains("reconnecting"));
+    lead.send(" ");
+    lead.wait_for("nothing written", Duration::from_secs(10));
+    assert!(!lead.contents().contains("[x] Deploy the API"));
+
+    pg.restart();
+    // Back: both screens reconnect on their own and catch up on what others did meanwhile.
+    let (code, _, err) = run(&["check", plan, "deploy-the-api", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    follower.wait_for("[x] Deploy the API", Duration::from_secs(15));
+    lead.wait_for("[x] Deploy the API", Duration::from_secs(15));
+    follower.wait_gone("journal offline since", Duration::from_secs(15));
+    lead.wait_gone("journal offline since", Duration::from_secs(15));
+    lead.quit();
+    follower.quit();
+    let ticks = rows(&pg, "faults")
+        .iter()
+        .filter(|r| r.2.contains("\"task_checked\""))
+        .count();
+    assert_eq!(ticks, 1, "the refused tick was not written");
+}
+
+#[test]
+fn a_plan_edited_by_the_lead_reaches_a_follower_without_the_file() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "edits");
+    let (_lead_dir, plan) = common::fixture::small_launch();
+    let mut lead = Viewer::open(
+        &["open", plan.to_str().unwrap(), "--journal", &url],
+        160,
+        40,
+    );
+    lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut follower = Viewer::spawn_in(
+        Some(elsewhere.path()),
+        "follower",
+        &["open", &url, "--follow"],
+        160,
+        40,
+        &[],
+    );
+    follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    // The lead edits the plan: its room reloads it, stores it and journals its hash.
+    let text = std::fs::read_to_string(&plan).unwrap().replace(
+        "- [ ] Run migrations",
+        "- [ ] Run migrations\n- [ ] Warm the caches",
+    );
+    std::fs::write(&plan, &text).unwrap();
+    let new = line_hash(text.as_bytes());
+    lead.wait_for("[ ] Warm the caches", Duration::from_secs(10));
+    follower.wait_for("[ ] Warm the caches", Duration::from_secs(10));
+    follower.wait_for(
+        &format!("plan {} (the room's)", &new[..8]),
+        Duration::from_secs(5),
+    );
+    assert_eq!(plans(&pg, "edits").len(), 2);
+    lead.quit();
+    follower.quit();
+}
+
+#[test]
+fn commands_from_a_plan_that_came_from_the_room_do_not_run() {
+    let pg = server();
+    let url = pg.url(SUPERUSER, "commands");
+    let lead_dir = tempfile::tempdir().unwrap();
+    let plan = lead_dir.path().join("cmds.toml");
+    std::fs::write(
+        &plan,
+        "title = \"Commands\"\nt0 = \"2025-12-13T09:00:00Z\"\n\n[[phase]]\nid = \"deploy\"\n\
+         title = \"Deploy\"\n  [[phase.task]]\n  text = \"Ship it\"\n\n[[check]]\n\
+         name = \"marker\"\ncommand = \"touch ran && echo 1\"\n",
+    )
+    .unwrap();
+    let plan = plan.to_str().unwrap();
+    // The lead's own file: its commands run (in the plan's directory).
+    for args in [
+        vec!["hold", plan, "--reason", "lead"],
+        vec!["release", plan],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--journal", &url]);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert!(
+        lead_dir.path().join("ran").exists(),
+        "the lead's command ran"
+    );
+    // Elsewhere the same plan came from the database: the command is refused, with why.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, _, err) = run_in(elsewhere.path(), &["hold", &url, "--reason", "remote"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !elsewhere.path().join("ran").exists(),
+        "a command from the room ran"
+    );
+    let last = rows(&pg, "commands").pop().unwrap().2;
+    assert!(last.contains("came from the database room"), "{last}");
 }

@@ -50,6 +50,7 @@ fn plan(dir: &Path, toml: &str) -> (Plan, Options) {
         plan,
         Options {
             plan_file: file,
+            commands_refused: None,
             concurrency: runner::CONCURRENCY,
         },
     )

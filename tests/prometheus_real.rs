@@ -126,6 +126,7 @@ async fn the_room_queries_a_real_prometheus_scraping_the_simulated_services() {
     let plan = warroom::plan::load(&plan_file).unwrap().loaded.plan;
     let opts = warroom::poll::runner::Options {
         plan_file,
+        commands_refused: None,
         concurrency: 4,
     };
     let evidence = warroom::poll::runner::snapshot(&plan, &opts).await;

@@ -67,6 +67,10 @@ impl App {
             .task_position(&task)
             .and_then(|(p, t)| self.session.state.plan.phases[p].tasks[t].timeout)
             .unwrap_or(DEFAULT_TIMEOUT);
+        if let Some(why) = self.session.commands_refusal() {
+            self.flash(&format!("not run: {why}"), true);
+            return;
+        }
         let mut run = match exec::start(&command, &self.session.plan_path, timeout) {
             Ok(r) => r,
             Err(e) => {

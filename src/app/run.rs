@@ -37,6 +37,7 @@ pub async fn run(mut app: App) -> Result<()> {
 
     let poll_opts = runner::Options {
         plan_file: app.session.plan_path.clone(),
+        commands_refused: app.session.commands_refusal(),
         concurrency: runner::CONCURRENCY,
     };
     // Readings carry positions in the plan's lists: each set of pollers gets its own channel,
@@ -157,6 +158,18 @@ pub async fn run(mut app: App) -> Result<()> {
                 Some(()) = journal_rx.recv() => {
                     while journal_rx.try_recv().is_ok() {}
                     dirty |= app.on_journal_change();
+                    // Another viewer changed the database room's plan: this one follows.
+                    if let Some(restart) = app.follow_room_plan(Utc::now()) {
+                        dirty = true;
+                        if notifier.as_ref().map(|(c, _)| c) != app.session.state.plan.notify.as_ref() {
+                            drop(notifier.take());
+                            notifier = start_notifier(&mut app);
+                        }
+                        if restart {
+                            let (p, rx) = start_pollers(&app);
+                            (pollers, reading_rx) = (Some(p), rx);
+                        }
+                    }
                 }
                 Some(r) = reading_rx.recv() => settle |= app.on_reading(r, Utc::now()),
                 Some(o) = output_rx.recv() => {

@@ -259,21 +259,50 @@ impl App {
         // The new plan is in place even if journaling its hash failed: the board, the
         // bindings and the pollers must follow it either way.
         let recorded = self.session.reload(file, now);
-        self.rebind(&old);
+        Some(self.adopt(&old, recorded, "plan reloaded from disk"))
+    }
+
+    /// Follows the room to a newer plan version when another viewer's plan change was
+    /// journaled (a database room). Returns as [`App::reload_plan`] does.
+    pub fn follow_room_plan(&mut self, now: DateTime<Utc>) -> Option<bool> {
+        let (file, stored_at) = match self.session.room_plan_moved() {
+            Ok(Some(x)) => x,
+            Ok(None) => return None,
+            Err(e) => {
+                self.flash(&format!("the room's new plan was not loaded: {e}"), true);
+                return Some(false);
+            }
+        };
+        let old = self.session.state.plan.clone();
+        let recorded = self.session.follow_room_plan(file, stored_at, now);
+        let done = format!(
+            "the room moved to {}; following it",
+            self.session.plan_version()
+        );
+        Some(self.adopt(&old, recorded, &done))
+    }
+
+    /// After the session's plan was replaced (`old` was the plan before): the board, the
+    /// bindings and the selection follow it, and the outcome is shown. Returns whether checks
+    /// or metrics changed (the pollers must restart).
+    fn adopt(
+        &mut self,
+        old: &Plan,
+        recorded: Result<(), crate::session::SessionError>,
+        done: &str,
+    ) -> bool {
+        self.rebind(old);
         let plan = &self.session.state.plan;
         self.view.phase = self.view.phase.min(plan.phases.len().saturating_sub(1));
         self.view.task = 0;
         self.view.gate = self.view.gate.min(plan.gates.len().saturating_sub(1));
         let restart = old.checks != plan.checks || old.metrics != plan.metrics;
         match recorded {
-            Err(e) => self.flash(
-                &format!("plan reloaded; its hash was not journaled: {e}"),
-                true,
-            ),
-            Ok(()) if restart => self.flash("plan reloaded from disk; checks restarted", false),
-            Ok(()) => self.flash("plan reloaded from disk", false),
+            Err(e) => self.flash(&format!("{done}; its hash was not journaled: {e}"), true),
+            Ok(()) if restart => self.flash(&format!("{done}; checks restarted"), false),
+            Ok(()) => self.flash(done, false),
         }
-        Some(restart)
+        restart
     }
 }
 

@@ -14,9 +14,9 @@ use crate::journal::{Journal, JournalError, Moved, SCHEMA_VERSION, SchemaInit, i
 /// `warroom journal` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum JournalCmd {
-    /// Create the warroom schema in a PostgreSQL database (idempotent; versioned). Run once,
-    /// as a role that may create tables; then grant followers SELECT and operators SELECT,
-    /// INSERT (see the README).
+    /// Create the warroom schema in a PostgreSQL database, or migrate an older one
+    /// (idempotent; versioned). Run once, as a role that may create tables; then grant
+    /// followers SELECT and operators SELECT, INSERT (see the README).
     Init {
         /// The database: postgres://user@host:port/db?room=NAME (any room name).
         url: PathBuf,
@@ -75,6 +75,11 @@ fn init(url: &Path) -> Result<(), JournalError> {
     match j.init_schema()? {
         SchemaInit::Created => sayln!(
             "{}: created the warroom schema, version {SCHEMA_VERSION}",
+            j.shown()
+        ),
+        SchemaInit::Migrated { from } => sayln!(
+            "{}: migrated the warroom schema from version {from} to {SCHEMA_VERSION}; grant \
+             SELECT, INSERT ON warroom_plans to operators and SELECT to followers (see the README)",
             j.shown()
         ),
         SchemaInit::AlreadyCurrent => sayln!(

@@ -11,7 +11,7 @@ use super::Target;
 use crate::journal::checkpoint::{Checkpoint, Consistency, Store};
 use crate::journal::{Journal, JournalError, Verification};
 use crate::plan::{self, PhaseKind};
-use crate::session::{Session, default_journal_path, verify_command};
+use crate::session::{PlanOrigin, Session, journal_location, verify_command};
 use crate::state::forecast::format_slip;
 use crate::state::timeline::format_countdown;
 use crate::state::{Eta, RoomState, Stamp};
@@ -177,6 +177,11 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
             "snapshot": serde_json::to_value(&e.evidence).unwrap_or(Value::Null),
         })).collect::<Vec<_>>(),
         "overrides": state.overrides.iter().map(|(p, s)| json!({"phase": p, "actor": s.actor, "at": ts(Some(s.at)), "reason": s.note})).collect::<Vec<_>>(),
+        // Which plan version this viewer runs, and whether it came from the database room.
+        "plan": {
+            "hash": session.plan_hash,
+            "from_room": session.plan_origin != PlanOrigin::File,
+        },
         "journal": {
             "path": session.journal_path.display().to_string(),
             "events": state.events,
@@ -290,6 +295,10 @@ pub fn text(session: &Session, now: DateTime<Utc>) -> String {
         session.journal_path.display(),
         state.events
     );
+    if session.journal.keeps_plans() {
+        // A database room's plan comes in versions: which one this is.
+        let _ = writeln!(out, "{}", session.plan_version());
+    }
     // The journal's alarms belong in the status itself, not only on standard error: a script
     // that keeps the output keeps them.
     for alarm in session
@@ -437,10 +446,13 @@ fn explain_reading(files: &[std::path::PathBuf]) {
 /// checkpoint (and was not accepted) or the journal cannot be opened; 3 on an I/O error.
 #[must_use]
 pub fn verify(target: &Target, accept_rewrite: bool) -> ExitCode {
-    let path = target
-        .journal
-        .clone()
-        .unwrap_or_else(|| default_journal_path(&target.plan));
+    let path = match journal_location(&target.plan, target.journal.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("warroom: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let journal = match Journal::open(&path) {
         Ok(j) => j,
         Err(e) => {

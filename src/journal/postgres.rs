@@ -28,6 +28,7 @@
 
 mod listen;
 pub(crate) mod location;
+mod plans;
 pub mod schema;
 mod transfer;
 mod worker;

@@ -14,8 +14,13 @@ pub struct LoadedFile {
     pub loaded: Loaded,
     /// SHA-256 (hex) of the plan file's bytes (and, for a wiring file, its runbook's).
     pub hash: String,
-    /// The files read: the plan, and the runbook a wiring file names (for watching edits).
+    /// The files read: the plan, and the runbook a wiring file names (for watching edits);
+    /// none for a plan read from bytes ([`load_bytes`]).
     pub files: Vec<std::path::PathBuf>,
+    /// The plan file's bytes when the plan is that one file, so that a database room can
+    /// keep it; `None` for a wiring file that names a runbook (two files, whose hash is of
+    /// both).
+    pub body: Option<Vec<u8>>,
 }
 
 /// Reads `path` (`.md`/`.markdown` or `.toml`).
@@ -25,11 +30,43 @@ pub struct LoadedFile {
 pub fn load(path: &Path) -> Result<LoadedFile, PlanError> {
     let mut hasher = Sha256::new();
     let mut files = Vec::new();
-    let loaded = load_into(path, &mut hasher, 0, &mut files)?;
+    let mut body = None;
+    let loaded = load_into(path, &mut hasher, 0, &mut files, &mut body)?;
+    let body = if files.len() == 1 { body } else { None };
     Ok(LoadedFile {
         loaded,
         hash: hex(&hasher.finalize()),
         files,
+        body,
+    })
+}
+
+/// Reads a plan from `bytes` as if they were the file `name` (a plan that travelled with a
+/// database room): the same loaders, warnings and hash as [`load`] of that file, and no files
+/// to watch. Paths in the plan (CA files, a wiring file's command directory) resolve against
+/// `name`'s directory.
+///
+/// Errors: as [`load`]'s, and a TOML plan that names a `runbook` is refused (the runbook is
+/// another file, which did not travel with it).
+pub fn load_bytes(name: &Path, bytes: &[u8]) -> Result<LoadedFile, PlanError> {
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(PlanError::at(
+            name,
+            0,
+            format!(
+                "the plan is larger than {} MiB: warroom reads plans up to that size",
+                MAX_PLAN_BYTES >> 20
+            ),
+        ));
+    }
+    let mut hasher = Sha256::new();
+    let mut files = Vec::new();
+    let loaded = parse_into(name, bytes, &mut hasher, ALONE, &mut files)?;
+    Ok(LoadedFile {
+        loaded,
+        hash: hex(&hasher.finalize()),
+        files: Vec::new(),
+        body: Some(bytes.to_vec()),
     })
 }
 
@@ -38,10 +75,31 @@ fn load_into(
     hasher: &mut Sha256,
     depth: u8,
     files: &mut Vec<std::path::PathBuf>,
+    body: &mut Option<Vec<u8>>,
 ) -> Result<Loaded, PlanError> {
     files.push(path.to_path_buf());
     let bytes = read_plan(path)?;
-    hasher.update(&bytes);
+    let loaded = parse_into(path, &bytes, hasher, depth, files)?;
+    if depth == 0 {
+        *body = Some(bytes);
+    }
+    Ok(loaded)
+}
+
+/// [`parse_into`]'s depth for bytes that travelled without their directory.
+const ALONE: u8 = u8::MAX;
+
+/// Parses one plan file's bytes. `depth` 0: a plan opened by name, whose TOML may name a
+/// runbook; 1: that runbook; [`ALONE`]: bytes that travelled alone. Only depth 0 may name a
+/// runbook.
+fn parse_into(
+    path: &Path,
+    bytes: &[u8],
+    hasher: &mut Sha256,
+    depth: u8,
+    files: &mut Vec<std::path::PathBuf>,
+) -> Result<Loaded, PlanError> {
+    hasher.update(bytes);
     if bytes.contains(&0) {
         return Err(PlanError::at(
             path,
@@ -51,8 +109,8 @@ fn load_into(
     }
     // Plans saved with a broken encoding still load: bad bytes become U+FFFD, and a warning
     // says where, so the author can find the bytes the room shows as �.
-    let src = String::from_utf8_lossy(&bytes);
-    let bad_utf8 = invalid_utf8_warning(&bytes, path);
+    let src = String::from_utf8_lossy(bytes);
+    let bad_utf8 = invalid_utf8_warning(bytes, path);
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -66,6 +124,14 @@ fn load_into(
             warnings.extend(wiring::resolve(&mut plan, path)?);
             return Ok(Loaded { plan, warnings });
         };
+        if depth == ALONE {
+            return Err(PlanError::at(
+                path,
+                0,
+                "this wiring file names a runbook, which did not travel with it: open the \
+                 room with both files on this host",
+            ));
+        }
         if depth > 0 {
             return Err(PlanError::at(
                 path,
@@ -73,7 +139,7 @@ fn load_into(
                 "a runbook named by `runbook =` must be a Markdown plan, not another TOML file",
             ));
         }
-        let inner = load_into(&runbook, hasher, depth + 1, files)?;
+        let inner = load_into(&runbook, hasher, depth + 1, files, &mut None)?;
         let mut plan = toml::merge_wiring(inner.plan, parsed.plan);
         let mut warnings: Vec<Diagnostic> = bad_utf8.into_iter().collect();
         warnings.extend(inner.warnings);

@@ -44,6 +44,10 @@ pub struct Options {
     /// The plan file: commands run in its directory, relative CA files resolve against it,
     /// and commands run only when it is safe (see [`command::plan_is_safe`]).
     pub plan_file: PathBuf,
+    /// Why no command from this plan may run whatever its file's rules say (a plan that came
+    /// from a database room: [`crate::session::Session::commands_refusal`]); `None`: the
+    /// file's rules decide.
+    pub commands_refused: Option<String>,
     /// Probes in flight at once.
     pub concurrency: usize,
 }
@@ -81,7 +85,10 @@ fn spawn(plan: &Plan, opts: &Options, tx: &mpsc::Sender<Reading>, repeat: bool) 
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let commands = command::plan_is_safe(&opts.plan_file);
+    let commands = match &opts.commands_refused {
+        Some(why) => Err(why.clone()),
+        None => command::plan_is_safe(&opts.plan_file),
+    };
     let mut clients = HashMap::new();
     let targets = plan
         .checks

@@ -89,6 +89,14 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         first.push(Span::styled(format!(" {label}{held}"), t.text));
         first.push(Span::raw("  │ "));
     }
+    if let Some(off) = ctx.app.offline_line() {
+        // Before everything else that is optional: what this screen shows may be behind.
+        first.push(Span::styled(
+            format!(" {off} "),
+            t.bad.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+        first.push(Span::raw(" "));
+    }
     // Wide: the ETA follows the countdown; compact: it has a line of its own (see `height`).
     let mut eta_line = None;
     if ctx.wide && !eta.is_empty() {
@@ -169,6 +177,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ));
     }
 
+    // A database room's plan travels with it, in versions: say which one this screen runs.
+    let version = ctx
+        .app
+        .session
+        .journal
+        .keeps_plans()
+        .then(|| ctx.app.session.plan_version());
     let mut lines = vec![Line::from(first), Line::from(second)];
     lines.extend(eta_line);
     let who = who(ctx.app);
@@ -182,6 +197,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             ),
             t.dim,
         ));
+        if let Some(v) = &version {
+            third.push(Span::styled(format!(" · {v}"), t.dim));
+        }
         if let Some(n) = &ctx.app.notify {
             let status = n.borrow();
             let style = if status.last_error.is_some() {
@@ -199,6 +217,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         // Compact has no identity line: a read-only viewer still says so.
         if ctx.app.session.follower {
             lines[1].spans.insert(0, Span::styled(" FOLLOWER ", t.warn));
+        }
+        if let Some(v) = version {
+            lines[1].spans.push(Span::styled(format!("  │ {v}"), t.dim));
         }
         let strip = health_strip(ctx);
         if !strip.is_empty() {

@@ -62,6 +62,30 @@ fn as_server_user(program: &Path) -> Command {
     }
 }
 
+/// Runs `postgres` on the data in `dir`, on a socket there only; its log appends to
+/// `server.log`.
+fn spawn_server(postgres: &Path, dir: &Path, port: u16) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .expect("server log");
+    as_server_user(postgres)
+        .arg("-D")
+        .arg(dir.join("data"))
+        .arg("-k")
+        .arg(dir)
+        .args(["-p", &port.to_string()])
+        .args(["-c", "listen_addresses="])
+        .args(["-c", "fsync=off"])
+        .args(["-c", "max_connections=60"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start postgres")
+}
+
 impl Pg {
     /// Starts a fresh server and waits until it accepts connections.
     pub fn start() -> Pg {
@@ -95,31 +119,35 @@ impl Pg {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
-        let child = as_server_user(&postgres)
-            .arg("-D")
-            .arg(&data)
-            .arg("-k")
-            .arg(dir.path())
-            .args(["-p", &port.to_string()])
-            .args(["-c", "listen_addresses="])
-            .args(["-c", "fsync=off"])
-            .args(["-c", "max_connections=60"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start postgres");
+        let child = spawn_server(&postgres, dir.path(), port);
         let pg = Pg { dir, child, port };
+        pg.wait_ready();
+        pg
+    }
+
+    /// Stops the server (fast shutdown: sessions are ended), keeping its data.
+    pub fn stop(&mut self) {
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(pid, Signal::SIGINT);
+        let _ = self.child.wait();
+    }
+
+    /// Starts the stopped server again on the same data, socket and port.
+    pub fn restart(&mut self) {
+        self.child = spawn_server(&binary("postgres"), self.dir.path(), self.port);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if pg.try_client(SUPERUSER).is_ok() {
-                return pg;
+            if self.try_client(SUPERUSER).is_ok() {
+                return;
             }
             assert!(
                 Instant::now() < deadline,
                 "postgres did not accept connections within 30 s: {}",
-                pg.log()
+                self.log()
             );
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -42,6 +42,18 @@ impl Viewer {
     /// Runs `warroom ARGS…` in a `cols`×`rows` terminal with extra environment variables;
     /// `name` labels its failures.
     pub fn spawn(name: &str, args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Viewer {
+        Viewer::spawn_in(None, name, args, cols, rows, env)
+    }
+
+    /// [`Viewer::spawn`] with the working directory `dir` (`None`: this process's).
+    pub fn spawn_in(
+        dir: Option<&std::path::Path>,
+        name: &str,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Viewer {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -52,6 +64,9 @@ impl Viewer {
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
         cmd.args(args);
+        if let Some(d) = dir {
+            cmd.cwd(d);
+        }
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         // Checkpoints and logs out of the real home (`env` may point it elsewhere).

@@ -12,11 +12,20 @@
 //! - A trigger refuses every `UPDATE`, `DELETE` and `TRUNCATE` of `warroom_events`: the room is
 //!   append-only in the database itself, whatever the grants.
 //!
+//! Version 2 adds (`init` migrates a version 1 database in place):
+//!
+//! - `warroom_plans`: the plan text each room was opened with, so a viewer on another host
+//!   needs only the room's URL. Primary key `(room, hash)`: `hash` is the SHA-256 (hex) of
+//!   `body`, the plan file's bytes exactly (a plan that is not valid UTF-8 keeps its bytes, so
+//!   the hash the journal records stays the file's); `name` the plan's file name (its
+//!   extension picks the loader, its stem is the plan's name in `plan_loaded`); `stored_at`,
+//!   `db_role` who stored it. Append-only like the events, by the same kind of trigger.
+//!
 //! Grants (the owner who ran `init` does this once):
 //!
 //! ```sql
-//! GRANT SELECT ON warroom_schema, warroom_events TO followers;          -- watch rooms
-//! GRANT SELECT, INSERT ON warroom_events TO operators;                  -- act in rooms
+//! GRANT SELECT ON warroom_schema, warroom_events, warroom_plans TO followers;  -- watch
+//! GRANT SELECT, INSERT ON warroom_events, warroom_plans TO operators;          -- act
 //! GRANT SELECT ON warroom_schema TO operators;
 //! ```
 //!
@@ -26,7 +35,7 @@
 use postgres::Client;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The channel appends notify on; the payload is `room:seq`.
 pub(crate) const CHANNEL: &str = "warroom_events";
@@ -57,17 +66,50 @@ CREATE TRIGGER warroom_events_no_truncate BEFORE TRUNCATE ON warroom_events
 INSERT INTO warroom_schema (version) VALUES (1);
 ";
 
+/// Version 1 to 2: the plans table.
+const MIGRATE_1_2: &str = r"
+CREATE TABLE warroom_plans (
+    room text NOT NULL,
+    hash text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),
+    name text NOT NULL,
+    body bytea NOT NULL,
+    db_role text NOT NULL DEFAULT current_user,
+    stored_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (room, hash)
+);
+CREATE FUNCTION warroom_plans_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'warroom_plans is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER warroom_plans_no_change BEFORE UPDATE OR DELETE ON warroom_plans
+    FOR EACH ROW EXECUTE FUNCTION warroom_plans_append_only();
+CREATE TRIGGER warroom_plans_no_truncate BEFORE TRUNCATE ON warroom_plans
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_plans_append_only();
+UPDATE warroom_schema SET version = 2;
+";
+
+/// The migrations, in order: `MIGRATIONS[i]` takes version `i + 1` to `i + 2`.
+const MIGRATIONS: &[&str] = &[MIGRATE_1_2];
+
 /// What [`init`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Init {
     /// The schema was created at [`SCHEMA_VERSION`].
     Created,
+    /// The schema was at this older version and was migrated to [`SCHEMA_VERSION`].
+    Migrated {
+        /// The version found.
+        from: i32,
+    },
     /// It was already there at [`SCHEMA_VERSION`]; nothing changed.
     AlreadyCurrent,
 }
 
-/// Creates the schema if it is missing. Idempotent, and safe when several run at once (they
-/// take one advisory lock). Fails on a database whose schema is of another version.
+/// Creates the schema if it is missing, or migrates an older one to [`SCHEMA_VERSION`] in one
+/// transaction. Idempotent, and safe when several run at once (they take one advisory lock).
+/// Fails on a database whose schema is newer than this build, or not warroom's.
 pub(crate) fn init(client: &mut Client) -> Result<Init, String> {
     let mut tx = client.transaction().map_err(|e| super::words(&e))?;
     tx.execute(
@@ -81,15 +123,30 @@ pub(crate) fn init(client: &mut Client) -> Result<Init, String> {
         .get(0);
     if exists {
         let v = version(&mut tx)?;
-        tx.commit().map_err(|e| super::words(&e))?;
-        return match v {
-            Some(SCHEMA_VERSION) => Ok(Init::AlreadyCurrent),
-            other => Err(mismatch(other)),
+        let done = match v {
+            Some(SCHEMA_VERSION) => Init::AlreadyCurrent,
+            Some(from) if (1..SCHEMA_VERSION).contains(&from) => {
+                migrate(&mut tx, from)?;
+                Init::Migrated { from }
+            }
+            other => return Err(mismatch(other)),
         };
+        tx.commit().map_err(|e| super::words(&e))?;
+        return Ok(done);
     }
     tx.batch_execute(CREATE_V1).map_err(|e| super::words(&e))?;
+    migrate(&mut tx, 1)?;
     tx.commit().map_err(|e| super::words(&e))?;
     Ok(Init::Created)
+}
+
+/// Runs the migrations from version `from` up to [`SCHEMA_VERSION`].
+fn migrate(tx: &mut postgres::Transaction<'_>, from: i32) -> Result<(), String> {
+    let skip = usize::try_from(from - 1).unwrap_or(usize::MAX);
+    for sql in MIGRATIONS.iter().skip(skip) {
+        tx.batch_execute(sql).map_err(|e| super::words(&e))?;
+    }
+    Ok(())
 }
 
 /// Checks that the database holds the schema this build speaks.
@@ -124,9 +181,15 @@ fn mismatch(found: Option<i32>) -> String {
             "the database's warroom schema is version {v}, newer than this warroom speaks \
              ({SCHEMA_VERSION}): upgrade warroom"
         ),
-        Some(v) => format!(
+        Some(v) if v >= 1 => format!(
             "the database's warroom schema is version {v}, this warroom speaks \
-             {SCHEMA_VERSION}: no migration from {v} exists; use a fresh database"
+             {SCHEMA_VERSION}: run `warroom journal init URL` once, as a role that may create \
+             tables, to migrate it (then grant SELECT, INSERT ON warroom_plans to operators and \
+             SELECT to followers)"
+        ),
+        Some(v) => format!(
+            "the database's warroom schema is version {v}, which warroom never made: use a \
+             fresh database"
         ),
         None => "the database's warroom_schema table is empty: it was not made by `warroom \
                  journal init`; drop it or use another database"
