@@ -807,7 +807,15 @@ fn votes_success_criteria_and_undo_conditions() {
 fn a_bullets_only_runbook_reads_its_instructions_as_tasks() {
     let p = path("bullets-only-runbook.md");
     let loaded = markdown::parse(&std::fs::read_to_string(&p).unwrap(), &p).unwrap();
-    assert_eq!(titles(&loaded.plan), ["Pre checks", "Post checks"]);
+    // A section whose work is an instruction paragraph is a stage too.
+    assert_eq!(
+        titles(&loaded.plan),
+        ["Pre checks", "Post checks", "Announce"]
+    );
+    assert_eq!(
+        tasks(&loaded.plan, "Announce"),
+        ["Send the upgrade summary to the on-call channel"]
+    );
     assert_eq!(
         tasks(&loaded.plan, "Post checks"),
         [

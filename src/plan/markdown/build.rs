@@ -650,6 +650,20 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     for g in &gates {
         mark(g.2);
     }
+    // Read loosely, a section whose work is instruction paragraphs (`Run this command…`) is a
+    // stage too: its paragraphs are its tasks (below).
+    let mut loose_paragraphs = vec![false; n];
+    for h in (0..n).filter(|&h| loose_section(h) && !notes_ctx[h] && !trigger_ctx[h]) {
+        if !has_task_item[h + 1]
+            && doc.entries[h + 1]
+                .iter()
+                .any(|e| matches!(e, Entry::Para(t, _) if rules::is_instruction(t)))
+            && let Some(o) = owner(Some(h))
+        {
+            loose_paragraphs[o] = true;
+            mark(Some(o));
+        }
+    }
     for h in 0..n {
         if timed[h] && !timed_below[h] {
             owns[h] = true;
@@ -792,6 +806,8 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             "prose between two stages, at their level: a stage of its own".into()
         } else if owns_tasks[h] {
             "a section of tasks at the level where the plan splits its work".into()
+        } else if loose_paragraphs[h] {
+            "a section of instruction paragraphs (`Run …`, `Send …`), in a plan without checklists or numbered steps".into()
         } else {
             "holds a go/no-go gate".into()
         };

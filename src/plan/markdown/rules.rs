@@ -733,6 +733,9 @@ pub fn vote_requirement(text: &str) -> Option<Vec<String>> {
         ("5", 5),
     ];
     let words: Vec<String> = norm(text).split_whitespace().map(str::to_string).collect();
+    if let Some(voters) = votes_by(text, &words, COUNTS) {
+        return Some(voters);
+    }
     let verb = words
         .iter()
         .position(|w| ["vote", "approve", "approves", "sign"].contains(&w.as_str()))?;
@@ -752,6 +755,41 @@ pub fn vote_requirement(text: &str) -> Option<Vec<String>> {
         return None;
     }
     // The role as one of them: `PMC members` → `PMC member`, written as the text writes it.
+    let lower = text.to_lowercase();
+    let phrase = role.join(" ");
+    let start = lower.find(&phrase)?;
+    let written = &text[start..start + phrase.len()];
+    let one = written.strip_suffix('s').unwrap_or(written);
+    Some((1..=k).map(|j| format!("{one} {j}")).collect())
+}
+
+/// The voters of a count of votes by a role (`Once 3+ binding votes (by PMC members) have been
+/// cast`, `two approvals from maintainers`): `k` numbered voters of that role.
+fn votes_by(text: &str, words: &[String], counts: &[(&str, usize)]) -> Option<Vec<String>> {
+    let at = words
+        .iter()
+        .position(|w| ["votes", "approvals", "sign offs", "signoffs"].contains(&w.as_str()))?;
+    let k = words[at.saturating_sub(2)..at]
+        .iter()
+        .find_map(|w| counts.iter().find(|(c, _)| c == w).map(|&(_, k)| k))?;
+    let after = words.get(at + 1)?;
+    if !["by", "from"].contains(&after.as_str()) {
+        return None;
+    }
+    let role: Vec<&str> = words[at + 2..]
+        .iter()
+        .map(String::as_str)
+        .take_while(|w| {
+            ![
+                "have", "has", "are", "is", "and", "been", "to", "before", "within", "in", "on",
+            ]
+            .contains(w)
+        })
+        .filter(|w| !["the", "a"].contains(w))
+        .collect();
+    if role.is_empty() || role.len() > 3 {
+        return None;
+    }
     let lower = text.to_lowercase();
     let phrase = role.join(" ");
     let start = lower.find(&phrase)?;
@@ -1323,6 +1361,17 @@ mod tests {
             ])
         );
         assert_eq!(vote_requirement("Please vote on the release."), None);
+        assert_eq!(
+            vote_requirement(
+                "Once 3+ binding votes (by PMC members) have been cast, post a result thread"
+            ),
+            Some(vec![
+                "PMC member 1".into(),
+                "PMC member 2".into(),
+                "PMC member 3".into()
+            ])
+        );
+        assert_eq!(vote_requirement("We counted votes by hand."), None);
         assert!(!is_trigger_lead("Rollback if the team agrees."));
         assert!(is_rollback_heading("4.3 Post-Rollback Analysis"));
         assert!(is_rollback_heading("Roll-back plan"));
