@@ -967,3 +967,33 @@ fn rollout_percentage_tables_are_stages() {
         (utc("2022-08-01T00:00:00Z"), utc("2022-08-06T00:00:00Z"))
     );
 }
+
+/// Rule 1: under a heading that names the schedule (`## Timing`), bullets that each hold a
+/// date are the stages, at their dates (`from Wednesday 4th until Tuesday 17th of February
+/// 2026`), in a notice that has no other stages.
+#[test]
+fn dated_sentences_under_a_timing_heading_are_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notice.md");
+    std::fs::write(
+        &file,
+        "# Cluster OS migration\n\n## Timing\n\n\
+         * The open pilot phase starts from Wednesday 4th until Tuesday 17th of February 2026.\n\n\
+         * The actual migration will take place on Wednesday 18 February 2026. On this day the\n  \
+         cluster is unavailable.\n\n## Expected impact\n\nJobs stay pending.\n",
+    )
+    .unwrap();
+    let p = markdown::parse(&std::fs::read_to_string(&file).unwrap(), &file)
+        .unwrap()
+        .plan;
+    assert_eq!(p.phases.len(), 2, "{:?}", titles(&p));
+    assert!(p.phases[0].title.contains("pilot"), "{:?}", titles(&p));
+    assert_eq!(
+        p.phases[0].schedule,
+        Schedule::At {
+            start: utc("2026-02-04T00:00:00Z"),
+            end: utc("2026-02-18T00:00:00Z")
+        }
+    );
+    assert!(p.phases[1].title.contains("actual migration"));
+}

@@ -605,14 +605,22 @@ fn date_range(toks: &[Token], i: usize) -> Option<(DateSpec, DateSpec, usize)> {
         let y1 = year.map(|y| if (m1, d1) > (m2, d2) { y - 1 } else { y });
         return Some((spec(y1, m1, d1)?, spec(year, m2, d2)?, j));
     }
-    // Day first: `19th May 2025`, `1-3 December 2025`.
+    // Day first: `19th May 2025`, `1-3 December 2025`, `Wednesday 4th until Tuesday 17th of
+    // February 2026`.
     let (d1, mut k) = day_at(toks, j)?;
     let mut d2 = d1;
-    if is_sep(toks.get(k))
-        && let Some((d, k2)) = day_at(toks, k + 1)
-    {
-        d2 = d;
-        k = k2;
+    if is_sep(toks.get(k)) {
+        let mut at = k + 1;
+        if toks.get(at).and_then(weekday).is_some() {
+            at += 1;
+        }
+        if let Some((d, k2)) = day_at(toks, at) {
+            d2 = d;
+            k = k2;
+        }
+    }
+    if toks.get(k).is_some_and(|t| t.is("of")) && toks.get(k + 1).and_then(month).is_some() {
+        k += 1;
     }
     let m = toks.get(k).and_then(month)?;
     k += 1;
@@ -1060,6 +1068,13 @@ mod tests {
             ("2025-12-13", d(y, 12, 13), d(y, 12, 13)),
             ("December 2025", d(y, 12, 1), d(y, 12, 31)),
             ("Dec 30 - Jan 2, 2026", d(y, 12, 30), d(Some(2026), 1, 2)),
+            (
+                "starts from Wednesday 4th until Tuesday 17th of February 2025",
+                d(y, 2, 4),
+                d(y, 2, 17),
+            ),
+            ("on the 17th of February 2025", d(y, 2, 17), d(y, 2, 17)),
+            ("week of 08/29/2025", d(y, 8, 29), d(y, 9, 4)),
         ];
         for (text, first, last) in cases {
             assert_eq!(parse(text), Some(When::Days { first, last }), "{text}");

@@ -159,7 +159,40 @@ fn dated_list(
             ))
         })
         .collect();
-    if items.len() < 3 || dated.len() < 3 || dated.len() * 4 < items.len() * 3 {
+    // Under a heading that says it is the schedule (`## Timing`, `## Key dates`), sentences
+    // that each hold a date are the stages too (`The actual migration will take place on
+    // Wednesday 18 February 2026.`), two or more, every item dated.
+    let schedule_section = section.is_some_and(|h| is_schedule_heading(&doc.headings[h].text));
+    let listed = items.len() >= 3 && dated.len() >= 3 && dated.len() * 4 >= items.len() * 3;
+    if schedule_section && !listed {
+        let sentences: Vec<(When, String, usize)> = items
+            .iter()
+            .filter_map(|&i| {
+                let sentence = super::rules::first_sentence(&doc.items[i].text, 100);
+                let when = schedule::parse(&sentence)?;
+                matches!(when, When::Days { .. } | When::Clock { date: Some(_), .. })
+                    .then(|| (when, sentence, doc.items[i].line))
+            })
+            .collect();
+        if items.len() >= 2 && sentences.len() == items.len() {
+            for (when, name, line) in sentences {
+                out.push(Row {
+                    name,
+                    number: None,
+                    when: Some(when),
+                    gate: None,
+                    section,
+                    group,
+                    slots: false,
+                    dated_list: true,
+                    line,
+                    who: None,
+                });
+            }
+            return;
+        }
+    }
+    if !listed {
         return;
     }
     for (when, name, line) in dated {
@@ -178,6 +211,22 @@ fn dated_list(
             });
         }
     }
+}
+
+/// A heading that names the plan's schedule: `Timing`, `Timeline`, `Schedule`, `Key dates`,
+/// `Dates`, `Milestones`.
+fn is_schedule_heading(text: &str) -> bool {
+    let n = super::norm(text);
+    [
+        " timing ",
+        " timeline ",
+        " schedule ",
+        " key dates ",
+        " dates ",
+        " milestones ",
+    ]
+    .iter()
+    .any(|w| n == *w || n.starts_with(w) && n.split_whitespace().count() <= 3)
 }
 
 /// The rows of a table whose header names a time column and whose cells hold windows. In an
