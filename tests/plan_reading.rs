@@ -997,3 +997,32 @@ fn dated_sentences_under_a_timing_heading_are_stages() {
     );
     assert!(p.phases[1].title.contains("actual migration"));
 }
+
+/// Rules 1 and 2: `At final release time` is T-0's day; `Before the final release` and `After
+/// Release` are stages on either side of it, their plain bullets tasks, though they give no
+/// window.
+#[test]
+fn stages_before_at_and_after_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("final.md");
+    std::fs::write(
+        &file,
+        "# Final Release\n\n## Before the final release\n\n- Re-check the release notes\n\n\
+         - Merge the pull request that marks broken packages\n\n## At final release time\n\n\
+         1. Tag the release\n2. Publish the images\n\n## After Release\n\n1. Announce it\n",
+    )
+    .unwrap();
+    let p = markdown::parse(&std::fs::read_to_string(&file).unwrap(), &file)
+        .unwrap()
+        .plan;
+    assert_eq!(
+        titles(&p),
+        [
+            "Before the final release",
+            "At final release time",
+            "After Release"
+        ]
+    );
+    assert_eq!(tasks(&p, "Before the final release").len(), 2);
+    assert_eq!(schedule(&p, "At final release time"), days(0, 1));
+}

@@ -181,6 +181,20 @@ pub fn names_event_day(text: &str) -> bool {
     (0..toks.len()).any(|i| event::day(&toks, i).is_some())
 }
 
+/// True when `text` opens by placing its work before or after the go-live event without
+/// saying how long (`Before the final release`, `After Release`, `Prior to the cutover`): a
+/// stage on the plan's time line, though without a window.
+#[must_use]
+pub fn names_event_side(text: &str) -> bool {
+    let toks = tokens(text);
+    let at = match toks.first() {
+        Some(t) if t.is_any(&["before", "after"]) => 1,
+        Some(t) if t.is("prior") && toks.get(1).is_some_and(|x| x.is("to")) => 2,
+        _ => return false,
+    };
+    event::near(&toks, at).is_some()
+}
+
 /// Skips what joins a date to its times (`,`, `@`, `at`, `from`).
 fn skip_joiners(toks: &[Token], mut k: usize) -> usize {
     while toks

@@ -196,6 +196,14 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     for h in stages::numbered_steps(heads, &sub_heads, &is_title) {
         listed[h] = true;
     }
+    // `## Before the final release` beside `## At final release time`: a stage on the time
+    // line, though its heading gives no window.
+    let event_side: Vec<bool> = (0..n)
+        .map(|h| !is_title(h) && crate::plan::schedule::names_event_side(&heads[h].text))
+        .collect();
+    for h in (0..n).filter(|&h| event_side[h]) {
+        listed[h] = true;
+    }
     // Inside a step the plan already lists, instruction sub-headings are parts of that step
     // (`## Prerequisites` → `### Install latest software` → `#### Download krel`).
     let mut instructed = vec![false; n];
@@ -796,6 +804,8 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             }
         } else if instructed[h] {
             "a step: its heading and most of its siblings' are instructions (`### Block deployments`, `### Start the upgrade`)".to_string()
+        } else if event_side[h] {
+            "its heading places it before or after the go-live event (`Before the release`, `After launch`): a stage, without a window".to_string()
         } else if listed[h] {
             "a step the plan lists: an index of steps links to it (`1. [Step](#step)`), or its heading numbers it among steps (`Step 2: …`, `3. …`)".to_string()
         } else if is_prose_rollback[h] {

@@ -49,7 +49,11 @@ fn event_at(toks: &[Token], i: usize) -> Option<usize> {
 }
 
 /// The event within the next three tokens after `i` (`the release`, `the public release`,
-/// `the release date`), skipping articles and one adjective.
+/// `the release date`), skipping articles and one adjective; the index after it.
+pub(super) fn near(toks: &[Token], i: usize) -> Option<usize> {
+    event_near(toks, i)
+}
+
 fn event_near(toks: &[Token], i: usize) -> Option<usize> {
     (i..i + 3).find_map(|k| event_at(toks, k)).map(|end| {
         // `release date`, `release day`: the date is the event's.
@@ -125,7 +129,7 @@ pub(super) fn relative(toks: &[Token], i: usize) -> Option<(When, usize)> {
 }
 
 /// `Release Day`, `Launch day`, `Go-Live Day`, `Day of Public Release`, `the day of the
-/// release` at `i`: the whole day of T-0.
+/// release`, `At final release time` at `i`: the whole day of T-0.
 pub(super) fn day(toks: &[Token], i: usize) -> Option<(When, usize)> {
     let whole_day = When::Offset {
         start_s: 0,
@@ -139,6 +143,13 @@ pub(super) fn day(toks: &[Token], i: usize) -> Option<(When, usize)> {
     if toks.get(i)?.is("day") && toks.get(i + 1).is_some_and(|t| t.is("of")) {
         let end = event_near(toks, i + 2)?;
         return Some((whole_day, end));
+    }
+    // `At final release time`, `at launch time`.
+    if toks.get(i)?.is("at")
+        && let Some(end) = event_near(toks, i + 1)
+        && toks.get(end).is_some_and(|t| t.is("time"))
+    {
+        return Some((whole_day, end + 1));
     }
     None
 }
@@ -173,6 +184,7 @@ mod tests {
             "On the Day of Public Release",
             "Go-Live Day",
             "Launch day tasks",
+            "At final release time",
         ] {
             let f = find(yes).unwrap_or_else(|| panic!("{yes}"));
             assert_eq!(
@@ -184,6 +196,16 @@ mod tests {
                 "{yes}"
             );
         }
+    }
+
+    #[test]
+    fn before_and_after_the_event_without_a_length() {
+        use super::super::names_event_side;
+        assert!(names_event_side("Before the final release"));
+        assert!(names_event_side("After Release"));
+        assert!(names_event_side("Prior to the cutover"));
+        assert!(!names_event_side("Before the code freeze"));
+        assert!(!names_event_side("Release notes"));
     }
 
     #[test]
