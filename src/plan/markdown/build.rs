@@ -480,6 +480,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     for (i, it) in items.iter().enumerate().filter(|&(i, _)| is_item_gate[i]) {
         let mut voters: Vec<String> = rules::decider(&it.text)
             .into_iter()
+            .chain(rules::signers(&it.text))
             .chain(
                 sub_items[i]
                     .iter()
@@ -493,6 +494,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         {
             voters = (1..=k).map(|j| format!("Approver {j}")).collect();
         }
+        voters.dedup();
         gates.push((
             it.line,
             gate_title(&it.text),

@@ -184,6 +184,43 @@ pub fn decider(text: &str) -> Option<String> {
     role_at_start(t.get(at..)?)
 }
 
+/// The roles a sign-off names (`signed off by each discipline and your DEPO/OCTO contact` →
+/// `DEPO/OCTO contact`; `approved by QA and Security` → `QA`, `Security`): the parts after
+/// `signed off by` / `sign-off by` / `approved by`, up to the end of the clause, each of at most
+/// four words. A part counted over a group (`each discipline`, `all teams`) names no one the
+/// plan lists, and is left out.
+#[must_use]
+pub fn signers(text: &str) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    let Some(at) = [
+        "signed off by ",
+        "signed-off by ",
+        "sign-off by ",
+        "approved by ",
+    ]
+    .iter()
+    .find_map(|p| lower.find(p).map(|i| i + p.len())) else {
+        return Vec::new();
+    };
+    let rest = &text[at..];
+    let clause = rest.split(['.', ',', ';', ':', '(']).next().unwrap_or(rest);
+    clause
+        .split(" and ")
+        .filter_map(|part| {
+            let words: Vec<&str> = part
+                .split_whitespace()
+                .filter(|w| {
+                    !["the", "your", "our", "a", "an"].contains(&w.to_ascii_lowercase().as_str())
+                })
+                .collect();
+            let group = words.first().is_some_and(|w| {
+                ["each", "every", "all", "any"].contains(&w.to_ascii_lowercase().as_str())
+            });
+            (!words.is_empty() && words.len() <= 4 && !group).then(|| words.join(" "))
+        })
+        .collect()
+}
+
 /// The role named at the start of `rest` (after `clearance from`, `approved by`…): up to four
 /// words, without a leading `the`, ending at punctuation or at `to`, `for`, `before`, `and`,
 /// `or`, `if`, `on` (`the Security Officer to proceed` → `Security Officer`).
