@@ -167,11 +167,18 @@ pub fn stop_item(text: &str) -> Option<String> {
 }
 
 /// A [`stop_condition`] that says to stop, hold, postpone or undo (`Revert immediately if errors
-/// occur`), for the later sentences of a step: `If the adviser is unavailable then defer …`
+/// occur`, `… disable the toggle`), for the later sentences of a step: `If the adviser is unavailable then defer …`
 /// only chooses who does it.
 #[must_use]
 pub fn undo_condition(sentence: &str) -> Option<String> {
-    stop_condition(sentence).filter(|_| says_stop(&norm(sentence)))
+    let n = norm(sentence);
+    // Switching the feature off is how a feature-flag release rolls back (`… they will
+    // contact the engineering team to disable the toggle`).
+    let switches_off = (has(&n, "disable") || has(&n, "turn off") || has(&n, "switch off"))
+        && ["toggle", "flag", "feature", "feature flag"]
+            .iter()
+            .any(|w| has(&n, w));
+    stop_condition(sentence).filter(|_| says_stop(&n) || switches_off)
 }
 
 /// The condition clause of a sentence that opens with one: up to its first comma, else the
@@ -356,6 +363,13 @@ mod tests {
             .is_some()
         );
         assert!(hold_point("Do not release with a Red CI.").is_some());
+        assert!(
+            undo_condition(
+                "If they see a spike in errors, they will contact the team to disable the toggle."
+            )
+            .is_some()
+        );
+        assert!(undo_condition("If the page is slow, disable the cache warmer.").is_none());
     }
 
     #[test]
