@@ -34,6 +34,14 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::styled(format!(" {} ", status.label()), status_style),
         Span::raw(" "),
     ];
+    if let Some(off) = ctx.app.offline_line() {
+        // Right after the state, before the countdown (whose label is fitted to what is left): what this screen shows may be behind.
+        first.push(Span::styled(
+            format!(" {off} "),
+            t.bad.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+        first.push(Span::raw(" "));
+    }
     let eta = eta_spans(ctx);
     let mut holds = Vec::new();
     if let Some(b) = state.builtin_hold(ctx.now) {
@@ -88,14 +96,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         first.push(Span::styled(clock, t.title));
         first.push(Span::styled(format!(" {label}{held}"), t.text));
         first.push(Span::raw("  │ "));
-    }
-    if let Some(off) = ctx.app.offline_line() {
-        // Before everything else that is optional: what this screen shows may be behind.
-        first.push(Span::styled(
-            format!(" {off} "),
-            t.bad.add_modifier(ratatui::style::Modifier::REVERSED),
-        ));
-        first.push(Span::raw(" "));
     }
     // Wide: the ETA follows the countdown; compact: it has a line of its own (see `height`).
     let mut eta_line = None;
