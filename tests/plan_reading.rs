@@ -27,6 +27,14 @@ fn plan(name: &str) -> Plan {
         .plan
 }
 
+/// The plan a Markdown text reads as, from a file of that name in a fresh directory.
+fn inline(name: &str, md: &str) -> Plan {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, md).unwrap();
+    markdown::parse(md, &file).unwrap().plan
+}
+
 fn titles(plan: &Plan) -> Vec<&str> {
     plan.phases.iter().map(|p| p.title.as_str()).collect()
 }
@@ -879,19 +887,13 @@ fn run_sheet_rows_are_tasks_with_owners() {
 /// Rule 1 and 3: a plan that is only a schedule table has its rows as its stages, at their dates.
 #[test]
 fn a_schedule_table_alone_is_the_timeline() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("release.md");
-    std::fs::write(
-        &file,
+    let p = inline(
+        "release.md",
         "# Release\n\n## Timeline\n\n| What | Who | When |\n|---|---|---|\n\
          | Code freeze | Lead | Monday 2nd June 2025 |\n\
          | Build the release candidate | Eng | Tuesday 3rd June 2025 |\n\
          | Ship to production | Lead | Wednesday 4th June 2025 |\n",
-    )
-    .unwrap();
-    let p = markdown::parse(&std::fs::read_to_string(&file).unwrap(), &file)
-        .unwrap()
-        .plan;
+    );
     assert_eq!(
         titles(&p),
         [
@@ -973,19 +975,13 @@ fn rollout_percentage_tables_are_stages() {
 /// 2026`), in a notice that has no other stages.
 #[test]
 fn dated_sentences_under_a_timing_heading_are_stages() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("notice.md");
-    std::fs::write(
-        &file,
+    let p = inline(
+        "notice.md",
         "# Cluster OS migration\n\n## Timing\n\n\
          * The open pilot phase starts from Wednesday 4th until Tuesday 17th of February 2026.\n\n\
          * The actual migration will take place on Wednesday 18 February 2026. On this day the\n  \
          cluster is unavailable.\n\n## Expected impact\n\nJobs stay pending.\n",
-    )
-    .unwrap();
-    let p = markdown::parse(&std::fs::read_to_string(&file).unwrap(), &file)
-        .unwrap()
-        .plan;
+    );
     assert_eq!(p.phases.len(), 2, "{:?}", titles(&p));
     assert!(p.phases[0].title.contains("pilot"), "{:?}", titles(&p));
     assert_eq!(
@@ -1003,18 +999,12 @@ fn dated_sentences_under_a_timing_heading_are_stages() {
 /// window.
 #[test]
 fn stages_before_at_and_after_the_release() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("final.md");
-    std::fs::write(
-        &file,
+    let p = inline(
+        "final.md",
         "# Final Release\n\n## Before the final release\n\n- Re-check the release notes\n\n\
          - Merge the pull request that marks broken packages\n\n## At final release time\n\n\
          1. Tag the release\n2. Publish the images\n\n## After Release\n\n1. Announce it\n",
-    )
-    .unwrap();
-    let p = markdown::parse(&std::fs::read_to_string(&file).unwrap(), &file)
-        .unwrap()
-        .plan;
+    );
     assert_eq!(
         titles(&p),
         [

@@ -788,10 +788,16 @@ pub fn vote_requirement(text: &str) -> Option<Vec<String>> {
         .map(String::as_str)
         .filter(|w| !["to", "must", "should", "need", "needs", "have", "of", "the"].contains(w))
         .collect();
+    numbered_voters(text, &role, k)
+}
+
+/// `k` voters of the role whose words are `role` (lower case, as [`norm`] gives them), named
+/// as the text writes the role, as one of them (`PMC members` → `PMC member 1` …). `None` for
+/// no role or one of more than three words.
+fn numbered_voters(text: &str, role: &[&str], k: usize) -> Option<Vec<String>> {
     if role.is_empty() || role.len() > 3 {
         return None;
     }
-    // The role as one of them: `PMC members` → `PMC member`, written as the text writes it.
     let lower = text.to_lowercase();
     let phrase = role.join(" ");
     let start = lower.find(&phrase)?;
@@ -824,15 +830,7 @@ fn votes_by(text: &str, words: &[String], counts: &[(&str, usize)]) -> Option<Ve
         })
         .filter(|w| !["the", "a"].contains(w))
         .collect();
-    if role.is_empty() || role.len() > 3 {
-        return None;
-    }
-    let lower = text.to_lowercase();
-    let phrase = role.join(" ");
-    let start = lower.find(&phrase)?;
-    let written = &text[start..start + phrase.len()];
-    let one = written.strip_suffix('s').unwrap_or(written);
-    Some((1..=k).map(|j| format!("{one} {j}")).collect())
+    numbered_voters(text, &role, k)
 }
 
 /// A lead-in that states a condition for the steps after it (`If Deployment Fails:`, `When
