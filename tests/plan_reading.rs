@@ -767,7 +767,8 @@ fn votes_success_criteria_and_undo_conditions() {
                 vec![]
             ),
             (
-                "Vote on the release candidate",
+                // The heading, and the rule the vote must meet.
+                "Vote on the release candidate: For the release to become official it needs at least three PMC members to vote…",
                 vec!["PMC member 1", "PMC member 2", "PMC member 3"]
             ),
         ]

@@ -602,20 +602,30 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         // The gate heading's subtree is contiguous: it ends at the next heading not below it.
         let subtree = (h..n).take_while(|&x| x == h || ancestors(Some(x)).any(|a| a == h));
         let mut voters: Vec<String> = Vec::new();
+        // The rule the vote must meet, for the gate's title (`Voting: Once 3+ binding votes
+        // (by PMC members) have been cast…`): what the lead reads out when polling.
+        let mut requirement = None;
         for e in subtree.flat_map(|x| &doc.entries[x + 1]) {
             match *e {
                 Entry::Table(t) => voters.extend(rules::table_roles(&doc.tables[t].rows)),
                 Entry::Item(i) => voters.extend(rules::approval_role(&items[i].text)),
                 // `it needs at least three PMC members to vote +1 on it`
                 Entry::Para(ref p, _) => {
-                    voters.extend(rules::vote_requirement(p).unwrap_or_default());
+                    if let Some(v) = rules::vote_requirement(p) {
+                        voters.extend(v);
+                        requirement.get_or_insert_with(|| rules::first_sentence(p, 80));
+                    }
                 }
                 Entry::Code(_) => {}
             }
         }
+        let heading = phase_title(heads, &found, h);
         gates.push((
             heads[h].line,
-            phase_title(heads, &found, h),
+            match requirement {
+                Some(r) => format!("{heading}: {r}"),
+                None => heading,
+            },
             owner(Some(h)),
             voters,
             if rules::is_gate_heading(&heads[h].text) {
