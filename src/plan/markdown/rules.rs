@@ -65,8 +65,14 @@ pub fn is_decision_item(text: &str) -> bool {
                 .take(5)
                 .any(|a| matches!(*a, "approval" | "approve" | "approvals"))
     });
+    // `Request somebody on the deployers team review it; once approved, merge the PR`: the
+    // work waits on that review.
+    let review_then_merge = (has(&n, "request") || has(&n, "ask"))
+        && has(&n, "review")
+        && (has(&n, "once approved") || has(&n, "when approved") || has(&n, "after approval"));
     is_gate_text(text)
         || asks_approval
+        || review_then_merge
         || has(&n, "human approval")
         || ["release", "deploy", "ship", "go live"]
             .iter()
@@ -188,10 +194,24 @@ pub fn decider(text: &str) -> Option<String> {
 /// `DEPO/OCTO contact`; `approved by QA and Security` → `QA`, `Security`): the parts after
 /// `signed off by` / `sign-off by` / `approved by`, up to the end of the clause, each of at most
 /// four words. A part counted over a group (`each discipline`, `all teams`) names no one the
-/// plan lists, and is left out.
+/// plan lists, and is left out. `somebody on the X team` names `X team`.
 #[must_use]
 pub fn signers(text: &str) -> Vec<String> {
     let lower = text.to_ascii_lowercase();
+    // `Request somebody on the @org/cloud-deployers team review it`: that team decides.
+    if let Some(at) = [
+        "somebody on the ",
+        "someone on the ",
+        "someone from the ",
+        "a member of the ",
+    ]
+    .iter()
+    .find_map(|p| lower.find(p).map(|i| i + p.len()))
+        && let Some(end) = lower[at..].find(" team")
+        && lower[at..at + end].split_whitespace().count() <= 3
+    {
+        return vec![format!("{} team", text[at..at + end].trim())];
+    }
     let Some(at) = [
         "signed off by ",
         "signed-off by ",
@@ -1207,6 +1227,9 @@ mod tests {
         ));
         assert!(!is_decision_item("Request signatures for the tarballs"));
         assert!(!is_decision_item("Once approved, merge it"));
+        assert!(is_decision_item(
+            "Request somebody on the cloud-deployers team review it; once approved, merge the PR"
+        ));
         assert!(is_decision_item("Get stakeholder approval"));
         assert!(is_decision_item("Post QA approval in `Release` channel"));
         assert!(is_decision_item("Merge to main after approval by team."));
