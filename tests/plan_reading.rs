@@ -1017,3 +1017,19 @@ fn stages_before_at_and_after_the_release() {
     assert_eq!(tasks(&p, "Before the final release").len(), 2);
     assert_eq!(schedule(&p, "At final release time"), days(0, 1));
 }
+
+/// Rule 3: a timed stage whose sub-headings are instructions has them as its steps.
+#[test]
+fn instruction_sub_headings_of_a_timed_stage_are_its_steps() {
+    let p = inline(
+        "rails.md",
+        "# Releasing\n\n## 10 Days before release\n\n### Update each CHANGELOG.\n\n\
+         Many commits are made without the changelog being updated.\n\n\
+         ### Check the dependencies for unreleased code\n\nThey block the release.\n\n\
+         ## Day of release\n\n- [ ] Publish the gems\n",
+    );
+    let steps = tasks(&p, "10 Days before release");
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert!(steps[0].starts_with("Update each CHANGELOG"), "{steps:?}");
+    assert!(steps[1].starts_with("Check the dependencies"), "{steps:?}");
+}

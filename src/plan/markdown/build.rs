@@ -996,7 +996,12 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             continue;
         }
         for &c in sub_heads[h].iter().filter(|&&c| {
-            !owns_below[c] && !trigger_ctx[c] && !rules::is_reference_heading(&heads[c].text)
+            // `### Check the dependencies for unreleased code` says what to do: a step, though
+            // it names a reference topic.
+            !owns_below[c]
+                && !trigger_ctx[c]
+                && (!rules::is_reference_heading(&heads[c].text)
+                    || rules::is_instruction(&heads[c].text))
         }) {
             phases[p].tasks.push(heading_step(c));
             task_rule.push((p, heads[c].line, TaskRule::Headings));

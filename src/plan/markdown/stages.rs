@@ -149,17 +149,29 @@ pub fn heading_steps(
             timed_subtree[p] = true;
         }
     }
+    // A timed stage whose sub-headings are instructions (`## 10 Days before release` then
+    // `### Announce your plans to the team`, `### Update each CHANGELOG.`): they are its steps.
+    let instructed_timed = |h: usize| {
+        timed[h]
+            && !children[h].iter().any(|&c| timed_subtree[c])
+            && children[h]
+                .iter()
+                .filter(|&&c| rules::is_instruction(&heads[c].text))
+                .count()
+                * 2
+                >= children[h].len()
+    };
     (0..n)
         .filter(|&h| {
             let splits = heads[h]
                 .parent
                 .is_some_and(|p| containers[p] && !is_title(p));
-            splits
+            let prose_stage = splits
                 && !containers[h]
                 && !owns_below[h]
                 && !timed_subtree[h]
-                && children[h].len() >= 2
-                && !rules::is_reference_heading(&heads[h].text)
+                && !rules::is_reference_heading(&heads[h].text);
+            children[h].len() >= 2 && (prose_stage || instructed_timed(h))
         })
         .collect()
 }
