@@ -1033,3 +1033,18 @@ fn instruction_sub_headings_of_a_timed_stage_are_its_steps() {
     assert!(steps[0].starts_with("Update each CHANGELOG"), "{steps:?}");
     assert!(steps[1].starts_with("Check the dependencies"), "{steps:?}");
 }
+
+/// Rule 5: a go/no-go sub-heading of a stage that has its own tasks closes that stage (it
+/// cannot be left until GO); it is not a stage of its own.
+#[test]
+fn a_go_no_go_sub_heading_closes_its_stage() {
+    let p = inline(
+        "cutover.md",
+        "# Payments cutover\n\n## Deploy the new service\n\n- [ ] Deploy the API\n\
+         - [ ] Run migrations\n\n### Go/No-Go\n\nRelease manager and QA lead decide.\n\n\
+         ## Open traffic\n\n- [ ] Switch the load balancer\n",
+    );
+    assert_eq!(titles(&p), ["Deploy the new service", "Open traffic"]);
+    assert_eq!(p.gates.len(), 1);
+    assert_eq!(p.gates[0].phase, p.phases[0].id);
+}

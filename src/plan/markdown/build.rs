@@ -459,8 +459,20 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             owns_direct[h] = true;
         }
     }
+    // A go/no-go sub-heading of a stage that has its own tasks or time (`## Deploy` … `###
+    // Go/No-Go`) gates that stage; elsewhere it is a stage of its own.
+    let gates_parent = |h: usize| {
+        !timed[h]
+            && !listed[h]
+            && heads[h]
+                .parent
+                .is_some_and(|p| !is_title(p) && (timed[p] || listed[p] || owns_direct[p]))
+    };
+    let gate_stage: Vec<bool> = (0..n)
+        .map(|h| gate_heading[h] && !gate_below[h] && !gates_parent(h))
+        .collect();
     for h in 0..n {
-        owns_direct[h] |= (gate_heading[h] && !gate_below[h]) || listed[h];
+        owns_direct[h] |= gate_stage[h] || listed[h];
     }
     let containers = stages::containers(heads, &timed, &owns_direct, &listed);
     // The section whose phase a place in section `sec` belongs to; `None`: the title phase.
