@@ -161,14 +161,7 @@ pub async fn run(mut app: App) -> Result<()> {
                     // Another viewer changed the database room's plan: this one follows.
                     if let Some(restart) = app.follow_room_plan(Utc::now()) {
                         dirty = true;
-                        if notifier.as_ref().map(|(c, _)| c) != app.session.state.plan.notify.as_ref() {
-                            drop(notifier.take());
-                            notifier = start_notifier(&mut app);
-                        }
-                        if restart {
-                            let (p, rx) = start_pollers(&app);
-                            (pollers, reading_rx) = (Some(p), rx);
-                        }
+                        after_plan_change(&mut app, restart, &mut notifier, &mut pollers, &mut reading_rx, &start_pollers);
                     }
                 }
                 Some(r) = reading_rx.recv() => settle |= app.on_reading(r, Utc::now()),
@@ -181,16 +174,7 @@ pub async fn run(mut app: App) -> Result<()> {
                     while plan_rx.try_recv().is_ok() {}
                     if let Some(restart) = app.reload_plan(Utc::now()) {
                         dirty = true;
-                        if notifier.as_ref().map(|(c, _)| c) != app.session.state.plan.notify.as_ref() {
-                            // The old notifier stops before the new one starts.
-                            drop(notifier.take());
-                            notifier = start_notifier(&mut app);
-                        }
-                        if restart {
-                            // The old set stops when it is replaced here.
-                            let (p, rx) = start_pollers(&app);
-                            (pollers, reading_rx) = (Some(p), rx);
-                        }
+                        after_plan_change(&mut app, restart, &mut notifier, &mut pollers, &mut reading_rx, &start_pollers);
                     }
                 }
                 _ = sigterm.recv() => break,
@@ -246,14 +230,37 @@ fn panic_frame() -> Option<u64> {
         .ok()
 }
 
-/// The room's notifier, when the plan has `[notify]` and this is an operator room (followers
-/// never post).
-fn start_notifier(
-    app: &mut App,
-) -> Option<(
+/// The room's notifier and the plan's `[notify]` settings it was started with.
+type Notifier = Option<(
     crate::plan::notify::NotifyConfig,
     crate::notify::NotifierHandle,
-)> {
+)>;
+
+/// After the plan changed (edited on disk, or another viewer's version followed from the
+/// room): the notifier restarts when its settings changed, and the pollers when `restart`
+/// says the checks or metrics did. The old notifier stops before the new one starts; the old
+/// pollers stop when they are replaced here.
+fn after_plan_change(
+    app: &mut App,
+    restart: bool,
+    notifier: &mut Notifier,
+    pollers: &mut Option<runner::Pollers>,
+    reading_rx: &mut mpsc::Receiver<runner::Reading>,
+    start_pollers: &dyn Fn(&App) -> (runner::Pollers, mpsc::Receiver<runner::Reading>),
+) {
+    if notifier.as_ref().map(|(c, _)| c) != app.session.state.plan.notify.as_ref() {
+        drop(notifier.take());
+        *notifier = start_notifier(app);
+    }
+    if restart {
+        let (p, rx) = start_pollers(app);
+        (*pollers, *reading_rx) = (Some(p), rx);
+    }
+}
+
+/// The room's notifier, when the plan has `[notify]` and this is an operator room (followers
+/// never post).
+fn start_notifier(app: &mut App) -> Notifier {
     if app.session.follower {
         return None;
     }

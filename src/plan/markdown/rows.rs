@@ -175,41 +175,38 @@ fn dated_list(
             })
             .collect();
         if items.len() >= 2 && sentences.len() == items.len() {
-            for (when, name, line) in sentences {
-                out.push(Row {
-                    name,
-                    number: None,
-                    when: Some(when),
-                    gate: None,
-                    section,
-                    group,
-                    slots: false,
-                    dated_list: true,
-                    line,
-                    who: None,
-                });
-            }
+            out.extend(
+                sentences
+                    .into_iter()
+                    .map(|(when, name, line)| dated_row(when, name, line, section, group)),
+            );
             return;
         }
     }
     if !listed {
         return;
     }
-    for (when, name, line) in dated {
-        if name.chars().any(char::is_alphabetic) {
-            out.push(Row {
-                name,
-                number: None,
-                when: Some(when),
-                gate: None,
-                section,
-                group,
-                slots: false,
-                dated_list: true,
-                line,
-                who: None,
-            });
-        }
+    out.extend(
+        dated
+            .into_iter()
+            .filter(|(_, name, _)| name.chars().any(char::is_alphabetic))
+            .map(|(when, name, line)| dated_row(when, name, line, section, group)),
+    );
+}
+
+/// A row of the plan's own dated timeline ([`Row::dated_list`]).
+fn dated_row(when: When, name: String, line: usize, section: Option<usize>, group: usize) -> Row {
+    Row {
+        name,
+        number: None,
+        when: Some(when),
+        gate: None,
+        section,
+        group,
+        slots: false,
+        dated_list: true,
+        line,
+        who: None,
     }
 }
 
