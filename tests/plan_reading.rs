@@ -1048,3 +1048,44 @@ fn a_go_no_go_sub_heading_closes_its_stage() {
     assert_eq!(p.gates.len(), 1);
     assert_eq!(p.gates[0].phase, p.phases[0].id);
 }
+
+/// Rule 5: a question whether to go on, even written as a comment beside the commands that
+/// answer it, is a go/no-go of its stage; a question about anything else is not.
+#[test]
+fn a_question_whether_to_go_on_is_a_gate() {
+    let p = inline(
+        "upgrade.md",
+        "# Upgrade the cluster\n\n## 1. Check cluster status\n\n- [ ] Look at the nodes\n\n\
+         ```bash\n# - how many user servers are running?\n# - is this an acceptable time to upgrade?\n\
+         kubectl get pod -A\n```\n\n## 2. Upgrade the control plane\n\n- [ ] Run eksctl\n",
+    );
+    assert_eq!(p.gates.len(), 1, "{:?}", p.gates);
+    assert_eq!(p.gates[0].title, "is this an acceptable time to upgrade?");
+    assert_eq!(p.gates[0].phase, p.phases[0].id);
+    let q = inline(
+        "upgrade.md",
+        "# Upgrade\n\n## Check\n\n- [ ] Look at the nodes\n\n```bash\n# how many pods are ready?\n\
+         kubectl get pod -A\n```\n",
+    );
+    assert!(q.gates.is_empty(), "{:?}", q.gates);
+}
+
+/// Rule 5: a step that holds the work to criteria it lists is a gate; writing criteria down
+/// is a step.
+#[test]
+fn a_step_held_to_its_success_criteria_is_a_gate() {
+    let p = inline(
+        "rc.md",
+        "# Release\n\n## Test the release candidate\n\n- [ ] Start the load tests\n\
+         - [ ] Let the tests run for 24 hours, with the following success criteria:\n\
+         \x20 - [ ] The ingest rate is not slower than the previous release.\n\n\
+         ## Final release\n\n- [ ] Document the success criteria for the next release\n- [ ] Tag it\n",
+    );
+    assert_eq!(p.gates.len(), 1, "{:?}", p.gates);
+    assert!(
+        p.gates[0].title.starts_with("Let the tests run"),
+        "{}",
+        p.gates[0].title
+    );
+    assert_eq!(p.gates[0].phase, p.phases[0].id);
+}

@@ -565,6 +565,21 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
                     "an item that says what to do if something goes wrong (If … fails, stop …; postpone if …)",
                 ));
             }
+            // `# - is this an acceptable time to upgrade?` beside the commands that show
+            // whether it is.
+            if let Entry::Code(code) = e
+                && !held
+                && let Some(question) = prose::proceed_questions_in_code(code).into_iter().next()
+            {
+                held = true;
+                gates.push((
+                    heads[h].line,
+                    question,
+                    owner(Some(h)),
+                    Vec::new(),
+                    "a question whether to go on, written as a comment beside the commands that answer it (is this an acceptable time to upgrade?)",
+                ));
+            }
             let Entry::Para(text, line) = e else {
                 continue;
             };

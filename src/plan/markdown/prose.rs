@@ -195,11 +195,16 @@ fn clause(s: &str) -> String {
 /// closed, the bot is healthy and you can keep going`), or that comes before a decision
 /// (`before deciding on a full restore`). An instruction (`Watch the logs … before
 /// proceeding`) is a step to do, not a hold point, unless it says to wait or not to go on.
+/// A question whether to go on (`is this an acceptable time to upgrade?`) holds the work
+/// until it is answered ([`asks_whether_to_proceed`]).
 /// Returns the sentence, shortened to about 120 characters (the decision often comes late:
 /// `… and ensure that these and external tests pass before opening up the platform`).
 #[must_use]
 pub fn hold_point(text: &str) -> Option<String> {
     sentences(text).find_map(|s| {
+        if asks_whether_to_proceed(s) {
+            return Some(shorten(s, 120));
+        }
         let n = norm(s);
         let waits = (n.starts_with(" wait for ") || has(&n, "and wait for"))
             && [
@@ -246,6 +251,62 @@ pub fn hold_point(text: &str) -> Option<String> {
         (goes_on_if || confirms || (!step && (is_decision_item(s) || waits || decides)))
             .then(|| shorten(s, 120))
     })
+}
+
+/// A question that asks whether the work may go on now: `is this an acceptable time to
+/// upgrade?`, `Is it safe to proceed?`, `Are we ready to cut over?`, `OK to continue?`. Such
+/// a question is a go/no-go the operator answers before the next step, wherever it is written
+/// (prose, or a comment beside the commands that gather the answer). A question about
+/// anything else (`how many user servers are running?`) is not.
+#[must_use]
+pub fn asks_whether_to_proceed(sentence: &str) -> bool {
+    let s = sentence.trim();
+    if !s.ends_with('?') {
+        return false;
+    }
+    let n = norm(s);
+    let time = [
+        "acceptable",
+        "good",
+        "right",
+        "safe",
+        "suitable",
+        "appropriate",
+    ]
+    .iter()
+    .any(|w| has(&n, &format!("{w} time to")) || has(&n, &format!("{w} moment to")));
+    let go_on = [
+        "proceed", "continue", "go ahead", "move on", "upgrade", "deploy", "release", "cut over",
+        "roll out", "go live",
+    ]
+    .iter()
+    .any(|v| {
+        [
+            "safe to", "ok to", "okay to", "ready to", "clear to", "good to",
+        ]
+        .iter()
+        .any(|q| has(&n, &format!("{q} {v}")))
+    });
+    time || go_on
+}
+
+/// The questions whether to go on ([`asks_whether_to_proceed`]) written as comments in a
+/// block of commands (`# - is this an acceptable time to upgrade?` above the `kubectl` line
+/// that shows the answer): the comment text, without its marker, shortened to about 120
+/// characters.
+#[must_use]
+pub fn proceed_questions_in_code(code: &str) -> Vec<String> {
+    code.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let text = l
+                .strip_prefix("//")
+                .or_else(|| l.strip_prefix("--"))
+                .or_else(|| l.strip_prefix('#'))?;
+            let text = text.trim_start_matches(|c: char| c == '-' || c == '*' || c.is_whitespace());
+            asks_whether_to_proceed(text).then(|| shorten(text, 120))
+        })
+        .collect()
 }
 
 /// The condition a scenario heading names (`Scenario 1: Loss of database server`, `Scenario

@@ -110,6 +110,30 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "once we are confident")
         || has(&n, "if we are confident")
         || obtained_approval(text).is_some()
+        || meets_criteria(&n)
+}
+
+/// A step that holds the work to criteria it names: `Let the tests run for at least 24 hours,
+/// with the following success criteria:`, `Verify the release meets the acceptance criteria`,
+/// `exit criteria met`. Writing the criteria down (`Document the success criteria`) is a step,
+/// not a hold point.
+fn meets_criteria(n: &str) -> bool {
+    ["success", "acceptance", "exit", "go live", "release"]
+        .iter()
+        .any(|kind| {
+            [
+                "with the following",
+                "meets the",
+                "meet the",
+                "meeting the",
+                "against the",
+                "following",
+            ]
+            .iter()
+            .any(|lead| has(n, &format!("{lead} {kind} criteria")))
+                || has(n, &format!("{kind} criteria met"))
+                || has(n, &format!("{kind} criteria are met"))
+        })
 }
 
 /// How many people must approve, when the text asks for more than one (`wait for someone else
