@@ -1089,3 +1089,28 @@ fn a_step_held_to_its_success_criteria_is_a_gate() {
     );
     assert_eq!(p.gates[0].phase, p.phases[0].id);
 }
+
+/// Rule 3: in a listed stage written as prose, a block of shell commands that no instruction
+/// introduces is a step; a settings file in a `bash` fence and a bare fence (output, an
+/// example) are not.
+#[test]
+fn command_blocks_of_a_prose_stage_are_its_steps() {
+    let p = inline(
+        "release.md",
+        "# Release\n\n## 1. Create a release candidate\n\nIt is time to create the candidate.\n\n\
+         ```shell\ngit tag --sign v1.0.0-rc.1\ngit push upstream v1.0.0-rc.1\n```\n\n\
+         After that, notify the testers:\n\n```bash\n./notify.sh rc.1\n```\n\n\
+         The settings:\n\n```bash\n# API\nAPI_URL=https://api.example.com\n```\n\n\
+         Expected output:\n\n```\nBehind By: 0 commits\n```\n\n\
+         The script:\n\n```bash\n#!/bin/bash\nset -e\n```\n\n## 2. Publish\n\n\
+         ```console\n$ make publish\n```\n\n## 3. Announce\n\n1. Post to the list\n",
+    );
+    assert_eq!(
+        tasks(&p, "1. Create a release candidate"),
+        [
+            "git tag --sign v1.0.0-rc.1",
+            "After that, notify the testers"
+        ]
+    );
+    assert_eq!(tasks(&p, "2. Publish"), ["make publish"]);
+}

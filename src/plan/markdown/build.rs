@@ -567,7 +567,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             }
             // `# - is this an acceptable time to upgrade?` beside the commands that show
             // whether it is.
-            if let Entry::Code(code) = e
+            if let Entry::Code(code, _) = e
                 && !held
                 && let Some(question) = prose::proceed_questions_in_code(code).into_iter().next()
             {
@@ -643,7 +643,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
                         requirement.get_or_insert_with(|| rules::first_sentence(p, 80));
                     }
                 }
-                Entry::Code(_) => {}
+                Entry::Code(..) => {}
             }
         }
         let heading = phase_title(heads, &found, h);
@@ -1077,14 +1077,27 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             && !trigger_ctx[h]
     }) {
         let p = phase_index(owner(Some(h)));
+        // A block of commands is a step of its own unless the instruction paragraph just
+        // before it already is that step (`After that, tag it:` then ```` ```shell ````).
+        let mut introduced = false;
         for e in &doc.entries[h + 1] {
-            if let Entry::Para(text, line) = e
-                && rules::is_instruction(text)
-            {
-                task_rule.push((p, *line, TaskRule::Paragraphs));
-                phases[p]
-                    .tasks
-                    .push(prose_task(rules::first_sentence(text, 120), *line));
+            match e {
+                Entry::Para(text, line) => {
+                    introduced = rules::is_instruction(text);
+                    if introduced {
+                        task_rule.push((p, *line, TaskRule::Paragraphs));
+                        phases[p]
+                            .tasks
+                            .push(prose_task(rules::first_sentence(text, 120), *line));
+                    }
+                }
+                Entry::Code(code, fence) if fence.shell && !introduced => {
+                    if let Some(command) = first_command(code) {
+                        task_rule.push((p, fence.line, TaskRule::Commands));
+                        phases[p].tasks.push(prose_task(command, fence.line));
+                    }
+                }
+                _ => introduced = false,
             }
         }
     }
@@ -1284,7 +1297,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
                     )
                 }));
             }
-            if let Entry::Code(code) = e {
+            if let Entry::Code(code, _) = e {
                 trigger_texts.extend(rules::decision_tree_triggers(code).into_iter().map(|q| {
                     (
                         heads[h].line,
@@ -1364,7 +1377,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             "notes, criteria or troubleshooting: its numbered lists are points to read, not steps"
         } else if rules::is_reference_heading(&heads[h].text) {
             "reference text (scope, team, contacts, risks, success criteria…), not a stage"
-        } else if entries.iter().all(|e| matches!(e, Entry::Code(_))) {
+        } else if entries.iter().all(|e| matches!(e, Entry::Code(..))) {
             "only code blocks: commands are shown as text; write a step before each (`1. Run …`)"
         } else if has(&|e| matches!(e, Entry::Item(_))) {
             "plain bullets outside a timed stage are text: write `- [ ]` or a numbered list to make them tasks"
@@ -1553,4 +1566,35 @@ fn dedup(v: Vec<String>) -> Vec<String> {
         }
     }
     out
+}
+
+/// The first command of a shell block, as a step's text: its first line that is not a
+/// comment or a bare assignment, without a `$ ` prompt, shortened to about 100 characters.
+/// `None` when the block holds only comments and assignments: that is a settings file
+/// (`DATABASE_URL=…` in a ```` ```bash ```` fence), not a step (`export NAME=…` is a
+/// command); `None` too for a script file's text (`#!/bin/bash` first), which the plan shows
+/// rather than asks to type.
+fn first_command(code: &str) -> Option<String> {
+    if code.trim_start().starts_with("#!") {
+        return None;
+    }
+    let assignment = |l: &str| {
+        l.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let line = code
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//") && !assignment(l))?;
+    let line = line
+        .strip_prefix("$ ")
+        .unwrap_or(line)
+        .trim_end_matches('\\')
+        .trim();
+    let mut text: String = line.chars().take(100).collect();
+    if line.chars().count() > 100 {
+        text.push('…');
+    }
+    (!text.is_empty()).then_some(text)
 }

@@ -27,6 +27,8 @@ pub enum TaskRule {
     Bullets,
     /// Instruction paragraphs of a timed or listed stage without a list of steps.
     Paragraphs,
+    /// Shell command blocks of such a stage that no instruction paragraph introduces.
+    Commands,
     /// Sub-headings written as steps.
     Headings,
     /// The plain bullets and action sentences of a rollback written as prose.
@@ -49,6 +51,9 @@ impl TaskRule {
             }
             TaskRule::Paragraphs => {
                 "paragraphs that open with an instruction (Send…, Run…) in a timed or listed stage without a list"
+            }
+            TaskRule::Commands => {
+                "shell command blocks (```bash, ```shell, `$ ` prompts) in a timed or listed stage without a list, where no instruction paragraph introduces them"
             }
             TaskRule::Headings => "sub-headings written as the stage's steps",
             TaskRule::RollbackProse => {

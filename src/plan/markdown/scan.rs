@@ -69,9 +69,40 @@ pub enum Entry {
     Item(usize),
     /// A table (index into [`Doc::tables`]).
     Table(usize),
-    /// A code block, lines kept.
-    Code(String),
+    /// A code block, lines kept, and where it starts and what it holds.
+    Code(String, Fence),
 }
+
+/// Where a code block starts and whether it holds commands to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fence {
+    /// The 1-based line of the opening fence (or of an indented block's first line).
+    pub line: usize,
+    /// Commands for a shell: the fence says so (```` ```bash ````, `shell`, `console`,
+    /// `powershell`…) or its first line is a prompt (`$ make release`). A bare fence is
+    /// often output or an example file, so it does not count.
+    pub shell: bool,
+}
+
+/// Info strings (the word after the opening fence) that mark shell commands, as GitHub's
+/// linguist names the shell languages.
+const SHELL_FENCES: &[&str] = &[
+    "bash",
+    "sh",
+    "shell",
+    "zsh",
+    "fish",
+    "console",
+    "shell-session",
+    "shellsession",
+    "terminal",
+    "powershell",
+    "pwsh",
+    "ps1",
+    "ps",
+    "bat",
+    "cmd",
+];
 
 /// The scanned document.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +137,7 @@ impl Doc {
                         Entry::Table(t) => {
                             Box::new(self.tables[*t].rows.iter().flatten().map(String::as_str))
                         }
-                        Entry::Code(_) => Box::new(std::iter::empty()),
+                        Entry::Code(..) => Box::new(std::iter::empty()),
                     };
                     texts
                 }))
@@ -127,7 +158,7 @@ enum Sink {
     Heading(u8, usize),
     Para(usize),
     Cell,
-    Code,
+    Code(usize, bool),
     Meta,
 }
 
@@ -174,9 +205,18 @@ pub fn scan(src: &str) -> Doc {
                     None => sink = Some((Sink::Para(line_of(range.start)), String::new())),
                 },
                 Tag::TableCell => sink = Some((Sink::Cell, String::new())),
-                Tag::CodeBlock(_) => {
+                Tag::CodeBlock(kind) => {
                     doc.opaque.push(range.clone());
-                    sink = Some((Sink::Code, String::new()));
+                    let shell = match kind {
+                        pulldown_cmark::CodeBlockKind::Fenced(info) => info
+                            .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                            .next()
+                            .is_some_and(|w| {
+                                SHELL_FENCES.contains(&w.to_ascii_lowercase().as_str())
+                            }),
+                        pulldown_cmark::CodeBlockKind::Indented => false,
+                    };
+                    sink = Some((Sink::Code(line_of(range.start), shell), String::new()));
                 }
                 Tag::MetadataBlock(_) => {
                     doc.opaque.push(range.clone());
@@ -295,10 +335,18 @@ pub fn scan(src: &str) -> Doc {
                     }
                 }
                 TagEnd::CodeBlock => {
-                    if let Some((Sink::Code, text)) = sink.take() {
+                    if let Some((Sink::Code(line, shell), text)) = sink.take() {
                         let text = clean::block(&text);
                         if !text.trim().is_empty() {
-                            doc.entries[section].push(Entry::Code(text));
+                            let prompt = text
+                                .lines()
+                                .find(|l| !l.trim().is_empty())
+                                .is_some_and(|l| l.trim_start().starts_with("$ "));
+                            let fence = Fence {
+                                line,
+                                shell: shell || prompt,
+                            };
+                            doc.entries[section].push(Entry::Code(text, fence));
                         }
                     }
                 }
@@ -494,7 +542,7 @@ mod tests {
         assert!(
             doc.entries[2]
                 .iter()
-                .any(|e| matches!(e, Entry::Code(c) if c.contains("# not a heading")))
+                .any(|e| matches!(e, Entry::Code(c, _) if c.contains("# not a heading")))
         );
         assert_eq!(doc.opaque.len(), 2);
     }

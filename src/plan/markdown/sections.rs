@@ -14,7 +14,7 @@ pub fn sections(doc: &Doc, taken: impl Fn(usize) -> bool, nest: &[usize]) -> Vec
         let mut text = Vec::new();
         for e in entries {
             match e {
-                Entry::Para(p, _) | Entry::Code(p) => text.push(p.clone()),
+                Entry::Para(p, _) | Entry::Code(p, _) => text.push(p.clone()),
                 Entry::Item(i) => {
                     let item = &doc.items[*i];
                     if !taken(*i) && !item.text.is_empty() {
