@@ -1114,3 +1114,21 @@ fn command_blocks_of_a_prose_stage_are_its_steps() {
     );
     assert_eq!(tasks(&p, "2. Publish"), ["make publish"]);
 }
+
+/// Rule 2: a check-in some time after going live (`1-week results`) is a stage though it only
+/// holds fields; a field's answer and a placeholder (`...`) are never tasks.
+#[test]
+fn follow_up_check_ins_are_stages_and_their_fields_are_not_tasks() {
+    let p = inline(
+        "release-plan.md",
+        "# Release plan\n\n## Go Live\n\n- [ ] Turn on the flag\n\n\
+         ### 1-week results (at 100%):\n- **Number of unique users:**\n     - ...\n\
+         - **Types of errors logged:**\n     - ...\n\n### 1-month results\n- **Issues?**\n\n\
+         ## Notes on the 30-day plan\n\nNothing here.\n",
+    );
+    assert_eq!(
+        titles(&p),
+        ["Go Live", "1-week results (at 100%)", "1-month results"]
+    );
+    assert!(tasks(&p, "1-week results (at 100%)").is_empty());
+}

@@ -201,7 +201,9 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     let event_side: Vec<bool> = (0..n)
         .map(|h| !is_title(h) && crate::plan::schedule::names_event_side(&heads[h].text))
         .collect();
-    for h in (0..n).filter(|&h| event_side[h]) {
+    for h in (0..n)
+        .filter(|&h| event_side[h] || (!is_title(h) && rules::is_follow_up_heading(&heads[h].text)))
+    {
         listed[h] = true;
     }
     // Inside a step the plan already lists, instruction sub-headings are parts of that step
@@ -271,6 +273,8 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     // state of the project`): those bullets are its tasks.
     let timed_section = |h: Option<usize>| ancestors(h).any(|x| timed[x]);
     let mut is_task = vec![false; items.len()];
+    // Form fields to fill in (`- **Types of errors logged:**`), by item.
+    let mut field = vec![false; items.len()];
     let mut item_rule = vec![TaskRule::Checklist; items.len()];
     let mut task_depth = vec![0usize; items.len()];
     let mut nest = vec![0usize; items.len()];
@@ -365,7 +369,13 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             && !only_time(&it.text);
         // A rollback trigger is a condition to watch, not work to tick; a question or a form
         // field outside a checklist is filled in, not ticked.
-        let filled_in = it.checked.is_none() && rules::is_question_or_field(&it.text);
+        // So is the answer under a field (`- **Number of unique users:**` then `- ...`), and
+        // a placeholder with no words (`...`).
+        let filled_in = it.checked.is_none()
+            && (rules::is_question_or_field(&it.text)
+                || it.parent.is_some_and(|p| field[p])
+                || !it.text.chars().any(char::is_alphanumeric));
+        field[i] = filled_in && rules::is_question_or_field(&it.text);
         is_task[i] =
             !is_trigger[i] && !filled_in && (it.checked.is_some() || numbered_step || plain_step);
         item_rule[i] = if it.checked.is_some() {
@@ -845,6 +855,8 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             "a step: its heading and most of its siblings' are instructions (`### Block deployments`, `### Start the upgrade`)".to_string()
         } else if event_side[h] {
             "its heading places it before or after the go-live event (`Before the release`, `After launch`): a stage, without a window".to_string()
+        } else if rules::is_follow_up_heading(&heads[h].text) {
+            "its heading names a check-in some time after going live (`1-week results`, `30-day review`): a stage, without a window".to_string()
         } else if listed[h] {
             "a step the plan lists: an index of steps links to it (`1. [Step](#step)`), or its heading numbers it among steps (`Step 2: …`, `3. …`)".to_string()
         } else if is_prose_rollback[h] {

@@ -29,6 +29,41 @@ pub(super) fn names_rollback(n: &str) -> bool {
     .any(|p| has(n, p))
 }
 
+/// A heading that names a check-in some time after going live: `1-week results`, `One-month
+/// check-in`, `30-day review`, `Week 2 follow-up`. The lead holds it on the time line after
+/// T-0 (release-plan templates ask for one-week and one-month check-ins), so it is a stage
+/// though it holds only fields to fill in.
+#[must_use]
+pub fn is_follow_up_heading(text: &str) -> bool {
+    let n = norm(&clean::title(text));
+    let words: Vec<&str> = n.split_whitespace().collect();
+    let amount = |w: &str| {
+        w.chars().all(|c| c.is_ascii_digit())
+            || [
+                "one", "two", "three", "four", "six", "first", "second", "third",
+            ]
+            .contains(&w)
+    };
+    let unit = |w: &str| ["day", "days", "week", "weeks", "month", "months"].contains(&w);
+    let follow = [
+        "results",
+        "result",
+        "check",
+        "checkin",
+        "review",
+        "follow",
+        "followup",
+        "retro",
+        "retrospective",
+        "metrics",
+    ];
+    let interval = words.windows(2).position(|w| {
+        (amount(w[0]) && unit(w[1])) || (unit(w[0]) && w[1].chars().all(|c| c.is_ascii_digit()))
+    });
+    interval
+        .is_some_and(|k| words.len() <= k + 6 && words[k + 2..].iter().any(|w| follow.contains(w)))
+}
+
 /// A go/no-go decision in any text: `Go/No-Go`, `go / no go`, `Go-No-Go`, `go-live decision`.
 #[must_use]
 pub fn is_gate_text(text: &str) -> bool {
