@@ -342,8 +342,8 @@ const SHARED: &[Expect] = &[
     // plain bullets and instruction paragraphs of those sections. Gate: "Validate data",
     // "before deciding on a full restore". Triggers: the two scenario headings (loss of the
     // server, loss of data), "if the first option fails to work", "In the case of data loss or
-    // corruption", and the optional backup's "if users have entered data … since the
-    // corruption".
+    // corruption", the optional backup's "if users have entered data … since the
+    // corruption", and the event the runbook answers ("should be used in case of an incident").
     Expect {
         file: "public/12-dfe-disaster-recovery-runbook.md",
         tasks: 33,
@@ -352,7 +352,7 @@ const SHARED: &[Expect] = &[
         phases: 20,
         timed: 0,
         gates: 1,
-        triggers: 5,
+        triggers: 6,
     },
     // 4 task-list items under "Procedure", one in each of "Step 1" … "Step 4", and the 10
     // plain bullets of "Step 0.1" and "Step 0.2": the six `Step` headings are the stages, and
@@ -373,8 +373,10 @@ const SHARED: &[Expect] = &[
     // The headings number the steps 0 … 7 (two of them one level too deep): eight stages.
     // 44 numbered lines (grep) less the label "Examples of tests:", whose 7 tests are tasks,
     // + 7 bullets introduced by "… include:" steps (grep -cE '^   - '). Gates: "Type yes if
-    // satisfied with the plan" (the DNS change is applied only then) and "merge to main after
-    // approval by team".
+    // satisfied with the plan" (the DNS change is applied only then), "merge to main after
+    // approval by team", and the three "Check contents of the plan. Things to look out for
+    // include:" before each apply. Trigger: the event the runbook answers, from its Context
+    // ("should there be an outage in it's current region").
     Expect {
         file: "public/x3-moj-opg-lpa-failover-to-eu-west-2.md",
         tasks: 50,
@@ -382,8 +384,8 @@ const SHARED: &[Expect] = &[
         checkboxes: 0,
         phases: 8,
         timed: 0,
-        gates: 2,
-        triggers: 0,
+        gates: 5,
+        triggers: 1,
     },
     // A table of contents whose first entry is the title: the entries below it (Prerequisites,
     // 1. … 10., Cleanup) are stages; Prerequisites splits into its two sections with bullets.

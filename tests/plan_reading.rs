@@ -1132,3 +1132,22 @@ fn follow_up_check_ins_are_stages_and_their_fields_are_not_tasks() {
     );
     assert!(tasks(&p, "1-week results (at 100%)").is_empty());
 }
+
+/// Rule 6: a check step that lists what to look for before the next step acts is a gate; the
+/// event a runbook's purpose names is its trigger.
+#[test]
+fn check_lists_and_the_event_a_runbook_answers() {
+    let p = inline(
+        "failover.md",
+        "# Fail over to eu-west-2\n\n## Context\n\nWe need to switch the service over to a \
+         different region should there be an outage in its current region to improve \
+         resilience. Releases happen in case of a security update.\n\n## Steps\n\n\
+         1. Run a plan: `terraform plan`.\n2. Check contents of the plan. Things to look out \
+         for include:\n   - no destruction of resources\n   - approx 80+ created resources\n\
+         3. Run an apply.\n4. Look out for errors in the logs.\n",
+    );
+    assert_eq!(p.gates.len(), 1, "{:?}", p.gates);
+    assert!(p.gates[0].title.starts_with("Check contents of the plan"));
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(triggers, ["an outage in its current region"]);
+}

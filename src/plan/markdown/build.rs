@@ -626,6 +626,23 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             ));
         }
     }
+    // What a runbook is for (`… should there be an outage in its current region`), said under
+    // the title or a `Context` / `Purpose` heading: following it starts on that event.
+    for (s, _) in doc.entries.iter().enumerate().filter(|&(s, _)| {
+        s == 0 || is_title(s - 1) || rules::is_purpose_heading(&heads[s - 1].text)
+    }) {
+        for e in &doc.entries[s] {
+            if let Entry::Para(text, line) = e
+                && let Some(event) = prose::purpose_condition(text)
+            {
+                prose_triggers.push((
+                    *line,
+                    event,
+                    "the event the runbook answers, as its purpose says (should there be an outage…, in case of an incident)",
+                ));
+            }
+        }
+    }
     for h in (0..n).filter(|&h| !is_title(h)) {
         if let Some(what) = prose::scenario(&heads[h].text) {
             prose_triggers.push((

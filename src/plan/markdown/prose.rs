@@ -253,6 +253,35 @@ pub fn hold_point(text: &str) -> Option<String> {
     })
 }
 
+/// The event a runbook answers, as its purpose states it: `switch over … to a different region
+/// should there be an outage in its current region`, `to be used in case of an incident`, `in
+/// the event of a data centre failure`. That event is the trigger for following the runbook.
+/// Returns the event (`an outage in its current region`), up to the clause's end; `None` when
+/// the sentence sets no such condition or the condition names no problem
+/// ([`names_a_problem`]: `in case of a security update` is not one).
+#[must_use]
+pub fn purpose_condition(text: &str) -> Option<String> {
+    const OPENERS: [&str; 5] = [
+        "should there be ",
+        "in the event of ",
+        "in the event that ",
+        "in case of ",
+        "in the case of ",
+    ];
+    sentences(text).find_map(|s| {
+        let lower = s.to_lowercase();
+        let (at, len) = OPENERS
+            .iter()
+            .find_map(|o| lower.find(o).map(|k| (k, o.len())))?;
+        let rest = &s[at + len..];
+        let end = rest.find([',', ';', '.', '(']).unwrap_or(rest.len());
+        // `… should there be an outage in its current region to improve the resilience …`: the
+        // purpose that follows `to` is not part of the event.
+        let event = rest[..end].split(" to ").next().unwrap_or_default().trim();
+        (!event.is_empty() && names_a_problem(event)).then(|| shorten(event, 100))
+    })
+}
+
 /// A question that asks whether the work may go on now: `is this an acceptable time to
 /// upgrade?`, `Is it safe to proceed?`, `Are we ready to cut over?`, `OK to continue?`. Such
 /// a question is a go/no-go the operator answers before the next step, wherever it is written

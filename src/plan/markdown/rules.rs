@@ -64,6 +64,26 @@ pub fn is_follow_up_heading(text: &str) -> bool {
         .is_some_and(|k| words.len() <= k + 6 && words[k + 2..].iter().any(|w| follow.contains(w)))
 }
 
+/// A heading over what a runbook is for: `Context`, `Purpose`, `Overview`, `Introduction`,
+/// `Background`, `About`, `When to use this runbook`. Its prose says which event the runbook
+/// answers.
+#[must_use]
+pub fn is_purpose_heading(text: &str) -> bool {
+    let n = norm(&clean::title(text));
+    [
+        "context",
+        "purpose",
+        "overview",
+        "introduction",
+        "background",
+        "about",
+        "when to use",
+        "summary",
+    ]
+    .iter()
+    .any(|w| n.trim() == *w || n.starts_with(&format!(" {w} ")))
+}
+
 /// A go/no-go decision in any text: `Go/No-Go`, `go / no go`, `Go-No-Go`, `go-live decision`.
 #[must_use]
 pub fn is_gate_text(text: &str) -> bool {
@@ -146,6 +166,23 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "if we are confident")
         || obtained_approval(text).is_some()
         || meets_criteria(&n)
+        || checks_before_going_on(text, &n)
+}
+
+/// A check step that lists what to look for before the next step acts on it: `Check
+/// contents of the plan. Things to look out for include:` (then `no destruction of
+/// resources`, `approx 80+ created resources`) before `Run an apply`. The colon says the
+/// list follows; a step that only says to watch (`Look out for errors`) is a step.
+fn checks_before_going_on(text: &str, n: &str) -> bool {
+    text.trim_end().ends_with(':')
+        && [
+            "look out for",
+            "look for the following",
+            "things to check",
+            "things to verify",
+        ]
+        .iter()
+        .any(|w| has(n, w))
 }
 
 /// A step that holds the work to criteria it names: `Let the tests run for at least 24 hours,
