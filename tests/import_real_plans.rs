@@ -323,12 +323,13 @@ const SHARED: &[Expect] = &[
     // instructions: "Block deployments", "Start the upgrade", …), plus "Rollback": 18 phases.
     // Tasks: 34 plain bullets and instruction paragraphs of the steps (the two-level bullets of
     // "Check status on completion" are one step each; "access via the temp route" is the check
-    // step's own), the 2 numbered options under "Rollback".
+    // step's own), the 2 numbered options under "Rollback" and the 5 bullets written flush
+    // under them (their steps: "Run the PTR workflow…", "Backup the PTR server", …).
     // Gate: "Service team check the app works as expected", whose step says what to do if not
     // ok; that bullet, "if not ok, follow the rollback procedure", is the trigger.
     Expect {
         file: "public/11-dfe-postgres-major-version-upgrade.md",
-        tasks: 36,
+        tasks: 41,
         box_triggers: 0,
         checkboxes: 0,
         phases: 18,

@@ -1151,3 +1151,31 @@ fn check_lists_and_the_event_a_runbook_answers() {
     let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
     assert_eq!(triggers, ["an outage in its current region"]);
 }
+
+/// Rule 3: a bullet list written flush under a numbered step (no indent, nothing between)
+/// holds that step's sub-steps; after a lead paragraph it is a list of its own.
+#[test]
+fn bullets_flush_under_a_numbered_step_are_its_sub_steps() {
+    let p = inline(
+        "rollback.md",
+        "# Upgrade\n\n## Upgrade\n\n1. Start the upgrade\n\n## Rollback\n\n\
+         1. Use point in time restore\n- Run the PTR workflow\n- Restore the backup\n\n\
+         2. Use the offline backup\n- Run the restore workflow\n\nNotes:\n\n- it is slow\n",
+    );
+    let rollback = p.phases.iter().find(|ph| ph.title == "Rollback").unwrap();
+    let steps: Vec<(&str, usize)> = rollback
+        .tasks
+        .iter()
+        .map(|t| (t.text.as_str(), t.depth))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("Use point in time restore", 0),
+            ("Run the PTR workflow", 1),
+            ("Restore the backup", 1),
+            ("Use the offline backup", 0),
+            ("Run the restore workflow", 1),
+        ]
+    );
+}

@@ -300,6 +300,30 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             && t.split_whitespace().count() <= 8
             && !rules::is_instruction(t)
     };
+    // A bullet list written flush under a numbered step, with nothing between (`1. Use Point
+    // in time restore` then `- Run the PTR workflow` at the margin): Markdown makes it a list
+    // of its own, but it holds that step's sub-steps.
+    let mut flush_under: Vec<Option<usize>> = vec![None; items.len()];
+    let mut last_top: Option<usize> = None;
+    for (i, it) in items.iter().enumerate() {
+        if it.parent.is_some() {
+            continue;
+        }
+        if let Some(k) = last_top
+            && items[k].heading == it.heading
+            && !it.ordered
+            && it.checked.is_none()
+            && it.lead.is_none()
+        {
+            let step = if items[k].ordered {
+                Some(k)
+            } else {
+                flush_under[k]
+            };
+            flush_under[i] = step.filter(|&s| items[s].checked.is_none());
+        }
+        last_top = Some(i);
+    }
     for (i, it) in items.iter().enumerate() {
         let numbered_step = !it.quoted
             && !is_index_section(sec(it.heading))
@@ -308,7 +332,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             && !has_checklist[sec(it.heading)]
             && !it.heading.is_some_and(|h| notes_ctx[h])
             && match it.parent {
-                None => it.ordered,
+                None => it.ordered || flush_under[i].is_some_and(|s| is_task[s]),
                 // Under a numbered step: its numbered sub-steps, and the items it introduces
                 // with a colon (`1. Release Manager:` then the manager's bullets).
                 Some(p) => {
@@ -385,7 +409,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         } else {
             TaskRule::Bullets
         };
-        if let Some(p) = it.parent {
+        if let Some(p) = it.parent.or(flush_under[i].filter(|_| is_task[i])) {
             task_depth[i] = task_depth[p] + usize::from(is_task[p]);
             nest[i] = nest[p] + 1;
         }
@@ -413,6 +437,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         }
         task_depth[i] = items[i]
             .parent
+            .or(flush_under[i].filter(|_| is_task[i]))
             .map_or(0, |p| task_depth[p] + usize::from(is_task[p]));
     }
     // Who does a step: the role its group label names, its role tag, else the `Owner:` line
