@@ -324,15 +324,19 @@ const SHARED: &[Expect] = &[
     // Tasks: 34 plain bullets and instruction paragraphs of the steps (the two-level bullets of
     // "Check status on completion" are one step each; "access via the temp route" is the check
     // step's own), the 2 numbered options under "Rollback" and the 5 bullets written flush
-    // under them (their steps: "Run the PTR workflow…", "Backup the PTR server", …).
+    // under them (their steps: "Run the PTR workflow…", "Backup the PTR server", …). The plan
+    // numbers nothing but its rollback options, so it is read in plain bullets: + 9 bullets of
+    // "Prerequisites" and "Review apps" (stages then, and so is "Upgrade Process" with its
+    // "Follow this process for each environment…": 21 phases). The feature list under "This
+    // feature will" describes what Azure does: not tasks.
     // Gate: "Service team check the app works as expected", whose step says what to do if not
     // ok; that bullet, "if not ok, follow the rollback procedure", is the trigger.
     Expect {
         file: "public/11-dfe-postgres-major-version-upgrade.md",
-        tasks: 41,
+        tasks: 50,
         box_triggers: 0,
         checkboxes: 0,
-        phases: 18,
+        phases: 21,
         timed: 0,
         gates: 1,
         triggers: 1,

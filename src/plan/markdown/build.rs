@@ -55,10 +55,16 @@ pub fn build(doc: &Doc, meta: Meta, file: &Path) -> Built {
     // A plan written only in plain bullets (no checkbox, no numbered step anywhere) writes all
     // its stages that way, timed or not: `### A week before the release` and its untimed
     // siblings `### Final release preparation`, `### Post-release`.
+    // Numbered options of a rollback (`1. Use point in time restore`) say nothing of how the
+    // forward work is written.
+    let in_rollback = |h: Option<usize>| {
+        std::iter::successors(h, |&x| doc.headings[x].parent)
+            .any(|x| rules::is_rollback_heading(&doc.headings[x].text))
+    };
     let bullets_only = !doc
         .items
         .iter()
-        .any(|it| !it.quoted && (it.checked.is_some() || it.ordered));
+        .any(|it| !it.quoted && (it.checked.is_some() || it.ordered) && !in_rollback(it.heading));
     if strict.plan.task_count() > 0 && !bullets_only {
         return strict;
     }
@@ -371,6 +377,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             && !it.quoted
             && !it.ordered
             && it.checked.is_none()
+            && !it.lead.as_deref().is_some_and(rules::says_what_it_will_do)
             && !has_checklist[sec(it.heading)]
             && !has_numbered[sec(it.heading)]
             // A rollback's plain bullets are its steps wherever it is written (`### Rollback

@@ -685,6 +685,65 @@ pub fn is_remark(text: &str) -> bool {
             ]
             .iter()
             .any(|w| has(&n, w)))
+        || says_what_it_will_do(text)
+}
+
+/// A lead-in that says what a tool or process does by itself, so the list under it describes
+/// rather than instructs: `This feature will` (then `- run pre checks …`, `- create
+/// snapshots …`), `The release script will:`, `It will automatically:`. The subject is a
+/// thing (`this`, `the`, `it` …): `GDS will:`, `The release team will:`, `You will:` and `We
+/// will:` lead people's own steps.
+pub(super) fn says_what_it_will_do(text: &str) -> bool {
+    let last = text
+        .rsplit(['.', '!', '?'])
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or(text);
+    let n = norm(last);
+    let words: Vec<&str> = n.split_whitespace().collect();
+    let ends = |tail: &[&str]| words.ends_with(tail);
+    let describes = ends(&["will"])
+        || ends(&["will", "automatically"])
+        || ends(&["does", "the", "following"])
+        || ends(&["will", "do", "the", "following"]);
+    let people = [
+        "team",
+        "teams",
+        "engineer",
+        "engineers",
+        "manager",
+        "managers",
+        "lead",
+        "leads",
+        "owner",
+        "owners",
+        "operator",
+        "operators",
+        "admin",
+        "admins",
+        "staff",
+        "person",
+        "people",
+        "developer",
+        "developers",
+        "call",
+        "shepherd",
+        "captain",
+    ];
+    // The sentence's subject: the words of its last clause before the verb.
+    let clause_start = words
+        .iter()
+        .rposition(|w| matches!(*w, "and" | "but" | "so" | "then"))
+        .map_or(0, |k| k + 1);
+    let verb = words.iter().rposition(|w| *w == "will" || *w == "does");
+    let subject = match verb {
+        Some(v) if v >= clause_start => &words[clause_start..v],
+        _ => return false,
+    };
+    describes
+        && subject
+            .first()
+            .is_some_and(|w| ["this", "the", "it", "that", "these", "which"].contains(w))
+        && !subject.iter().any(|w| people.contains(w))
 }
 
 /// A question or a form field rather than a step: an item whose first sentence asks something
@@ -1440,6 +1499,14 @@ mod tests {
         assert!(is_remark("Note: the job takes an hour"));
         assert!(!is_remark("Run the migration:"));
         assert!(!is_remark("Notify the team"));
+        assert!(is_remark(
+            "This process uses the in place upgrade feature. This feature will"
+        ));
+        assert!(is_remark("The release script will:"));
+        assert!(!is_remark("During the migration, GDS will:"));
+        assert!(!is_remark("The release team will:"));
+        assert!(!is_remark("You will:"));
+        assert!(!is_remark("Check the logs and"));
     }
 
     #[test]
