@@ -1179,3 +1179,31 @@ fn bullets_flush_under_a_numbered_step_are_its_sub_steps() {
         ]
     );
 }
+
+/// Rules 1, 2 and 5: steps written as paragraphs that open with a label (`Step 2 (day X) -
+/// Soft freeze:`) are stages, timed from `day X`; the subject that `decides whether` votes.
+#[test]
+fn step_paragraphs_day_x_and_who_decides() {
+    let p = inline(
+        "rfc.md",
+        "# Release procedure\n\n## General Procedure\n\nStep 1 - Proposal of release:\n   \
+         A developer proposes it. The Project manager (or the Release manager) then collects \
+         reactions and decides whether there is sufficient support.\n\n\
+         Step 2 (day X) - Soft freeze:\n   * Announce the soft freeze\n\n\
+         Step 3 (X+30 days) - Hard freeze & RC1:\n   RC1 is released.\n\n\
+         Step 3 is optional, but it helps.\n",
+    );
+    assert_eq!(
+        titles(&p),
+        [
+            "Step 1 - Proposal of release",
+            "Step 2 - Soft freeze",
+            "Step 3 - Hard freeze & RC1"
+        ]
+    );
+    assert_eq!(schedule(&p, "Step 2 - Soft freeze"), days(0, 1));
+    assert_eq!(schedule(&p, "Step 3 - Hard freeze & RC1"), days(30, 31));
+    assert_eq!(p.gates.len(), 1, "{:?}", p.gates);
+    assert_eq!(p.gates[0].voters, ["Project manager"]);
+    assert_eq!(p.gates[0].phase, p.phases[0].id);
+}

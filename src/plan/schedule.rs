@@ -14,7 +14,7 @@
 //! | `December 1-12, 2025`, `December 1-3`, `Nov 4-8, 2025`, `Nov 22, 2025`, `Nov 30-Dec 22`, `19th May 2025`, `2025-12-13`, `December 2025` | [`When::Days`] (whole days) |
 //! | `T-14 Days`, `T+1 Days`, `T-0`, `T-plus 30 days`, `T-2 hours` | [`When::Offset`]: that day (hour…) relative to T-0 |
 //! | `T-minus 30 working days`, `T-5 business days` | [`When::WorkingDays`]: counted Monday to Friday from T-0 when the room knows T-0 |
-//! | `D-Day`, `D-3`, `D+1` | [`When::Offset`], as `T` |
+//! | `D-Day`, `D-3`, `D+1`, `day X`, `X+30 days` | [`When::Offset`], as `T` |
 //! | `Week 0`, `Week 2`, `~Week 5 - 7`, `~Week 16, 17` | [`When::Offset`]: week 1 starts at T-0, week 0 is the week before (as in Kubernetes release calendars) |
 //! | `5 minutes`, `Within 2 Hours`, `First 24 Hours`, `~30 min`, `1.5 hours`, `1-3 Weeks` (upper bound) | [`When::Length`] |
 //! | `~ 2 weeks before the release date`, `two days ahead of go-live`, `Release Day`, `Day of Public Release` | [`When::Offset`] from the go-live event (module `event`) |
@@ -867,7 +867,18 @@ fn clock_when(date: Option<DateSpec>, r: &ClockRange) -> When {
 /// `T-14 Days`, `T+1`, `T-minus 30 working days`, `T-plus 30 days`, `D-Day`, `D-3` at `i`.
 fn relative_td(toks: &[Token], i: usize) -> Option<(When, usize)> {
     let head = toks.get(i)?;
-    if !head.is_any(&["t", "d"]) {
+    // `day X` names the day a plan counts from (`Step 2 (day X)`, then `(X+30 days)`), as
+    // `D-Day` does.
+    if head.is("day") && toks.get(i + 1).is_some_and(|t| t.is("x")) {
+        return Some((
+            When::Offset {
+                start_s: 0,
+                end_s: DAY,
+            },
+            i + 2,
+        ));
+    }
+    if !head.is_any(&["t", "d", "x"]) {
         return None;
     }
     let sign_tok = toks.get(i + 1)?;

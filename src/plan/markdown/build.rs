@@ -627,11 +627,12 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             };
             if !held && let Some(title) = prose::hold_point(text) {
                 held = true;
+                let voters = rules::decider(&title).into_iter().collect();
                 gates.push((
                     *line,
                     title,
                     owner(Some(h)),
-                    Vec::new(),
+                    voters,
                     "a sentence of the stage's prose that holds the work until something is decided or done (before proceeding, wait for … to succeed, do not continue until…)",
                 ));
             }

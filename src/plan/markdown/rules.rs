@@ -167,6 +167,11 @@ pub fn is_decision_item(text: &str) -> bool {
         || obtained_approval(text).is_some()
         || meets_criteria(&n)
         || checks_before_going_on(text, &n)
+        // `The Project manager collects reactions and decides whether there is sufficient
+        // support`: the work waits on that decision.
+        || ["decides whether", "decide whether", "decides if", "decide if", "decides on whether"]
+            .iter()
+            .any(|w| has(&n, w))
 }
 
 /// A check step that lists what to look for before the next step acts on it: `Check
@@ -275,6 +280,30 @@ pub fn decider(text: &str) -> Option<String> {
     }
     let t = text.trim_start();
     let lower = t.to_ascii_lowercase();
+    // `The Project manager (or the Release manager, if exists) then collects reactions and
+    // decides whether …`: the sentence's subject decides.
+    if ["decides whether", "decides if", "decides on"]
+        .iter()
+        .any(|w| lower.contains(w))
+        && let Some(subject) = lower.strip_prefix("the ")
+    {
+        let end = subject
+            .find([' ', '('])
+            .map(|k| {
+                subject[k..]
+                    .find(['(', ','])
+                    .map_or(subject.len(), |m| k + m)
+            })
+            .unwrap_or(subject.len());
+        let words: Vec<&str> = t[4..4 + end]
+            .split_whitespace()
+            .take_while(|w| !["then", "and", "who", "will", "decides", "collects"].contains(w))
+            .take(4)
+            .collect();
+        if !words.is_empty() && words.len() <= 3 {
+            return Some(words.join(" "));
+        }
+    }
     let at = [
         "clearance from ",
         "approval from ",
@@ -1091,6 +1120,13 @@ pub(super) fn names_a_problem(text: &str) -> bool {
         "incident",
         "regression",
         "regressions",
+        "bug",
+        "bugs",
+        "defect",
+        "defects",
+        "crash",
+        "crashes",
+        "vulnerability",
     ]
     .iter()
     .any(|w| has(&n, w))

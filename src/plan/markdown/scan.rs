@@ -162,6 +162,66 @@ enum Sink {
     Meta,
 }
 
+/// Adds a heading at `level` below the nearest earlier heading of a lower level, and its
+/// (empty) section; returns its index.
+fn push_heading(
+    doc: &mut Doc,
+    level_stack: &mut Vec<(u8, usize)>,
+    level: u8,
+    text: String,
+    line: usize,
+) -> usize {
+    while level_stack.last().is_some_and(|&(l, _)| l >= level) {
+        level_stack.pop();
+    }
+    let idx = doc.headings.len();
+    doc.headings.push(Heading {
+        level,
+        text,
+        line,
+        parent: level_stack.last().map(|&(_, h)| h),
+    });
+    level_stack.push((level, idx));
+    doc.entries.push(Vec::new());
+    idx
+}
+
+/// A paragraph that opens with a step's label, as plans written without headings mark their
+/// stages: `Step 1 - Proposal of release: When a developer feels …`, `Phase 2 (T-1 day):`,
+/// `Stage III: canary`, `Step 7 (X+50 days) - Final release published.` Returns the label
+/// (up to its colon; the whole paragraph when it is one short line without one) and the rest
+/// of the paragraph. A sentence that only mentions a step (`Step 3 is optional, but …`) has
+/// no separator right after the label and is not one.
+fn step_label(text: &str) -> Option<(String, String)> {
+    let mut words = text.split_whitespace();
+    let kind = words.next()?;
+    if !["Step", "Phase", "Stage", "STEP", "PHASE", "STAGE"].contains(&kind) {
+        return None;
+    }
+    let number = words.next()?.trim_end_matches([':', '.', ')']);
+    let roman = !number.is_empty() && number.chars().all(|c| "IVX".contains(c));
+    if !(number.chars().all(|c| c.is_ascii_digit()) && !number.is_empty() || roman) {
+        return None;
+    }
+    let after = text[kind.len()..].trim_start()[number.len()..].trim_start();
+    let separated = after.is_empty()
+        || after.starts_with([':', '-', '–', '—', '(', '.', ')'])
+        || after.starts_with('[');
+    if !separated {
+        return None;
+    }
+    match text.find(':').filter(|&k| k <= 100) {
+        Some(k) => Some((
+            text[..k].trim().to_string(),
+            text[k + 1..].trim().to_string(),
+        )),
+        None if text.chars().count() <= 80 => {
+            Some((text.trim_end_matches('.').trim().to_string(), String::new()))
+        }
+        None => None,
+    }
+}
+
 /// Scans `src` (see the module docs).
 #[must_use]
 pub fn scan(src: &str) -> Doc {
@@ -186,6 +246,9 @@ pub fn scan(src: &str) -> Doc {
     let mut item_text: Vec<String> = Vec::new();
     let mut level_stack: Vec<(u8, usize)> = Vec::new();
     let mut current: Option<usize> = None;
+    // The level of the last heading written as one (`## General Procedure`): steps written as
+    // paragraphs under it sit one level below.
+    let mut real_level: u8 = 1;
     let mut html: Option<String> = None;
     let mut html_line = 0;
 
@@ -304,25 +367,30 @@ pub fn scan(src: &str) -> Doc {
                 }
                 TagEnd::Heading(_) => {
                     if let Some((Sink::Heading(level, line), text)) = sink.take() {
-                        while level_stack.last().is_some_and(|&(l, _)| l >= level) {
-                            level_stack.pop();
-                        }
-                        let idx = doc.headings.len();
-                        doc.headings.push(Heading {
+                        real_level = level;
+                        current = Some(push_heading(
+                            &mut doc,
+                            &mut level_stack,
                             level,
-                            text: clean::text(&text),
+                            clean::text(&text),
                             line,
-                            parent: level_stack.last().map(|&(_, h)| h),
-                        });
-                        level_stack.push((level, idx));
-                        doc.entries.push(Vec::new());
-                        current = Some(idx);
+                        ));
                     }
                 }
                 TagEnd::Paragraph => {
                     if let Some((Sink::Para(line), text)) = sink.take() {
                         let text = clean::text(&text);
-                        if !text.is_empty() {
+                        let quoted = frames.iter().any(|f| matches!(f, Frame::Quote));
+                        if let Some((label, rest)) = step_label(&text).filter(|_| !quoted) {
+                            // `Step 2 (day X) - Soft freeze of release branch:` written as a
+                            // paragraph is a heading one level below the section it is in.
+                            let level = (real_level + 1).min(6);
+                            let h = push_heading(&mut doc, &mut level_stack, level, label, line);
+                            current = Some(h);
+                            if !rest.is_empty() {
+                                doc.entries[h + 1].push(Entry::Para(rest, line));
+                            }
+                        } else if !text.is_empty() {
                             doc.entries[section].push(Entry::Para(text, line));
                         }
                     }
