@@ -287,14 +287,7 @@ pub fn decider(text: &str) -> Option<String> {
         .any(|w| lower.contains(w))
         && let Some(subject) = lower.strip_prefix("the ")
     {
-        let end = subject
-            .find([' ', '('])
-            .map(|k| {
-                subject[k..]
-                    .find(['(', ','])
-                    .map_or(subject.len(), |m| k + m)
-            })
-            .unwrap_or(subject.len());
+        let end = subject.find(['(', ',']).unwrap_or(subject.len());
         let words: Vec<&str> = t[4..4 + end]
             .split_whitespace()
             .take_while(|w| !["then", "and", "who", "will", "decides", "collects"].contains(w))
