@@ -1207,3 +1207,41 @@ fn step_paragraphs_day_x_and_who_decides() {
     assert_eq!(p.gates[0].voters, ["Project manager"]);
     assert_eq!(p.gates[0].phase, p.phases[0].id);
 }
+
+/// Rules 5 and 6: halt rules and `Trigger failover if` lists are triggers (not the cases that
+/// must not start it); gate-check headings, `Decision: … or …`, `Get final approvals` and a
+/// stage's `Exit Criteria:` list are gates.
+#[test]
+fn halt_rules_decisions_and_exit_criteria() {
+    let p = inline(
+        "canary.md",
+        "# Canary rollout\n\n## Stages\n\n### Stage 1: Internal\n- **Duration**: 24 hours\n\
+         - **Exit Criteria**:\n  - Error rate < 0.1%\n  - All smoke tests pass\n\n\
+         ### Stage 2: GA\n- [ ] Get final approvals\n- [ ] Enable GA\n- [ ] Decision: expand or hold\n\n\
+         ### T+15 Gate Check\n- [ ] 5xx rate below 1%\n\n\
+         ## Automatic Halt Rules\n\nSystem pauses rollout if ANY of:\n\n\
+         - Error rate > 1% for 5 minutes\n- CPU usage > 80% sustained\n\n\
+         ## Decision Criteria\n\n**Trigger failover if**:\n- Primary region database unreachable for > 2 minutes\n\n\
+         **Do NOT trigger failover if**:\n- Scheduled maintenance window\n",
+    );
+    let gates: Vec<&str> = p.gates.iter().map(|g| g.title.as_str()).collect();
+    assert!(
+        gates.contains(&"Exit Criteria: Error rate < 0.1%; All smoke tests pass"),
+        "{gates:?}"
+    );
+    assert!(gates.contains(&"Get final approvals"), "{gates:?}");
+    assert!(gates.contains(&"Decision: expand or hold"), "{gates:?}");
+    assert!(gates.iter().any(|g| g.contains("Gate Check")), "{gates:?}");
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    for t in [
+        "Error rate > 1% for 5 minutes",
+        "CPU usage > 80% sustained",
+        "Primary region database unreachable for > 2 minutes",
+    ] {
+        assert!(triggers.contains(&t), "{t} not in {triggers:?}");
+    }
+    assert!(
+        !triggers.iter().any(|t| t.contains("maintenance")),
+        "{triggers:?}"
+    );
+}

@@ -549,9 +549,19 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
             voters = (1..=k).map(|j| format!("Approver {j}")).collect();
         }
         voters.dedup();
+        // `Exit Criteria:` over its list: the lead reads out what must hold.
+        let mut title = gate_title(&it.text);
+        if it.text.trim_end().ends_with(':') && !sub_items[i].is_empty() {
+            let what: Vec<&str> = sub_items[i].iter().map(|&c| items[c].text.trim()).collect();
+            let full = format!("{title}: {}", what.join("; "));
+            title = match full.char_indices().nth(120) {
+                Some((k, _)) => format!("{}…", &full[..k]),
+                None => full,
+            };
+        }
         gates.push((
             it.line,
-            gate_title(&it.text),
+            title,
             owner(it.heading),
             voters,
             "an item that asks for a decision (go/no-go, sign off on, clearance or approval, do not move forward until…)",

@@ -167,6 +167,28 @@ pub fn is_decision_item(text: &str) -> bool {
         || obtained_approval(text).is_some()
         || meets_criteria(&n)
         || checks_before_going_on(text, &n)
+        // `Get final approvals`, `Obtain sign-offs`: the work waits on them.
+        || (words
+            .first()
+            .is_some_and(|w| ["get", "obtain", "collect", "secure", "gather"].contains(w))
+            && words.iter().take(5).any(|w| {
+                matches!(*w, "approval" | "approvals" | "signoff" | "signoffs")
+            }))
+        || has(&n, "sign offs")
+        // `Decision: proceed or rollback`, `Decision: expand or hold`: a go/no-go by another
+        // name.
+        || clean::title(text).to_lowercase().starts_with("decision:")
+        || [
+            "proceed or roll", "continue or roll", "expand or hold", "promote or roll",
+            "go or no go", "proceed or abort", "proceed or hold",
+        ]
+        .iter()
+        .any(|w| has(&n, w))
+        // `**Exit Criteria**:` over the list a stage must meet before the next one. (Entry
+        // criteria hold the stage's start, which the stage's own gate cannot express.)
+        || ["exit criteria", "promotion criteria", "go live criteria"]
+            .iter()
+            .any(|w| n.starts_with(&format!(" {w}")) && text.trim_end().ends_with(':'))
         // `The Project manager collects reactions and decides whether there is sufficient
         // support`: the work waits on that decision.
         || ["decides whether", "decide whether", "decides if", "decide if", "decides on whether"]
@@ -946,6 +968,11 @@ pub fn is_gate_heading(text: &str) -> bool {
             "signoffs",
             "vote",
             "voting",
+            // `T+15 Gate Check`, `Final System Validation Gates`, `Decision point`.
+            "gate",
+            "gates",
+            "decision point",
+            "hold point",
         ]
         .iter()
         .any(|p| has(&n, p))
@@ -1147,21 +1174,39 @@ pub fn decision_tree_triggers(code: &str) -> Vec<String> {
 #[must_use]
 pub fn is_trigger_heading(text: &str) -> bool {
     let n = norm(text);
-    names_rollback(&n)
-        && [
-            "trigger",
-            "triggers",
-            "criteria",
-            "criterion",
-            "condition",
-            "conditions",
-            "when",
-            "if",
-            "threshold",
-            "thresholds",
-        ]
-        .iter()
-        .any(|p| has(&n, p))
+    // `Automatic Halt Rules`, `Abort criteria`, `Trigger failover if`; not `Do NOT trigger
+    // failover if` (the cases that must not start it).
+    let stops = [
+        "halt",
+        "abort",
+        "failover",
+        "fail over",
+        "stop",
+        "kill switch",
+    ]
+    .iter()
+    .any(|w| has(&n, w))
+        && ["rules", "rule"]
+            .iter()
+            .chain(["trigger", "triggers", "criteria", "conditions", "if"].iter())
+            .any(|w| has(&n, w))
+        && !["do not", "don t", "not"].iter().any(|w| has(&n, w));
+    stops
+        || names_rollback(&n)
+            && [
+                "trigger",
+                "triggers",
+                "criteria",
+                "criterion",
+                "condition",
+                "conditions",
+                "when",
+                "if",
+                "threshold",
+                "thresholds",
+            ]
+            .iter()
+            .any(|p| has(&n, p))
 }
 
 /// A lead that introduces the criteria for moving on to the next stage (`What metrics-based
