@@ -1245,3 +1245,26 @@ fn halt_rules_decisions_and_exit_criteria() {
         "{triggers:?}"
     );
 }
+
+/// Rule 1: a list whose entries each open with a day counted from the release (`[RELEASE DATE
+/// minus 14 days] (Monday): Release prep meeting`) gives the stages.
+#[test]
+fn a_list_of_days_counted_from_the_release_is_the_stages() {
+    let p = inline(
+        "monthly.md",
+        "Release 5 is deployed on **[RELEASE DATE]**.\n\n### Events\n\
+         * **[RELEASE DATE minus 14 days]** (Monday): Release prep meeting\n\
+         * **[RELEASE DATE minus 7 days]** (Monday): Begin testing\n\
+         * **[RELEASE DATE]** (Monday): Deploy to production\n",
+    );
+    assert_eq!(
+        titles(&p),
+        [
+            "Release prep meeting",
+            "Begin testing",
+            "Deploy to production"
+        ]
+    );
+    assert_eq!(schedule(&p, "Release prep meeting"), days(-14, -13));
+    assert_eq!(schedule(&p, "Deploy to production"), days(0, 1));
+}

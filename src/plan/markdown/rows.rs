@@ -113,7 +113,7 @@ fn has_word(header: &str, words: &[&str]) -> bool {
 }
 
 /// A section's list of dated entries (`- **Monday 19th May 2025**: Week 1 — Release cycle
-/// begins`, `- 2025-06-12: Enhancements freeze`): at least three top-level items, three in four
+/// begins`, `- 2025-06-12: Enhancements freeze`, `- T-7 days: Code freeze`): at least three top-level items, three in four
 /// of them opening with a date or a clock time on a date. Each dated item is a row named by
 /// the rest of its text.
 fn dated_list(
@@ -138,7 +138,15 @@ fn dated_list(
             // item, its name in the first nested item.
             let (date, rest) = t.split_once(": ").unwrap_or((t.trim_end_matches(':'), ""));
             let when = schedule::parse(date)?;
-            if !matches!(when, When::Days { .. } | When::Clock { date: Some(_), .. }) {
+            // A day: a date, a clock time on a date, or a day counted from T-0 (`[RELEASE DATE
+            // minus 14 days] (Monday): Release prep meeting`, `T-7: Code freeze`).
+            if !matches!(
+                when,
+                When::Days { .. }
+                    | When::Clock { date: Some(_), .. }
+                    | When::Offset { .. }
+                    | When::WorkingDays { .. }
+            ) {
                 return None;
             }
             let name = if rest.trim().is_empty() {

@@ -137,6 +137,10 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "clearance from")
         || has(&n, "approval from")
         || has(&n, "wait for approval")
+        || has(&n, "ask for approval")
+        || has(&n, "ask for an approval")
+        || has(&n, "request approval")
+        || has(&n, "request an approval")
         || has(&n, "wait for clearance")
         || n.starts_with(" approve ")
         || has(&n, "and approve")
@@ -147,6 +151,9 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "must be complete before")
         || has(&n, "must be done before")
         || has(&n, "must be finished before")
+        || ["resolved", "fixed", "closed", "merged", "approved", "signed off"]
+            .iter()
+            .any(|w| has(&n, &format!("must be {w} before")))
         || has(&n, "after approval by")
         || has(&n, "before proceeding")
         || has(&n, "before continuing")
@@ -1460,6 +1467,10 @@ mod tests {
             "Request somebody on the cloud-deployers team review it; once approved, merge the PR"
         ));
         assert!(is_decision_item("Get stakeholder approval"));
+        assert!(is_decision_item("When build is passing ask for approval"));
+        assert!(is_decision_item(
+            "If there are any issues which must be resolved before deploying, list them here."
+        ));
         assert!(is_decision_item("Post QA approval in `Release` channel"));
         assert!(is_decision_item("Merge to main after approval by team."));
         assert!(!is_decision_item("Set up approval workflow configurations"));

@@ -136,8 +136,37 @@ pub(super) fn day(toks: &[Token], i: usize) -> Option<(When, usize)> {
         end_s: DAY,
     };
     if let Some(end) = event_at(toks, i)
-        && toks.get(end).is_some_and(|t| t.is("day"))
+        && toks.get(end).is_some_and(|t| t.is_any(&["day", "date"]))
     {
+        // `RELEASE DATE minus 14 days`, `release day + 2`: arithmetic on the event's day.
+        let sign = match toks.get(end + 1) {
+            Some(t) if t.is("minus") || t.is_dash() => Some(-1),
+            Some(t) if t.is("plus") || t.sym('+') => Some(1),
+            _ => None,
+        };
+        if let Some(sign) = sign
+            && let Some(count) = count_at(toks, end + 2)
+        {
+            let (unit, next) = match toks.get(end + 3).and_then(unit_s) {
+                Some(u) => (u, end + 4),
+                None => (DAY, end + 3),
+            };
+            let start_s = sane(sign * count.checked_mul(unit)?)?;
+            return Some((
+                When::Offset {
+                    start_s,
+                    end_s: start_s + DAY,
+                },
+                next,
+            ));
+        }
+        // `[RELEASE DATE]` is T-0's day; `Before the … Public Release Date` is not.
+        let bounded = toks[..i]
+            .iter()
+            .any(|t| t.is_any(&["before", "after", "prior", "until", "by", "ahead"]));
+        if toks[end].is("date") && bounded {
+            return None;
+        }
         return Some((whole_day, end + 1));
     }
     if toks.get(i)?.is("day") && toks.get(i + 1).is_some_and(|t| t.is("of")) {
@@ -164,6 +193,17 @@ mod tests {
             When::Offset { start_s, end_s } => Some((start_s / DAY, end_s / DAY)),
             _ => None,
         }
+    }
+
+    #[test]
+    fn arithmetic_on_the_event_day() {
+        assert_eq!(
+            offset("[RELEASE DATE minus 14 days] (Monday)"),
+            Some((-14, -13))
+        );
+        assert_eq!(offset("release day + 2"), Some((2, 3)));
+        assert_eq!(offset("[RELEASE DATE] (Monday)"), Some((0, 1)));
+        assert_eq!(offset("Before the Public Release Date"), None);
     }
 
     #[test]
