@@ -25,6 +25,7 @@
 
 mod build;
 mod explain;
+mod item_stages;
 mod lead_times;
 mod meta;
 mod prose;
@@ -71,7 +72,7 @@ fn read(src: &str, file: &Path) -> Result<build::Built, PlanError> {
             "the plan is empty: write at least a title heading (`# Launch plan`) and a phase with tasks (`## Deploy` then `- [ ] …`)",
         ));
     }
-    let doc = scan::scan(src);
+    let doc = item_stages::promote(scan::scan(src));
     let meta = meta::read(src, &doc.opaque, doc.prose());
     Ok(build::build(&doc, meta, file))
 }

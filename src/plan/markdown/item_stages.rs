@@ -1,0 +1,321 @@
+//! Stages written as list items. Plans without headings for their stages often write them as
+//! the top-level items of one list, each labelled with when it happens and holding the work
+//! of that moment: `- [ ] At the day of the soft freeze:` (its sub-items the tasks), `1.
+//! Tuesday PM: Release to stage`, `4. Tuesday` (then the steps that follow it). Such a label
+//! is read as a heading one level below its section, so every rule for stages and their
+//! times applies to it; the items it holds, or that follow it up to the next label, are its
+//! section's items.
+//!
+//! Two labels in one list at least: a single dated item is a task with a date.
+
+use super::scan::{Doc, Entry, Heading, Item};
+use crate::plan::schedule;
+
+/// Words that open a label of when something happens (`At the day of the soft freeze`, `One
+/// week before the hard freeze`, `In the next community meeting after …`).
+const OPENERS: &[&str] = &[
+    "at the day of",
+    "on the day of",
+    "the day of",
+    "day of",
+    "in the next",
+    "the day before",
+    "the day after",
+    "the week before",
+    "the week after",
+    "one day before",
+    "one week before",
+    "a week before",
+    "two weeks before",
+    "one day after",
+    "one week after",
+    "a week after",
+    "before the",
+    "after the",
+    "during the",
+    "on release day",
+    "release day",
+];
+
+const WEEKDAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// The label an item opens with when it says when its work happens, and the rest of its
+/// text. `has_children`: the item holds a list of its own. A label stands alone (`Monday`, `At
+/// the day of the soft freeze:`) or, when the item holds a list, may name the stage after a
+/// colon (`Tuesday PM: Release to stage`); an item that says what to do after its time
+/// (`Monday: send the email`) and holds nothing is a task.
+fn label(text: &str, has_children: bool) -> Option<(String, String)> {
+    let t = text.trim();
+    let (head, rest) = match t.find(':') {
+        Some(k) if k <= 60 => (t[..k].trim(), t[k + 1..].trim()),
+        _ if t.chars().count() <= 40 => (t, ""),
+        _ => return None,
+    };
+    if !rest.is_empty() && !has_children {
+        return None;
+    }
+    let lower = head.to_lowercase();
+    let first = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default();
+    // The time opens the label (`T-1 Days`, `Dec 30`), not a qualifier at its end (`Tenant
+    // header enforcement (Week 2)`), and is a moment, not a length (`Decision (5 minutes)`).
+    let opening: String = head
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let at_start =
+        schedule::parse(&opening).is_some_and(|w| !matches!(w, schedule::When::Length { .. }));
+    let timed =
+        WEEKDAYS.contains(&first) || OPENERS.iter().any(|o| lower.starts_with(o)) || at_start;
+    if !timed {
+        return None;
+    }
+    // The stage's name: the label and, when written on the same line, what it names (`Tuesday
+    // PM: Release to stage (tag, Github release notes)`); the item's further paragraphs are
+    // its text.
+    let (name, more) = match rest.find(" a. ").or_else(|| rest.find(". ")) {
+        Some(k) => (&rest[..k], rest[k..].trim_start_matches(['.', ' '])),
+        None if rest.chars().count() <= 60 => (rest, ""),
+        None => ("", rest),
+    };
+    let title = if name.is_empty() {
+        head.to_string()
+    } else {
+        format!("{head}: {}", name.trim())
+    };
+    Some((title, more.trim().to_string()))
+}
+
+/// `doc` with the time-labelled items of its lists made headings (see the module docs).
+#[must_use]
+pub fn promote(doc: Doc) -> Doc {
+    let n = doc.items.len();
+    let mut has_children = vec![false; n];
+    for it in &doc.items {
+        if let Some(p) = it.parent {
+            has_children[p] = true;
+        }
+    }
+    let mut labels: Vec<Option<(String, String)>> = vec![None; n];
+    for entries in &doc.entries {
+        let found: Vec<(usize, (String, String))> = entries
+            .iter()
+            .filter_map(|e| match *e {
+                Entry::Item(i) if doc.items[i].parent.is_none() && !doc.items[i].quoted => {
+                    label(&doc.items[i].text, has_children[i]).map(|l| (i, l))
+                }
+                _ => None,
+            })
+            .collect();
+        // A label holds its own list or the items after it; one that holds nothing (`* T-1
+        // Days` in a list of days to block out) is an item.
+        let tops: Vec<usize> = entries
+            .iter()
+            .filter_map(|e| match *e {
+                Entry::Item(i) if doc.items[i].parent.is_none() && !doc.items[i].quoted => Some(i),
+                _ => None,
+            })
+            .collect();
+        let is_label = |i: usize| found.iter().any(|(k, _)| *k == i);
+        let holds = |i: usize| {
+            has_children[i]
+                || tops
+                    .iter()
+                    .skip_while(|&&k| k != i)
+                    .nth(1)
+                    .is_some_and(|&next| !is_label(next))
+        };
+        let kept: Vec<(usize, (String, String))> =
+            found.iter().filter(|(i, _)| holds(*i)).cloned().collect();
+        if kept.len() >= 2 {
+            for (i, l) in kept {
+                labels[i] = Some(l);
+            }
+        }
+    }
+    if labels.iter().all(Option::is_none) {
+        return doc;
+    }
+    rebuild(doc, &labels)
+}
+
+/// Rebuilds `doc` with a heading in place of each labelled item, re-indexing headings and
+/// items (both stay in document order).
+fn rebuild(doc: Doc, labels: &[Option<(String, String)>]) -> Doc {
+    let Doc {
+        headings,
+        items,
+        tables,
+        entries,
+        front_matter,
+        opaque,
+    } = doc;
+    let mut new_headings: Vec<Heading> = Vec::with_capacity(headings.len());
+    let mut heading_map: Vec<usize> = vec![0; headings.len()];
+    let mut new_entries: Vec<Vec<Entry>> = vec![Vec::new()];
+    // The new section of each old item, by old item index.
+    let mut item_section: Vec<Option<usize>> = vec![None; items.len()];
+    for (s, section_entries) in entries.into_iter().enumerate() {
+        let base = s.checked_sub(1).map(|h| {
+            let old = &headings[h];
+            new_headings.push(Heading {
+                parent: old.parent.map(|p| heading_map[p]),
+                ..old.clone()
+            });
+            new_entries.push(Vec::new());
+            heading_map[h] = new_headings.len() - 1;
+            heading_map[h]
+        });
+        let level = base.map_or(1, |h| new_headings[h].level);
+        let mut current = base;
+        for e in section_entries {
+            if let Entry::Item(i) = e
+                && let Some((title, more)) = &labels[i]
+            {
+                new_headings.push(Heading {
+                    level: (level + 1).min(6),
+                    text: title.clone(),
+                    line: items[i].line,
+                    parent: base,
+                });
+                let mut fresh = Vec::new();
+                if !more.is_empty() {
+                    fresh.push(Entry::Para(more.clone(), items[i].line));
+                }
+                new_entries.push(fresh);
+                current = Some(new_headings.len() - 1);
+                continue;
+            }
+            if let Entry::Item(i) = e {
+                item_section[i] = current;
+            }
+            new_entries[current.map_or(0, |h| h + 1)].push(e);
+        }
+    }
+    let mut item_map: Vec<Option<usize>> = vec![None; items.len()];
+    let mut new_items: Vec<Item> = Vec::with_capacity(items.len());
+    for (i, it) in items.into_iter().enumerate() {
+        if labels[i].is_some() {
+            continue;
+        }
+        let parent = it.parent.and_then(|p| item_map[p]);
+        // The items a label held are its stage's own list now.
+        let lead = if it.parent.is_some() && parent.is_none() {
+            None
+        } else {
+            it.lead
+        };
+        item_map[i] = Some(new_items.len());
+        new_items.push(Item {
+            heading: item_section[i],
+            parent,
+            lead,
+            ..it
+        });
+    }
+    for section in &mut new_entries {
+        for e in section.iter_mut() {
+            if let Entry::Item(i) = e {
+                *i = item_map[*i].expect("labelled items have no entry left");
+            }
+        }
+    }
+    Doc {
+        headings: new_headings,
+        items: new_items,
+        tables,
+        entries: new_entries,
+        front_matter,
+        opaque,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::markdown::scan::scan;
+
+    fn promoted(md: &str) -> Doc {
+        promote(scan(md))
+    }
+
+    #[test]
+    fn time_labelled_items_become_headings_holding_their_work() {
+        let doc = promoted(
+            "# Release\n\n- [ ] Fix the dates\n- [ ] At the day of the soft freeze:\n  \
+             - [ ] Communicate soft freeze\n- [ ] One week before the hard freeze:\n  \
+             - [ ] Remind everyone\n",
+        );
+        let titles: Vec<&str> = doc.headings.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Release",
+                "At the day of the soft freeze",
+                "One week before the hard freeze"
+            ]
+        );
+        assert_eq!(doc.headings[1].parent, Some(0));
+        assert_eq!(doc.headings[1].level, 2);
+        let texts: Vec<(&str, Option<usize>, Option<usize>)> = doc
+            .items
+            .iter()
+            .map(|it| (it.text.as_str(), it.heading, it.parent))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("Fix the dates", Some(0), None),
+                ("Communicate soft freeze", Some(1), None),
+                ("Remind everyone", Some(2), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_weekday_holds_the_steps_after_it() {
+        let doc = promoted(
+            "## Playbook\n\n1. Tuesday PM: Release to stage\n   - Ping the engineers\n\
+             2. Monday\n   - Readiness review\n3. Tuesday\n4. SRE releases the tag\n5. Run the e2e tests\n",
+        );
+        let titles: Vec<&str> = doc.headings.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Playbook",
+                "Tuesday PM: Release to stage",
+                "Monday",
+                "Tuesday"
+            ]
+        );
+        let last: Vec<&str> = doc
+            .items
+            .iter()
+            .filter(|it| it.heading == Some(3))
+            .map(|it| it.text.as_str())
+            .collect();
+        assert_eq!(last, ["SRE releases the tag", "Run the e2e tests"]);
+    }
+
+    #[test]
+    fn dated_tasks_and_single_labels_stay_items() {
+        for md in [
+            "# Week\n\n- Monday: send the email\n- Tuesday: post the blog\n",
+            "# Week\n\n- [ ] At the day of the release:\n  - [ ] Tag it\n- [ ] Announce\n",
+        ] {
+            let doc = promoted(md);
+            assert_eq!(doc.headings.len(), 1, "{md}");
+        }
+    }
+}
