@@ -54,9 +54,19 @@ const WEEKDAYS: &[&str] = &[
 /// (`Monday: send the email`) and holds nothing is a task.
 fn label(text: &str, has_children: bool) -> Option<(String, String)> {
     let t = text.trim();
-    let (head, rest) = match t.find(':') {
-        Some(k) if k <= 60 => (t[..k].trim(), t[k + 1..].trim()),
-        _ if t.chars().count() <= 40 => (t, ""),
+    // A loose item's paragraphs run together in its text: the label is its first paragraph
+    // (`Wednesday-Monday` then `a. Use the Sentry Releases report …`).
+    let paragraph_end = [" a. ", " a) ", ". "]
+        .iter()
+        .filter_map(|m| t.find(m))
+        .min()
+        .filter(|&k| k <= 40);
+    let (head, rest, named) = match (t.find(':'), paragraph_end) {
+        (Some(k), p) if k <= 60 && p.is_none_or(|p| k < p) => {
+            (t[..k].trim(), t[k + 1..].trim(), true)
+        }
+        (_, Some(p)) => (t[..p].trim(), t[p..].trim_start_matches(['.', ' ']), false),
+        _ if t.chars().count() <= 40 => (t, "", false),
         _ => return None,
     };
     if !rest.is_empty() && !has_children {
@@ -85,14 +95,20 @@ fn label(text: &str, has_children: bool) -> Option<(String, String)> {
     // PM: Release to stage (tag, Github release notes)`); the item's further paragraphs are
     // its text.
     let (name, more) = match rest.find(" a. ").or_else(|| rest.find(". ")) {
+        _ if !named => ("", rest),
         Some(k) => (&rest[..k], rest[k..].trim_start_matches(['.', ' '])),
         None if rest.chars().count() <= 60 => (rest, ""),
         None => ("", rest),
     };
+    // A closing parenthesis adds detail (`Release to stage (tag, Github release notes)`).
+    let name = match name.trim().rfind(" (") {
+        Some(k) if name.trim().ends_with(')') => &name.trim()[..k],
+        _ => name.trim(),
+    };
     let title = if name.is_empty() {
         head.to_string()
     } else {
-        format!("{head}: {}", name.trim())
+        format!("{head}: {name}")
     };
     Some((title, more.trim().to_string()))
 }
@@ -108,6 +124,21 @@ pub fn promote(doc: Doc) -> Doc {
         }
     }
     let mut labels: Vec<Option<(String, String)>> = vec![None; n];
+    // A numbered label keeps its number (`3. Monday`): numbered headings are steps the plan
+    // lists.
+    let mut number = vec![0usize; n];
+    for entries in &doc.entries {
+        let mut k = 0;
+        for e in entries {
+            if let Entry::Item(i) = *e
+                && doc.items[i].parent.is_none()
+                && doc.items[i].ordered
+            {
+                k += 1;
+                number[i] = k;
+            }
+        }
+    }
     for entries in &doc.entries {
         let found: Vec<(usize, (String, String))> = entries
             .iter()
@@ -139,8 +170,13 @@ pub fn promote(doc: Doc) -> Doc {
         let kept: Vec<(usize, (String, String))> =
             found.iter().filter(|(i, _)| holds(*i)).cloned().collect();
         if kept.len() >= 2 {
-            for (i, l) in kept {
-                labels[i] = Some(l);
+            for (i, (title, more)) in kept {
+                let title = if number[i] > 0 {
+                    format!("{}. {title}", number[i])
+                } else {
+                    title
+                };
+                labels[i] = Some((title, more));
             }
         }
     }
