@@ -330,9 +330,9 @@ mod tests {
             titles,
             [
                 "Playbook",
-                "Tuesday PM: Release to stage",
-                "Monday",
-                "Tuesday"
+                "1. Tuesday PM: Release to stage",
+                "2. Monday",
+                "3. Tuesday"
             ]
         );
         let last: Vec<&str> = doc
