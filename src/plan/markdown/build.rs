@@ -1641,7 +1641,7 @@ fn dedup(v: Vec<String>) -> Vec<String> {
 }
 
 /// The first command of a shell block, as a step's text: its first line that is not a
-/// comment or a bare assignment, without a `$ ` prompt, shortened to about 100 characters.
+/// comment, a bare assignment or an `echo`, without a `$ ` prompt, shortened to about 100 characters.
 /// `None` when the block holds only comments and assignments: that is a settings file
 /// (`DATABASE_URL=…` in a ```` ```bash ```` fence), not a step (`export NAME=…` is a
 /// command); `None` too for a script file's text (`#!/bin/bash` first), which the plan shows
@@ -1655,10 +1655,15 @@ fn first_command(code: &str) -> Option<String> {
             !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
     };
-    let line = code
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//") && !assignment(l))?;
+    let line = code.lines().map(str::trim).find(|l| {
+        !l.is_empty()
+                && !l.starts_with('#')
+                && !l.starts_with("//")
+                && !assignment(l)
+                // `echo "Capturing baselines..."` only tells the operator what is happening.
+                && !l.starts_with("echo ")
+                && !l.starts_with("printf ")
+    })?;
     let line = line
         .strip_prefix("$ ")
         .unwrap_or(line)

@@ -12,6 +12,9 @@
 //! release, cutover, migration or target, such as `Launch Date`, `Deployment Date`,
 //! `Go-Live Date`, `Release Date`, `Target Date`) combined with the first clock time under such
 //! a key (`Go-Live Time`, or the time in `Deployment Date: November 22, 2025, 2:00 AM UTC`).
+//! A bare `Date`, `Window`, `Time` or `When` key counts as a go-live key too: in a plan's
+//! header it dates the plan's event (`**Date**: September 21, 2025`, `**Window**: 15:00-17:00
+//! UTC`).
 //! Without a time, T-0 is midnight in the plan's zone. Keys about the document or status
 //! (`Last Updated`, `Deployment Status`, `Next Review`…) are not go-live keys.
 //!
@@ -114,7 +117,12 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
             }
             continue;
         }
-        if !SUBJECTS.iter().any(|s| has(s)) || NOT_GO_LIVE.iter().any(|s| has(s)) {
+        // A bare `**Date**:` / `**Window**:` / `**Time**:` in a plan's header lines is its
+        // go-live's (`**Date**: September 21, 2025` then `**Window**: 15:00-17:00 UTC`).
+        let bare = ["date", "window", "time", "when", "scheduled"]
+            .iter()
+            .any(|w| k.trim() == *w);
+        if !bare && (!SUBJECTS.iter().any(|s| has(s)) || NOT_GO_LIVE.iter().any(|s| has(s))) {
             continue;
         }
         if date.is_none() {
@@ -224,6 +232,13 @@ mod tests {
             m.t0.map(|t| t.to_rfc3339()).as_deref(),
             Some("2025-11-22T02:00:00+00:00")
         );
+    }
+
+    #[test]
+    fn bare_date_and_window_keys_date_the_event() {
+        let src = "# Cutover\n\n**Release**: v1.0.0\n**Date**: September 21, 2025\n**Window**: 15:00-17:00 UTC\n";
+        let m = read(src, &[], std::iter::empty());
+        assert_eq!(m.t0, Some("2025-09-21T15:00:00Z".parse().expect("instant")));
     }
 
     #[test]
