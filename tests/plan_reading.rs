@@ -1268,3 +1268,27 @@ fn a_list_of_days_counted_from_the_release_is_the_stages() {
     assert_eq!(schedule(&p, "Release prep meeting"), days(-14, -13));
     assert_eq!(schedule(&p, "Deploy to production"), days(0, 1));
 }
+
+/// Rule 6: in a rollback section, a `Scenario:` line and the rows of a decision table whose
+/// action is a rollback are triggers; rows that only fix or monitor are not.
+#[test]
+fn rollback_scenarios_and_decision_tables_are_triggers() {
+    let p = inline(
+        "dns.md",
+        "# DNS cutover\n\n## Cutover\n\n- [ ] Update the A records\n\n## Rollback procedures\n\n\
+         **Scenario**: Site completely down\n\n**Action**: Revert DNS\n\n\
+         | Issue Severity | Action | Timeline |\n|---|---|---|\n\
+         | Payment processing failed | Immediate rollback | 5 minutes |\n\
+         | Minor functionality issues | Fix on live site | 30 minutes |\n",
+    );
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert!(triggers.contains(&"Site completely down"), "{triggers:?}");
+    assert!(
+        triggers.contains(&"Payment processing failed"),
+        "{triggers:?}"
+    );
+    assert!(
+        !triggers.iter().any(|t| t.contains("Minor")),
+        "{triggers:?}"
+    );
+}

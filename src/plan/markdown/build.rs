@@ -1378,6 +1378,43 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
                     )
                 }));
             }
+            // `**Scenario**: Major functionality failure or site completely down` above the
+            // action to take.
+            if let Entry::Para(text, line) = e
+                && let Some(what) = text
+                    .strip_prefix("Scenario:")
+                    .or_else(|| text.strip_prefix("Scenario :"))
+                    .or_else(|| text.strip_prefix("Trigger:"))
+                    .or_else(|| text.strip_prefix("When:"))
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+            {
+                trigger_texts.push((
+                    *line,
+                    what.to_string(),
+                    "a rollback's `Scenario:` / `Trigger:` line: what has happened when it is followed",
+                ));
+            }
+            // A decision matrix (`Issue Severity | Action | Timeline`): the issues whose
+            // action is a rollback.
+            if let Entry::Table(t) = e {
+                let table = &doc.tables[*t];
+                for (r, row) in table.rows.iter().enumerate().skip(1) {
+                    if row.len() >= 2
+                        && row[1..]
+                            .iter()
+                            .any(|c| rules::names_rollback(&super::norm(c)))
+                        && !rules::names_rollback(&super::norm(&row[0]))
+                        && !row[0].trim().is_empty()
+                    {
+                        trigger_texts.push((
+                            table.lines.get(r).copied().unwrap_or(heads[h].line),
+                            row[0].trim().to_string(),
+                            "a row of a rollback section's decision table whose action is a rollback",
+                        ));
+                    }
+                }
+            }
         }
     }
     trigger_texts.extend(prose_triggers);
