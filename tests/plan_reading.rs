@@ -1292,3 +1292,20 @@ fn rollback_scenarios_and_decision_tables_are_triggers() {
         "{triggers:?}"
     );
 }
+
+/// Rule 6: a problem a heading names under an emergency heading is a trigger; contacts are not.
+#[test]
+fn problems_under_an_emergency_heading_are_triggers() {
+    let p = inline(
+        "strategy.md",
+        "# Release strategy\n\n## Deploy\n\n- [ ] Ship it\n\n## Emergency Procedures\n\n\
+         ### Complete Service Outage\n\n1. Roll back the web app\n\n### Database Corruption\n\n\
+         1. Restore from backup\n\n## Emergency Contacts\n\n### On-call issues\n\nPage the SRE.\n",
+    );
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        triggers,
+        ["Complete Service Outage", "Database Corruption"],
+        "{triggers:?}"
+    );
+}

@@ -693,6 +693,19 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
                 what,
                 "a scenario heading (`Scenario 1: Loss of database server`): what has happened when its procedure is followed",
             ));
+        } else if rules::names_a_problem(&heads[h].text)
+            && !rules::names_rollback(&super::norm(&heads[h].text))
+            && heads[h]
+                .parent
+                .is_some_and(|p| rules::is_emergency_heading(&heads[p].text))
+        {
+            // `## Emergency Procedures` → `### Database Corruption`: the procedure under it is
+            // followed when that has happened.
+            prose_triggers.push((
+                heads[h].line,
+                clean::title(&heads[h].text),
+                "a problem named by a heading under an emergency or incident heading (`Emergency Procedures` → `Database Corruption`)",
+            ));
         }
     }
     for h in (0..n).filter(|&h| gate_heading[h] && !gate_below[h]) {

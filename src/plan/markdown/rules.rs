@@ -64,6 +64,26 @@ pub fn is_follow_up_heading(text: &str) -> bool {
         .is_some_and(|k| words.len() <= k + 6 && words[k + 2..].iter().any(|w| follow.contains(w)))
 }
 
+/// A heading over procedures for when things go wrong: `Emergency Procedures`, `Incident
+/// response`, `Disaster recovery`, `Contingency plans`, `Failure scenarios`.
+#[must_use]
+pub fn is_emergency_heading(text: &str) -> bool {
+    let n = norm(text);
+    [
+        "emergency",
+        "incident",
+        "incidents",
+        "disaster",
+        "contingency",
+        "contingencies",
+        "failure scenarios",
+        "recovery",
+    ]
+    .iter()
+    .any(|w| has(&n, w))
+        && !["contact", "contacts"].iter().any(|w| has(&n, w))
+}
+
 /// A heading over what a runbook is for: `Context`, `Purpose`, `Overview`, `Introduction`,
 /// `Background`, `About`, `When to use this runbook`. Its prose says which event the runbook
 /// answers.
