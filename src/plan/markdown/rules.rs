@@ -158,6 +158,7 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "approval from")
         || has(&n, "wait for approval")
         || has(&n, "ask for approval")
+        || asked_to_approve(text).is_some()
         || has(&n, "ask for an approval")
         || has(&n, "request approval")
         || has(&n, "request an approval")
@@ -316,6 +317,28 @@ fn obtained_approval(text: &str) -> Option<String> {
     label_role(&rest[..at].join(" "))
 }
 
+/// The role asked to approve (`Ask a maintainer to approve the build` → `maintainer`, `ask
+/// the release manager to sign off`): at most three words between `ask` and `to approve` /
+/// `to sign off`.
+fn asked_to_approve(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let at = lower.find("ask ")? + 4;
+    let end = ["to approve", "to sign off", "to sign-off"]
+        .iter()
+        .filter_map(|w| lower[at..].find(w))
+        .min()?;
+    let who: Vec<&str> = text[at..at + end]
+        .split_whitespace()
+        .filter(|w| {
+            !matches!(
+                w.to_lowercase().as_str(),
+                "a" | "an" | "the" | "one" | "someone"
+            )
+        })
+        .collect();
+    (!who.is_empty() && who.len() <= 3).then(|| who.join(" "))
+}
+
 /// Who decides, as an item names them: a leading role tag (`(QA) Verify …`, `[SRE] …`), else
 /// the words after `from` in a clearance or approval (`clearance from Security Officer to
 /// proceed` → `Security Officer`). At most four words.
@@ -324,7 +347,7 @@ pub fn decider(text: &str) -> Option<String> {
     if let Some(tag) = role_tag(text) {
         return Some(tag);
     }
-    if let Some(role) = obtained_approval(text) {
+    if let Some(role) = obtained_approval(text).or_else(|| asked_to_approve(text)) {
         return Some(role);
     }
     let t = text.trim_start();
@@ -1488,6 +1511,13 @@ mod tests {
         ));
         assert!(is_decision_item("Get stakeholder approval"));
         assert!(is_decision_item("When build is passing ask for approval"));
+        assert!(is_decision_item(
+            "Ask a maintainer to approve the build in the following links:"
+        ));
+        assert_eq!(
+            decider("Ask a maintainer to approve the build").as_deref(),
+            Some("maintainer")
+        );
         assert!(is_decision_item(
             "If there are any issues which must be resolved before deploying, list them here."
         ));
