@@ -14,7 +14,7 @@
 //! | `December 1-12, 2025`, `December 1-3`, `Nov 4-8, 2025`, `Nov 22, 2025`, `Nov 30-Dec 22`, `19th May 2025`, `2025-12-13`, `December 2025` | [`When::Days`] (whole days) |
 //! | `T-14 Days`, `T+1 Days`, `T-0`, `T-plus 30 days`, `T-2 hours` | [`When::Offset`]: that day (hour…) relative to T-0 |
 //! | `T-minus 30 working days`, `T-5 business days` | [`When::WorkingDays`]: counted Monday to Friday from T-0 when the room knows T-0 |
-//! | `D-Day`, `D-3`, `D+1`, `day X`, `X+30 days` | [`When::Offset`], as `T` |
+//! | `D-Day`, `D-3`, `D+1`, `day X`, `X+30 days`, a heading's `Day 2-3` | [`When::Offset`], as `T` |
 //! | `Week 0`, `Week 2`, `~Week 5 - 7`, `~Week 16, 17` | [`When::Offset`]: week 1 starts at T-0, week 0 is the week before (as in Kubernetes release calendars) |
 //! | `5 minutes`, `Within 2 Hours`, `First 24 Hours`, `~30 min`, `1.5 hours`, `1-3 Weeks` (upper bound) | [`When::Length`] |
 //! | `~ 2 weeks before the release date`, `two days ahead of go-live`, `Release Day`, `Day of Public Release` | [`When::Offset`] from the go-live event (module `event`) |
@@ -152,6 +152,11 @@ pub fn find(heading: &str) -> Option<Found> {
     if let Some(r) = clock_range(&toks, first, heading) {
         return Some(found(first, (clock_when(None, &r), r.next)));
     }
+    // `Day 0: Internal test`, `Day 2-3: Beta`, `Day 4+: GA` open the heading: days counted from
+    // T-0 (day 0).
+    if let Some(hit) = day_number(&toks, first) {
+        return Some(found(first, hit));
+    }
     for i in 0..toks.len() {
         if let Some(hit) = relative_td(&toks, i)
             .or_else(|| event::relative(&toks, i))
@@ -193,6 +198,29 @@ pub fn names_event_side(text: &str) -> bool {
         _ => return false,
     };
     event::near(&toks, at).is_some()
+}
+
+/// `Day 0`, `Day 2-3`, `Day 4+` at `i`: T+0, T+2 d … T+4 d, T+4 d (the day of each).
+fn day_number(toks: &[Token], i: usize) -> Option<(When, usize)> {
+    if !toks.get(i)?.is("day") {
+        return None;
+    }
+    let from = i64::from(toks.get(i + 1)?.int()?);
+    let (to, next) = match (toks.get(i + 2), toks.get(i + 3).and_then(Token::int)) {
+        (Some(t), Some(last)) if t.is_dash() && i64::from(last) >= from => (i64::from(last), i + 4),
+        (Some(t), _) if t.sym('+') => (from, i + 3),
+        _ => (from, i + 2),
+    };
+    if to > 366 {
+        return None;
+    }
+    Some((
+        When::Offset {
+            start_s: from * DAY,
+            end_s: (to + 1) * DAY,
+        },
+        next,
+    ))
 }
 
 /// Skips what joins a date to its times (`,`, `@`, `at`, `from`).
@@ -1192,6 +1220,18 @@ mod tests {
         ] {
             assert_eq!(parse(none), None, "{none}");
         }
+    }
+
+    #[test]
+    fn finds_day_numbers_opening_headings() {
+        let offset = |h: &str| match find(h).map(|f| f.when) {
+            Some(When::Offset { start_s, end_s }) => Some((start_s / DAY, end_s / DAY)),
+            _ => None,
+        };
+        assert_eq!(offset("Day 0: Internal Test"), Some((0, 1)));
+        assert_eq!(offset("Day 2-3: Beta"), Some((2, 4)));
+        assert_eq!(offset("Day 4+: GA"), Some((4, 5)));
+        assert_eq!(offset("Monitoring on day 2 of the freeze"), None);
     }
 
     #[test]
