@@ -202,7 +202,9 @@ fn clause(s: &str) -> String {
 #[must_use]
 pub fn hold_point(text: &str) -> Option<String> {
     sentences(text).find_map(|s| {
-        if asks_whether_to_proceed(s) {
+        // `Release Readiness Review` names the meeting that decides, though it opens with a
+        // verb.
+        if asks_whether_to_proceed(s) || has(&norm(s), "readiness review") {
             return Some(shorten(s, 120));
         }
         let n = norm(s);

@@ -158,6 +158,8 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "approval from")
         || has(&n, "wait for approval")
         || has(&n, "ask for approval")
+        // `Release Readiness Review`, `Production readiness review`: a meeting that decides.
+        || has(&n, "readiness review")
         || asked_to_approve(text).is_some()
         || has(&n, "ask for an approval")
         || has(&n, "request approval")
@@ -1511,6 +1513,7 @@ mod tests {
         ));
         assert!(is_decision_item("Get stakeholder approval"));
         assert!(is_decision_item("When build is passing ask for approval"));
+        assert!(is_decision_item("Release Readiness Review"));
         assert!(is_decision_item(
             "Ask a maintainer to approve the build in the following links:"
         ));
