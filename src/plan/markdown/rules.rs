@@ -1025,6 +1025,7 @@ pub fn is_gate_heading(text: &str) -> bool {
             "gates",
             "decision point",
             "hold point",
+            "exit criteria",
         ]
         .iter()
         .any(|p| has(&n, p))
