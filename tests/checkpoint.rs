@@ -536,7 +536,7 @@ fn the_room_asks_before_its_first_write_on_a_rewritten_history() {
     assert!(app.session.rewrite.is_some());
 
     // A tick asks first; "n" writes nothing and keeps the checkpoint.
-    app.on_key(&key(' '), Utc::now());
+    warroom::event_loop::settle(&mut app, warroom::app::Msg::Key(key(' ')), Utc::now());
     assert!(
         matches!(app.view.mode, Mode::AcceptRewrite { .. }),
         "{:?}",
@@ -553,13 +553,13 @@ fn the_room_asks_before_its_first_write_on_a_rewritten_history() {
         .map(ratatui::buffer::Cell::symbol)
         .collect();
     assert!(screen.contains("accept it before writing?"), "{screen}");
-    app.on_key(&key('n'), Utc::now());
+    warroom::event_loop::settle(&mut app, warroom::app::Msg::Key(key('n')), Utc::now());
     assert_eq!(fs::read(&r.journal).unwrap(), before, "nothing written");
     assert_eq!(r.stored(), Some(seen.clone()));
 
     // "y" accepts the journal as it is now, then ticks.
-    app.on_key(&key(' '), Utc::now());
-    app.on_key(&key('y'), Utc::now());
+    warroom::event_loop::settle(&mut app, warroom::app::Msg::Key(key(' ')), Utc::now());
+    warroom::event_loop::settle(&mut app, warroom::app::Msg::Key(key('y')), Utc::now());
     assert!(app.session.rewrite.is_none());
     let lines = r.lines();
     assert!(lines.len() > 2, "written: {lines:?}");

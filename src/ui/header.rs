@@ -200,8 +200,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         if let Some(v) = &version {
             third.push(Span::styled(format!(" · {v}"), t.dim));
         }
-        if let Some(n) = &ctx.app.notify {
-            let status = n.borrow();
+        if let Some(status) = &ctx.app.notify {
             let style = if status.last_error.is_some() {
                 t.bad
             } else {
