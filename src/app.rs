@@ -9,6 +9,7 @@ pub mod commands;
 pub mod keymap;
 pub mod mode;
 pub mod msg;
+pub mod screen;
 pub mod signals;
 mod writes;
 
@@ -26,6 +27,7 @@ pub use action::Action;
 pub use keymap::KeyMap;
 pub use mode::{Mode, Panel, TextField, VoteDialog, VoteField};
 pub use msg::{Effect, Msg};
+pub use screen::{Room, Screen};
 use writes::{Then, Writes};
 
 /// What the viewer has selected; never journaled, private to this screen.

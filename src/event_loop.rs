@@ -83,6 +83,8 @@ pub async fn run(mut app: App) -> Result<()> {
     #[cfg(debug_assertions)]
     let (panic_at, mut frames) = (panic_frame(), 0_u64);
 
+    // NO_COLOR is read once: drawing reads no environment.
+    let theme = ui::theme::Theme::from_env();
     let result: Result<()> = async {
         let mut dirty = true;
         // A key is answered at once; probe results and others' events wait for the frame cap.
@@ -149,7 +151,7 @@ pub async fn run(mut app: App) -> Result<()> {
                         panic_at != Some(frames),
                         "test hook: WARROOM_TEST_PANIC_IN_DRAW={frames}"
                     );
-                    ui::render(f, &app, now);
+                    ui::render(f, &app.screen(now), theme);
                 });
                 match drawn {
                     Ok(_) => {}

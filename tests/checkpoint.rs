@@ -352,8 +352,14 @@ fn the_room_says_so_in_red_words() {
     let app = App::new(r.open(true));
     for (w, h) in [(80, 24), (160, 48)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
-            .unwrap();
+        term.draw(|f| {
+            warroom::ui::render(
+                f,
+                &app.screen(Utc::now()),
+                warroom::ui::theme::Theme::from_env(),
+            );
+        })
+        .unwrap();
         let buf = term.backend().buffer();
         let (row, col) = (0..h)
             .find_map(|y| {
@@ -501,8 +507,14 @@ fn a_forged_line_is_loud_everywhere_and_blocks_writes_until_accepted() {
     // In the room: a red line naming it.
     let app = App::new(r.open(true));
     let mut term = Terminal::new(TestBackend::new(120, 32)).unwrap();
-    term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
-        .unwrap();
+    term.draw(|f| {
+        warroom::ui::render(
+            f,
+            &app.screen(Utc::now()),
+            warroom::ui::theme::Theme::from_env(),
+        );
+    })
+    .unwrap();
     let buf = term.backend().buffer();
     let (row, col) = (0..32)
         .find_map(|y| {
@@ -543,8 +555,14 @@ fn the_room_asks_before_its_first_write_on_a_rewritten_history() {
         app.view.mode
     );
     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
-        .unwrap();
+    term.draw(|f| {
+        warroom::ui::render(
+            f,
+            &app.screen(Utc::now()),
+            warroom::ui::theme::Theme::from_env(),
+        );
+    })
+    .unwrap();
     let screen: String = term
         .backend()
         .buffer()

@@ -105,7 +105,9 @@ fn text(buf: &Buffer) -> String {
 
 fn draw(app: &App, w: u16, h: u16, now: DateTime<Utc>) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| warroom::ui::render(f, app, now)).unwrap();
+    terminal
+        .draw(|f| warroom::ui::render(f, &app.screen(now), warroom::ui::theme::Theme::from_env()))
+        .unwrap();
     terminal.backend().buffer().clone()
 }
 

@@ -51,7 +51,9 @@ fn app(dir: &Path) -> App {
 
 fn screen(app: &App, w: u16, h: u16, now: DateTime<Utc>) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| warroom::ui::render(f, app, now)).unwrap();
+    terminal
+        .draw(|f| warroom::ui::render(f, &app.screen(now), warroom::ui::theme::Theme::from_env()))
+        .unwrap();
     format!("{}", terminal.backend())
 }
 

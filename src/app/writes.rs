@@ -308,12 +308,9 @@ impl App {
     /// reconnecting` (UTC).
     #[must_use]
     pub fn offline_line(&self) -> Option<String> {
-        self.journal_offline.as_ref().map(|(since, _)| {
-            format!(
-                "journal offline since {} UTC, reconnecting",
-                since.format("%H:%M")
-            )
-        })
+        self.journal_offline
+            .as_ref()
+            .map(|(since, _)| offline_words(*since))
     }
 
     /// Why an action is refused now, when the journal is offline: nothing could be committed,
@@ -325,4 +322,12 @@ impl App {
             self.offline_line().unwrap_or_default()
         ))
     }
+}
+
+/// `journal offline since HH:MM UTC, reconnecting`.
+pub(super) fn offline_words(since: DateTime<Utc>) -> String {
+    format!(
+        "journal offline since {} UTC, reconnecting",
+        since.format("%H:%M")
+    )
 }
