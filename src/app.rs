@@ -310,17 +310,19 @@ impl App {
                         "hold released",
                         Then::Nothing,
                     );
-                } else if self.check_writable() {
+                } else if self.may(
+                    &Command::Hold {
+                        reason: ASKED.into(),
+                    },
+                    now,
+                ) {
                     self.view.mode = Mode::Hold(TextField::default());
                 }
             }
             Action::RunCommand => self.ask_run(),
             Action::SetT0 => {
-                // Asked of the reducer first, so a plan with its own T-0 says so at once.
-                let probe = Command::SetT0 { t0: now };
-                if let Err(r) = state.decide(&probe, self.session.role.as_deref()) {
-                    self.flash(&r.0, true);
-                } else if self.check_writable() {
+                // Asked before the dialog, so a plan with its own T-0 says so at once.
+                if self.may(&Command::SetT0 { t0: now }, now) {
                     self.view.mode = Mode::SetT0 {
                         field: TextField::default(),
                         error: None,
@@ -329,23 +331,20 @@ impl App {
             }
             Action::Report => self.write_report(now),
             Action::CancelCountdown => {
-                if state.rollback_countdown().is_none() {
-                    self.flash("no rollback countdown is running", true);
-                } else if self.check_writable() {
-                    let cmd = Command::CancelCountdown {
-                        note: Some("cancelled from the room".into()),
-                    };
+                let cmd = Command::CancelCountdown {
+                    note: Some("cancelled from the room".into()),
+                };
+                if self.may(&cmd, now) {
                     self.act(&cmd, now, "rollback countdown cancelled", Then::Nothing);
                 }
             }
             Action::Rollback => {
-                if let Some(r) = &state.rollback {
-                    let msg = format!(
-                        "a rollback is already running (started by {})",
-                        r.started.actor
-                    );
-                    self.flash(&msg, true);
-                } else if self.check_writable() {
+                if self.may(
+                    &Command::Rollback {
+                        reason: ASKED.into(),
+                    },
+                    now,
+                ) {
                     self.view.mode = Mode::Rollback(TextField::default());
                 }
             }
@@ -388,38 +387,28 @@ impl App {
             to: None,
             override_reason: None,
         };
-        match self
-            .session
-            .state
-            .decide(&plain, self.session.role.as_deref())
-        {
-            Ok(_) => {
-                self.act(&plain, now, "advanced", Then::Focus);
-            }
-            Err(refusal) => {
-                let with_override = Command::Advance {
-                    to: None,
-                    override_reason: Some("override".into()),
-                };
-                let overridable = self
-                    .session
-                    .state
-                    .decide(&with_override, self.session.role.as_deref())
-                    .is_ok();
-                if overridable && self.check_writable() {
-                    self.view.mode = Mode::Override {
-                        blocking: refusal.0,
-                        reason: TextField::default(),
-                    };
-                } else {
-                    self.flash(&refusal.0, true);
-                }
-            }
+        let blocking = match self.session.prepare(&plain, None, now) {
+            Ok(_) => return self.act(&plain, now, "advanced", Then::Focus),
+            Err(e) => e.to_string(),
+        };
+        // Refused: when the rules let a recorded reason pass what blocks (a gate not GO),
+        // the dialog asks for that reason.
+        let with_override = Command::Advance {
+            to: None,
+            override_reason: Some(ASKED.into()),
+        };
+        if self.session.prepare(&with_override, None, now).is_ok() {
+            self.view.mode = Mode::Override {
+                blocking,
+                reason: TextField::default(),
+            };
+        } else {
+            self.flash(&blocking, true);
         }
     }
 
     fn open_vote(&mut self) {
-        if !self.check_writable() {
+        if !self.writable() {
             return;
         }
         let state = &self.session.state;
@@ -554,15 +543,29 @@ impl App {
         }
     }
 
-    fn check_writable(&mut self) -> bool {
-        if self.session.follower {
-            self.flash(
-                "follower (--follow): this screen only watches; open without --follow to act",
-                true,
-            );
-            false
-        } else {
-            true
+    /// Whether `cmd` would be written now — asked of the session, which asks the room's rules
+    /// (a follower, a blocked journal, the actor's roles, the reducer); says why not. A dialog
+    /// asks this before it opens, with what it will collect filled in, so that it only opens
+    /// when its answer could be written.
+    fn may(&mut self, cmd: &Command, now: DateTime<Utc>) -> bool {
+        match self.session.prepare(cmd, None, now) {
+            Ok(_) => true,
+            Err(e) => {
+                self.flash(&e.to_string(), true);
+                false
+            }
+        }
+    }
+
+    /// Whether this room may write at all (not a follower, the journal not blocked); says
+    /// why not.
+    fn writable(&mut self) -> bool {
+        match self.session.writable() {
+            Ok(()) => true,
+            Err(e) => {
+                self.flash(&e.to_string(), true);
+                false
+            }
         }
     }
 
@@ -588,6 +591,9 @@ impl App {
         self.view.flash = Some((text.to_string(), error));
     }
 }
+
+/// The text a dialog has not collected yet, in a probe (see [`App::may`]).
+const ASKED: &str = "(asked in the dialog)";
 
 fn step(i: usize, n: usize, down: bool) -> usize {
     if n == 0 {

@@ -227,3 +227,31 @@ fn q_in_the_help_leaves_and_the_quit_key_asks_the_loop_to() {
     let fx = app.update(key('q'), at(2));
     assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
 }
+
+#[test]
+fn dialogs_open_only_when_the_rules_would_take_their_answer() {
+    let Room { _dir, mut app } = room(false);
+    // Nothing to cancel: the reducer's words, no journal job.
+    assert!(jobs(app.update(key('c'), at(1))).is_empty());
+    let (text, _) = app.view.flash.clone().unwrap();
+    assert_eq!(text, "no rollback countdown is running");
+    // The plan has its T-0: no dialog, the reducer says where T-0 comes from.
+    app.update(key('T'), at(1));
+    assert_eq!(app.view.mode, Mode::Normal);
+    let (text, _) = app.view.flash.clone().unwrap();
+    assert!(text.contains("T-0 comes from the plan's date"), "{text}");
+
+    // A rollback started: R opens no second dialog, and says who started the first.
+    app.update(Msg::Key(KeyEvent::from(KeyCode::Char('R'))), at(2));
+    assert!(matches!(app.view.mode, Mode::Rollback(_)));
+    for c in "errors".chars() {
+        app.update(key(c), at(2));
+    }
+    let mut fx = jobs(app.update(Msg::Key(KeyEvent::from(KeyCode::Enter)), at(2)));
+    answer(&mut app, fx.pop().unwrap(), at(2));
+    assert!(app.session.state.rollback.is_some());
+    app.update(Msg::Key(KeyEvent::from(KeyCode::Char('R'))), at(3));
+    assert_eq!(app.view.mode, Mode::Normal);
+    let (text, _) = app.view.flash.clone().unwrap();
+    assert!(text.contains("a rollback is already running"), "{text}");
+}

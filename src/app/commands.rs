@@ -31,7 +31,7 @@ pub struct Running {
 impl App {
     /// `x`: asks to confirm running the selected task's command.
     pub(super) fn ask_run(&mut self) {
-        if !self.check_writable() {
+        if !self.writable() {
             return;
         }
         if self.running.as_ref().is_some_and(|r| r.finished.is_none()) {

@@ -69,16 +69,7 @@ impl Session {
         evidence: Option<&Evidence>,
         now: DateTime<Utc>,
     ) -> Result<Write, SessionError> {
-        if self.follower {
-            return Err(Refusal(
-                "this is a follower (--follow): it cannot act; open the room without --follow"
-                    .into(),
-            )
-            .into());
-        }
-        if let Some(why) = self.write_block() {
-            return Err(Refusal(why).into());
-        }
+        self.writable()?;
         let (mut kind, role) = self.validate(cmd)?;
         if let Some(e) = evidence {
             kind.attach_evidence(e.clone());
@@ -92,6 +83,22 @@ impl Session {
             },
             expect_head: self.state.head_seq,
         })
+    }
+
+    /// Whether this session may write at all: not a follower, and no write blocked by
+    /// [`Session::write_block`] (a broken chain).
+    pub fn writable(&self) -> Result<(), SessionError> {
+        if self.follower {
+            return Err(Refusal(
+                "this is a follower (--follow): it cannot act; open the room without --follow"
+                    .into(),
+            )
+            .into());
+        }
+        match self.write_block() {
+            Some(why) => Err(Refusal(why).into()),
+            None => Ok(()),
+        }
     }
 
     /// Where this session has read the journal up to (for a [`Job`]).
