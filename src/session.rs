@@ -357,10 +357,7 @@ impl Session {
         } else {
             loaded.plan
         };
-        let mut state = RoomState::new(plan, t0);
-        for ev in &replay.events {
-            state.apply(ev);
-        }
+        let state = RoomState::fold(plan, t0, &replay.events);
         let tail_note = replay.notes.first().cloned();
         journal_warnings.extend(replay.notes.iter().cloned());
         let mut session = Session {
@@ -583,11 +580,8 @@ impl Session {
         let new = match read {
             Err(JournalError::Replaced { detail, .. }) => {
                 let replay = self.replay_again()?;
-                let mut state = RoomState::new(self.state.plan.clone(), self.state.t0);
-                for ev in &replay.events {
-                    state.apply(ev);
-                }
-                self.state = state;
+                self.state =
+                    RoomState::fold(self.state.plan.clone(), self.state.t0, &replay.events);
                 self.problems = replay.problems;
                 self.problems.push(Problem {
                     line: 0,
@@ -722,11 +716,7 @@ impl Session {
         } else {
             file.loaded.plan
         };
-        let mut state = RoomState::new(plan, self.state.t0);
-        for ev in &replay.events {
-            state.apply(ev);
-        }
-        self.state = state;
+        self.state = RoomState::fold(plan, self.state.t0, &replay.events);
         self.problems = replay.problems;
         self.cursor = replay.cursor;
         self.remember()?;
