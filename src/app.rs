@@ -162,6 +162,17 @@ impl App {
                     fx.push(Effect::Redraw);
                 }
             }
+            Msg::ReportWritten(written) => {
+                match written {
+                    Ok(paths) => {
+                        let paths: Vec<String> =
+                            paths.iter().map(|p| p.display().to_string()).collect();
+                        self.flash(&format!("report written: {}", paths.join(" and ")), false);
+                    }
+                    Err(e) => self.flash(&format!("report not written: {e}"), true),
+                }
+                fx.push(Effect::Redraw);
+            }
             Msg::NotifierOff(why) => {
                 self.notify = None;
                 self.flash(&why, true);
@@ -329,7 +340,12 @@ impl App {
                     };
                 }
             }
-            Action::Report => self.write_report(now),
+            Action::Report => {
+                // Any viewer may: it reads the journal and writes no event. The worker reads
+                // the journal; the answer comes back as `Msg::ReportWritten`.
+                self.flash("writing the report…", false);
+                fx.push(Effect::WriteReport(Box::new(self.session.report_job())));
+            }
             Action::CancelCountdown => {
                 let cmd = Command::CancelCountdown {
                     note: Some("cancelled from the room".into()),
@@ -567,24 +583,6 @@ impl App {
                 false
             }
         }
-    }
-
-    /// Writes the report beside the plan, in HTML (to open in a browser) and Markdown (to
-    /// paste into a ticket). Any viewer may: it reads the journal and writes no event.
-    fn write_report(&mut self, now: DateTime<Utc>) {
-        // Read the journal once for both files: a long journal takes a noticeable moment.
-        let report = match self.session.report(now) {
-            Ok(r) => r,
-            Err(e) => return self.flash(&format!("report not written: journal: {e}"), true),
-        };
-        let mut written = Vec::new();
-        for format in [crate::report::Format::Html, crate::report::Format::Md] {
-            match self.session.write_report(&report, format, None) {
-                Ok(path) => written.push(path.display().to_string()),
-                Err(e) => return self.flash(&format!("report not written: {e}"), true),
-            }
-        }
-        self.flash(&format!("report written: {}", written.join(" and ")), false);
     }
 
     pub(crate) fn flash(&mut self, text: &str, error: bool) {

@@ -118,6 +118,15 @@ pub async fn run(mut app: App) -> Result<()> {
                                 pending.extend(app.update(Msg::StepNotStarted(why), Utc::now()));
                             }
                         },
+                        Effect::WriteReport(job) => {
+                            let tx = msg_tx.clone();
+                            tokio::task::spawn_blocking(move || {
+                                use crate::report::Format;
+                                let written =
+                                    job.write_beside_plan(&[Format::Html, Format::Md], Utc::now());
+                                let _ = tx.send(Msg::ReportWritten(written));
+                            });
+                        }
                         Effect::CancelStep => {
                             if let Some(c) = &cancel_step {
                                 let _ = c.send(());
@@ -236,8 +245,9 @@ pub async fn run(mut app: App) -> Result<()> {
     result
 }
 
-/// Hands `msg` to the room and carries out its journal work at once, on this thread, feeding
-/// the worker's answers back until none is left; returns the other effects. For headless
+/// Hands `msg` to the room and carries out its journal work (appends, reads, the report) at
+/// once, on this thread, feeding the answers back until none is left; returns the other
+/// effects. For headless
 /// runs (tests, benches) that have no loop: the room then behaves as if the journal worker
 /// answered instantly.
 pub fn settle(app: &mut App, msg: Msg, now: chrono::DateTime<Utc>) -> Vec<Effect> {
@@ -251,6 +261,11 @@ pub fn settle(app: &mut App, msg: Msg, now: chrono::DateTime<Utc>) -> Vec<Effect
                     queue.extend(
                         app.update(Msg::Journal(Box::new(worker::perform(&journal, *job))), now),
                     );
+                }
+                Effect::WriteReport(job) => {
+                    let formats = [crate::report::Format::Html, crate::report::Format::Md];
+                    let written = job.write_beside_plan(&formats, now);
+                    queue.extend(app.update(Msg::ReportWritten(written), now));
                 }
                 other => rest.push(other),
             }

@@ -15,7 +15,7 @@
 mod report;
 pub mod worker;
 
-pub use report::ReportError;
+pub use report::{ReportError, ReportJob};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -255,3 +255,25 @@ fn dialogs_open_only_when_the_rules_would_take_their_answer() {
     let (text, _) = app.view.flash.clone().unwrap();
     assert!(text.contains("a rollback is already running"), "{text}");
 }
+
+#[test]
+fn the_report_is_written_by_the_worker_and_the_room_says_where() {
+    let Room { _dir, mut app } = room(false);
+    let fx = app.update(key('r'), at(1));
+    let job = fx
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::WriteReport(job) => Some(job),
+            _ => None,
+        })
+        .expect("the loop is asked to write the report");
+    assert!(screen(&app, at(1)).contains("writing the report…"));
+    let formats = [warroom::report::Format::Html, warroom::report::Format::Md];
+    let written = job.write_beside_plan(&formats, at(2));
+    let paths = written.clone().unwrap();
+    assert_eq!(paths.len(), 2);
+    assert!(paths.iter().all(|p| p.is_file()));
+    app.update(Msg::ReportWritten(written), at(2));
+    let (text, error) = app.view.flash.clone().unwrap();
+    assert!(!error && text.starts_with("report written: "), "{text}");
+}

@@ -11,6 +11,7 @@ use crossterm::event::KeyEvent;
 use crate::exec::Output;
 use crate::notify::NotifyStatus;
 use crate::poll::runner::Reading;
+use crate::session::ReportJob;
 use crate::session::worker::{Job, Reply};
 
 /// One thing that happened, for [`App::update`](super::App::update).
@@ -36,6 +37,9 @@ pub enum Msg {
     PlanEdited,
     /// The webhook notifier's status changed.
     NotifyStatus(NotifyStatus),
+    /// The report asked for by [`Effect::WriteReport`] was written (where: HTML, then
+    /// Markdown), or why not.
+    ReportWritten(Result<Vec<PathBuf>, String>),
     /// The webhook notifier is off: why.
     NotifierOff(String),
 }
@@ -56,6 +60,10 @@ pub enum Effect {
         /// Its deadline.
         timeout: Duration,
     },
+    /// Read the journal and write the post-deployment report beside the plan, in HTML (to
+    /// open in a browser) and Markdown (to paste into a ticket), off the thread that draws;
+    /// the answer comes back as [`Msg::ReportWritten`].
+    WriteReport(Box<ReportJob>),
     /// Cancel the running step command.
     CancelStep,
     /// The plan's checks or metrics changed: start the pollers afresh.
