@@ -211,10 +211,11 @@ fn render(c: &mut Criterion) {
     let app = App::new(session);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
     let now = Utc::now();
+    let theme = warroom::ui::theme::Theme::from_env();
     c.bench_function("render 160x48, 300 tasks", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| warroom::ui::render(f, &app, now))
+                .draw(|f| warroom::ui::render(f, &app.screen(now), theme))
                 .expect("draw");
         });
     });

@@ -1,18 +1,23 @@
-//! The app: one loop that selects over terminal input, journal changes, probe results, signals
-//! and a once-a-second clock; turns keys into commands through the session; draws only when
-//! something visible changed.
+//! The app: the room as a state machine. [`App::update`] takes one [`Msg`] (a key, the clock,
+//! a journal answer, a probe result, …) and is the only place the room's state changes; what
+//! must wait, spawn or write comes back as [`Effect`]s for the loop (`event_loop`) to carry
+//! out. Keys become [`Action`]s through the key map; writes are validated against the folded
+//! state and appended by the journal worker, never on the thread that draws.
 
 pub mod action;
 pub mod commands;
 pub mod keymap;
 pub mod mode;
-mod run;
+pub mod msg;
+pub mod screen;
 pub mod signals;
+mod writes;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::journal::event::Vote;
+use crate::notify::NotifyStatus;
 use crate::poll::trigger::Watch;
 use crate::poll::{Board, Target};
 use crate::session::Session;
@@ -21,7 +26,9 @@ use crate::state::Command;
 pub use action::Action;
 pub use keymap::KeyMap;
 pub use mode::{Mode, Panel, TextField, VoteDialog, VoteField};
-pub use run::run;
+pub use msg::{Effect, Msg};
+pub use screen::{Room, Screen};
+use writes::{Then, Writes};
 
 /// What the viewer has selected; never journaled, private to this screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,16 +62,15 @@ pub struct App {
     /// Why the last edit of the plan file was not loaded (the room keeps the last good plan).
     pub reload_error: Option<String>,
     /// The webhook notifier's status, when this room posts notifications.
-    pub notify: Option<tokio::sync::watch::Receiver<crate::notify::NotifyStatus>>,
+    pub notify: Option<NotifyStatus>,
     /// The step command running or last run from this room.
     pub running: Option<commands::Running>,
-    output: Option<tokio::sync::mpsc::Receiver<crate::exec::Output>>,
     /// Selection and mode.
     pub view: View,
     /// The key map.
     pub keys: KeyMap,
-    /// Set when the user asked to leave.
-    pub quit: bool,
+    /// Writes waiting for the journal worker, and the one in flight.
+    writes: Writes,
     /// While the database journal cannot be reached: since when (UTC) and why, in words.
     /// Actions are refused meanwhile; the follower's listener reconnects with backoff and
     /// its wake-up catches up, which clears this.
@@ -100,7 +106,6 @@ impl App {
             threshold_lines,
             reload_error: None,
             running: None,
-            output: None,
             notify: None,
             view: View {
                 panel: Panel::Checklist,
@@ -111,28 +116,90 @@ impl App {
                 flash,
             },
             keys: KeyMap::default_map(),
-            quit: false,
+            writes: Writes::default(),
             journal_offline: None,
         }
     }
 
-    /// Handles one key press at `now`. Returns whether the screen must be redrawn.
-    pub fn on_key(&mut self, key: &KeyEvent, now: DateTime<Utc>) -> bool {
+    /// Takes one message at `now` and returns what the loop must carry out. The only place
+    /// the room's state changes.
+    pub fn update(&mut self, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match msg {
+            Msg::Key(key) => {
+                self.on_key(&key, now, &mut fx);
+                fx.push(Effect::Redraw);
+            }
+            Msg::Tick(at) => {
+                self.on_tick(at);
+                fx.push(Effect::Redraw);
+            }
+            Msg::Resize(..) => fx.push(Effect::Redraw),
+            Msg::JournalChanged => self.writes.read_wanted = true,
+            Msg::Journal(reply) => self.on_journal_reply(reply, now, &mut fx),
+            Msg::Reading(r) => {
+                if self.on_reading(r, now) {
+                    fx.push(Effect::RedrawSoon);
+                }
+            }
+            Msg::Output(o) => {
+                if self.on_output(o, now) {
+                    fx.push(Effect::Redraw);
+                }
+            }
+            Msg::StepNotStarted(why) => {
+                self.running = None;
+                if self.view.mode == Mode::Output {
+                    self.view.mode = Mode::Normal;
+                }
+                self.flash(&format!("not run: {why}"), true);
+                fx.push(Effect::Redraw);
+            }
+            Msg::PlanEdited => self.reload_plan(now, &mut fx),
+            Msg::NotifyStatus(status) => {
+                if self.notify.as_ref() != Some(&status) {
+                    self.notify = Some(status);
+                    fx.push(Effect::Redraw);
+                }
+            }
+            Msg::ReportWritten(written) => {
+                match written {
+                    Ok(paths) => {
+                        let paths: Vec<String> =
+                            paths.iter().map(|p| p.display().to_string()).collect();
+                        self.flash(&format!("report written: {}", paths.join(" and ")), false);
+                    }
+                    Err(e) => self.flash(&format!("report not written: {e}"), true),
+                }
+                fx.push(Effect::Redraw);
+            }
+            Msg::NotifierOff(why) => {
+                self.notify = None;
+                self.flash(&why, true);
+                fx.push(Effect::Redraw);
+            }
+        }
+        self.pump(now, &mut fx);
+        fx
+    }
+
+    /// One key press at `now`, in the current mode.
+    fn on_key(&mut self, key: &KeyEvent, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         match std::mem::replace(&mut self.view.mode, Mode::Normal) {
             Mode::Normal => {
                 if let Some(action) = self.keys.action(key) {
-                    self.update(action, now);
+                    self.on_action(action, now, fx);
                 }
             }
             Mode::Help => {
                 if matches!(key.code, KeyCode::Char('q')) {
-                    self.quit = true;
+                    fx.push(Effect::Quit);
                 }
             }
             Mode::Hold(mut field) => match edit(&mut field, key) {
                 Edit::Submit => {
                     let cmd = Command::Hold { reason: field.text };
-                    self.act(&cmd, now, "HOLD called");
+                    self.act(&cmd, now, "HOLD called", Then::Nothing);
                 }
                 Edit::Cancel => {}
                 Edit::Continue => self.view.mode = Mode::Hold(field),
@@ -141,7 +208,7 @@ impl App {
                 Edit::Submit => match crate::state::t0::parse_t0(&field.text, now) {
                     Ok(t0) => {
                         let done = format!("T-0 set to {}", t0.format("%Y-%m-%d %H:%M UTC"));
-                        self.act(&Command::SetT0 { t0 }, now, &done);
+                        self.act(&Command::SetT0 { t0 }, now, &done, Then::Nothing);
                     }
                     // A typo keeps the dialog and what was typed, with the reason.
                     Err(e) => {
@@ -157,9 +224,7 @@ impl App {
             Mode::Rollback(mut field) => match edit(&mut field, key) {
                 Edit::Submit => {
                     let cmd = Command::Rollback { reason: field.text };
-                    if self.act(&cmd, now, "ROLLBACK started") {
-                        self.focus(self.session.state.focus_phase());
-                    }
+                    self.act(&cmd, now, "ROLLBACK started", Then::Focus);
                 }
                 Edit::Cancel => self.flash("rollback cancelled", false),
                 Edit::Continue => self.view.mode = Mode::Rollback(field),
@@ -173,9 +238,7 @@ impl App {
                         to: None,
                         override_reason: Some(reason.text),
                     };
-                    if self.act(&cmd, now, "advanced (override recorded)") {
-                        self.focus(self.session.state.focus_phase());
-                    }
+                    self.act(&cmd, now, "advanced (override recorded)", Then::Focus);
                 }
                 Edit::Cancel => self.flash("advance cancelled", false),
                 Edit::Continue => self.view.mode = Mode::Override { blocking, reason },
@@ -184,7 +247,7 @@ impl App {
             Mode::AcceptRewrite { cmd, done } => match key.code {
                 KeyCode::Char('y') => match self.session.accept_rewrite() {
                     Ok(()) => {
-                        self.act(&cmd, now, &done);
+                        self.act(&cmd, now, &done, Then::Nothing);
                     }
                     Err(e) => self.flash(&format!("not accepted: {e}"), true),
                 },
@@ -194,7 +257,7 @@ impl App {
                 _ => self.view.mode = Mode::AcceptRewrite { cmd, done },
             },
             Mode::RunConfirm { task, command } => match key.code {
-                KeyCode::Enter | KeyCode::Char('y') => self.start_run(task, command),
+                KeyCode::Enter | KeyCode::Char('y') => self.start_run(task, command, fx),
                 KeyCode::Esc | KeyCode::Char('n') => self.flash("not run", false),
                 _ => self.view.mode = Mode::RunConfirm { task, command },
             },
@@ -208,7 +271,7 @@ impl App {
                         KeyCode::PageDown => r.pane.scroll_down(10),
                         KeyCode::End => r.pane.follow(),
                         KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
-                            self.close_or_cancel();
+                            self.close_or_cancel(fx);
                         }
                         _ => {}
                     }
@@ -217,14 +280,13 @@ impl App {
                 }
             }
         }
-        true
     }
 
-    /// Applies an action in normal mode.
-    pub fn update(&mut self, action: Action, now: DateTime<Utc>) {
+    /// Applies an action asked for in normal mode.
+    fn on_action(&mut self, action: Action, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         let state = &self.session.state;
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => fx.push(Effect::Quit),
             Action::Help => self.view.mode = Mode::Help,
             Action::NextPanel => self.view.panel = self.view.panel.next(),
             Action::PrevPanel => self.view.panel = self.view.panel.prev(),
@@ -253,43 +315,52 @@ impl App {
             Action::Vote => self.open_vote(),
             Action::Hold => {
                 if state.hold().is_some() {
-                    self.act(&Command::Release { note: None }, now, "hold released");
-                } else if self.check_writable() {
+                    self.act(
+                        &Command::Release { note: None },
+                        now,
+                        "hold released",
+                        Then::Nothing,
+                    );
+                } else if self.may(
+                    &Command::Hold {
+                        reason: ASKED.into(),
+                    },
+                    now,
+                ) {
                     self.view.mode = Mode::Hold(TextField::default());
                 }
             }
             Action::RunCommand => self.ask_run(),
             Action::SetT0 => {
-                // Asked of the reducer first, so a plan with its own T-0 says so at once.
-                let probe = Command::SetT0 { t0: now };
-                if let Err(r) = state.decide(&probe, self.session.role.as_deref()) {
-                    self.flash(&r.0, true);
-                } else if self.check_writable() {
+                // Asked before the dialog, so a plan with its own T-0 says so at once.
+                if self.may(&Command::SetT0 { t0: now }, now) {
                     self.view.mode = Mode::SetT0 {
                         field: TextField::default(),
                         error: None,
                     };
                 }
             }
-            Action::Report => self.write_report(now),
+            Action::Report => {
+                // Any viewer may: it reads the journal and writes no event. The worker reads
+                // the journal; the answer comes back as `Msg::ReportWritten`.
+                self.flash("writing the report…", false);
+                fx.push(Effect::WriteReport(Box::new(self.session.report_job())));
+            }
             Action::CancelCountdown => {
-                if state.rollback_countdown().is_none() {
-                    self.flash("no rollback countdown is running", true);
-                } else if self.check_writable() {
-                    let cmd = Command::CancelCountdown {
-                        note: Some("cancelled from the room".into()),
-                    };
-                    self.act(&cmd, now, "rollback countdown cancelled");
+                let cmd = Command::CancelCountdown {
+                    note: Some("cancelled from the room".into()),
+                };
+                if self.may(&cmd, now) {
+                    self.act(&cmd, now, "rollback countdown cancelled", Then::Nothing);
                 }
             }
             Action::Rollback => {
-                if let Some(r) = &state.rollback {
-                    let msg = format!(
-                        "a rollback is already running (started by {})",
-                        r.started.actor
-                    );
-                    self.flash(&msg, true);
-                } else if self.check_writable() {
+                if self.may(
+                    &Command::Rollback {
+                        reason: ASKED.into(),
+                    },
+                    now,
+                ) {
                     self.view.mode = Mode::Rollback(TextField::default());
                 }
             }
@@ -319,12 +390,12 @@ impl App {
         } else {
             "unticked"
         };
-        if self.act(&cmd, now, what) {
-            let n = self.session.state.plan.phases[self.view.phase].tasks.len();
-            if what == "ticked" && self.view.task + 1 < n {
-                self.view.task += 1;
-            }
-        }
+        let then = if what == "ticked" {
+            Then::NextTask
+        } else {
+            Then::Nothing
+        };
+        self.act(&cmd, now, what, then);
     }
 
     fn advance(&mut self, now: DateTime<Utc>) {
@@ -332,40 +403,28 @@ impl App {
             to: None,
             override_reason: None,
         };
-        match self
-            .session
-            .state
-            .decide(&plain, self.session.role.as_deref())
-        {
-            Ok(_) => {
-                if self.act(&plain, now, "advanced") {
-                    self.focus(self.session.state.focus_phase());
-                }
-            }
-            Err(refusal) => {
-                let with_override = Command::Advance {
-                    to: None,
-                    override_reason: Some("override".into()),
-                };
-                let overridable = self
-                    .session
-                    .state
-                    .decide(&with_override, self.session.role.as_deref())
-                    .is_ok();
-                if overridable && self.check_writable() {
-                    self.view.mode = Mode::Override {
-                        blocking: refusal.0,
-                        reason: TextField::default(),
-                    };
-                } else {
-                    self.flash(&refusal.0, true);
-                }
-            }
+        let blocking = match self.session.prepare(&plain, None, now) {
+            Ok(_) => return self.act(&plain, now, "advanced", Then::Focus),
+            Err(e) => e.to_string(),
+        };
+        // Refused: when the rules let a recorded reason pass what blocks (a gate not GO),
+        // the dialog asks for that reason.
+        let with_override = Command::Advance {
+            to: None,
+            override_reason: Some(ASKED.into()),
+        };
+        if self.session.prepare(&with_override, None, now).is_ok() {
+            self.view.mode = Mode::Override {
+                blocking,
+                reason: TextField::default(),
+            };
+        } else {
+            self.flash(&blocking, true);
         }
     }
 
     fn open_vote(&mut self) {
-        if !self.check_writable() {
+        if !self.writable() {
             return;
         }
         let state = &self.session.state;
@@ -464,11 +523,10 @@ impl App {
                     vote: d.vote,
                     note: Some(d.note.text.trim().to_string()).filter(|n| !n.is_empty()),
                 };
-                if !self.act(&cmd, now, "vote recorded") {
-                    // Keep the dialog, on the note, so the user can add the missing reason.
-                    d.field = VoteField::Note;
-                    self.view.mode = Mode::Vote(d);
-                }
+                // Refused (now or by the journal): the dialog comes back, on the note, so the
+                // user can add the missing reason.
+                d.field = VoteField::Note;
+                self.act(&cmd, now, "vote recorded", Then::VoteAgain(d));
                 return;
             }
             _ if d.field == VoteField::Note => {
@@ -501,123 +559,39 @@ impl App {
         }
     }
 
-    fn check_writable(&mut self) -> bool {
-        if self.session.follower {
-            self.flash(
-                "follower (--follow): this screen only watches; open without --follow to act",
-                true,
-            );
-            false
-        } else {
-            true
-        }
-    }
-
-    /// Runs a command through the session; shows the outcome. Returns whether it was journaled.
-    fn act(&mut self, cmd: &Command, now: DateTime<Utc>, done: &str) -> bool {
-        if self.session.rewrite.is_some() && !self.session.follower {
-            // Writing would chain onto a history nobody vouched for: ask first.
-            self.view.mode = Mode::AcceptRewrite {
-                cmd: cmd.clone(),
-                done: done.to_string(),
-            };
-            return false;
-        }
-        if let Some(why) = self.offline_refusal() {
-            self.flash(&why, true);
-            return false;
-        }
-        let evidence = self.board.evidence(&self.session.state.plan, now);
-        match self.session.act_with(cmd, Some(&evidence), now) {
-            Ok(ev) => {
-                self.flash(&format!("{done} (journal #{})", ev.seq), false);
-                true
-            }
+    /// Whether `cmd` would be written now — asked of the session, which asks the room's rules
+    /// (a follower, a blocked journal, the actor's roles, the reducer); says why not. A dialog
+    /// asks this before it opens, with what it will collect filled in, so that it only opens
+    /// when its answer could be written.
+    fn may(&mut self, cmd: &Command, now: DateTime<Utc>) -> bool {
+        match self.session.prepare(cmd, None, now) {
+            Ok(_) => true,
             Err(e) => {
-                self.note_offline(&e, now);
                 self.flash(&e.to_string(), true);
                 false
             }
         }
     }
 
-    /// Writes the report beside the plan, in HTML (to open in a browser) and Markdown (to
-    /// paste into a ticket). Any viewer may: it reads the journal and writes no event.
-    fn write_report(&mut self, now: DateTime<Utc>) {
-        // Read the journal once for both files: a long journal takes a noticeable moment.
-        let report = match self.session.report(now) {
-            Ok(r) => r,
-            Err(e) => return self.flash(&format!("report not written: journal: {e}"), true),
-        };
-        let mut written = Vec::new();
-        for format in [crate::report::Format::Html, crate::report::Format::Md] {
-            match self.session.write_report(&report, format, None) {
-                Ok(path) => written.push(path.display().to_string()),
-                Err(e) => return self.flash(&format!("report not written: {e}"), true),
+    /// Whether this room may write at all (not a follower, the journal not blocked); says
+    /// why not.
+    fn writable(&mut self) -> bool {
+        match self.session.writable() {
+            Ok(()) => true,
+            Err(e) => {
+                self.flash(&e.to_string(), true);
+                false
             }
         }
-        self.flash(&format!("report written: {}", written.join(" and ")), false);
     }
 
-    fn flash(&mut self, text: &str, error: bool) {
+    pub(crate) fn flash(&mut self, text: &str, error: bool) {
         self.view.flash = Some((text.to_string(), error));
     }
-
-    /// Folds in events other viewers appended. Returns whether the screen changed: something
-    /// new arrived, the journal went offline (noted at the current time), or it came back.
-    pub fn on_journal_change(&mut self) -> bool {
-        let now = Utc::now();
-        match self.session.catch_up() {
-            Ok(n) => {
-                if self.journal_offline.take().is_some() {
-                    self.flash(
-                        &format!("journal back online: caught up ({n} new events)"),
-                        false,
-                    );
-                    return true;
-                }
-                n > 0
-            }
-            Err(e) => {
-                self.note_offline(&e, now);
-                self.flash(&e.to_string(), true);
-                true
-            }
-        }
-    }
-
-    /// Marks the journal offline (keeping the first moment) when `e` says the database could
-    /// not be reached.
-    fn note_offline(&mut self, e: &crate::session::SessionError, now: DateTime<Utc>) {
-        use crate::journal::JournalError;
-        if let crate::session::SessionError::Journal(JournalError::Database { detail, .. }) = e {
-            let since = self.journal_offline.as_ref().map_or(now, |(t, _)| *t);
-            self.journal_offline = Some((since, detail.clone()));
-        }
-    }
-
-    /// The header's words while the journal is offline: `journal offline since HH:MM,
-    /// reconnecting` (UTC).
-    #[must_use]
-    pub fn offline_line(&self) -> Option<String> {
-        self.journal_offline.as_ref().map(|(since, _)| {
-            format!(
-                "journal offline since {} UTC, reconnecting",
-                crate::ui::hm(*since)
-            )
-        })
-    }
-
-    /// Why an action is refused now, when the journal is offline: nothing could be committed,
-    /// so nothing is shown as done.
-    fn offline_refusal(&self) -> Option<String> {
-        let (_, why) = self.journal_offline.as_ref()?;
-        Some(format!(
-            "not done, nothing written: {} ({why}); try again once it is back",
-            self.offline_line().unwrap_or_default()
-        ))
-    }
 }
+
+/// The text a dialog has not collected yet, in a probe (see [`App::may`]).
+const ASKED: &str = "(asked in the dialog)";
 
 fn step(i: usize, n: usize, down: bool) -> usize {
     if n == 0 {

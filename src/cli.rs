@@ -439,7 +439,7 @@ pub fn open_room(session: Session) -> Result<ExitCode> {
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    let ran = rt.block_on(crate::app::run(app));
+    let ran = rt.block_on(crate::event_loop::run(app));
     // A host-name lookup stuck in a resolver that never answers holds a runtime thread that no
     // deadline can stop: leaving must not wait for it (dropping the runtime would).
     rt.shutdown_timeout(LEAVE_WAIT);

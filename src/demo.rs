@@ -76,7 +76,7 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
         session
             .journal
             .set_lock_wait(std::time::Duration::from_millis(250));
-        crate::app::run(App::new(session)).await
+        crate::event_loop::run(App::new(session)).await
     })?;
     Ok(ExitCode::SUCCESS)
 }

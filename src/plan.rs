@@ -14,6 +14,7 @@ pub mod model;
 pub mod notify;
 pub mod roles;
 pub mod schedule;
+pub mod selector;
 pub mod signals;
 pub mod threshold;
 pub mod toml;

@@ -13,6 +13,7 @@ pub mod exposition;
 pub mod http;
 pub mod outcome;
 pub mod prometheus;
+pub mod promql;
 pub mod runner;
 pub mod scrape;
 pub mod tcp;

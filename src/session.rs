@@ -13,10 +13,12 @@
 //! could rewrite; a follower opens it with a warning ([`Session::journal_warnings`]).
 
 mod report;
+pub mod worker;
 
-pub use report::ReportError;
+pub use report::{ReportError, ReportJob};
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -140,8 +142,9 @@ pub struct Session {
     pub problems: Vec<Problem>,
     /// The folded state.
     pub state: RoomState,
-    /// The journal.
-    pub journal: Journal,
+    /// The journal; shared with the room's journal worker, which does its reads and appends
+    /// off the thread that draws.
+    pub journal: Arc<Journal>,
     /// The journal's path (for display).
     pub journal_path: PathBuf,
     /// Who acts: `user@host` from the operating system.
@@ -290,7 +293,7 @@ impl Session {
             Some(plan::load(plan_path)?)
         };
         let journal_path = journal_location(plan_path, opts.journal.as_deref())?;
-        let journal = Journal::open(&journal_path)?;
+        let journal = Arc::new(Journal::open(&journal_path)?);
         let safety = journal.safety()?;
         let mut journal_warnings = Vec::new();
         if let Some(reason) = safety.refusal {
@@ -354,10 +357,7 @@ impl Session {
         } else {
             loaded.plan
         };
-        let mut state = RoomState::new(plan, t0);
-        for ev in &replay.events {
-            state.apply(ev);
-        }
+        let state = RoomState::fold(plan, t0, &replay.events);
         let tail_note = replay.notes.first().cloned();
         journal_warnings.extend(replay.notes.iter().cloned());
         let mut session = Session {
@@ -517,14 +517,8 @@ impl Session {
         // re-validate against the newer state.
         for _ in 0..16 {
             self.catch_up()?;
-            if let Some(why) = self.write_block() {
-                return Err(Refusal(why).into());
-            }
-            let (mut kind, role) = self.validate(cmd)?;
-            if let Some(e) = evidence {
-                kind.attach_evidence(e.clone());
-            }
-            match self.append(kind, role, now) {
+            let write = self.prepare(cmd, evidence, now)?;
+            match self.append(write.draft) {
                 Err(SessionError::Journal(JournalError::Conflict { .. })) => {}
                 other => return other,
             }
@@ -552,25 +546,9 @@ impl Session {
         Ok((kind, role))
     }
 
-    fn append(
-        &mut self,
-        kind: EventKind,
-        role: Option<String>,
-        now: DateTime<Utc>,
-    ) -> Result<Event, SessionError> {
-        let draft = Draft {
-            actor: self.actor.clone(),
-            role,
-            at: now,
-            kind,
-        };
+    fn append(&mut self, draft: Draft) -> Result<Event, SessionError> {
         let appended = self.journal.append(draft, Some(self.state.head_seq));
-        for r in self.journal.take_repairs() {
-            if let Some(n) = self.tail_note.take() {
-                self.journal_warnings.retain(|w| *w != n);
-            }
-            self.warn(r);
-        }
+        self.note_repairs(self.journal.take_repairs());
         let ev = appended?;
         // Fold our own event via the same read path followers use, so state and cursor agree.
         self.catch_up()?;
@@ -586,14 +564,24 @@ impl Session {
     /// compared with the checkpoint, and when it no longer extends it, [`Session::rewrite`] is
     /// set.
     pub fn catch_up(&mut self) -> Result<usize, SessionError> {
-        let new = match self.journal.read_new(&mut self.cursor) {
+        let mut cursor = self.cursor.clone();
+        let read = self.journal.read_new(&mut cursor).map(|new| (new, cursor));
+        self.absorb(read)
+    }
+
+    /// Folds in what a read of the journal returned ([`Journal::read_new`] from
+    /// [`Session::cursor`], as [`worker::perform`] does): the new events and the cursor after
+    /// them. The journal is only touched again when it was replaced (replayed from the start)
+    /// or when the checkpoint must be judged against it. Returns how many events were new.
+    pub fn absorb(
+        &mut self,
+        read: Result<(Vec<Event>, Cursor), JournalError>,
+    ) -> Result<usize, SessionError> {
+        let new = match read {
             Err(JournalError::Replaced { detail, .. }) => {
                 let replay = self.replay_again()?;
-                let mut state = RoomState::new(self.state.plan.clone(), self.state.t0);
-                for ev in &replay.events {
-                    state.apply(ev);
-                }
-                self.state = state;
+                self.state =
+                    RoomState::fold(self.state.plan.clone(), self.state.t0, &replay.events);
                 self.problems = replay.problems;
                 self.problems.push(Problem {
                     line: 0,
@@ -603,7 +591,11 @@ impl Session {
                 self.remember()?;
                 return Ok(replay.events.len());
             }
-            other => other?,
+            Err(e) => return Err(e.into()),
+            Ok((new, cursor)) => {
+                self.cursor = cursor;
+                new
+            }
         };
         self.problems.extend(self.cursor.take_problems());
         for ev in &new {
@@ -724,11 +716,7 @@ impl Session {
         } else {
             file.loaded.plan
         };
-        let mut state = RoomState::new(plan, self.state.t0);
-        for ev in &replay.events {
-            state.apply(ev);
-        }
-        self.state = state;
+        self.state = RoomState::fold(plan, self.state.t0, &replay.events);
         self.problems = replay.problems;
         self.cursor = replay.cursor;
         self.remember()?;
@@ -765,7 +753,13 @@ impl Session {
                 title: self.state.plan.title.clone(),
                 plan: Some(self.plan_name.clone()),
             };
-            match self.append(kind, None, now) {
+            let draft = Draft {
+                actor: self.actor.clone(),
+                role: None,
+                at: now,
+                kind,
+            };
+            match self.append(draft) {
                 Err(SessionError::Journal(JournalError::Conflict { .. })) => {}
                 other => return other.map(|_| ()),
             }

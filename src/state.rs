@@ -210,6 +210,20 @@ pub struct RoomState {
 }
 
 impl RoomState {
+    /// The room after `events`, folded in order onto a room with no events yet ([`RoomState::new`]).
+    #[must_use]
+    pub fn fold<'a>(
+        plan: Plan,
+        t0: DateTime<Utc>,
+        events: impl IntoIterator<Item = &'a Event>,
+    ) -> Self {
+        let mut state = RoomState::new(plan, t0);
+        for ev in events {
+            state.apply(ev);
+        }
+        state
+    }
+
     /// A room with no events yet. `t0` is the room's T-0 (see `cli` for how it is chosen).
     #[must_use]
     pub fn new(plan: Plan, t0: DateTime<Utc>) -> Self {

@@ -1,4 +1,5 @@
-//! Drawing: a pure function of the app's state. No I/O, no locks, no changes.
+//! Drawing: a pure function of a read-only [`Screen`] and a [`Theme`] decided once at start.
+//! No I/O, no locks, no clock, no environment, no changes.
 //!
 //! ```text
 //! wide (≥ 120×32)                          compact (80×24)
@@ -26,24 +27,23 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders};
 
-use crate::app::{App, Mode, Panel};
+use crate::app::{Mode, Panel, Screen};
 use theme::Theme;
 
 /// Width and height from which the wide layout is used.
 pub const WIDE: (u16, u16) = (120, 32);
 
-/// Draws the whole room for `app` at `now`.
-pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
+/// Draws the whole room as `screen` shows it, in `theme`.
+pub fn render(frame: &mut Frame, screen: &Screen, theme: Theme) {
     let area = frame.area();
     if area.width < 20 || area.height < 6 {
-        header::tiny(frame, area, app);
+        header::tiny(frame, area, screen);
         return;
     }
-    let theme = Theme::from_env();
     let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
     let ctx = Ctx {
-        app,
-        now,
+        screen,
+        now: screen.now,
         theme,
         wide,
     };
@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
     } else {
         draw_compact(frame, area, &ctx);
     }
-    match &app.view.mode {
+    match &screen.view.mode {
         Mode::Normal => {}
         Mode::Help => help::draw(frame, area, &ctx),
         mode => dialogs::draw(frame, area, &ctx, mode),
@@ -61,7 +61,7 @@ pub fn render(frame: &mut Frame, app: &App, now: DateTime<Utc>) {
 
 /// What every widget draws from.
 pub(crate) struct Ctx<'a> {
-    pub app: &'a App,
+    pub screen: &'a Screen<'a>,
     pub now: DateTime<Utc>,
     pub theme: Theme,
     pub wide: bool,
@@ -71,7 +71,7 @@ impl Ctx<'_> {
     /// A panel's frame: full borders when wide, a top rule when compact; highlighted when the
     /// panel has the keys.
     pub fn block(&self, title: &str, panel: Option<Panel>) -> Block<'static> {
-        let focused = panel.is_some_and(|p| p == self.app.view.panel);
+        let focused = panel.is_some_and(|p| p == self.screen.view.panel);
         let borders = if self.wide {
             Borders::ALL
         } else {
@@ -99,7 +99,7 @@ impl Ctx<'_> {
 }
 
 fn draw_wide(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let plan = &ctx.app.session.state.plan;
+    let plan = &ctx.screen.state.plan;
     let timeline_h = (plan.phases.len() as u16 + 3).clamp(5, area.height / 3);
     let [head, alert, top, middle, foot] = Layout::vertical([
         Constraint::Length(3),
@@ -134,7 +134,7 @@ fn draw_wide(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 }
 
 fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let plan = &ctx.app.session.state.plan;
+    let plan = &ctx.screen.state.plan;
     let timeline_h = (plan.phases.len() as u16 + 1).clamp(3, (area.height / 4).max(3));
     let bottom_h = if area.height >= 20 { 5 } else { 0 };
     let strip = health::strip(ctx, area.width as usize);

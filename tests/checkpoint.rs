@@ -352,8 +352,14 @@ fn the_room_says_so_in_red_words() {
     let app = App::new(r.open(true));
     for (w, h) in [(80, 24), (160, 48)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
-            .unwrap();
+        term.draw(|f| {
+            warroom::ui::render(
+                f,
+                &app.screen(Utc::now()),
+                warroom::ui::theme::Theme::from_env(),
+            );
+        })
+        .unwrap();
         let buf = term.backend().buffer();
         let (row, col) = (0..h)
             .find_map(|y| {
@@ -501,8 +507,14 @@ fn a_forged_line_is_loud_everywhere_and_blocks_writes_until_accepted() {
     // In the room: a red line naming it.
     let app = App::new(r.open(true));
     let mut term = Terminal::new(TestBackend::new(120, 32)).unwrap();
-    term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
-        .unwrap();
+    term.draw(|f| {
+        warroom::ui::render(
+            f,
+            &app.screen(Utc::now()),
+            warroom::ui::theme::Theme::from_env(),
+        );
+    })
+    .unwrap();
     let buf = term.backend().buffer();
     let (row, col) = (0..32)
         .find_map(|y| {
@@ -536,15 +548,21 @@ fn the_room_asks_before_its_first_write_on_a_rewritten_history() {
     assert!(app.session.rewrite.is_some());
 
     // A tick asks first; "n" writes nothing and keeps the checkpoint.
-    app.on_key(&key(' '), Utc::now());
+    warroom::event_loop::settle(&mut app, warroom::app::Msg::Key(key(' ')), Utc::now());
     assert!(
         matches!(app.view.mode, Mode::AcceptRewrite { .. }),
         "{:?}",
         app.view.mode
     );
     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    term.draw(|f| warroom::ui::render(f, &app, Utc::now()))
-        .unwrap();
+    term.draw(|f| {
+        warroom::ui::render(
+            f,
+            &app.screen(Utc::now()),
+            warroom::ui::theme::Theme::from_env(),
+        );
+    })
+    .unwrap();
     let screen: String = term
         .backend()
         .buffer()
@@ -553,13 +571,13 @@ fn the_room_asks_before_its_first_write_on_a_rewritten_history() {
         .map(ratatui::buffer::Cell::symbol)
         .collect();
     assert!(screen.contains("accept it before writing?"), "{screen}");
-    app.on_key(&key('n'), Utc::now());
+    warroom::event_loop::settle(&mut app, warroom::app::Msg::Key(key('n')), Utc::now());
     assert_eq!(fs::read(&r.journal).unwrap(), before, "nothing written");
     assert_eq!(r.stored(), Some(seen.clone()));
 
     // "y" accepts the journal as it is now, then ticks.
-    app.on_key(&key(' '), Utc::now());
-    app.on_key(&key('y'), Utc::now());
+    warroom::event_loop::settle(&mut app, warroom::app::Msg::Key(key(' ')), Utc::now());
+    warroom::event_loop::settle(&mut app, warroom::app::Msg::Key(key('y')), Utc::now());
     assert!(app.session.rewrite.is_none());
     let lines = r.lines();
     assert!(lines.len() > 2, "written: {lines:?}");

@@ -18,7 +18,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use warroom::app::{App, Mode};
+use warroom::app::{App, Effect, Mode, Msg};
 use warroom::poll::Target;
 use warroom::poll::runner;
 use warroom::session::OpenOptions;
@@ -105,7 +105,9 @@ fn text(buf: &Buffer) -> String {
 
 fn draw(app: &App, w: u16, h: u16, now: DateTime<Utc>) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| warroom::ui::render(f, app, now)).unwrap();
+    terminal
+        .draw(|f| warroom::ui::render(f, &app.screen(now), warroom::ui::theme::Theme::from_env()))
+        .unwrap();
     terminal.backend().buffer().clone()
 }
 
@@ -290,7 +292,7 @@ async fn hostile_text_on_every_path_never_reaches_the_buffer() {
             Target::Metric(_) => (3, r.sample.value.is_some()),
         };
         seen[slot] |= wanted;
-        app.on_reading(r, Utc::now());
+        warroom::event_loop::settle(&mut app, Msg::Reading(r), Utc::now());
     }
     drop(pollers);
 
@@ -311,19 +313,29 @@ async fn hostile_text_on_every_path_never_reaches_the_buffer() {
     assert!(wide.contains("[2J"), "{wide}");
 
     // The step command, run as an operator would: x, then y to confirm.
-    app.on_key(&key('x'), Utc::now());
+    warroom::event_loop::settle(&mut app, Msg::Key(key('x')), Utc::now());
     assert!(
         matches!(app.view.mode, Mode::RunConfirm { .. }),
         "x asks to confirm: {:?}",
         app.view.mode
     );
-    app.on_key(&key('y'), Utc::now());
-    let mut out = app.take_output().expect("the command started");
-    while let Some(o) = tokio::time::timeout(Duration::from_secs(30), out.recv())
+    let fx = warroom::event_loop::settle(&mut app, Msg::Key(key('y')), Utc::now());
+    let mut run = fx
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::RunStep {
+                command,
+                plan_file,
+                timeout,
+            } => Some(warroom::exec::start(&command, &plan_file, timeout).unwrap()),
+            _ => None,
+        })
+        .expect("the command is asked to start");
+    while let Some(o) = tokio::time::timeout(Duration::from_secs(30), run.next())
         .await
         .expect("the command ends within 30 s")
     {
-        app.on_output(o, Utc::now());
+        warroom::event_loop::settle(&mut app, Msg::Output(o), Utc::now());
     }
     assert!(matches!(app.view.mode, Mode::Output), "{:?}", app.view.mode);
     for (w, h) in [(80, 24), (160, 48)] {

@@ -167,7 +167,10 @@ fn times_at_the_limits_load_and_every_verb_and_the_screen_run_on_them() {
                 chrono::DateTime::<Utc>::MAX_UTC,
                 chrono::DateTime::<Utc>::MIN_UTC,
             ] {
-                term.draw(|f| warroom::ui::render(f, &app, now)).unwrap();
+                term.draw(|f| {
+                    warroom::ui::render(f, &app.screen(now), warroom::ui::theme::Theme::from_env());
+                })
+                .unwrap();
             }
         }
     }

@@ -7,7 +7,7 @@
 mod common;
 
 use chrono::Utc;
-use warroom::app::App;
+use warroom::app::{App, Effect, Msg};
 use warroom::journal::Journal;
 use warroom::journal::event::EventKind;
 use warroom::session::OpenOptions;
@@ -24,7 +24,7 @@ fn edits_reload_and_a_bad_edit_keeps_the_last_good_plan() {
     assert_eq!(app.session.state.plan.checks[0].name, "alpha");
 
     // Nothing changed on disk: nothing to do.
-    assert_eq!(app.reload_plan(Utc::now()), None);
+    assert_eq!(reload(&mut app), None);
 
     // A renamed check and a new one: reloaded, pollers restart, the board follows.
     std::fs::write(
@@ -32,7 +32,7 @@ fn edits_reload_and_a_bad_edit_keeps_the_last_good_plan() {
         PLAN.replace("alpha", "beta") + "\n[[check]]\nname = \"gamma\"\ntcp = \"127.0.0.1:9\"\n",
     )
     .unwrap();
-    assert_eq!(app.reload_plan(Utc::now()), Some(true));
+    assert_eq!(reload(&mut app), Some(true));
     let names: Vec<&str> = app
         .session
         .state
@@ -54,18 +54,18 @@ fn edits_reload_and_a_bad_edit_keeps_the_last_good_plan() {
         ),
     )
     .unwrap();
-    assert_eq!(app.reload_plan(Utc::now()), Some(false));
+    assert_eq!(reload(&mut app), Some(false));
     let why = app.reload_error.clone().unwrap();
     assert!(why.contains("still on the last good plan"), "{why}");
     assert!(why.contains("plan.toml:"), "{why}");
     assert!(why.contains("$.status === UP"), "{why}");
     assert_eq!(app.session.state.plan.checks.len(), 2);
     // The same bad edit again is no news.
-    assert_eq!(app.reload_plan(Utc::now()), None);
+    assert_eq!(reload(&mut app), None);
 
     // Prose-only edit of a fixed plan: reloaded, pollers untouched, the message gone.
     std::fs::write(&file, good.replace("Ship it", "Ship it carefully")).unwrap();
-    assert_eq!(app.reload_plan(Utc::now()), Some(false));
+    assert_eq!(reload(&mut app), Some(false));
     assert!(app.reload_error.is_none());
     assert_eq!(
         app.session.state.plan.phases[0].tasks[0].text,
@@ -82,4 +82,13 @@ fn edits_reload_and_a_bad_edit_keeps_the_last_good_plan() {
         .filter(|e| matches!(e.kind, EventKind::PlanLoaded { .. }))
         .count();
     assert_eq!(loaded, 3);
+}
+
+/// The plan file was written: None when nothing visible changed, Some(true) when the pollers
+/// must restart, Some(false) otherwise.
+fn reload(app: &mut App) -> Option<bool> {
+    let fx = warroom::event_loop::settle(app, Msg::PlanEdited, Utc::now());
+    let redraw = fx.iter().any(|e| matches!(e, Effect::Redraw));
+    let restart = fx.iter().any(|e| matches!(e, Effect::RestartPollers));
+    redraw.then_some(restart)
 }

@@ -142,7 +142,9 @@ fn every_shared_plan_can_be_worked_through_and_drawn() {
         for (w, h) in [(80, 24), (160, 48)] {
             let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
             terminal
-                .draw(|f| warroom::ui::render(f, &app, now))
+                .draw(|f| {
+                    warroom::ui::render(f, &app.screen(now), warroom::ui::theme::Theme::from_env());
+                })
                 .unwrap();
             let text = format!("{}", terminal.backend());
             assert!(

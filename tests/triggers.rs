@@ -10,7 +10,9 @@ mod common;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use warroom::app::App;
+use crossterm::event::{KeyCode, KeyEvent};
+use warroom::app::{App, Msg};
+use warroom::event_loop::settle;
 use warroom::journal::Journal;
 use warroom::journal::event::EventKind;
 use warroom::poll::runner::Reading;
@@ -112,8 +114,8 @@ fn count(dir: &Path, pred: impl Fn(&EventKind) -> bool) -> usize {
 /// catches up on the journal between readings as its watcher would make it.
 fn feed(rooms: &mut [App], r: &Reading) {
     for app in rooms.iter_mut() {
-        app.on_journal_change();
-        app.on_reading(r.clone(), r.sample.at);
+        settle(app, Msg::JournalChanged, r.sample.at);
+        settle(app, Msg::Reading(r.clone()), r.sample.at);
     }
 }
 
@@ -144,7 +146,7 @@ fn a_trigger_fires_once_per_episode_with_three_rooms_open() {
         "no second event in the same episode"
     );
     for app in &mut rooms {
-        app.on_journal_change();
+        settle(app, Msg::JournalChanged, Utc::now());
         let fired: Vec<_> = app.session.state.fired_triggers().collect();
         assert_eq!(fired.len(), 1, "every room shows the fired trigger");
         assert!((fired[0].1.value - 9.0).abs() < 1e-9);
@@ -184,7 +186,7 @@ fn the_countdown_starts_the_rollback_unless_cancelled() {
     for s in [0, 120] {
         feed(&mut rooms, &reading(0, 12.0, s));
     }
-    rooms[1].on_journal_change();
+    settle(&mut rooms[1], Msg::JournalChanged, Utc::now());
     let c = rooms[1].session.state.rollback_countdown().unwrap();
     assert_eq!(
         c.ends_at
@@ -199,14 +201,16 @@ fn the_countdown_starts_the_rollback_unless_cancelled() {
 
     // Before the end nothing happens; at the end both rooms try, one rollback is journaled.
     let end = c.ends_at;
-    assert!(!rooms[0].on_tick(end - Duration::seconds(1)));
-    for app in &mut rooms {
-        app.on_journal_change();
-        app.on_tick(end);
-    }
     let started = |k: &EventKind| matches!(k, EventKind::RollbackStarted { .. });
+    let before = end - Duration::seconds(1);
+    settle(&mut rooms[0], Msg::Tick(before), before);
+    assert_eq!(count(dir.path(), started), 0);
+    for app in &mut rooms {
+        settle(app, Msg::JournalChanged, end);
+        settle(app, Msg::Tick(end), end);
+    }
     assert_eq!(count(dir.path(), started), 1);
-    rooms[0].on_journal_change();
+    settle(&mut rooms[0], Msg::JournalChanged, Utc::now());
     assert_eq!(rooms[0].session.state.status(), RoomStatus::Rollback);
     let ev = events(dir.path());
     let reason = ev
@@ -243,7 +247,8 @@ fn a_cancelled_countdown_does_not_roll_back() {
         )
         .unwrap();
     assert!(app.session.state.rollback_countdown().is_none());
-    app.on_tick(end + Duration::seconds(5));
+    let later = end + Duration::seconds(5);
+    settle(app, Msg::Tick(later), later);
     assert!(app.session.state.rollback.is_none());
     // Cancelling twice is refused with a reason.
     let err = app
@@ -274,7 +279,7 @@ fn a_baseline_is_captured_once_when_the_deployment_starts() {
         .unwrap();
     feed(&mut rooms, &reading(1, 120.0, 10));
     assert_eq!(count(dir.path(), baseline), 1);
-    rooms[1].on_journal_change();
+    settle(&mut rooms[1], Msg::JournalChanged, Utc::now());
     assert_eq!(rooms[1].session.state.baselines["p95"].0, 120.0);
 
     // 200% of 120 ms is 240 ms: 230 does not fire, 250 does.
@@ -291,7 +296,7 @@ fn decisions_in_the_room_carry_evidence() {
     let mut rooms = vec![room(dir.path(), false)];
     feed(&mut rooms, &reading(0, 0.4, 0));
     let app = &mut rooms[0];
-    app.update(warroom::app::Action::Advance, at(1));
+    settle(app, Msg::Key(KeyEvent::from(KeyCode::Char('n'))), at(1));
     let ev = events(dir.path());
     let evidence = ev
         .iter()

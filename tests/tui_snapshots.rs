@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::{DateTime, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use warroom::app::App;
+use warroom::app::{App, Msg};
 use warroom::session::OpenOptions;
 use warroom::state::Command;
 
@@ -51,7 +51,9 @@ fn app(dir: &Path) -> App {
 
 fn screen(app: &App, w: u16, h: u16, now: DateTime<Utc>) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| warroom::ui::render(f, app, now)).unwrap();
+    terminal
+        .draw(|f| warroom::ui::render(f, &app.screen(now), warroom::ui::theme::Theme::from_env()))
+        .unwrap();
     format!("{}", terminal.backend())
 }
 
@@ -262,7 +264,11 @@ fn live_signals_and_a_fired_trigger_160x48() {
                 sample(i, Verdict::Pass, 6.0, Some(p95), None),
             ),
         ] {
-            app.on_reading(Reading { target, sample: s }, t(i));
+            warroom::event_loop::settle(
+                &mut app,
+                Msg::Reading(Reading { target, sample: s }),
+                t(i),
+            );
         }
     }
     let now = t(60);
@@ -316,17 +322,17 @@ fn t0_not_set_says_so_and_can_be_set_from_the_room() {
     let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
     let type_in = |app: &mut App, text: &str| {
         for c in text.chars() {
-            app.on_key(&key(KeyCode::Char(c)), at(9, 1));
+            warroom::event_loop::settle(app, Msg::Key(key(KeyCode::Char(c))), at(9, 1));
         }
-        app.on_key(&key(KeyCode::Enter), at(9, 1));
+        warroom::event_loop::settle(app, Msg::Key(key(KeyCode::Enter)), at(9, 1));
     };
-    app.on_key(&key(KeyCode::Char('T')), at(9, 1));
+    warroom::event_loop::settle(&mut app, Msg::Key(key(KeyCode::Char('T'))), at(9, 1));
     type_in(&mut app, "tomorrow 9");
     let dialog = screen(&app, 80, 24, at(9, 1));
     assert!(dialog.contains("Set T-0"), "{dialog}");
     assert!(dialog.contains("is not a time"), "{dialog}");
     for _ in 0.."tomorrow 9".len() {
-        app.on_key(&key(KeyCode::Backspace), at(9, 1));
+        warroom::event_loop::settle(&mut app, Msg::Key(key(KeyCode::Backspace)), at(9, 1));
     }
     type_in(&mut app, "2025-12-20 09:00");
     let set = screen(&app, 80, 24, at(9, 2));
@@ -354,7 +360,7 @@ fn t0_not_set_says_so_and_can_be_set_from_the_room() {
     );
     assert!(follower.state.t0_known());
     let mut watcher = App::new(follower);
-    watcher.on_key(&key(KeyCode::Char('T')), at(9, 3));
+    warroom::event_loop::settle(&mut watcher, Msg::Key(key(KeyCode::Char('T'))), at(9, 3));
     let text = screen(&watcher, 80, 24, at(9, 3));
     assert!(!text.contains("Set T-0"), "a follower gets no dialog");
 }

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
 
-use super::{App, Mode};
+use super::writes::{Say, Then};
+use super::{App, Effect, Mode};
 use crate::exec::{self, Output, Pane};
 use crate::state::Command;
 
@@ -26,13 +26,12 @@ pub struct Running {
     pub pane: Pane,
     /// How it ended, once it has (`exit 0 in 3.2 s`).
     pub finished: Option<String>,
-    cancel: mpsc::UnboundedSender<()>,
 }
 
 impl App {
     /// `x`: asks to confirm running the selected task's command.
     pub(super) fn ask_run(&mut self) {
-        if !self.check_writable() {
+        if !self.writable() {
             return;
         }
         if self.running.as_ref().is_some_and(|r| r.finished.is_none()) {
@@ -59,8 +58,9 @@ impl App {
         };
     }
 
-    /// Starts the confirmed command; its output arrives through [`App::take_output`].
-    pub(super) fn start_run(&mut self, task: String, command: String) {
+    /// The confirmed command: the loop starts it ([`Effect::RunStep`]) and its output comes
+    /// back as [`Msg::Output`](super::Msg::Output).
+    pub(super) fn start_run(&mut self, task: String, command: String, fx: &mut Vec<Effect>) {
         let timeout = self
             .session
             .state
@@ -71,48 +71,22 @@ impl App {
             self.flash(&format!("not run: {why}"), true);
             return;
         }
-        let mut run = match exec::start(&command, &self.session.plan_path, timeout) {
-            Ok(r) => r,
-            Err(e) => {
-                self.flash(&format!("not run: {e}"), true);
-                return;
-            }
-        };
-        let (out_tx, out_rx) = mpsc::channel(1024);
-        let (cancel_tx, mut cancel_rx) = mpsc::unbounded_channel::<()>();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    out = run.next() => match out {
-                        Some(o) => {
-                            if out_tx.send(o).await.is_err() {
-                                break;
-                            }
-                        }
-                        None => break,
-                    },
-                    Some(()) = cancel_rx.recv() => run.cancel(),
-                }
-            }
+        fx.push(Effect::RunStep {
+            command: command.clone(),
+            plan_file: self.session.plan_path.clone(),
+            timeout,
         });
-        self.output = Some(out_rx);
         self.running = Some(Running {
             task,
             command,
             pane: Pane::default(),
             finished: None,
-            cancel: cancel_tx,
         });
         self.view.mode = Mode::Output;
     }
 
-    /// Hands the loop the receiver of a command just started.
-    pub fn take_output(&mut self) -> Option<mpsc::Receiver<Output>> {
-        self.output.take()
-    }
-
     /// One line or the end of the running command. Returns whether to redraw.
-    pub fn on_output(&mut self, out: Output, now: DateTime<Utc>) -> bool {
+    pub(super) fn on_output(&mut self, out: Output, now: DateTime<Utc>) -> bool {
         let Some(running) = self.running.as_mut() else {
             return false;
         };
@@ -132,33 +106,24 @@ impl App {
             duration_ms: f.duration_ms,
             last_lines: f.last_lines.clone(),
         };
-        if let Err(e) = self.session.act(&record, now) {
-            self.flash(
-                &format!("the command's outcome was not journaled: {e}"),
-                true,
-            );
-            return true;
-        }
-        if f.success() && !self.session.state.is_done(&task) {
-            let tick = Command::Check {
-                task,
-                note: Some(format!("its command: {outcome}")),
-            };
-            if let Err(e) = self.session.act(&tick, now) {
-                self.flash(&e.to_string(), true);
-                return true;
-            }
-        }
-        self.flash(&format!("command finished: {outcome}"), !f.success());
+        let say = Say::Failure {
+            prefix: "the command's outcome was not journaled: ".into(),
+        };
+        let then = Then::RunRecorded {
+            task,
+            success: f.success(),
+            outcome,
+        };
+        self.write(record, None, now, say, then);
         true
     }
 
     /// Esc in the output pane: cancels a running command, or closes the pane of a finished
     /// one.
-    pub(super) fn close_or_cancel(&mut self) {
+    pub(super) fn close_or_cancel(&mut self, fx: &mut Vec<Effect>) {
         match &self.running {
             Some(r) if r.finished.is_none() => {
-                let _ = r.cancel.send(());
+                fx.push(Effect::CancelStep);
                 self.flash("cancelling the command…", false);
                 self.view.mode = Mode::Output;
             }

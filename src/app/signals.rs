@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::App;
+use super::writes::{Say, Then};
+use super::{App, Effect};
 use crate::plan::condition::Condition;
 use crate::plan::wiring::find_signal;
 use crate::plan::{Comparator, Plan, Trigger};
@@ -71,7 +72,7 @@ pub fn trigger_value(board: &Board, target: Target) -> Option<f64> {
 impl App {
     /// Records a reading, evaluates the triggers it feeds and journals what they say.
     /// Returns whether the screen must be redrawn.
-    pub fn on_reading(&mut self, reading: Reading, now: DateTime<Utc>) -> bool {
+    pub(super) fn on_reading(&mut self, reading: Reading, now: DateTime<Utc>) -> bool {
         let plan = &self.session.state.plan;
         let spec = match reading.target {
             Target::Check(i) => plan.checks.get(i),
@@ -127,9 +128,7 @@ impl App {
         if !self.session.follower {
             let evidence = self.board.evidence(&self.session.state.plan, now);
             // A refusal means another room journaled this episode first: nothing to say.
-            if let Err(e) = self.session.act_with(&cmd, Some(&evidence), now) {
-                tracing::debug!("trigger event not written: {e}");
-            }
+            self.write(cmd, Some(evidence), now, Say::Quiet, Then::Nothing);
         }
         true
     }
@@ -167,21 +166,18 @@ impl App {
             return;
         };
         let cmd = Command::CaptureBaseline { metric: id, value };
-        if let Err(e) = self.session.act(&cmd, now) {
-            tracing::debug!("baseline not written: {e}");
-        }
+        self.write(cmd, None, now, Say::Quiet, Then::Nothing);
     }
 
     /// Once a second: starts the rollback when a trigger's countdown has run out (operators
     /// only; the first room to get there writes it, the others are refused and stay quiet).
-    /// Returns whether the screen must be redrawn.
-    pub fn on_tick(&mut self, now: DateTime<Utc>) -> bool {
+    pub(super) fn on_tick(&mut self, now: DateTime<Utc>) {
         let state = &self.session.state;
         let Some(c) = state.rollback_countdown() else {
-            return false;
+            return;
         };
         if now < c.ends_at || self.session.follower {
-            return false;
+            return;
         }
         let t = &state.plan.triggers[c.trigger];
         let fired = state.triggers[c.trigger].fired.as_ref();
@@ -195,25 +191,19 @@ impl App {
             ),
         );
         let evidence = self.board.evidence(&state.plan, now);
-        match self
-            .session
-            .act_with(&Command::Rollback { reason }, Some(&evidence), now)
-        {
-            Ok(ev) => {
-                self.flash(
-                    &format!("ROLLBACK started by the countdown (journal #{})", ev.seq),
-                    true,
-                );
-                self.focus(self.session.state.focus_phase());
-            }
-            Err(e) => tracing::debug!("automatic rollback not written: {e}"),
-        }
-        true
+        let say = Say::Alarm("ROLLBACK started by the countdown".into());
+        self.write(
+            Command::Rollback { reason },
+            Some(evidence),
+            now,
+            say,
+            Then::Focus,
+        );
     }
 
     /// Puts a freshly loaded plan's signals in place: trigger bindings and watches are rebuilt
     /// (watches of triggers that kept their id and condition carry over).
-    pub fn rebind(&mut self, old: &Plan) {
+    fn rebind(&mut self, old: &Plan) {
         let plan = &self.session.state.plan;
         self.board = self.board.carried_over(old, plan);
         let watches = plan
@@ -234,10 +224,26 @@ impl App {
 }
 
 impl App {
-    /// Reloads the plan after an edit on disk. Returns None when nothing visible changed,
-    /// Some(true) when the checks or metrics changed (the pollers must restart), Some(false)
-    /// otherwise. An invalid edit keeps the last good plan and shows why.
-    pub fn reload_plan(&mut self, now: DateTime<Utc>) -> Option<bool> {
+    /// Reloads the plan after an edit on disk: a redraw when something visible changed, and
+    /// the pollers and the notifier restarted when the checks, metrics or `[notify]` changed.
+    /// An invalid edit keeps the last good plan and shows why.
+    pub(super) fn reload_plan(&mut self, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        if let Some(restart) = self.reloaded(now) {
+            after_plan_change(restart, fx);
+        }
+    }
+
+    /// Follows the room to a newer plan version when another viewer's plan change was
+    /// journaled (a database room), with the effects of [`App::reload_plan`].
+    pub(super) fn follow_room_plan(&mut self, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        if let Some(restart) = self.followed(now) {
+            after_plan_change(restart, fx);
+        }
+    }
+
+    /// None when nothing visible changed, Some(true) when the checks or metrics changed (the
+    /// pollers must restart), Some(false) otherwise.
+    fn reloaded(&mut self, now: DateTime<Utc>) -> Option<bool> {
         let file = match crate::plan::load(&self.session.plan_path) {
             Ok(f) => f,
             Err(e) => {
@@ -262,9 +268,8 @@ impl App {
         Some(self.adopt(&old, recorded, "plan reloaded from disk"))
     }
 
-    /// Follows the room to a newer plan version when another viewer's plan change was
-    /// journaled (a database room). Returns as [`App::reload_plan`] does.
-    pub fn follow_room_plan(&mut self, now: DateTime<Utc>) -> Option<bool> {
+    /// As [`App::reloaded`], for the room's newer plan version.
+    fn followed(&mut self, now: DateTime<Utc>) -> Option<bool> {
         let (file, stored_at) = match self.session.room_plan_moved() {
             Ok(Some(x)) => x,
             Ok(None) => return None,
@@ -303,6 +308,16 @@ impl App {
             Ok(()) => self.flash(done, false),
         }
         restart
+    }
+}
+
+/// After the plan changed: draw it, and restart what depends on it (`restart`: the checks or
+/// metrics changed).
+fn after_plan_change(restart: bool, fx: &mut Vec<Effect>) {
+    fx.push(Effect::Redraw);
+    fx.push(Effect::RestartNotifier);
+    if restart {
+        fx.push(Effect::RestartPollers);
     }
 }
 

@@ -16,8 +16,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::Url;
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 /// The default interval of the status digest.
 pub const DEFAULT_DIGEST: Duration = Duration::from_secs(3600);

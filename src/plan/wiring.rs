@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::condition::{Condition, parse_when};
 use super::{Check, Diagnostic, Plan, PlanError};
-use crate::poll::exposition::Selector;
+use crate::plan::selector::Selector;
 
 /// Validates checks, metrics and triggers, and fills each trigger's `metric` and `threshold`
 /// from its `when`. `file` is the TOML file the checks came from. Returns warnings (a header

@@ -126,7 +126,7 @@ impl Request {
             ),
             Source::Scrape { url, .. } => (Method::GET, parse_url("scrape", url)?),
             Source::Prometheus { base, query } => {
-                (Method::GET, super::prometheus::query_url(base, query)?)
+                (Method::GET, super::promql::query_url(base, query)?)
             }
             Source::Tcp { .. } | Source::Command { .. } => {
                 return Err(format!("\"{}\" is not an HTTP check", check.name));

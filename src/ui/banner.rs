@@ -23,21 +23,21 @@ const MAX_JOURNAL_WARNINGS: usize = 2;
 
 /// Lines the banner needs now (0: nothing to say).
 pub(super) fn height(ctx: &Ctx) -> u16 {
-    let session = &ctx.app.session;
-    let state = &session.state;
+    let session = &ctx.screen.room;
+    let state = ctx.screen.state;
     let fired = state.fired_triggers().count().min(2) as u16;
     let countdown = u16::from(fired > 0 && state.rollback_countdown().is_some());
-    let rewrite = u16::from(session.rewrite.is_some()) + u16::from(session.chain_break().is_some());
+    let rewrite = u16::from(session.rewrite.is_some()) + u16::from(session.chain_break.is_some());
     let warnings = session.journal_warnings.len().min(MAX_JOURNAL_WARNINGS) as u16;
     countdown + rewrite + fired + warnings
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let state = &ctx.app.session.state;
+    let state = &ctx.screen.state;
     let width = area.width as usize;
     let loud = ctx.theme.bad.add_modifier(Modifier::REVERSED);
     let mut lines = Vec::new();
-    let session = &ctx.app.session;
+    let session = &ctx.screen.room;
     if state.fired_triggers().next().is_some()
         && let Some(c) = state.rollback_countdown()
     {
@@ -46,7 +46,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             " ROLLBACK IN {}:{:02} · c cancels the countdown · R rolls back now · {} ",
             left / 60,
             left % 60,
-            if ctx.app.session.follower {
+            if ctx.screen.room.follower {
                 "(follower: an operator's room starts it)"
             } else {
                 "this room starts it when the clock runs out"
@@ -60,11 +60,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
              looking, accept it with: {} --accept-rewrite ",
             r.checkpoint.seq,
             sanitize(&r.detail),
-            sanitize(&verify_command(&session.plan_path, &session.journal_path)),
+            sanitize(&verify_command(session.plan_path, session.journal_path)),
         );
         lines.push(Line::styled(fit(&text, width), loud));
     }
-    if let Some(p) = session.chain_break() {
+    if let Some(p) = session.chain_break {
         let text = format!(
             " ⚠ CHAIN BROKEN at journal line {}: {} · {} · look: {} ",
             p.line,
@@ -74,7 +74,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             } else {
                 "writes refused until a person looked and reopens with --accept-broken-chain"
             },
-            sanitize(&verify_command(&session.plan_path, &session.journal_path)),
+            sanitize(&verify_command(session.plan_path, session.journal_path)),
         );
         lines.push(Line::styled(fit(&text, width), loud));
     }

@@ -13,13 +13,13 @@ use crate::state::rollback::clock;
 use crate::text::sanitize;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let state = &ctx.app.session.state;
+    let state = &ctx.screen.state;
     let t = ctx.theme;
-    let Some(phase) = state.plan.phases.get(ctx.app.view.phase) else {
+    let Some(phase) = state.plan.phases.get(ctx.screen.view.phase) else {
         frame.render_widget(ctx.block("Checklist", Some(Panel::Checklist)), area);
         return;
     };
-    let i = ctx.app.view.phase;
+    let i = ctx.screen.view.phase;
     let (done, total) = state.phase_progress(i);
     let kind = if phase.kind == PhaseKind::Rollback {
         "Rollback step"
@@ -99,7 +99,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         return;
     }
     let rows = list_area.height as usize;
-    let sel = ctx.app.view.task.min(phase.tasks.len() - 1);
+    let sel = ctx.screen.view.task.min(phase.tasks.len() - 1);
     let first = sel
         .saturating_sub(rows.saturating_sub(1) / 2)
         .min(phase.tasks.len().saturating_sub(rows));
@@ -116,10 +116,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             // Ticked: who and when; open: whose step it is, as the plan says, in the good
             // colour when it is the viewer's role.
             let mine = task.owner.as_deref().is_some_and(|o| {
-                ctx.app
-                    .session
+                ctx.screen
+                    .room
                     .role
-                    .as_deref()
                     .is_some_and(|r| r.eq_ignore_ascii_case(o))
             });
             let who = tick.map_or_else(
@@ -154,7 +153,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                     },
                 ),
             ]);
-            if k == sel && ctx.app.view.panel == Panel::Checklist {
+            if k == sel && ctx.screen.view.panel == Panel::Checklist {
                 line = line.style(t.selected);
             }
             line

@@ -14,7 +14,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
     let t = ctx.theme;
     let (title, lines): (String, Vec<Line>) = match mode {
         Mode::Vote(d) => {
-            let gate = &ctx.app.session.state.plan.gates[d.gate];
+            let gate = &ctx.screen.state.plan.gates[d.gate];
             let mark = |f: VoteField| if d.field == f { "▸ " } else { "  " };
             let votes: Vec<Span> = [Vote::Go, Vote::NoGo, Vote::Hold]
                 .iter()
@@ -117,7 +117,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
             ],
         ),
         Mode::AcceptRewrite { .. } => {
-            let s = &ctx.app.session;
+            let s = &ctx.screen.room;
             let detail = s.rewrite.as_ref().map_or("", |r| r.detail.as_str());
             (
                 "HISTORY REWRITTEN: accept it before writing?".into(),
@@ -131,10 +131,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
                     Line::raw("Writing now chains your event onto the journal as it is."),
                     Line::raw(format!(
                         "Look first: {}",
-                        sanitize(&crate::session::verify_command(
-                            &s.plan_path,
-                            &s.journal_path
-                        ))
+                        sanitize(&crate::session::verify_command(s.plan_path, s.journal_path))
                     )),
                     Line::raw(""),
                     Line::styled(
@@ -164,7 +161,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
 /// The running (or finished) command's output, sanitised, in a large pane.
 fn output(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
-    let Some(r) = &ctx.app.running else { return };
+    let Some(r) = &ctx.screen.running else { return };
     let w = area.width.saturating_sub(4).max(20).min(area.width);
     let h = area.height.saturating_sub(4).max(6).min(area.height);
     let popup = super::popup(frame, area, w, h);

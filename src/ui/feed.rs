@@ -12,19 +12,22 @@ use super::{Ctx, clip_clean, hm};
 use crate::text::sanitize;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let session = &ctx.app.session;
+    let session = &ctx.screen.room;
     let t = ctx.theme;
-    let block = ctx.block(&format!("Journal feed (#{})", session.state.head_seq), None);
+    let block = ctx.block(
+        &format!("Journal feed (#{})", ctx.screen.state.head_seq),
+        None,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
-    for p in &session.problems {
+    for p in session.problems {
         lines.push(Line::styled(
             format!("! journal line {}: {}", p.line, sanitize(&p.message)),
             t.bad,
         ));
     }
-    for (seq, what) in &session.state.dangling {
+    for (seq, what) in &ctx.screen.state.dangling {
         lines.push(Line::styled(
             format!("! event #{seq} names {}, not in this plan", sanitize(what)),
             t.warn,
@@ -33,8 +36,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let rows = inner.height as usize;
     lines.truncate(rows / 2);
     let room = rows - lines.len();
-    let skip = session.state.feed.len().saturating_sub(room);
-    for item in session.state.feed.iter().skip(skip) {
+    let skip = ctx.screen.state.feed.len().saturating_sub(room);
+    for item in ctx.screen.state.feed.iter().skip(skip) {
         let user = item.actor.split('@').next().unwrap_or(&item.actor);
         let who = format!("{} ", clip_clean(user, 32));
         let rest = (inner.width as usize).saturating_sub(6 + who.width());

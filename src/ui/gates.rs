@@ -13,7 +13,7 @@ use crate::state::Decision;
 use crate::text::sanitize;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let state = &ctx.app.session.state;
+    let state = &ctx.screen.state;
     let t = ctx.theme;
     let block = ctx.block(
         &format!("Go/No-Go ({})", state.plan.gates.len()),
@@ -38,7 +38,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         }
     };
     let mut lines = Vec::new();
-    let sel = ctx.app.view.gate;
+    let sel = ctx.screen.view.gate;
     // Selected gate first in view: start the list at it when it would scroll off.
     let per_gate = if ctx.wide { 2 } else { 1 };
     let start = sel.saturating_sub((inner.height as usize / per_gate).saturating_sub(1));
@@ -52,7 +52,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             Span::styled(label, style),
             Span::raw(fit_clean(&g.title, title_w)),
         ]);
-        if i == sel && ctx.app.view.panel == Panel::Gates {
+        if i == sel && ctx.screen.view.panel == Panel::Gates {
             line = line.style(t.selected);
         }
         lines.push(line);

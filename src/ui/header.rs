@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Ctx, fit};
-use crate::app::App;
+use crate::app::Screen;
 use crate::poll::Health;
 use crate::state::RoomStatus;
 use crate::state::forecast::format_slip;
@@ -19,7 +19,7 @@ use crate::text::sanitize;
 const TITLE_ROOM: usize = 30;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let state = &ctx.app.session.state;
+    let state = &ctx.screen.state;
     let t = ctx.theme;
     let status = state.status();
     let status_style = match status {
@@ -34,7 +34,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::styled(format!(" {} ", status.label()), status_style),
         Span::raw(" "),
     ];
-    if let Some(off) = ctx.app.offline_line() {
+    if let Some(off) = ctx.screen.offline_line() {
         // Right after the state, before the countdown (whose label is fitted to what is left): what this screen shows may be behind.
         first.push(Span::styled(
             format!(" {off} "),
@@ -66,7 +66,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     if !state.t0_known() {
         // Counting from the room's first event would read as if go-live already happened.
-        let how = if ctx.app.session.follower {
+        let how = if ctx.screen.room.follower {
             "an operator sets it with T, or open with --start TIME"
         } else {
             "press T to set it, or open with --start TIME"
@@ -178,21 +178,16 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
 
     // A database room's plan travels with it, in versions: say which one this screen runs.
-    let version = ctx
-        .app
-        .session
-        .journal
-        .keeps_plans()
-        .then(|| ctx.app.session.plan_version());
+    let version = ctx.screen.room.plan_version.as_ref();
     let mut lines = vec![Line::from(first), Line::from(second)];
     lines.extend(eta_line);
-    let who = who(ctx.app);
+    let who = who(ctx.screen);
     if ctx.wide {
         let mut third = vec![Span::styled(format!(" {who}"), t.dim)];
         third.push(Span::styled(
             format!(
                 "  │ journal {} · {} events",
-                sanitize(&ctx.app.session.journal_path.display().to_string()),
+                sanitize(&ctx.screen.room.journal_path.display().to_string()),
                 state.events
             ),
             t.dim,
@@ -200,8 +195,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         if let Some(v) = &version {
             third.push(Span::styled(format!(" · {v}"), t.dim));
         }
-        if let Some(n) = &ctx.app.notify {
-            let status = n.borrow();
+        if let Some(status) = &ctx.screen.notify {
             let style = if status.last_error.is_some() {
                 t.bad
             } else {
@@ -215,7 +209,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         lines.push(Line::from(third));
     } else {
         // Compact has no identity line: a read-only viewer still says so.
-        if ctx.app.session.follower {
+        if ctx.screen.room.follower {
             lines[1].spans.insert(0, Span::styled(" FOLLOWER ", t.warn));
         }
         if let Some(v) = version {
@@ -233,7 +227,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 /// Rows the header needs: three when wide (the identity line), three when compact with an
 /// ETA to show on terminals of 20 rows or more, else two.
 pub(super) fn height(ctx: &Ctx, area: Rect) -> u16 {
-    let state = &ctx.app.session.state;
+    let state = &ctx.screen.state;
     if ctx.wide || (area.height >= 20 && state.t0_known() && state.eta(ctx.now).is_some()) {
         3
     } else {
@@ -244,7 +238,7 @@ pub(super) fn height(ctx: &Ctx, area: Rect) -> u16 {
 /// "ETA done 11:42 UTC (+12 min)", the end of the deployment window, and a warning
 /// in words when the ETA falls after the deployment or the rollback window.
 fn eta_spans(ctx: &Ctx) -> Vec<Span<'static>> {
-    let state = &ctx.app.session.state;
+    let state = &ctx.screen.state;
     let t = ctx.theme;
     // Without T-0 the plan's relative times are guesses, and so would an ETA be.
     let Some(eta) = state.eta(ctx.now).filter(|_| state.t0_known()) else {
@@ -290,26 +284,25 @@ fn when(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -
     }
 }
 
-fn who(app: &App) -> String {
-    let mode = if app.session.follower {
+fn who(screen: &Screen) -> String {
+    let mode = if screen.room.follower {
         "FOLLOWER (read-only)"
     } else {
         "operator"
     };
-    let role = app
-        .session
+    let role = screen
+        .room
         .role
-        .as_deref()
         .map(|r| format!(" as {}", sanitize(r)))
         .unwrap_or_default();
-    format!("{mode}: {}{role}", sanitize(&app.session.actor))
+    format!("{mode}: {}{role}", sanitize(screen.room.actor))
 }
 
 fn health_strip(ctx: &Ctx) -> Vec<Span<'static>> {
-    let plan = &ctx.app.session.state.plan;
+    let plan = &ctx.screen.state.plan;
     plan.checks
         .iter()
-        .zip(&ctx.app.board.checks)
+        .zip(&ctx.screen.board.checks)
         .map(|(c, s)| {
             let (sym, style): (&str, Style) = match s.health {
                 Health::Up => ("●", ctx.theme.good),
@@ -323,9 +316,9 @@ fn health_strip(ctx: &Ctx) -> Vec<Span<'static>> {
 }
 
 /// For terminals too small for any panel: just the state and the countdown.
-pub(super) fn tiny(frame: &mut Frame, area: Rect, app: &App) {
-    let state = &app.session.state;
-    let now = chrono::Utc::now();
+pub(super) fn tiny(frame: &mut Frame, area: Rect, screen: &Screen) {
+    let state = screen.state;
+    let now = screen.now;
     let mut text = state.status().label().to_string();
     if !state.t0_known() {
         text.push_str(" T-0 not set");

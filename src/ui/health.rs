@@ -17,17 +17,17 @@ use crate::text::sanitize;
 /// Lines the panel would like: checks, metrics (with `spark_h` sparkline rows each), triggers,
 /// their headings and borders.
 pub(super) fn wanted_height(ctx: &Ctx, spark_h: u16) -> u16 {
-    let plan = &ctx.app.session.state.plan;
+    let plan = &ctx.screen.state.plan;
     let checks = plan.checks.len().max(1) as u16;
     let metrics = plan.metrics.len() as u16 * (1 + spark_h);
     let triggers = plan.triggers.len() as u16;
     let headings = u16::from(!plan.metrics.is_empty()) + u16::from(!plan.triggers.is_empty());
-    checks + metrics + triggers + headings + 2 + u16::from(ctx.app.reload_error.is_some())
+    checks + metrics + triggers + headings + 2 + u16::from(ctx.screen.reload_error.is_some())
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
-    let app = ctx.app;
-    let plan = &app.session.state.plan;
+    let app = ctx.screen;
+    let plan = &app.state.plan;
     let t = ctx.theme;
     let count = |h: Health| app.board.checks.iter().filter(|s| s.health == h).count();
     let mut title = format!("Health {}/{} UP", count(Health::Up), plan.checks.len());
@@ -130,7 +130,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
     if !plan.triggers.is_empty() {
         lines.push(Line::styled(fit("Rollback triggers", width), t.title));
     }
-    let state = &app.session.state;
+    let state = &app.state;
     for (i, trig) in plan.triggers.iter().enumerate() {
         let fired = state.triggers.get(i).and_then(|r| r.fired.as_ref());
         let watch = app.watches.get(i);
@@ -222,8 +222,8 @@ fn health_style(h: Health, ctx: &Ctx) -> ratatui::style::Style {
 /// One line for layouts without the health panel: each metric's value with its unit, then the
 /// triggers' states, then why a plan edit was not loaded. Empty when there is nothing to say.
 pub(super) fn strip(ctx: &Ctx, width: usize) -> Option<Line<'static>> {
-    let app = ctx.app;
-    let plan = &app.session.state.plan;
+    let app = ctx.screen;
+    let plan = &app.state.plan;
     let t = ctx.theme;
     if let Some(e) = &app.reload_error {
         return Some(Line::styled(fit_clean(e, width), t.bad));
@@ -237,7 +237,7 @@ pub(super) fn strip(ctx: &Ctx, width: usize) -> Option<Line<'static>> {
         spans.push(Span::raw(format!(" {} ", fit_clean(&m.name, 14))));
         spans.push(Span::styled(value, health_style(s.health, ctx)));
     }
-    let fired = app.session.state.fired_triggers().count();
+    let fired = app.state.fired_triggers().count();
     let pending = app
         .watches
         .iter()

@@ -9,7 +9,7 @@ use super::{Ctx, fit_clean};
 
 pub(super) fn footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
-    let line = if let Some((text, error)) = &ctx.app.view.flash {
+    let line = if let Some((text, error)) = &ctx.screen.view.flash {
         let style = if *error { t.bad } else { t.good };
         Line::from(vec![
             Span::styled(if *error { " ✖ " } else { " ✔ " }, style),
@@ -20,7 +20,7 @@ pub(super) fn footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ])
     } else {
         let mut spans = Vec::new();
-        for b in ctx.app.keys.bindings() {
+        for b in ctx.screen.keys.bindings() {
             if let Some(word) = b.footer {
                 spans.push(Span::styled(format!(" {} ", b.label), t.selected));
                 spans.push(Span::styled(format!(" {word} "), t.text));
@@ -32,7 +32,7 @@ pub(super) fn footer(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let bindings = ctx.app.keys.bindings();
+    let bindings = ctx.screen.keys.bindings();
     let mut lines: Vec<Line> = bindings
         .iter()
         .map(|b| {

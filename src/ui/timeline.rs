@@ -15,7 +15,7 @@ use crate::state::timeline::PhaseStatus;
 use crate::text::sanitize;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let state = &ctx.app.session.state;
+    let state = &ctx.screen.state;
     let t = ctx.theme;
     // The legend names every bar symbol, so the bars never rely on colour.
     let legend = if ctx.wide {
@@ -30,7 +30,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     if rows_visible == 0 {
         return;
     }
-    let selected = ctx.app.view.phase;
+    let selected = ctx.screen.view.phase;
     let first = selected.saturating_sub(rows_visible.saturating_sub(1));
     let title_w: u16 = if ctx.wide { 30 } else { 26 };
     let when_w: u16 = if ctx.wide { 20 } else { 12 };
@@ -105,7 +105,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 Line::from(format!("{done}/{total}")),
                 Line::from(Span::styled(bar, style)),
             ]);
-            if i == selected && ctx.app.view.panel == Panel::Timeline {
+            if i == selected && ctx.screen.view.panel == Panel::Timeline {
                 row.style(t.selected)
             } else {
                 row
@@ -155,7 +155,7 @@ struct Axis {
 /// The axis spans every planned window and every forecast, so a slip past the plan's end shows
 /// how far past it goes.
 fn axis(ctx: &Ctx, forecasts: &[Option<crate::state::Forecast>]) -> Option<Axis> {
-    let state = &ctx.app.session.state;
+    let state = &ctx.screen.state;
     let windows = state
         .planned
         .iter()

@@ -1,6 +1,9 @@
-//! The event loop. Sources (keys, journal wake-ups, probes, signals, the clock) are selected
-//! over in one place; the screen is drawn only when something visible changed, and the clock
-//! ticks on whole seconds so an idle room writes a few bytes a second.
+//! The event loop, above [`app`](crate::app) and [`ui`]: the terminal, the channels, the
+//! spawned tasks and the signals live here and nowhere else. Sources (keys, journal wake-ups,
+//! the journal worker's answers, probes, step command output, plan edits, signals, the clock)
+//! are selected over in one place and handed to [`App::update`] as [`Msg`]s; the [`Effect`]s it
+//! returns are carried out here. The screen is drawn only when something visible changed, and
+//! the clock ticks on whole seconds so an idle room writes a few bytes a second.
 
 use std::time::Duration;
 
@@ -11,9 +14,10 @@ use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::App;
+use crate::app::{App, Effect, Msg};
 use crate::journal::follow;
 use crate::poll::runner;
+use crate::session::worker;
 use crate::ui;
 
 /// Redraws are capped at this rate however fast events arrive.
@@ -31,9 +35,12 @@ pub async fn run(mut app: App) -> Result<()> {
         let _ = journal_tx.send(());
     })
     .wrap_err("cannot watch the journal for other viewers' events")?;
+    // The journal worker's answers and the notifier's status come back on this channel.
+    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<Msg>();
+    let journal = app.session.journal_handle();
+    let mut notifier = start_notifier(&app, &msg_tx);
     // Events appended between opening the session and starting the watch raise no wake-up.
-    app.on_journal_change();
-    let mut notifier = start_notifier(&mut app);
+    let mut pending = app.update(Msg::JournalChanged, Utc::now());
 
     let poll_opts = runner::Options {
         plan_file: app.session.plan_path.clone(),
@@ -49,8 +56,9 @@ pub async fn run(mut app: App) -> Result<()> {
     // The first pollers start after the first frame is on the screen: with many checks,
     // setting them up and their first answers would otherwise delay it.
     let (mut pollers, mut reading_rx) = (None, mpsc::channel(1).1);
-    // A step command's output, once one runs (see `app::commands`).
+    // A step command's output, once one runs (see `app::commands`), and how to cancel it.
     let mut output_rx = mpsc::channel(1).1;
+    let mut cancel_step: Option<mpsc::UnboundedSender<()>> = None;
 
     // Edits of the plan (or the runbook a wiring file names) reload it: the pollers restart
     // when checks or metrics changed; an invalid edit keeps the last good plan.
@@ -75,14 +83,70 @@ pub async fn run(mut app: App) -> Result<()> {
     #[cfg(debug_assertions)]
     let (panic_at, mut frames) = (panic_frame(), 0_u64);
 
+    // NO_COLOR is read once: drawing reads no environment.
+    let theme = ui::theme::Theme::from_env();
     let result: Result<()> = async {
         let mut dirty = true;
         // A key is answered at once; probe results and others' events wait for the frame cap.
         let mut urgent = false;
         // A probe result changed what the panels show: drawn within READINGS_FRAME.
         let mut settle = false;
+        let mut quit = false;
         let mut last_draw = tokio::time::Instant::now() - min_frame;
         loop {
+            // Carry out what the last message asked for (and what that gave rise to).
+            while !pending.is_empty() {
+                for effect in std::mem::take(&mut pending) {
+                    match effect {
+                        Effect::Redraw => dirty = true,
+                        Effect::RedrawSoon => settle = true,
+                        Effect::Quit => quit = true,
+                        Effect::Journal(job) => {
+                            let (journal, tx) = (journal.clone(), msg_tx.clone());
+                            tokio::task::spawn_blocking(move || {
+                                let _ = tx
+                                    .send(Msg::Journal(Box::new(worker::perform(&journal, *job))));
+                            });
+                        }
+                        Effect::RunStep {
+                            command,
+                            plan_file,
+                            timeout,
+                        } => match start_step(&command, &plan_file, timeout) {
+                            Ok((rx, cancel)) => (output_rx, cancel_step) = (rx, Some(cancel)),
+                            Err(why) => {
+                                pending.extend(app.update(Msg::StepNotStarted(why), Utc::now()));
+                            }
+                        },
+                        Effect::WriteReport(job) => {
+                            let tx = msg_tx.clone();
+                            tokio::task::spawn_blocking(move || {
+                                use crate::report::Format;
+                                let written =
+                                    job.write_beside_plan(&[Format::Html, Format::Md], Utc::now());
+                                let _ = tx.send(Msg::ReportWritten(written));
+                            });
+                        }
+                        Effect::CancelStep => {
+                            if let Some(c) = &cancel_step {
+                                let _ = c.send(());
+                            }
+                        }
+                        Effect::RestartNotifier => {
+                            if notifier.as_ref().map(|(c, _)| c)
+                                != app.session.state.plan.notify.as_ref()
+                            {
+                                drop(notifier.take());
+                                notifier = start_notifier(&app, &msg_tx);
+                            }
+                        }
+                        Effect::RestartPollers => {
+                            let (p, rx) = start_pollers(&app);
+                            (pollers, reading_rx) = (Some(p), rx);
+                        }
+                    }
+                }
+            }
             let since = last_draw.elapsed();
             if (dirty && (urgent || since >= min_frame)) || (settle && since >= READINGS_FRAME) {
                 let now = Utc::now();
@@ -96,7 +160,7 @@ pub async fn run(mut app: App) -> Result<()> {
                         panic_at != Some(frames),
                         "test hook: WARROOM_TEST_PANIC_IN_DRAW={frames}"
                     );
-                    ui::render(f, &app, now);
+                    ui::render(f, &app.screen(now), theme);
                 });
                 match drawn {
                     Ok(_) => {}
@@ -117,7 +181,7 @@ pub async fn run(mut app: App) -> Result<()> {
                 let (p, rx) = start_pollers(&app);
                 (pollers, reading_rx) = (Some(p), rx);
             }
-            if app.quit {
+            if quit {
                 break;
             }
             // Sleep to the next whole second (the clock), or to the frame cap when a redraw
@@ -137,45 +201,34 @@ pub async fn run(mut app: App) -> Result<()> {
             tokio::select! {
                 () = tokio::time::sleep(wait) => {
                     if wait == to_second {
-                        dirty = true;
-                        app.on_tick(Utc::now());
+                        let now = Utc::now();
+                        pending = app.update(Msg::Tick(now), now);
                     }
                 }
                 ev = keys.next() => match ev {
                     Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => {
-                        let changed = app.on_key(&k, Utc::now());
-                        dirty |= changed;
-                        urgent |= changed;
-                        if let Some(rx) = app.take_output() {
-                            output_rx = rx;
-                        }
+                        pending = app.update(Msg::Key(k), Utc::now());
+                        urgent = true;
                     }
-                    Some(Ok(TermEvent::Resize(..))) => dirty = true,
+                    Some(Ok(TermEvent::Resize(w, h))) => {
+                        pending = app.update(Msg::Resize(w, h), Utc::now());
+                    }
                     Some(Ok(_)) => {}
                     // The terminal is gone (pty closed): leave.
                     Some(Err(_)) | None => break,
                 },
                 Some(()) = journal_rx.recv() => {
                     while journal_rx.try_recv().is_ok() {}
-                    dirty |= app.on_journal_change();
-                    // Another viewer changed the database room's plan: this one follows.
-                    if let Some(restart) = app.follow_room_plan(Utc::now()) {
-                        dirty = true;
-                        after_plan_change(&mut app, restart, &mut notifier, &mut pollers, &mut reading_rx, &start_pollers);
-                    }
+                    pending = app.update(Msg::JournalChanged, Utc::now());
                 }
-                Some(r) = reading_rx.recv() => settle |= app.on_reading(r, Utc::now()),
-                Some(o) = output_rx.recv() => {
-                    dirty |= app.on_output(o, Utc::now());
-                }
+                Some(m) = msg_rx.recv() => pending = app.update(m, Utc::now()),
+                Some(r) = reading_rx.recv() => pending = app.update(Msg::Reading(r), Utc::now()),
+                Some(o) = output_rx.recv() => pending = app.update(Msg::Output(o), Utc::now()),
                 Some(()) = plan_rx.recv() => {
                     // Editors write in bursts (truncate, write, rename): let it settle.
                     tokio::time::sleep(Duration::from_millis(150)).await;
                     while plan_rx.try_recv().is_ok() {}
-                    if let Some(restart) = app.reload_plan(Utc::now()) {
-                        dirty = true;
-                        after_plan_change(&mut app, restart, &mut notifier, &mut pollers, &mut reading_rx, &start_pollers);
-                    }
+                    pending = app.update(Msg::PlanEdited, Utc::now());
                 }
                 _ = sigterm.recv() => break,
                 _ = sighup.recv() => break,
@@ -190,6 +243,35 @@ pub async fn run(mut app: App) -> Result<()> {
     // After the terminal is back: a post in flight gets a second to finish.
     drop(notifier);
     result
+}
+
+/// Hands `msg` to the room and carries out its journal work (appends, reads, the report) at
+/// once, on this thread, feeding the answers back until none is left; returns the other
+/// effects. For headless
+/// runs (tests, benches) that have no loop: the room then behaves as if the journal worker
+/// answered instantly.
+pub fn settle(app: &mut App, msg: Msg, now: chrono::DateTime<Utc>) -> Vec<Effect> {
+    let journal = app.session.journal_handle();
+    let mut rest = Vec::new();
+    let mut queue = app.update(msg, now);
+    while !queue.is_empty() {
+        for effect in std::mem::take(&mut queue) {
+            match effect {
+                Effect::Journal(job) => {
+                    queue.extend(
+                        app.update(Msg::Journal(Box::new(worker::perform(&journal, *job))), now),
+                    );
+                }
+                Effect::WriteReport(job) => {
+                    let formats = [crate::report::Format::Html, crate::report::Format::Md];
+                    let written = job.write_beside_plan(&formats, now);
+                    queue.extend(app.update(Msg::ReportWritten(written), now));
+                }
+                other => rest.push(other),
+            }
+        }
+    }
+    rest
 }
 
 /// Whether a terminal write failed because the terminal is gone (the pty's other side closed:
@@ -236,41 +318,21 @@ type Notifier = Option<(
     crate::notify::NotifierHandle,
 )>;
 
-/// After the plan changed (edited on disk, or another viewer's version followed from the
-/// room): the notifier restarts when its settings changed, and the pollers when `restart`
-/// says the checks or metrics did. The old notifier stops before the new one starts; the old
-/// pollers stop when they are replaced here.
-fn after_plan_change(
-    app: &mut App,
-    restart: bool,
-    notifier: &mut Notifier,
-    pollers: &mut Option<runner::Pollers>,
-    reading_rx: &mut mpsc::Receiver<runner::Reading>,
-    start_pollers: &dyn Fn(&App) -> (runner::Pollers, mpsc::Receiver<runner::Reading>),
-) {
-    if notifier.as_ref().map(|(c, _)| c) != app.session.state.plan.notify.as_ref() {
-        drop(notifier.take());
-        *notifier = start_notifier(app);
-    }
-    if restart {
-        let (p, rx) = start_pollers(app);
-        (*pollers, *reading_rx) = (Some(p), rx);
-    }
-}
-
 /// The room's notifier, when the plan has `[notify]` and this is an operator room (followers
 /// never post).
-fn start_notifier(app: &mut App) -> Notifier {
+fn start_notifier(app: &App, msgs: &mpsc::UnboundedSender<Msg>) -> Notifier {
     if app.session.follower {
         return None;
     }
     let config = app.session.state.plan.notify.clone()?;
+    let off = |why: String| {
+        tracing::warn!("{why}");
+        let _ = msgs.send(Msg::NotifierOff(why));
+        None
+    };
     if crate::journal::is_database(&app.session.journal_path) {
         // The notifier's ledger is a file beside the journal; a database room has none yet.
-        let why = "notifications off: not yet supported for a room on PostgreSQL";
-        tracing::warn!("{why}");
-        app.view.flash = Some((why.to_string(), true));
-        return None;
+        return off("notifications off: not yet supported for a room on PostgreSQL".into());
     }
     match crate::notify::spawn(
         &config,
@@ -279,13 +341,56 @@ fn start_notifier(app: &mut App) -> Notifier {
         &app.session.journal_path,
     ) {
         Ok(h) => {
-            app.notify = Some(h.status());
+            // Its status is forwarded to the room as it changes; the task ends with the
+            // notifier.
+            let mut status = h.status();
+            let tx = msgs.clone();
+            let _ = tx.send(Msg::NotifyStatus(status.borrow_and_update().clone()));
+            tokio::spawn(async move {
+                while status.changed().await.is_ok() {
+                    let now = status.borrow_and_update().clone();
+                    if tx.send(Msg::NotifyStatus(now)).is_err() {
+                        break;
+                    }
+                }
+            });
             Some((config, h))
         }
-        Err(e) => {
-            tracing::warn!("notifications off: {e}");
-            app.view.flash = Some((format!("notifications off: {e}"), true));
-            None
-        }
+        Err(e) => off(format!("notifications off: {e}")),
     }
+}
+
+/// Starts a step command; its output is forwarded on the returned channel (bounded, so a
+/// chatty command waits for the room rather than filling memory), and a message on the
+/// returned sender cancels it.
+fn start_step(
+    command: &str,
+    plan_file: &std::path::Path,
+    timeout: Duration,
+) -> Result<
+    (
+        mpsc::Receiver<crate::exec::Output>,
+        mpsc::UnboundedSender<()>,
+    ),
+    String,
+> {
+    let mut run = crate::exec::start(command, plan_file, timeout).map_err(|e| e.to_string())?;
+    let (out_tx, out_rx) = mpsc::channel(1024);
+    let (cancel_tx, mut cancel_rx) = mpsc::unbounded_channel::<()>();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                out = run.next() => match out {
+                    Some(o) => {
+                        if out_tx.send(o).await.is_err() {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                Some(()) = cancel_rx.recv() => run.cancel(),
+            }
+        }
+    });
+    Ok((out_rx, cancel_tx))
 }
