@@ -73,7 +73,10 @@ pub enum Cmd {
         /// (one service DOWN 6 s in every 15 s), slow (two services answer in 400-900 ms).
         #[arg(long, default_value = "healthy")]
         scenario: String,
-        /// Journal path (default: a fresh temporary directory).
+        /// The journal: a file path (default: a fresh temporary directory) or a PostgreSQL
+        /// room, postgres://user@host:port/db?room=NAME (its schema made once with `warroom
+        /// journal init URL`). Unlike the other commands', never taken from the environment:
+        /// the demo does not write into a real room by accident.
         #[arg(long)]
         journal: Option<PathBuf>,
     },

@@ -991,3 +991,159 @@ fn commands_from_a_plan_that_came_from_the_room_do_not_run() {
     let last = rows(&pg, "commands").pop().unwrap().2;
     assert!(last.contains("came from the database room"), "{last}");
 }
+
+/// Everything a person or a file could see of a run: stdout and stderr.
+fn all_output(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn a_journal_named_in_a_toml_plan_or_wiring_file_is_used_and_its_password_never_shown() {
+    use common::pty::Viewer;
+    let pg = server();
+    pg.client(SUPERUSER)
+        .batch_execute(
+            "CREATE ROLE op LOGIN PASSWORD 'pw'; GRANT SELECT ON warroom_schema TO op; \
+             GRANT SELECT, INSERT ON warroom_events, warroom_plans TO op",
+        )
+        .unwrap();
+    let secret = "plan-secret-7f3e";
+    let room_url = format!(
+        "postgres://op:${{WR_PLAN_PW}}@/postgres?host={}&port={}&room=wired",
+        pg.socket_dir().display(),
+        pg.port
+    );
+    let (dir, runbook) = common::fixture::small_launch();
+    // A TOML plan (imported from the runbook) that names its room.
+    let toml_plan = dir.path().join("launch.toml");
+    let (code, imported, err) = run(&["import", runbook.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&toml_plan, format!("journal = \"{room_url}\"\n{imported}")).unwrap();
+    let plan = toml_plan.to_str().unwrap();
+    let with_pw = |args: &[&str]| {
+        warroom()
+            .args(args)
+            .env("WR_PLAN_PW", secret)
+            .env(common::state::env().0, common::state::env().1)
+            .output()
+            .unwrap()
+    };
+    let out = with_pw(&["note", plan, "from the plan's room"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(!all_output(&out).contains(secret));
+    let lines: Vec<String> = rows(&pg, "wired").into_iter().map(|r| r.2).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("from the plan's room")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|l| !l.contains(secret)));
+    assert!(
+        !dir.path().join("launch.journal.jsonl").exists(),
+        "no file journal beside the plan"
+    );
+    // The database keeps the plan as written: with `${WR_PLAN_PW}`, never its value.
+    for (_, _, body) in plans(&pg, "wired") {
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.contains("${WR_PLAN_PW}") && !body.contains(secret));
+    }
+    let out = with_pw(&["status", plan, "--json"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let text = all_output(&out);
+    assert!(!text.contains(secret), "{text}");
+    assert!(text.contains("${WR_PLAN_PW}"), "named as written: {text}");
+    let out = with_pw(&["verify", plan]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(all_output(&out).contains("chain consistent, 2 events"));
+
+    // The screen names the room as written, never with the password; nor does the log.
+    let mut room = Viewer::spawn("room", &["open", plan], 160, 48, &[("WR_PLAN_PW", secret)]);
+    room.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    room.send(" ");
+    room.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    assert!(!room.contents().contains(secret));
+    room.quit();
+    assert!(!String::from_utf8_lossy(&room.output()).contains(secret));
+    let log = common::state::home().join("warroom").join("warroom.log");
+    assert!(
+        !std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .contains(secret)
+    );
+    assert!(
+        rows(&pg, "wired")
+            .iter()
+            .any(|r| r.2.contains("task_checked"))
+    );
+
+    // Without the variable: refused, naming the plan file and the variable.
+    let (code, _, err) = run(&["note", plan, "x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("launch.toml") && err.contains("WR_PLAN_PW"),
+        "{err}"
+    );
+
+    // A wiring file beside a runbook: a file journal relative to the wiring file.
+    let wiring = dir.path().join("wiring.toml");
+    std::fs::write(
+        &wiring,
+        "runbook = \"launch.md\"\njournal = \"rooms/launch.jsonl\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("rooms")).unwrap();
+    let (code, _, err) = run(&["note", wiring.to_str().unwrap(), "wired"]);
+    assert_eq!(code, 0, "{err}");
+    let file = dir.path().join("rooms/launch.jsonl");
+    assert_eq!(common::journal::count(&file, "note"), 1);
+    assert!(!dir.path().join("wiring.journal.jsonl").exists());
+    // --journal (or WARROOM_JOURNAL) wins over the file's.
+    let other = dir.path().join("other.jsonl");
+    let (code, _, err) = run(&[
+        "note",
+        wiring.to_str().unwrap(),
+        "elsewhere",
+        "--journal",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(common::journal::count(&other, "note"), 1);
+    assert_eq!(common::journal::count(&file, "note"), 1);
+    // A journal that is not text is a plan error with its line.
+    std::fs::write(&wiring, "runbook = \"launch.md\"\njournal = 5\n").unwrap();
+    let (code, _, err) = run(&["validate", wiring.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("wiring.toml:2") && err.contains("journal"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_demo_runs_on_a_database_room_and_its_plan_travels() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "demo");
+    let mut demo = Viewer::open(&["demo", "--journal", &url], 160, 48);
+    demo.wait_for("CRM Platform Launch", Duration::from_secs(30));
+    // The demo's plan is one file in the room: another host needs only the URL.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(elsewhere.path(), &["status", &url, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["plan"]["from_room"], true, "{s}");
+    assert!(
+        s["title"].as_str().unwrap().contains("CRM Platform Launch"),
+        "{s}"
+    );
+    let (code, _, err) = run_in(elsewhere.path(), &["note", &url, "from another host"]);
+    assert_eq!(code, 0, "{err}");
+    demo.wait_for("from another host", Duration::from_secs(5));
+    demo.quit();
+    let names: Vec<String> = plans(&pg, "demo").into_iter().map(|p| p.1).collect();
+    assert_eq!(names, ["crm-launch.toml"]);
+    assert_chain(&pg, "demo");
+}

@@ -11,7 +11,7 @@ use super::Target;
 use crate::journal::checkpoint::{Checkpoint, Consistency, Store};
 use crate::journal::{Journal, JournalError, Verification};
 use crate::plan::{self, PhaseKind};
-use crate::session::{PlanOrigin, Session, journal_location, verify_command};
+use crate::session::{PlanOrigin, Session, journal_of, verify_command};
 use crate::state::forecast::format_slip;
 use crate::state::timeline::format_countdown;
 use crate::state::{Eta, RoomState, Stamp};
@@ -446,7 +446,7 @@ fn explain_reading(files: &[std::path::PathBuf]) {
 /// checkpoint (and was not accepted) or the journal cannot be opened; 3 on an I/O error.
 #[must_use]
 pub fn verify(target: &Target, accept_rewrite: bool) -> ExitCode {
-    let path = match journal_location(&target.plan, target.journal.as_deref()) {
+    let path = match journal_of(&target.plan, target.journal.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("warroom: {e}");
