@@ -57,6 +57,7 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
             journal: Some(journal.unwrap_or_else(|| dir.path().join("crm-launch.journal.jsonl"))),
             start: Some(Utc::now()),
             role: None,
+            follow_if_read_only: true,
             ..OpenOptions::default()
         };
         // A throwaway journal needs no checkpoint left behind in the user's state directory.

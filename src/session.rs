@@ -41,6 +41,10 @@ pub struct OpenOptions {
     /// Write even though the journal's hash chain is broken (`--accept-broken-chain`, after
     /// a person looked at the lines named): new events then chain onto what is there.
     pub accept_broken_chain: bool,
+    /// A room (not a verb): when the journal only refuses this viewer's writes (a database
+    /// role without INSERT), open as a follower with the reason in
+    /// [`Session::journal_warnings`] instead of failing.
+    pub follow_if_read_only: bool,
 }
 
 /// Why a session could not open or act.
@@ -324,15 +328,22 @@ impl Session {
         })?;
         let safety = journal.safety()?;
         let mut journal_warnings = Vec::new();
+        let follower = opts.follower || (safety.read_only && opts.follow_if_read_only);
         if let Some(reason) = safety.refusal {
-            if !opts.follower {
+            if !follower {
                 return Err(SessionError::Unsafe(format!(
                     "{reason}; or only watch the room with --follow"
                 )));
             }
-            journal_warnings.push(format!(
-                "{reason} (this viewer only reads it; what it shows may have been changed by others)"
-            ));
+            journal_warnings.push(if safety.read_only && !opts.follower {
+                format!("{reason}; this room follows it (read-only)")
+            } else if safety.read_only {
+                reason
+            } else {
+                format!(
+                    "{reason} (this viewer only reads it; what it shows may have been changed by others)"
+                )
+            });
         }
         journal_warnings.extend(safety.warnings);
         let memory = checkpoints.map(|store| Memory {
@@ -359,7 +370,7 @@ impl Session {
         let plan_name = chosen.name;
         // A follower on the room's version has no file of its own to follow; an operator's
         // edits of its local copy become the room's plan.
-        let files = if opts.follower && chosen.origin != PlanOrigin::File {
+        let files = if follower && chosen.origin != PlanOrigin::File {
             Vec::new()
         } else {
             files
@@ -407,7 +418,7 @@ impl Session {
             journal_path,
             actor: journal::actor(),
             role: opts.role.clone(),
-            follower: opts.follower,
+            follower,
             journal_warnings,
             rewrite: None,
             accept_broken_chain: opts.accept_broken_chain,

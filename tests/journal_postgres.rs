@@ -1147,3 +1147,88 @@ fn the_demo_runs_on_a_database_room_and_its_plan_travels() {
     assert_eq!(names, ["crm-launch.toml"]);
     assert_chain(&pg, "demo");
 }
+
+#[test]
+fn the_database_role_is_shown_beside_the_actor_and_a_read_only_role_makes_a_follower() {
+    use common::pty::Viewer;
+    let pg = server();
+    pg.client(SUPERUSER)
+        .batch_execute(
+            "CREATE ROLE op LOGIN; GRANT SELECT ON warroom_schema TO op; \
+             GRANT SELECT, INSERT ON warroom_events, warroom_plans TO op; \
+             CREATE ROLE reader LOGIN; \
+             GRANT SELECT ON warroom_schema, warroom_events, warroom_plans TO reader",
+        )
+        .unwrap();
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let op = pg.url("op", "who");
+    let reader = pg.url("reader", "who");
+    for args in [
+        vec!["note", plan, "op was here", "--journal", &op],
+        vec!["check", plan, "migrations", "--journal", &op],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+    }
+    let owner = pg.url(SUPERUSER, "who");
+    let (code, _, err) = run(&["note", plan, "owner too", "--journal", &owner]);
+    assert_eq!(code, 0, "{err}");
+    let me = warroom::journal::actor();
+
+    // The report names each actor with the database role(s) its events were inserted as.
+    let (code, md, err) = run(&["report", plan, "--journal", &reader]);
+    assert_eq!(code, 0, "{err}");
+    let both = format!("{me} (database roles op, {SUPERUSER})");
+    assert!(md.contains(&format!("{both}: op was here")), "{md}");
+    assert!(
+        md.contains(&format!("Written by {me} as database role op: 3 events")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "Written by {me} as database role {SUPERUSER}: 1 events"
+        )),
+        "{md}"
+    );
+    let (code, html, err) = run(&["report", plan, "--journal", &reader, "--format", "html"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(html.contains(&both), "{html}");
+    assert!(html.contains("as database role <code>op</code>"), "{html}");
+
+    // status: who this viewer is to the database, and who wrote the room.
+    let (code, out, err) = run(&["status", plan, "--journal", &reader]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("you: {me} as database role reader")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("written by {me} as database role op: 3 events")),
+        "{out}"
+    );
+    let (code, out, err) = run(&["status", plan, "--journal", &reader, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["journal"]["db_role"], "reader");
+    assert_eq!(s["journal"]["writers"][0]["db_role"], "op");
+    assert_eq!(s["journal"]["writers"][0]["events"], 3);
+
+    // A room opened with a read-only role (no --follow) follows, and says why on screen.
+    let mut room = Viewer::open(&["open", plan, "--journal", &reader], 160, 48);
+    room.wait_for("[x] Run migrations", Duration::from_secs(20));
+    room.wait_for("FOLLOWER", Duration::from_secs(5));
+    room.wait_for("may only read", Duration::from_secs(5));
+    room.send(" ");
+    room.wait_for("it cannot act", Duration::from_secs(5));
+    // It follows the operator's appends.
+    let (code, _, err) = run(&["check", plan, "deploy-the-api", "--journal", &op]);
+    assert_eq!(code, 0, "{err}");
+    room.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    room.quit();
+    assert_eq!(
+        assert_chain(&pg, "who"),
+        5,
+        "the read-only room wrote nothing"
+    );
+}

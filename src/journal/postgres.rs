@@ -319,6 +319,7 @@ impl PgJournal {
         let mut safety = Safety::default();
         if !insert {
             safety.refusal = Some(read_only(&role, &self.loc.shown));
+            safety.read_only = true;
         }
         if !guarded {
             safety.warnings.push(format!(
@@ -328,6 +329,32 @@ impl PgJournal {
             ));
         }
         Ok(safety)
+    }
+
+    /// Actor and database role of the room's rows, with their counts, in order of first
+    /// appearance.
+    pub(crate) fn identities(&self) -> Result<Vec<super::Identity>, JournalError> {
+        self.with("read who wrote the room", |c, room| {
+            Ok(c.query(
+                "SELECT coalesce((line::jsonb)->>'actor', ''), db_role, count(*) \
+                 FROM warroom_events WHERE room = $1 GROUP BY 1, 2 ORDER BY min(seq)",
+                &[&room],
+            )?
+            .into_iter()
+            .map(|r| super::Identity {
+                actor: r.get(0),
+                db_role: r.get(1),
+                events: r.get::<_, i64>(2) as u64,
+            })
+            .collect())
+        })
+    }
+
+    /// The role this connection is (`current_user`).
+    pub(crate) fn db_role(&self) -> Result<String, JournalError> {
+        self.with("check its role", |c, _| {
+            Ok(c.query_one("SELECT current_user::text", &[])?.get(0))
+        })
     }
 
     /// `(seq, line)` of the room's rows after `seq`, in order.

@@ -29,6 +29,7 @@ impl Session {
     pub fn report(&self, now: DateTime<Utc>) -> Result<Report, JournalError> {
         let replay = self.journal.replay()?;
         let verification = self.journal.verify()?;
+        let writers = self.journal.identities()?;
         Ok(report::build(
             &report::Input {
                 plan: &self.state.plan,
@@ -41,6 +42,7 @@ impl Session {
                 problems: &replay.problems,
                 head_hash: replay.cursor.head_hash(),
                 verification: &verification,
+                writers: &writers,
             },
             now,
         ))
