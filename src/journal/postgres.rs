@@ -220,7 +220,7 @@ impl PgJournal {
         }
         let mut events = Vec::new();
         let mut problems = Vec::new();
-        take_rows(&rows, &mut cursor, &mut events, &mut problems);
+        take_rows(rows, &mut cursor, &mut events, &mut problems);
         Ok(Replay {
             events,
             problems,
@@ -252,13 +252,12 @@ impl PgJournal {
 
     pub(crate) fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {
         let from = cursor.db_seq;
-        let rows = self.rows_after(from.saturating_sub(1), "read")?;
-        let mut rows = rows.as_slice();
+        let mut rows = self.rows_after(from.saturating_sub(1), "read")?.into_iter();
         if from > 0 {
             // What was read must still be there: rows cannot change (the trigger), but a
             // superuser or a restored backup can.
-            let same = rows.first().is_some_and(|(seq, line)| {
-                *seq as u64 == from && cursor.chain.head() == Some(&chain::digest(line.as_bytes()))
+            let same = rows.next().is_some_and(|(seq, line)| {
+                seq as u64 == from && cursor.chain.head() == Some(&chain::digest(line.as_bytes()))
             });
             if !same {
                 return Err(JournalError::Replaced {
@@ -266,7 +265,6 @@ impl PgJournal {
                     detail: format!("the room's event at seq {from}, already read, changed"),
                 });
             }
-            rows = &rows[1..];
         }
         let mut events = Vec::new();
         let mut problems = std::mem::take(&mut cursor.problems);
@@ -357,17 +355,22 @@ impl PgJournal {
         })
     }
 
-    /// `(seq, line)` of the room's rows after `seq`, in order.
+    /// `(seq, line)` of the room's rows after `seq`, in order. Rows are taken as they arrive
+    /// (not collected by the driver first), so a long room is held once, not twice.
     fn rows_after(&self, seq: u64, op: &'static str) -> Result<Vec<(i64, String)>, JournalError> {
+        use postgres::fallible_iterator::FallibleIterator as _;
         let after = seq as i64;
         self.with(op, move |c, room| {
-            Ok(c.query(
+            let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&room, &after];
+            let mut it = c.query_raw(
                 "SELECT seq, line FROM warroom_events WHERE room = $1 AND seq > $2 ORDER BY seq",
-                &[&room, &after],
-            )?
-            .into_iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect())
+                params,
+            )?;
+            let mut out = Vec::new();
+            while let Some(r) = it.next()? {
+                out.push((r.get(0), r.get(1)));
+            }
+            Ok(out)
         })
     }
 }
@@ -381,18 +384,22 @@ fn read_only(role: &str, shown: &str) -> String {
     )
 }
 
-/// Feeds rows through the same chain rules as file lines, advancing the cursor.
+/// Feeds rows through the same chain rules as file lines, advancing the cursor. Each line is
+/// freed once its event is taken, so a replay does not hold a room's lines and its events
+/// whole at once.
 fn take_rows(
-    rows: &[(i64, String)],
+    rows: impl IntoIterator<Item = (i64, String)>,
     cursor: &mut Cursor,
     events: &mut Vec<Event>,
     problems: &mut Vec<Problem>,
 ) {
+    let rows = rows.into_iter();
+    events.reserve(rows.size_hint().0);
     for (seq, line) in rows {
         if let Some(ev) = cursor.chain.take(Parsed::of(line.as_bytes()), problems) {
             events.push(ev);
         }
-        cursor.db_seq = *seq as u64;
+        cursor.db_seq = seq as u64;
     }
     cursor.refresh_head();
 }
