@@ -425,8 +425,8 @@ fn try_append(
     shown: &str,
 ) -> Result<Event, Attempt> {
     let room = conn.room().to_string();
-    let client = conn.client().map_err(Attempt::Retry)?;
-    let out = append_tx(client, &room, &mut event, expect_head, event_id);
+    let (client, statements) = conn.for_append().map_err(Attempt::Retry)?;
+    let out = append_tx(client, statements, &room, &mut event, expect_head, event_id);
     match out {
         Ok(Some(committed)) => Ok(committed),
         Ok(None) => Ok(event),
@@ -483,21 +483,17 @@ impl From<postgres::Error> for Step {
 /// filled in.
 fn append_tx(
     client: &mut postgres::Client,
+    statements: &worker::AppendStatements,
     room: &str,
     event: &mut Event,
     expect_head: Option<u64>,
     event_id: &str,
 ) -> Result<Option<Event>, Step> {
     let mut tx = client.transaction()?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        &[&format!("warroom room {room}")],
-    )?;
-    if let Some(r) = tx.query_opt(
-        "SELECT room, line FROM warroom_events WHERE event_id = $1",
-        &[&event_id],
-    )? {
-        let (in_room, line): (String, String) = (r.get(0), r.get(1));
+    tx.execute(&statements.lock, &[&format!("warroom room {room}")])?;
+    let probe = tx.query_one(&statements.probe, &[&event_id, &room])?;
+    let (in_room, mine): (Option<String>, Option<String>) = (probe.get(0), probe.get(1));
+    if let (Some(in_room), Some(line)) = (in_room, mine) {
         if in_room != room {
             return Err(Step::Bad(format!(
                 "event id {event_id} is already used in room `{in_room}`"
@@ -507,17 +503,13 @@ fn append_tx(
             .map_err(|e| Step::Bad(format!("the committed event does not read back: {e}")))?;
         return Ok(Some(committed));
     }
-    let head = tx.query_opt(
-        "SELECT seq, line FROM warroom_events WHERE room = $1 ORDER BY seq DESC LIMIT 1",
-        &[&room],
-    )?;
-    let (head_seq, head_hash) = head.map_or_else(
-        || (0, chain::GENESIS_PREV.to_string()),
-        |r| {
-            let line: String = r.get(1);
-            (r.get::<_, i64>(0) as u64, chain::line_hash(line.as_bytes()))
-        },
-    );
+    let (head_seq, head_hash) = match (
+        probe.get::<_, Option<i64>>(2),
+        probe.get::<_, Option<String>>(3),
+    ) {
+        (Some(seq), Some(line)) => (seq as u64, chain::line_hash(line.as_bytes())),
+        _ => (0, chain::GENESIS_PREV.to_string()),
+    };
     if let Some(n) = expect_head
         && n != head_seq
     {
@@ -529,13 +521,16 @@ fn append_tx(
     let hash = chain::line_hash(line.as_bytes());
     let seq = event.seq as i64;
     tx.execute(
-        "INSERT INTO warroom_events (room, seq, event_id, line, hash, prev) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&room, &seq, &event_id, &line, &hash, &event.prev],
-    )?;
-    tx.execute(
-        "SELECT pg_notify($1, $2)",
-        &[&schema::CHANNEL, &format!("{room}:{seq}")],
+        &statements.insert,
+        &[
+            &room,
+            &seq,
+            &event_id,
+            &line,
+            &hash,
+            &event.prev,
+            &schema::CHANNEL,
+        ],
     )?;
     tx.commit()?;
     Ok(None)
