@@ -50,6 +50,9 @@ pub(crate) use self::listen::{Listener, watch};
 pub(crate) use self::location::is_url;
 pub use self::transfer::Moved;
 
+/// How many rows a replay or a verification reads at a time.
+const CHUNK_ROWS: usize = 5_000;
+
 /// How often an append whose connection broke is retried (with the same event id).
 const APPEND_ATTEMPTS: u32 = 4;
 
@@ -213,14 +216,23 @@ impl PgJournal {
     /// [`Journal::replay`](crate::journal::Journal::replay), remembering the hash of event
     /// `watch` on the way (for checkpoint comparisons).
     pub(crate) fn replay_watching(&self, watch: Option<u64>) -> Result<Replay, JournalError> {
-        let rows = self.rows_after(0, "read")?;
         let mut cursor = Cursor::default();
         if let Some(seq) = watch {
             cursor.chain.watch(seq);
         }
         let mut events = Vec::new();
         let mut problems = Vec::new();
-        take_rows(rows, &mut cursor, &mut events, &mut problems);
+        // In chunks, each read through before the next is fetched: a long room's lines are
+        // never all in memory beside its events. Rows never change (the trigger), so chunks
+        // read one after another are one history.
+        loop {
+            let rows = self.rows_between(cursor.db_seq, Some(CHUNK_ROWS), "read")?;
+            let n = rows.len();
+            take_rows(rows, &mut cursor, &mut events, &mut problems);
+            if n < CHUNK_ROWS {
+                break;
+            }
+        }
         Ok(Replay {
             events,
             problems,
@@ -274,21 +286,29 @@ impl PgJournal {
     }
 
     pub(crate) fn verify(&self) -> Result<Verification, JournalError> {
-        let rows = self.rows_after(0, "read")?;
         let mut chain = Chain::default();
         let mut problems = Vec::new();
         let mut events = 0;
-        for (_, line) in &rows {
-            if chain
-                .take(Parsed::of(line.as_bytes()), &mut problems)
-                .is_some()
-            {
-                events += 1;
+        let mut after = 0;
+        loop {
+            let rows = self.rows_between(after, Some(CHUNK_ROWS), "read")?;
+            let n = rows.len();
+            for (seq, line) in rows {
+                after = seq as u64;
+                if chain
+                    .take(Parsed::of(line.as_bytes()), &mut problems)
+                    .is_some()
+                {
+                    events += 1;
+                }
+                if let Some(p) = problems.into_iter().next() {
+                    return Ok(Verification::Broken(p));
+                }
+                problems = Vec::new();
             }
-            if let Some(p) = problems.into_iter().next() {
-                return Ok(Verification::Broken(p));
+            if n < CHUNK_ROWS {
+                break;
             }
-            problems = Vec::new();
         }
         Ok(Verification::Ok {
             events,
@@ -355,15 +375,27 @@ impl PgJournal {
         })
     }
 
-    /// `(seq, line)` of the room's rows after `seq`, in order. Rows are taken as they arrive
-    /// (not collected by the driver first), so a long room is held once, not twice.
+    /// `(seq, line)` of the room's rows after `seq`, in order.
     fn rows_after(&self, seq: u64, op: &'static str) -> Result<Vec<(i64, String)>, JournalError> {
+        self.rows_between(seq, None, op)
+    }
+
+    /// `(seq, line)` of the room's rows after `seq`, in order, at most `limit` of them. Rows are
+    /// taken as they arrive (not collected by the driver first).
+    fn rows_between(
+        &self,
+        seq: u64,
+        limit: Option<usize>,
+        op: &'static str,
+    ) -> Result<Vec<(i64, String)>, JournalError> {
         use postgres::fallible_iterator::FallibleIterator as _;
         let after = seq as i64;
+        let limit = limit.map(|n| n as i64);
         self.with(op, move |c, room| {
-            let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&room, &after];
+            let params: [&(dyn postgres::types::ToSql + Sync); 3] = [&room, &after, &limit];
             let mut it = c.query_raw(
-                "SELECT seq, line FROM warroom_events WHERE room = $1 AND seq > $2 ORDER BY seq",
+                "SELECT seq, line FROM warroom_events WHERE room = $1 AND seq > $2 ORDER BY seq \
+                 LIMIT $3",
                 params,
             )?;
             let mut out = Vec::new();
