@@ -220,19 +220,18 @@ impl PgJournal {
         if let Some(seq) = watch {
             cursor.chain.watch(seq);
         }
-        let mut events = Vec::new();
-        let mut problems = Vec::new();
-        // In chunks, each read through before the next is fetched: a long room's lines are
-        // never all in memory beside its events. Rows never change (the trigger), so chunks
-        // read one after another are one history.
-        loop {
-            let rows = self.rows_between(cursor.db_seq, Some(CHUNK_ROWS), "read")?;
-            let n = rows.len();
-            take_rows(rows, &mut cursor, &mut events, &mut problems);
-            if n < CHUNK_ROWS {
-                break;
-            }
-        }
+        // One query, fetched in chunks that are read through before the next is fetched
+        // (on the connection's thread): a long room's lines are never all in memory beside
+        // its events.
+        let (cursor, events, problems) = self.with("read", move |c, room| {
+            let mut events = Vec::new();
+            let mut problems = Vec::new();
+            each_chunk(c, room, |rows| {
+                take_rows(rows, &mut cursor, &mut events, &mut problems);
+                true
+            })?;
+            Ok((cursor, events, problems))
+        })?;
         Ok(Replay {
             events,
             problems,
@@ -286,33 +285,34 @@ impl PgJournal {
     }
 
     pub(crate) fn verify(&self) -> Result<Verification, JournalError> {
-        let mut chain = Chain::default();
-        let mut problems = Vec::new();
-        let mut events = 0;
-        let mut after = 0;
-        loop {
-            let rows = self.rows_between(after, Some(CHUNK_ROWS), "read")?;
-            let n = rows.len();
-            for (seq, line) in rows {
-                after = seq as u64;
-                if chain
-                    .take(Parsed::of(line.as_bytes()), &mut problems)
-                    .is_some()
-                {
-                    events += 1;
+        let (broken, events, head) = self.with("read", |c, room| {
+            let mut chain = Chain::default();
+            let mut events = 0;
+            let mut broken = None;
+            each_chunk(c, room, |rows| {
+                for (_, line) in rows {
+                    let mut problems = Vec::new();
+                    if chain
+                        .take(Parsed::of(line.as_bytes()), &mut problems)
+                        .is_some()
+                    {
+                        events += 1;
+                    }
+                    if let Some(p) = problems.into_iter().next() {
+                        broken = Some(p);
+                        return false;
+                    }
                 }
-                if let Some(p) = problems.into_iter().next() {
-                    return Ok(Verification::Broken(p));
-                }
-                problems = Vec::new();
-            }
-            if n < CHUNK_ROWS {
-                break;
-            }
+                true
+            })?;
+            Ok((broken, events, chain.head().map(chain::to_hex)))
+        })?;
+        if let Some(p) = broken {
+            return Ok(Verification::Broken(p));
         }
         Ok(Verification::Ok {
             events,
-            head: chain.head().map(chain::to_hex),
+            head,
             torn_tail: false,
         })
     }
@@ -375,29 +375,14 @@ impl PgJournal {
         })
     }
 
-    /// `(seq, line)` of the room's rows after `seq`, in order.
+    /// `(seq, line)` of the room's rows after `seq`, in order. Rows are taken as they arrive
+    /// (not collected by the driver first).
     fn rows_after(&self, seq: u64, op: &'static str) -> Result<Vec<(i64, String)>, JournalError> {
-        self.rows_between(seq, None, op)
-    }
-
-    /// `(seq, line)` of the room's rows after `seq`, in order, at most `limit` of them. Rows are
-    /// taken as they arrive (not collected by the driver first).
-    fn rows_between(
-        &self,
-        seq: u64,
-        limit: Option<usize>,
-        op: &'static str,
-    ) -> Result<Vec<(i64, String)>, JournalError> {
         use postgres::fallible_iterator::FallibleIterator as _;
         let after = seq as i64;
-        let limit = limit.map(|n| n as i64);
         self.with(op, move |c, room| {
-            let params: [&(dyn postgres::types::ToSql + Sync); 3] = [&room, &after, &limit];
-            let mut it = c.query_raw(
-                "SELECT seq, line FROM warroom_events WHERE room = $1 AND seq > $2 ORDER BY seq \
-                 LIMIT $3",
-                params,
-            )?;
+            let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&room, &after];
+            let mut it = c.query_raw(ROWS_AFTER, params)?;
             let mut out = Vec::new();
             while let Some(r) = it.next()? {
                 out.push((r.get(0), r.get(1)));
@@ -405,6 +390,30 @@ impl PgJournal {
             Ok(out)
         })
     }
+}
+
+/// The room's rows after a seq, in order.
+const ROWS_AFTER: &str =
+    "SELECT seq, line FROM warroom_events WHERE room = $1 AND seq > $2 ORDER BY seq";
+
+/// Hands all of `room`'s rows to `f`, [`CHUNK_ROWS`] at a time, from one query (a portal in
+/// a read-only transaction: one snapshot, one plan); stops early when `f` says `false`.
+fn each_chunk(
+    c: &mut postgres::Client,
+    room: &str,
+    mut f: impl FnMut(Vec<(i64, String)>) -> bool,
+) -> Result<(), postgres::Error> {
+    let mut tx = c.build_transaction().read_only(true).start()?;
+    let portal = tx.bind(ROWS_AFTER, &[&room, &0i64])?;
+    loop {
+        let rows = tx.query_portal(&portal, CHUNK_ROWS as i32)?;
+        let n = rows.len();
+        let more = f(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect());
+        if !more || n < CHUNK_ROWS {
+            break;
+        }
+    }
+    tx.commit()
 }
 
 /// The refusal for a role that may not insert.
