@@ -73,7 +73,10 @@ pub enum Cmd {
         /// (one service DOWN 6 s in every 15 s), slow (two services answer in 400-900 ms).
         #[arg(long, default_value = "healthy")]
         scenario: String,
-        /// Journal path (default: a fresh temporary directory).
+        /// The journal: a file path (default: a fresh temporary directory) or a PostgreSQL
+        /// room, postgres://user@host:port/db?room=NAME (its schema made once with `warroom
+        /// journal init URL`). Unlike the other commands', never taken from the environment:
+        /// the demo does not write into a real room by accident.
         #[arg(long)]
         journal: Option<PathBuf>,
     },
@@ -260,7 +263,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Cmd::Demo { scenario, journal } => crate::demo::run(&scenario, journal),
         Cmd::Open { target, follow } => {
-            let session = open(&target, follow)?;
+            let session = open_with(&target, follow, true)?;
             crate::logging::init(&session.journal_path);
             open_room(session)
         }
@@ -268,13 +271,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Validate { plan, explain } => Ok(status::validate(&plan, explain)),
         Cmd::Status { target, json } => {
             let session = open(&target, true)?;
+            let who = status::Who::of(&session)?;
             if json {
                 sayln!(
                     "{}",
-                    serde_json::to_string_pretty(&status::json(&session, now))?
+                    serde_json::to_string_pretty(&status::json(&session, &who, now))?
                 );
             } else {
-                say(&status::text(&session, now));
+                say(&status::text(&session, &who, now));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -379,12 +383,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Opens the session for a verb. Read-only verbs open as followers so they never write.
 fn open(target: &Target, follower: bool) -> Result<Session> {
+    open_with(target, follower, false)
+}
+
+/// [`open`]; `room`: the full-screen room, which follows a journal that only refuses this
+/// viewer's writes (a read-only database role) instead of failing.
+fn open_with(target: &Target, follower: bool, room: bool) -> Result<Session> {
     let opts = OpenOptions {
         journal: target.journal.clone(),
         start: target.start,
         role: target.role.clone(),
         follower,
         accept_broken_chain: target.accept_broken_chain,
+        follow_if_read_only: room,
     };
     Ok(Session::open(&target.plan, &opts, Utc::now())?)
 }

@@ -21,7 +21,8 @@ pub const RUNBOOK: &str = include_str!("../assets/demo/crm-launch.md");
 pub const WIRING: &str = include_str!("../assets/demo/wiring.toml");
 
 /// Runs the demo until the user quits. The journal goes to a fresh temporary directory unless
-/// `journal` is given.
+/// `journal` is given: a file path, or a PostgreSQL room's URL (whose schema `warroom journal
+/// init` created), in which case the plan is stored in the room as one TOML file.
 pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
     let scenario = services::Scenario::parse(scenario).ok_or_else(|| {
         UserError(format!(
@@ -45,11 +46,18 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
         std::fs::write(dir.path().join("crm-launch.md"), RUNBOOK)?;
         let plan = dir.path().join("crm-launch.toml");
         std::fs::write(&plan, wiring)?;
+        if journal.as_deref().is_some_and(crate::journal::is_database) {
+            // A database room keeps its plan only when the plan is one file: the runbook and
+            // its wiring are written as one TOML plan, so a viewer on another host needs only
+            // the room's URL.
+            one_file(&plan)?;
+        }
         let kept = journal.is_some();
         let opts = OpenOptions {
             journal: Some(journal.unwrap_or_else(|| dir.path().join("crm-launch.journal.jsonl"))),
             start: Some(Utc::now()),
             role: None,
+            follow_if_read_only: true,
             ..OpenOptions::default()
         };
         // A throwaway journal needs no checkpoint left behind in the user's state directory.
@@ -79,4 +87,16 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
         crate::event_loop::run(App::new(session)).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces the wiring file at `plan` (and the runbook it names) by one TOML plan of the same
+/// model.
+///
+/// Errors: the bundled plan does not load or does not write as TOML (a bug).
+fn one_file(plan: &std::path::Path) -> Result<()> {
+    let loaded = crate::plan::load(plan).wrap_err("the demo's plan does not load")?;
+    let text = crate::plan::toml::to_toml(&loaded.loaded.plan)
+        .wrap_err("the demo's plan does not write as one TOML file")?;
+    std::fs::write(plan, text)?;
+    Ok(())
 }

@@ -106,6 +106,19 @@ pub struct StoredPlan {
     pub stored_at: DateTime<Utc>,
 }
 
+/// Who wrote a database room's events: an operating-system user (`actor`, inside each event)
+/// beside the database role its connection was (`db_role`, stored by the database with each
+/// row, so a client cannot claim another) ([`Journal::identities`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The events' `actor`: `user@host` of the operating system.
+    pub actor: String,
+    /// The database role that inserted them.
+    pub db_role: String,
+    /// How many events this pair wrote.
+    pub events: u64,
+}
+
 /// A journal line that could not be taken as it is: corrupt, out of sequence, or not chained to
 /// the line before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,6 +226,9 @@ pub struct Safety {
     /// Worth saying but not a reason to refuse, e.g. a network filesystem on which locks and
     /// fsync may not hold across hosts.
     pub warnings: Vec<String>,
+    /// The refusal is only that this viewer may not write (a database role without INSERT):
+    /// what it reads is as trustworthy as anyone's, so a room can open as a follower.
+    pub read_only: bool,
 }
 
 /// Why a journal operation failed.
@@ -527,6 +543,29 @@ impl Journal {
         match &self.backend {
             Backend::File(_) => Ok(None),
             Backend::Postgres(p) => p.room_plan(hash),
+        }
+    }
+
+    /// Who wrote this room's events, actor beside database role, in the order each pair first
+    /// appeared; empty for a file journal (whose writers are the file's users, not recorded
+    /// apart from `actor`).
+    ///
+    /// Errors: the database cannot be reached or read.
+    pub fn identities(&self) -> Result<Vec<Identity>, JournalError> {
+        match &self.backend {
+            Backend::File(_) => Ok(Vec::new()),
+            Backend::Postgres(p) => p.identities(),
+        }
+    }
+
+    /// The database role this viewer connects as (`None` for a file journal): the role its
+    /// appends are recorded under.
+    ///
+    /// Errors: the database cannot be reached.
+    pub fn db_role(&self) -> Result<Option<String>, JournalError> {
+        match &self.backend {
+            Backend::File(_) => Ok(None),
+            Backend::Postgres(p) => p.db_role().map(Some),
         }
     }
 

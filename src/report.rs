@@ -98,6 +98,8 @@ pub struct Input<'a> {
     pub head_hash: Option<&'a str>,
     /// The hash chain walked end to end.
     pub verification: &'a Verification,
+    /// Who wrote a database room: actor beside database role (empty for a file journal).
+    pub writers: &'a [crate::journal::Identity],
 }
 
 /// Builds the report as things stood at `now` (anything still running is measured to `now`).
@@ -576,6 +578,15 @@ fn journal(state: &RoomState, input: &Input<'_>) -> JournalReport {
             .iter()
             .map(|(seq, what)| format!("seq {seq}: {what} (not in this plan)"))
             .collect(),
+        writers: input
+            .writers
+            .iter()
+            .map(|w| WriterReport {
+                actor: w.actor.clone(),
+                db_role: w.db_role.clone(),
+                events: w.events,
+            })
+            .collect(),
     }
 }
 
@@ -653,6 +664,7 @@ mod tests {
                 problems: &[],
                 head_hash: None,
                 verification: &verification,
+                writers: &[],
             },
             t0 + chrono::Duration::minutes(5),
         );

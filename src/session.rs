@@ -43,6 +43,10 @@ pub struct OpenOptions {
     /// Write even though the journal's hash chain is broken (`--accept-broken-chain`, after
     /// a person looked at the lines named): new events then chain onto what is there.
     pub accept_broken_chain: bool,
+    /// A room (not a verb): when the journal only refuses this viewer's writes (a database
+    /// role without INSERT), open as a follower with the reason in
+    /// [`Session::journal_warnings`] instead of failing.
+    pub follow_if_read_only: bool,
 }
 
 /// Why a session could not open or act.
@@ -181,12 +185,18 @@ pub fn default_journal_path(plan: &Path) -> PathBuf {
     plan.with_file_name(format!("{stem}.journal.jsonl"))
 }
 
-/// The journal a session works on: `journal` (`--journal`) when given; else, when `plan` is a
-/// database room's URL (the plan then comes from the room), that room; else the default file
-/// beside the plan ([`default_journal_path`]).
+/// The journal a session works on: `journal` (`--journal` or `WARROOM_JOURNAL`) when given;
+/// else, when `plan` is a database room's URL (the plan then comes from the room), that room;
+/// else the plan's own `journal = "…"` (`in_plan`: a file path relative to the plan's
+/// directory, or a room URL); else the default file beside the plan
+/// ([`default_journal_path`]).
 ///
 /// Errors: a room URL in place of the plan together with another `--journal`.
-pub fn journal_location(plan: &Path, journal: Option<&Path>) -> Result<PathBuf, SessionError> {
+pub fn journal_location(
+    plan: &Path,
+    journal: Option<&Path>,
+    in_plan: Option<&str>,
+) -> Result<PathBuf, SessionError> {
     let plan_is_room = journal::is_database(plan);
     match journal {
         Some(j) if plan_is_room && j != plan => Err(SessionError::BadJournal(format!(
@@ -197,8 +207,24 @@ pub fn journal_location(plan: &Path, journal: Option<&Path>) -> Result<PathBuf, 
         ))),
         Some(j) => Ok(j.to_path_buf()),
         None if plan_is_room => Ok(plan.to_path_buf()),
-        None => Ok(default_journal_path(plan)),
+        None => match in_plan.map(str::trim).filter(|j| !j.is_empty()) {
+            Some(j) if journal::is_database(Path::new(j)) => Ok(PathBuf::from(j)),
+            Some(j) => Ok(plan.parent().unwrap_or(Path::new(".")).join(j)),
+            None => Ok(default_journal_path(plan)),
+        },
     }
+}
+
+/// [`journal_location`] for a verb that does not otherwise read the plan (`verify`): the
+/// plan is read only when nothing else names the journal.
+///
+/// Errors: as [`journal_location`]'s, and the plan's when it must be read and does not load.
+pub fn journal_of(plan: &Path, journal: Option<&Path>) -> Result<PathBuf, SessionError> {
+    if journal.is_some() || journal::is_database(plan) {
+        return journal_location(plan, journal, None);
+    }
+    let loaded = plan::load(plan)?;
+    journal_location(plan, None, loaded.loaded.plan.journal.as_deref())
 }
 
 /// The name a journal knows its plan by ([`EventKind::PlanLoaded`]'s `plan`): the plan file's
@@ -292,19 +318,35 @@ impl Session {
         } else {
             Some(plan::load(plan_path)?)
         };
-        let journal_path = journal_location(plan_path, opts.journal.as_deref())?;
-        let journal = Arc::new(Journal::open(&journal_path)?);
+        let in_plan = local.as_ref().and_then(|l| l.loaded.plan.journal.clone());
+        let journal_path =
+            journal_location(plan_path, opts.journal.as_deref(), in_plan.as_deref())?;
+        let from_plan = opts.journal.is_none() && in_plan.is_some();
+        let journal = Arc::new(Journal::open(&journal_path).map_err(|e| match e {
+            JournalError::BadLocation(why) if from_plan => JournalError::BadLocation(format!(
+                "{}: its `journal = \"…\"`: {why}",
+                plan_path.display()
+            )),
+            e => e,
+        })?);
         let safety = journal.safety()?;
         let mut journal_warnings = Vec::new();
+        let follower = opts.follower || (safety.read_only && opts.follow_if_read_only);
         if let Some(reason) = safety.refusal {
-            if !opts.follower {
+            if !follower {
                 return Err(SessionError::Unsafe(format!(
                     "{reason}; or only watch the room with --follow"
                 )));
             }
-            journal_warnings.push(format!(
-                "{reason} (this viewer only reads it; what it shows may have been changed by others)"
-            ));
+            journal_warnings.push(if safety.read_only && !opts.follower {
+                format!("{reason}; this room follows it (read-only)")
+            } else if safety.read_only {
+                reason
+            } else {
+                format!(
+                    "{reason} (this viewer only reads it; what it shows may have been changed by others)"
+                )
+            });
         }
         journal_warnings.extend(safety.warnings);
         let memory = checkpoints.map(|store| Memory {
@@ -331,7 +373,7 @@ impl Session {
         let plan_name = chosen.name;
         // A follower on the room's version has no file of its own to follow; an operator's
         // edits of its local copy become the room's plan.
-        let files = if opts.follower && chosen.origin != PlanOrigin::File {
+        let files = if follower && chosen.origin != PlanOrigin::File {
             Vec::new()
         } else {
             files
@@ -376,7 +418,7 @@ impl Session {
             journal_path,
             actor: journal::actor(),
             role: opts.role.clone(),
-            follower: opts.follower,
+            follower,
             journal_warnings,
             rewrite: None,
             accept_broken_chain: opts.accept_broken_chain,

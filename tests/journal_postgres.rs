@@ -309,7 +309,7 @@ fn two_rooms_converge_and_a_verb_from_a_third_is_seen() {
 fn eight_writers_get_gapless_seqs_and_lose_nothing_acknowledged() {
     let pg = server();
     let url = pg.url(SUPERUSER, "load");
-    let per = 250;
+    let per = 500;
     let mut children: Vec<Child> = (0..8)
         .map(|w| spawn_writer(&url, per, &format!("w{w}")))
         .collect();
@@ -345,37 +345,72 @@ fn eight_writers_get_gapless_seqs_and_lose_nothing_acknowledged() {
 }
 
 #[test]
-fn a_writer_killed_mid_run_loses_nothing_it_acknowledged() {
+fn writers_killed_mid_append_lose_nothing_they_acknowledged() {
     let pg = server();
     let url = pg.url(SUPERUSER, "kill");
-    let mut victim = spawn_writer(&url, 100_000, "victim");
-    let mut other = spawn_writer(&url, 300, "other");
-    let victim_acks = acks(&mut victim);
-    let other_acks = acks(&mut other);
-    let mut got = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while got.len() < 150 {
-        assert!(
-            Instant::now() < deadline,
-            "the victim acknowledged too little"
-        );
-        if let Ok(a) = victim_acks.recv_timeout(Duration::from_secs(1)) {
-            got.push(a);
+    // Eight writers at once; three are killed (SIGKILL) in their append loop after 60, 120 and
+    // 180 acknowledgements — almost always with an append in flight — while five finish 300.
+    let kill_after = [60usize, 120, 180];
+    let survivors = 5;
+    let per = 300;
+    let mut victims: Vec<Child> = kill_after
+        .iter()
+        .enumerate()
+        .map(|(i, _)| spawn_writer(&url, 100_000, &format!("victim{i}")))
+        .collect();
+    let mut others: Vec<Child> = (0..survivors)
+        .map(|i| spawn_writer(&url, per, &format!("other{i}")))
+        .collect();
+    let victim_acks: Vec<_> = victims.iter_mut().map(acks).collect();
+    let other_acks: Vec<_> = others.iter_mut().map(acks).collect();
+    let mut acked: Vec<(u64, String)> = Vec::new();
+    for ((victim, rx), after) in victims.iter_mut().zip(&victim_acks).zip(kill_after) {
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let mut got = 0;
+        while got < after {
+            assert!(
+                Instant::now() < deadline,
+                "a victim acknowledged too little"
+            );
+            if let Ok(a) = rx.recv_timeout(Duration::from_secs(1)) {
+                acked.push(a);
+                got += 1;
+            }
         }
+        kill(victim);
+        let _ = victim.wait();
     }
-    kill(&victim);
-    let _ = victim.wait();
-    got.extend(victim_acks.iter());
-    assert!(other.wait().unwrap().success());
-    let other: Vec<_> = other_acks.iter().collect();
-    assert_eq!(other.len(), 300);
-    assert_chain(&pg, "kill");
+    // What a victim printed before it died was acknowledged too.
+    for rx in &victim_acks {
+        acked.extend(rx.iter());
+    }
+    for c in &mut others {
+        assert!(c.wait().unwrap().success(), "a surviving writer failed");
+    }
+    for rx in &other_acks {
+        let got: Vec<_> = rx.iter().collect();
+        assert_eq!(got.len(), per as usize);
+        acked.extend(got);
+    }
+    let n = assert_chain(&pg, "kill");
     let rows = rows(&pg, "kill");
-    for (seq, text) in got.iter().chain(&other) {
+    for (seq, text) in &acked {
         let ev: serde_json::Value = serde_json::from_str(&rows[*seq as usize - 1].2).unwrap();
         assert_eq!(ev["text"], text.as_str(), "acknowledged seq {seq} is there");
     }
-    // The next append carries on from the head the killed writer left.
+    // Beyond what was acknowledged, at most the one append each victim had in flight
+    // committed: nothing else, and nothing twice.
+    let texts: BTreeSet<String> = rows
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(&r.2).unwrap()["text"].to_string())
+        .collect();
+    assert_eq!(texts.len(), n, "no event twice");
+    assert!(
+        n >= acked.len() && n <= acked.len() + kill_after.len(),
+        "{n} rows, {} acked",
+        acked.len()
+    );
+    // The next append carries on from the head the killed writers left.
     let j = Journal::open(Path::new(&url)).unwrap();
     let ev = j
         .append(note_draft("after".into()), Some(rows.len() as u64))
@@ -990,4 +1025,284 @@ fn commands_from_a_plan_that_came_from_the_room_do_not_run() {
     );
     let last = rows(&pg, "commands").pop().unwrap().2;
     assert!(last.contains("came from the database room"), "{last}");
+}
+
+/// Everything a person or a file could see of a run: stdout and stderr.
+fn all_output(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn a_journal_named_in_a_toml_plan_or_wiring_file_is_used_and_its_password_never_shown() {
+    use common::pty::Viewer;
+    let pg = server();
+    pg.client(SUPERUSER)
+        .batch_execute(
+            "CREATE ROLE op LOGIN PASSWORD 'pw'; GRANT SELECT ON warroom_schema TO op; \
+             GRANT SELECT, INSERT ON warroom_events, warroom_plans TO op",
+        )
+        .unwrap();
+    let secret = "plan-secret-7f3e";
+    let room_url = format!(
+        "postgres://op:${{WR_PLAN_PW}}@/postgres?host={}&port={}&room=wired",
+        pg.socket_dir().display(),
+        pg.port
+    );
+    let (dir, runbook) = common::fixture::small_launch();
+    // A TOML plan (imported from the runbook) that names its room.
+    let toml_plan = dir.path().join("launch.toml");
+    let (code, imported, err) = run(&["import", runbook.to_str().unwrap(), "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&toml_plan, format!("journal = \"{room_url}\"\n{imported}")).unwrap();
+    let plan = toml_plan.to_str().unwrap();
+    let with_pw = |args: &[&str]| {
+        warroom()
+            .args(args)
+            .env("WR_PLAN_PW", secret)
+            .env(common::state::env().0, common::state::env().1)
+            .output()
+            .unwrap()
+    };
+    let out = with_pw(&["note", plan, "from the plan's room"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(!all_output(&out).contains(secret));
+    let lines: Vec<String> = rows(&pg, "wired").into_iter().map(|r| r.2).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("from the plan's room")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|l| !l.contains(secret)));
+    assert!(
+        !dir.path().join("launch.journal.jsonl").exists(),
+        "no file journal beside the plan"
+    );
+    // The database keeps the plan as written: with `${WR_PLAN_PW}`, never its value.
+    for (_, _, body) in plans(&pg, "wired") {
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.contains("${WR_PLAN_PW}") && !body.contains(secret));
+    }
+    let out = with_pw(&["status", plan, "--json"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let text = all_output(&out);
+    assert!(!text.contains(secret), "{text}");
+    assert!(text.contains("${WR_PLAN_PW}"), "named as written: {text}");
+    let out = with_pw(&["verify", plan]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(all_output(&out).contains("chain consistent, 2 events"));
+
+    // The screen names the room as written, never with the password; nor does the log.
+    let mut room = Viewer::spawn("room", &["open", plan], 160, 48, &[("WR_PLAN_PW", secret)]);
+    room.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    room.send(" ");
+    room.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    assert!(!room.contents().contains(secret));
+    room.quit();
+    assert!(!String::from_utf8_lossy(&room.output()).contains(secret));
+    let log = common::state::home().join("warroom").join("warroom.log");
+    assert!(
+        !std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .contains(secret)
+    );
+    assert!(
+        rows(&pg, "wired")
+            .iter()
+            .any(|r| r.2.contains("task_checked"))
+    );
+
+    // Without the variable: refused, naming the plan file and the variable.
+    let (code, _, err) = run(&["note", plan, "x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("launch.toml") && err.contains("WR_PLAN_PW"),
+        "{err}"
+    );
+
+    // A wiring file beside a runbook: a file journal relative to the wiring file.
+    let wiring = dir.path().join("wiring.toml");
+    std::fs::write(
+        &wiring,
+        "runbook = \"launch.md\"\njournal = \"rooms/launch.jsonl\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("rooms")).unwrap();
+    let (code, _, err) = run(&["note", wiring.to_str().unwrap(), "wired"]);
+    assert_eq!(code, 0, "{err}");
+    let file = dir.path().join("rooms/launch.jsonl");
+    assert_eq!(common::journal::count(&file, "note"), 1);
+    assert!(!dir.path().join("wiring.journal.jsonl").exists());
+    // --journal (or WARROOM_JOURNAL) wins over the file's.
+    let other = dir.path().join("other.jsonl");
+    let (code, _, err) = run(&[
+        "note",
+        wiring.to_str().unwrap(),
+        "elsewhere",
+        "--journal",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(common::journal::count(&other, "note"), 1);
+    assert_eq!(common::journal::count(&file, "note"), 1);
+    // A journal that is not text is a plan error with its line.
+    std::fs::write(&wiring, "runbook = \"launch.md\"\njournal = 5\n").unwrap();
+    let (code, _, err) = run(&["validate", wiring.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("wiring.toml:2") && err.contains("journal"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_demo_runs_on_a_database_room_and_its_plan_travels() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "demo");
+    let mut demo = Viewer::open(&["demo", "--journal", &url], 160, 48);
+    demo.wait_for("CRM Platform Launch", Duration::from_secs(30));
+    // The demo's plan is one file in the room: another host needs only the URL.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(elsewhere.path(), &["status", &url, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["plan"]["from_room"], true, "{s}");
+    assert!(
+        s["title"].as_str().unwrap().contains("CRM Platform Launch"),
+        "{s}"
+    );
+    let (code, _, err) = run_in(elsewhere.path(), &["note", &url, "from another host"]);
+    assert_eq!(code, 0, "{err}");
+    demo.wait_for("from another host", Duration::from_secs(5));
+    demo.quit();
+    let names: Vec<String> = plans(&pg, "demo").into_iter().map(|p| p.1).collect();
+    assert_eq!(names, ["crm-launch.toml"]);
+    assert_chain(&pg, "demo");
+}
+
+#[test]
+fn the_database_role_is_shown_beside_the_actor_and_a_read_only_role_makes_a_follower() {
+    use common::pty::Viewer;
+    let pg = server();
+    pg.client(SUPERUSER)
+        .batch_execute(
+            "CREATE ROLE op LOGIN; GRANT SELECT ON warroom_schema TO op; \
+             GRANT SELECT, INSERT ON warroom_events, warroom_plans TO op; \
+             CREATE ROLE reader LOGIN; \
+             GRANT SELECT ON warroom_schema, warroom_events, warroom_plans TO reader",
+        )
+        .unwrap();
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let op = pg.url("op", "who");
+    let reader = pg.url("reader", "who");
+    for args in [
+        vec!["note", plan, "op was here", "--journal", &op],
+        vec!["check", plan, "migrations", "--journal", &op],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+    }
+    let owner = pg.url(SUPERUSER, "who");
+    let (code, _, err) = run(&["note", plan, "owner too", "--journal", &owner]);
+    assert_eq!(code, 0, "{err}");
+    let me = warroom::journal::actor();
+
+    // The report names each actor with the database role(s) its events were inserted as.
+    let (code, md, err) = run(&["report", plan, "--journal", &reader]);
+    assert_eq!(code, 0, "{err}");
+    let both = format!("{me} (database roles op, {SUPERUSER})");
+    assert!(md.contains(&format!("{both}: op was here")), "{md}");
+    assert!(
+        md.contains(&format!("Written by {me} as database role op: 3 events")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "Written by {me} as database role {SUPERUSER}: 1 events"
+        )),
+        "{md}"
+    );
+    let (code, html, err) = run(&["report", plan, "--journal", &reader, "--format", "html"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(html.contains(&both), "{html}");
+    assert!(html.contains("as database role <code>op</code>"), "{html}");
+
+    // status: who this viewer is to the database, and who wrote the room.
+    let (code, out, err) = run(&["status", plan, "--journal", &reader]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("you: {me} as database role reader")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("written by {me} as database role op: 3 events")),
+        "{out}"
+    );
+    let (code, out, err) = run(&["status", plan, "--journal", &reader, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["journal"]["db_role"], "reader");
+    assert_eq!(s["journal"]["writers"][0]["db_role"], "op");
+    assert_eq!(s["journal"]["writers"][0]["events"], 3);
+
+    // A room opened with a read-only role (no --follow) follows, and says why on screen.
+    let mut room = Viewer::open(&["open", plan, "--journal", &reader], 160, 48);
+    room.wait_for("[x] Run migrations", Duration::from_secs(20));
+    room.wait_for("FOLLOWER", Duration::from_secs(5));
+    room.wait_for("may only read", Duration::from_secs(5));
+    room.send(" ");
+    room.wait_for("it cannot act", Duration::from_secs(5));
+    // It follows the operator's appends.
+    let (code, _, err) = run(&["check", plan, "deploy-the-api", "--journal", &op]);
+    assert_eq!(code, 0, "{err}");
+    room.wait_for("[x] Deploy the API", Duration::from_secs(5));
+    room.quit();
+    assert_eq!(
+        assert_chain(&pg, "who"),
+        5,
+        "the read-only room wrote nothing"
+    );
+}
+
+#[test]
+fn a_long_room_replays_and_verifies_across_read_chunks() {
+    // Replays and verifications read a room 5,000 rows at a time: 11,000 events cross two
+    // chunk boundaries and must come back whole, in order, with the file's head hash.
+    let pg = server();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.jsonl");
+    let f = Journal::open(&file).unwrap();
+    for i in 0..11_000 {
+        f.append(note_draft(format!("n{i}")), None).unwrap();
+    }
+    let Verification::Ok { head, .. } = f.verify().unwrap() else {
+        panic!("the file journal verifies")
+    };
+    let url = pg.url(SUPERUSER, "long");
+    let j = Journal::open(Path::new(&url)).unwrap();
+    assert_eq!(j.import(&file).unwrap().events, 11_000);
+    let replay = j.replay().unwrap();
+    assert!(replay.problems.is_empty(), "{:?}", replay.problems);
+    let seqs: Vec<u64> = replay.events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=11_000).collect::<Vec<u64>>());
+    assert_eq!(replay.cursor.head_hash(), head.as_deref());
+    match j.verify().unwrap() {
+        Verification::Ok {
+            events, head: h, ..
+        } => {
+            assert_eq!(events, 11_000);
+            assert_eq!(h, head);
+        }
+        Verification::Broken(p) => panic!("{p}"),
+    }
+    // Following on from the replay's cursor reads only what comes next.
+    let mut cursor = replay.cursor;
+    j.append(note_draft("after".into()), Some(11_000)).unwrap();
+    let new = j.read_new(&mut cursor).unwrap();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].seq, 11_001);
 }

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use super::Target;
 use crate::journal::checkpoint::{Checkpoint, Consistency, Store};
-use crate::journal::{Journal, JournalError, Verification};
+use crate::journal::{Identity, Journal, JournalError, Verification};
 use crate::plan::{self, PhaseKind};
-use crate::session::{PlanOrigin, Session, journal_location, verify_command};
+use crate::session::{PlanOrigin, Session, journal_of, verify_command};
 use crate::state::forecast::format_slip;
 use crate::state::timeline::format_countdown;
 use crate::state::{Eta, RoomState, Stamp};
@@ -29,11 +29,34 @@ fn stamp_json(s: Option<&Stamp>) -> (Value, Value) {
     })
 }
 
+/// Who is who in a database room, read from the database for `status`: the role this viewer
+/// connects as and who wrote the room's events (actor beside database role). Empty for a
+/// file journal.
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    /// The database role this viewer connects as.
+    pub db_role: Option<String>,
+    /// Who wrote the room's events, in order of first appearance.
+    pub writers: Vec<Identity>,
+}
+
+impl Who {
+    /// Reads it from the session's journal.
+    ///
+    /// Errors: the database cannot be reached or read.
+    pub fn of(session: &Session) -> Result<Who, JournalError> {
+        Ok(Who {
+            db_role: session.journal.db_role()?,
+            writers: session.journal.identities()?,
+        })
+    }
+}
+
 /// The room state as one JSON object (the shape documented in README: title, state, tasks,
 /// phases with `task_list`, gates with votes, triggers, rollback, journal — with its
 /// `warnings` and, when history was rewritten since this user's checkpoint, `rewrite`).
 #[must_use]
-pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
+pub fn json(session: &Session, who: &Who, now: DateTime<Utc>) -> Value {
     let state = &session.state;
     let (done, total) = state.progress();
     let forecasts = state.forecasts(now);
@@ -191,6 +214,10 @@ pub fn json(session: &Session, now: DateTime<Utc>) -> Value {
             // Where the journal lives (network filesystem, writable by others) and whether it
             // still extends this user's checkpoint.
             "warnings": session.journal_warnings,
+            // A database room: the role this viewer connects as, and who wrote the events
+            // (the OS user in `actor` beside the role the database recorded).
+            "db_role": who.db_role,
+            "writers": who.writers.iter().map(|w| json!({"actor": w.actor, "db_role": w.db_role, "events": w.events})).collect::<Vec<_>>(),
             "rewrite": session.rewrite.as_ref().map(|r| json!({
                 "checkpoint": {"seq": r.checkpoint.seq, "hash": r.checkpoint.hash},
                 "detail": r.detail,
@@ -231,7 +258,7 @@ fn window_flag(deployment: bool, rollback: bool) -> &'static str {
 
 /// The room state as text for a terminal or a log.
 #[must_use]
-pub fn text(session: &Session, now: DateTime<Utc>) -> String {
+pub fn text(session: &Session, who: &Who, now: DateTime<Utc>) -> String {
     let state: &RoomState = &session.state;
     let mut out = String::new();
     let (done, total) = state.progress();
@@ -298,6 +325,23 @@ pub fn text(session: &Session, now: DateTime<Utc>) -> String {
     if session.journal.keeps_plans() {
         // A database room's plan comes in versions: which one this is.
         let _ = writeln!(out, "{}", session.plan_version());
+    }
+    if let Some(role) = &who.db_role {
+        let _ = writeln!(
+            out,
+            "you: {} as database role {}",
+            sanitize(&session.actor),
+            sanitize(role)
+        );
+    }
+    for w in &who.writers {
+        let _ = writeln!(
+            out,
+            "written by {} as database role {}: {} events",
+            sanitize(&w.actor),
+            sanitize(&w.db_role),
+            w.events
+        );
     }
     // The journal's alarms belong in the status itself, not only on standard error: a script
     // that keeps the output keeps them.
@@ -446,7 +490,7 @@ fn explain_reading(files: &[std::path::PathBuf]) {
 /// checkpoint (and was not accepted) or the journal cannot be opened; 3 on an I/O error.
 #[must_use]
 pub fn verify(target: &Target, accept_rewrite: bool) -> ExitCode {
-    let path = match journal_location(&target.plan, target.journal.as_deref()) {
+    let path = match journal_of(&target.plan, target.journal.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("warroom: {e}");

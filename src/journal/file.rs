@@ -648,7 +648,11 @@ impl FileJournal {
             })
             .into_iter()
             .collect();
-        Ok(Safety { refusal, warnings })
+        Ok(Safety {
+            refusal,
+            warnings,
+            read_only: false,
+        })
     }
 
     /// The last complete line of a locked file of length `len`: where it ends (everything

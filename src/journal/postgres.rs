@@ -50,6 +50,9 @@ pub(crate) use self::listen::{Listener, watch};
 pub(crate) use self::location::is_url;
 pub use self::transfer::Moved;
 
+/// How many rows a replay or a verification reads at a time.
+const CHUNK_ROWS: usize = 5_000;
+
 /// How often an append whose connection broke is retried (with the same event id).
 const APPEND_ATTEMPTS: u32 = 4;
 
@@ -213,14 +216,22 @@ impl PgJournal {
     /// [`Journal::replay`](crate::journal::Journal::replay), remembering the hash of event
     /// `watch` on the way (for checkpoint comparisons).
     pub(crate) fn replay_watching(&self, watch: Option<u64>) -> Result<Replay, JournalError> {
-        let rows = self.rows_after(0, "read")?;
         let mut cursor = Cursor::default();
         if let Some(seq) = watch {
             cursor.chain.watch(seq);
         }
-        let mut events = Vec::new();
-        let mut problems = Vec::new();
-        take_rows(&rows, &mut cursor, &mut events, &mut problems);
+        // One query, fetched in chunks that are read through before the next is fetched
+        // (on the connection's thread): a long room's lines are never all in memory beside
+        // its events.
+        let (cursor, events, problems) = self.with("read", move |c, room| {
+            let mut events = Vec::new();
+            let mut problems = Vec::new();
+            each_chunk(c, room, |rows| {
+                take_rows(rows, &mut cursor, &mut events, &mut problems);
+                true
+            })?;
+            Ok((cursor, events, problems))
+        })?;
         Ok(Replay {
             events,
             problems,
@@ -252,13 +263,12 @@ impl PgJournal {
 
     pub(crate) fn read_new(&self, cursor: &mut Cursor) -> Result<Vec<Event>, JournalError> {
         let from = cursor.db_seq;
-        let rows = self.rows_after(from.saturating_sub(1), "read")?;
-        let mut rows = rows.as_slice();
+        let mut rows = self.rows_after(from.saturating_sub(1), "read")?.into_iter();
         if from > 0 {
             // What was read must still be there: rows cannot change (the trigger), but a
             // superuser or a restored backup can.
-            let same = rows.first().is_some_and(|(seq, line)| {
-                *seq as u64 == from && cursor.chain.head() == Some(&chain::digest(line.as_bytes()))
+            let same = rows.next().is_some_and(|(seq, line)| {
+                seq as u64 == from && cursor.chain.head() == Some(&chain::digest(line.as_bytes()))
             });
             if !same {
                 return Err(JournalError::Replaced {
@@ -266,7 +276,6 @@ impl PgJournal {
                     detail: format!("the room's event at seq {from}, already read, changed"),
                 });
             }
-            rows = &rows[1..];
         }
         let mut events = Vec::new();
         let mut problems = std::mem::take(&mut cursor.problems);
@@ -276,25 +285,34 @@ impl PgJournal {
     }
 
     pub(crate) fn verify(&self) -> Result<Verification, JournalError> {
-        let rows = self.rows_after(0, "read")?;
-        let mut chain = Chain::default();
-        let mut problems = Vec::new();
-        let mut events = 0;
-        for (_, line) in &rows {
-            if chain
-                .take(Parsed::of(line.as_bytes()), &mut problems)
-                .is_some()
-            {
-                events += 1;
-            }
-            if let Some(p) = problems.into_iter().next() {
-                return Ok(Verification::Broken(p));
-            }
-            problems = Vec::new();
+        let (broken, events, head) = self.with("read", |c, room| {
+            let mut chain = Chain::default();
+            let mut events = 0;
+            let mut broken = None;
+            each_chunk(c, room, |rows| {
+                for (_, line) in rows {
+                    let mut problems = Vec::new();
+                    if chain
+                        .take(Parsed::of(line.as_bytes()), &mut problems)
+                        .is_some()
+                    {
+                        events += 1;
+                    }
+                    if let Some(p) = problems.into_iter().next() {
+                        broken = Some(p);
+                        return false;
+                    }
+                }
+                true
+            })?;
+            Ok((broken, events, chain.head().map(chain::to_hex)))
+        })?;
+        if let Some(p) = broken {
+            return Ok(Verification::Broken(p));
         }
         Ok(Verification::Ok {
             events,
-            head: chain.head().map(chain::to_hex),
+            head,
             torn_tail: false,
         })
     }
@@ -319,6 +337,7 @@ impl PgJournal {
         let mut safety = Safety::default();
         if !insert {
             safety.refusal = Some(read_only(&role, &self.loc.shown));
+            safety.read_only = true;
         }
         if !guarded {
             safety.warnings.push(format!(
@@ -330,19 +349,71 @@ impl PgJournal {
         Ok(safety)
     }
 
-    /// `(seq, line)` of the room's rows after `seq`, in order.
-    fn rows_after(&self, seq: u64, op: &'static str) -> Result<Vec<(i64, String)>, JournalError> {
-        let after = seq as i64;
-        self.with(op, move |c, room| {
+    /// Actor and database role of the room's rows, with their counts, in order of first
+    /// appearance.
+    pub(crate) fn identities(&self) -> Result<Vec<super::Identity>, JournalError> {
+        self.with("read who wrote the room", |c, room| {
             Ok(c.query(
-                "SELECT seq, line FROM warroom_events WHERE room = $1 AND seq > $2 ORDER BY seq",
-                &[&room, &after],
+                "SELECT coalesce((line::jsonb)->>'actor', ''), db_role, count(*) \
+                 FROM warroom_events WHERE room = $1 GROUP BY 1, 2 ORDER BY min(seq)",
+                &[&room],
             )?
             .into_iter()
-            .map(|r| (r.get(0), r.get(1)))
+            .map(|r| super::Identity {
+                actor: r.get(0),
+                db_role: r.get(1),
+                events: r.get::<_, i64>(2) as u64,
+            })
             .collect())
         })
     }
+
+    /// The role this connection is (`current_user`).
+    pub(crate) fn db_role(&self) -> Result<String, JournalError> {
+        self.with("check its role", |c, _| {
+            Ok(c.query_one("SELECT current_user::text", &[])?.get(0))
+        })
+    }
+
+    /// `(seq, line)` of the room's rows after `seq`, in order. Rows are taken as they arrive
+    /// (not collected by the driver first).
+    fn rows_after(&self, seq: u64, op: &'static str) -> Result<Vec<(i64, String)>, JournalError> {
+        use postgres::fallible_iterator::FallibleIterator as _;
+        let after = seq as i64;
+        self.with(op, move |c, room| {
+            let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&room, &after];
+            let mut it = c.query_raw(ROWS_AFTER, params)?;
+            let mut out = Vec::new();
+            while let Some(r) = it.next()? {
+                out.push((r.get(0), r.get(1)));
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// The room's rows after a seq, in order.
+const ROWS_AFTER: &str =
+    "SELECT seq, line FROM warroom_events WHERE room = $1 AND seq > $2 ORDER BY seq";
+
+/// Hands all of `room`'s rows to `f`, [`CHUNK_ROWS`] at a time, from one query (a portal in
+/// a read-only transaction: one snapshot, one plan); stops early when `f` says `false`.
+fn each_chunk(
+    c: &mut postgres::Client,
+    room: &str,
+    mut f: impl FnMut(Vec<(i64, String)>) -> bool,
+) -> Result<(), postgres::Error> {
+    let mut tx = c.build_transaction().read_only(true).start()?;
+    let portal = tx.bind(ROWS_AFTER, &[&room, &0i64])?;
+    loop {
+        let rows = tx.query_portal(&portal, CHUNK_ROWS as i32)?;
+        let n = rows.len();
+        let more = f(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect());
+        if !more || n < CHUNK_ROWS {
+            break;
+        }
+    }
+    tx.commit()
 }
 
 /// The refusal for a role that may not insert.
@@ -354,18 +425,22 @@ fn read_only(role: &str, shown: &str) -> String {
     )
 }
 
-/// Feeds rows through the same chain rules as file lines, advancing the cursor.
+/// Feeds rows through the same chain rules as file lines, advancing the cursor. Each line is
+/// freed once its event is taken, so a replay does not hold a room's lines and its events
+/// whole at once.
 fn take_rows(
-    rows: &[(i64, String)],
+    rows: impl IntoIterator<Item = (i64, String)>,
     cursor: &mut Cursor,
     events: &mut Vec<Event>,
     problems: &mut Vec<Problem>,
 ) {
+    let rows = rows.into_iter();
+    events.reserve(rows.size_hint().0);
     for (seq, line) in rows {
         if let Some(ev) = cursor.chain.take(Parsed::of(line.as_bytes()), problems) {
             events.push(ev);
         }
-        cursor.db_seq = *seq as u64;
+        cursor.db_seq = seq as u64;
     }
     cursor.refresh_head();
 }
@@ -391,8 +466,8 @@ fn try_append(
     shown: &str,
 ) -> Result<Event, Attempt> {
     let room = conn.room().to_string();
-    let client = conn.client().map_err(Attempt::Retry)?;
-    let out = append_tx(client, &room, &mut event, expect_head, event_id);
+    let (client, statements) = conn.for_append().map_err(Attempt::Retry)?;
+    let out = append_tx(client, statements, &room, &mut event, expect_head, event_id);
     match out {
         Ok(Some(committed)) => Ok(committed),
         Ok(None) => Ok(event),
@@ -449,21 +524,17 @@ impl From<postgres::Error> for Step {
 /// filled in.
 fn append_tx(
     client: &mut postgres::Client,
+    statements: &worker::AppendStatements,
     room: &str,
     event: &mut Event,
     expect_head: Option<u64>,
     event_id: &str,
 ) -> Result<Option<Event>, Step> {
     let mut tx = client.transaction()?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        &[&format!("warroom room {room}")],
-    )?;
-    if let Some(r) = tx.query_opt(
-        "SELECT room, line FROM warroom_events WHERE event_id = $1",
-        &[&event_id],
-    )? {
-        let (in_room, line): (String, String) = (r.get(0), r.get(1));
+    tx.execute(&statements.lock, &[&format!("warroom room {room}")])?;
+    let probe = tx.query_one(&statements.probe, &[&event_id, &room])?;
+    let (in_room, mine): (Option<String>, Option<String>) = (probe.get(0), probe.get(1));
+    if let (Some(in_room), Some(line)) = (in_room, mine) {
         if in_room != room {
             return Err(Step::Bad(format!(
                 "event id {event_id} is already used in room `{in_room}`"
@@ -473,17 +544,13 @@ fn append_tx(
             .map_err(|e| Step::Bad(format!("the committed event does not read back: {e}")))?;
         return Ok(Some(committed));
     }
-    let head = tx.query_opt(
-        "SELECT seq, line FROM warroom_events WHERE room = $1 ORDER BY seq DESC LIMIT 1",
-        &[&room],
-    )?;
-    let (head_seq, head_hash) = head.map_or_else(
-        || (0, chain::GENESIS_PREV.to_string()),
-        |r| {
-            let line: String = r.get(1);
-            (r.get::<_, i64>(0) as u64, chain::line_hash(line.as_bytes()))
-        },
-    );
+    let (head_seq, head_hash) = match (
+        probe.get::<_, Option<i64>>(2),
+        probe.get::<_, Option<String>>(3),
+    ) {
+        (Some(seq), Some(line)) => (seq as u64, chain::line_hash(line.as_bytes())),
+        _ => (0, chain::GENESIS_PREV.to_string()),
+    };
     if let Some(n) = expect_head
         && n != head_seq
     {
@@ -495,13 +562,16 @@ fn append_tx(
     let hash = chain::line_hash(line.as_bytes());
     let seq = event.seq as i64;
     tx.execute(
-        "INSERT INTO warroom_events (room, seq, event_id, line, hash, prev) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&room, &seq, &event_id, &line, &hash, &event.prev],
-    )?;
-    tx.execute(
-        "SELECT pg_notify($1, $2)",
-        &[&schema::CHANNEL, &format!("{room}:{seq}")],
+        &statements.insert,
+        &[
+            &room,
+            &seq,
+            &event_id,
+            &line,
+            &hash,
+            &event.prev,
+            &schema::CHANNEL,
+        ],
     )?;
     tx.commit()?;
     Ok(None)

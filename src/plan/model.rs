@@ -69,6 +69,13 @@ pub struct Plan {
     /// Prose the loader did not turn into anything else, kept per section so nothing is lost.
     #[serde(default, rename = "section", skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<Section>,
+    /// Where the room's journal lives, as written in a TOML plan or wiring file
+    /// (`journal = "…"`): a file path, relative to that file's directory, or a PostgreSQL
+    /// room's URL (`postgres://user@host:port/db?room=NAME`, `${VAR}` expanded when the room
+    /// opens). `--journal` (or `WARROOM_JOURNAL`) wins over it; `None`: the default file beside
+    /// the plan. Kept as text: the plan does not judge it, the session opens it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<String>,
 }
 
 /// Whether a phase is part of the forward plan or of the rollback procedure.

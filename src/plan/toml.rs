@@ -7,6 +7,9 @@
 //! A TOML file may instead *wire* a Markdown runbook: `runbook = "plan.md"` (relative to the TOML
 //! file) plus the checks, roles and zones the runbook cannot say. [`parse`] reports the runbook
 //! path; `plan::load` reads it and merges with [`merge_wiring`].
+//!
+//! Either may name the room's journal, `journal = "…"`: a file path relative to the TOML file,
+//! or a PostgreSQL room's URL. It is kept as text ([`Plan::journal`]); the session opens it.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -37,6 +40,18 @@ pub fn parse(src: &str, file: &Path) -> Result<TomlPlan, PlanError> {
                 file,
                 line_of(src, "runbook"),
                 "`runbook` must be a string: the path of a Markdown plan, relative to this file",
+            ));
+        }
+    };
+    let journal = match table.remove("journal") {
+        None => None,
+        Some(toml::Value::String(s)) => Some(s),
+        Some(_) => {
+            return Err(PlanError::at(
+                file,
+                line_of(src, "journal"),
+                "`journal` must be a string: a journal file's path, relative to this file, or \
+                 a PostgreSQL room's URL (postgres://user@host:port/db?room=NAME)",
             ));
         }
     };
@@ -72,6 +87,7 @@ pub fn parse(src: &str, file: &Path) -> Result<TomlPlan, PlanError> {
                 .map_or_else(|| "plan".into(), |s| s.to_string_lossy().into_owned());
         }
     }
+    plan.journal = journal;
     fill_lines(&mut plan, src);
     fill_ids(&mut plan);
     check_ids(&plan, src, file)?;
@@ -94,6 +110,7 @@ pub fn merge_wiring(mut runbook: Plan, wiring: Plan) -> Plan {
     runbook.roles.merge(wiring.roles);
     runbook.lead = wiring.lead.or(runbook.lead);
     runbook.notify = wiring.notify.or(runbook.notify);
+    runbook.journal = wiring.journal.or(runbook.journal);
     runbook.checks.extend(wiring.checks);
     runbook.metrics.extend(wiring.metrics);
     for t in wiring.triggers {

@@ -74,7 +74,7 @@ pub fn render(r: &Report) -> String {
                 (forecast(r))
                 h2 id="decisions" { "Go/no-go decisions" }
                 @if r.gates.is_empty() { p class="muted" { "None in this plan." } }
-                @for g in &r.gates { (gate(g)) }
+                @for g in &r.gates { (gate(r, g)) }
                 (holds(r))
                 (overrides(r))
                 (triggers(r))
@@ -194,7 +194,7 @@ fn evidence_cell(e: Option<&Evidence>) -> Markup {
     }
 }
 
-fn gate(g: &GateReport) -> Markup {
+fn gate(r: &Report, g: &GateReport) -> Markup {
     html! {
         h3 {
             (t(&g.title)) ": "
@@ -212,7 +212,7 @@ fn gate(g: &GateReport) -> Markup {
                         td { (time(v.at)) }
                         td { (t(&v.role)) }
                         td class=(decision_class(&v.vote)) { (v.vote) }
-                        td { (t(&v.actor)) @if let Some(lead) = &v.recorded_by_role { " (as " (t(lead)) ", on its behalf)" } }
+                        td { (t(&r.who(&v.actor))) @if let Some(lead) = &v.recorded_by_role { " (as " (t(lead)) ", on its behalf)" } }
                         td { (t(v.reason.as_deref().unwrap_or("—"))) }
                         td { (evidence_cell(v.evidence.as_ref())) }
                     }
@@ -233,7 +233,7 @@ fn holds(r: &Report) -> Markup {
                         td { (time(h.from)) }
                         td { @if let Some(u) = h.until { (time(u)) } @else { span class="hold" { "in force" } } }
                         td { (length(h.length_s)) }
-                        td { (t(&h.actor)) }
+                        td { (t(&r.who(&h.actor))) }
                         td { (t(&h.reason)) }
                         td { (evidence_cell(h.evidence.as_ref())) }
                     }
@@ -251,7 +251,7 @@ fn overrides(r: &Report) -> Markup {
                 tr { th { "Time" } th { "From" } th { "To" } th { "By" } th { "Reason" } th { "Evidence" } }
                 @for v in &r.overrides {
                     tr {
-                        td { (time(v.at)) } td { (t(&v.from)) } td { (t(&v.to)) } td { (t(&v.actor)) }
+                        td { (time(v.at)) } td { (t(&v.from)) } td { (t(&v.to)) } td { (t(&r.who(&v.actor))) }
                         td class="over" { (t(&v.reason)) }
                         td { (evidence_cell(v.evidence.as_ref())) }
                     }
@@ -277,7 +277,7 @@ fn triggers(r: &Report) -> Markup {
                         td { (time(e.fired_at)) " (" (t(&e.fired_by)) ")" }
                         td { @if let Some(c) = e.cleared_at { (time(c)) } @else { span class="nogo" { "still firing" } } }
                         td { @if let Some(c) = &e.countdown_cancelled {
-                            "cancelled " (time(c.at)) " by " (t(&c.actor))
+                            "cancelled " (time(c.at)) " by " (t(&r.who(&c.actor)))
                             @if let Some(n) = &c.note { ": " (t(n)) }
                         } @else { "—" } }
                         td { (evidence_cell(e.evidence.as_ref())) }
@@ -345,7 +345,7 @@ fn commands(r: &Report) -> Markup {
             table {
                 tr { th { "When" } th { "Task" } th { "Command" } th { "By" } th { "Outcome" } }
                 @for c in &r.commands {
-                    tr { td { (time(c.at)) } td { (t(&c.task)) } td { code { (t(&c.command)) } } td { (t(&c.actor)) }
+                    tr { td { (time(c.at)) } td { (t(&c.task)) } td { code { (t(&c.command)) } } td { (t(&r.who(&c.actor))) }
                          td class=(if c.success { "" } else { "over" }) { (t(&c.outcome)) } }
                 }
             }
@@ -357,7 +357,7 @@ fn notes(r: &Report) -> Markup {
     html! {
         @if !r.notes.is_empty() {
             h2 id="notes" { "Notes" }
-            ul { @for n in &r.notes { li { (time(n.at)) " " (t(&n.actor)) ": " (t(&n.text)) } } }
+            ul { @for n in &r.notes { li { (time(n.at)) " " (t(&r.who(&n.actor))) ": " (t(&n.text)) } } }
         }
     }
 }
@@ -371,8 +371,11 @@ fn journal(r: &Report) -> Markup {
             li { "Hash chain: " span class=(if j.consistent { "go" } else { "nogo" }) { (t(&j.chain)) } }
             @for p in &j.problems { li class="nogo" { "Problem: " (t(p)) } }
             @for d in &j.dangling { li { "Refers to something the plan no longer has: " (t(d)) } }
+            @for w in &j.writers {
+                li { "Written by " (t(&w.actor)) " as database role " code { (t(&w.db_role)) } ": " (w.events) " events" }
+            }
             @for v in &r.plan_versions {
-                li { "Plan version " code { (t(crate::state::short_hash(&v.plan_hash))) } " first opened " (time(v.at)) " by " (t(&v.actor)) " (seq " (v.seq) ")" }
+                li { "Plan version " code { (t(crate::state::short_hash(&v.plan_hash))) } " first opened " (time(v.at)) " by " (t(&r.who(&v.actor))) " (seq " (v.seq) ")" }
             }
         }
     }

@@ -186,11 +186,11 @@ fn gates(o: &mut String, r: &Report) {
         return none(o, "in this plan");
     }
     for g in &r.gates {
-        gate(o, g);
+        gate(o, r, g);
     }
 }
 
-fn gate(o: &mut String, g: &GateReport) {
+fn gate(o: &mut String, r: &Report, g: &GateReport) {
     let decided = g
         .decided_at
         .map(|t| format!(", decided {}", time(t)))
@@ -210,8 +210,8 @@ fn gate(o: &mut String, g: &GateReport) {
     let _ = writeln!(o, "|---|---|---|---|---|---|");
     for v in &g.votes {
         let by = match &v.recorded_by_role {
-            Some(lead) => format!("{} (as {}, on its behalf)", md(&v.actor), md(lead)),
-            None => md(&v.actor),
+            Some(lead) => format!("{} (as {}, on its behalf)", md(&r.who(&v.actor)), md(lead)),
+            None => md(&r.who(&v.actor)),
         };
         let _ = writeln!(
             o,
@@ -243,7 +243,7 @@ fn holds(o: &mut String, r: &Report) {
             "| {} | {until} | {} | {} | {} | {} |",
             time(h.from),
             length(h.length_s),
-            md(&h.actor),
+            md(&r.who(&h.actor)),
             md(&h.reason),
             md(&evidence(h.evidence.as_ref()))
         );
@@ -265,7 +265,7 @@ fn overrides(o: &mut String, r: &Report) {
             time(v.at),
             md(&v.from),
             md(&v.to),
-            md(&v.actor),
+            md(&r.who(&v.actor)),
             md(&v.reason),
             md(&evidence(v.evidence.as_ref()))
         );
@@ -290,7 +290,7 @@ fn triggers(o: &mut String, r: &Report) {
                 format!(
                     "cancelled {} by {}{}",
                     time(c.at),
-                    md(&c.actor),
+                    md(&r.who(&c.actor)),
                     c.note
                         .as_ref()
                         .map(|n| format!(": {}", md(n)))
@@ -392,7 +392,7 @@ fn commands(o: &mut String, r: &Report) {
             time(c.at),
             md(&c.task),
             md(&c.command),
-            md(&c.actor),
+            md(&r.who(&c.actor)),
             if c.success { "" } else { "FAILED: " },
             md(&c.outcome)
         );
@@ -406,7 +406,13 @@ fn notes(o: &mut String, r: &Report) {
     }
     let _ = writeln!(o, "## Notes\n");
     for n in &r.notes {
-        let _ = writeln!(o, "- {} {}: {}", time(n.at), md(&n.actor), md(&n.text));
+        let _ = writeln!(
+            o,
+            "- {} {}: {}",
+            time(n.at),
+            md(&r.who(&n.actor)),
+            md(&n.text)
+        );
     }
     o.push('\n');
 }
@@ -428,13 +434,22 @@ fn journal(o: &mut String, r: &Report) {
     for d in &j.dangling {
         let _ = writeln!(o, "- Refers to something the plan no longer has: {}", md(d));
     }
+    for w in &j.writers {
+        let _ = writeln!(
+            o,
+            "- Written by {} as database role {}: {} events.",
+            md(&w.actor),
+            md(&w.db_role),
+            w.events
+        );
+    }
     for v in &r.plan_versions {
         let _ = writeln!(
             o,
             "- Plan version {} first opened {} by {} (seq {}).",
             code(crate::state::short_hash(&v.plan_hash)),
             time(v.at),
-            md(&v.actor),
+            md(&r.who(&v.actor)),
             v.seq
         );
     }

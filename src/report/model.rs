@@ -380,4 +380,38 @@ pub struct JournalReport {
     pub problems: Vec<String>,
     /// Events naming a task, gate or phase this plan no longer has.
     pub dangling: Vec<String>,
+    /// Who wrote a database room's events: each operating-system user beside the database
+    /// role its events were inserted as (empty for a file journal).
+    pub writers: Vec<WriterReport>,
+}
+
+/// An operating-system user and the database role its events were inserted as.
+#[derive(Debug, Clone, Serialize)]
+pub struct WriterReport {
+    /// `user@host`, as in every event's `actor`.
+    pub actor: String,
+    /// The database role (recorded by the database, not by the client).
+    pub db_role: String,
+    /// Events written by this pair.
+    pub events: u64,
+}
+
+impl Report {
+    /// How to name `actor` to a reader: in a database room, with the database role(s) its
+    /// events were inserted as, e.g. `alice@laptop (database role op_alice)`; else as it is.
+    #[must_use]
+    pub fn who(&self, actor: &str) -> String {
+        let roles: Vec<&str> = self
+            .journal
+            .writers
+            .iter()
+            .filter(|w| w.actor == actor)
+            .map(|w| w.db_role.as_str())
+            .collect();
+        match roles.as_slice() {
+            [] => actor.to_string(),
+            [one] => format!("{actor} (database role {one})"),
+            many => format!("{actor} (database roles {})", many.join(", ")),
+        }
+    }
 }

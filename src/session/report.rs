@@ -42,6 +42,7 @@ impl ReportJob {
     pub fn report(&self, now: DateTime<Utc>) -> Result<Report, JournalError> {
         let replay = self.journal.replay()?;
         let verification = self.journal.verify()?;
+        let writers = self.journal.identities()?;
         Ok(report::build(
             &report::Input {
                 plan: &self.plan,
@@ -54,6 +55,7 @@ impl ReportJob {
                 problems: &replay.problems,
                 head_hash: replay.cursor.head_hash(),
                 verification: &verification,
+                writers: &writers,
             },
             now,
         ))

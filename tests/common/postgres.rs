@@ -20,6 +20,8 @@ pub const SUPERUSER: &str = "warroom";
 pub struct Pg {
     dir: tempfile::TempDir,
     child: Child,
+    /// Commits are flushed to disk (`fsync=on`, for benchmarks); tests run with it off.
+    durable: bool,
     /// The TCP port number naming the socket (`.s.PGSQL.<port>`); nothing listens on TCP.
     pub port: u16,
 }
@@ -63,8 +65,8 @@ fn as_server_user(program: &Path) -> Command {
 }
 
 /// Runs `postgres` on the data in `dir`, on a socket there only; its log appends to
-/// `server.log`.
-fn spawn_server(postgres: &Path, dir: &Path, port: u16) -> Child {
+/// `server.log`. `durable`: fsync on (the default of a real server), else off.
+fn spawn_server(postgres: &Path, dir: &Path, port: u16, durable: bool) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -77,7 +79,7 @@ fn spawn_server(postgres: &Path, dir: &Path, port: u16) -> Child {
         .arg(dir)
         .args(["-p", &port.to_string()])
         .args(["-c", "listen_addresses="])
-        .args(["-c", "fsync=off"])
+        .args(["-c", if durable { "fsync=on" } else { "fsync=off" }])
         .args(["-c", "max_connections=60"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -89,6 +91,11 @@ fn spawn_server(postgres: &Path, dir: &Path, port: u16) -> Child {
 impl Pg {
     /// Starts a fresh server and waits until it accepts connections.
     pub fn start() -> Pg {
+        Pg::start_with(false)
+    }
+
+    /// [`Pg::start`]; `durable`: commits flushed to disk as on a real server (fsync on).
+    pub fn start_with(durable: bool) -> Pg {
         let initdb = binary("initdb");
         let postgres = binary("postgres");
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -119,8 +126,13 @@ impl Pg {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let child = spawn_server(&postgres, dir.path(), port);
-        let pg = Pg { dir, child, port };
+        let child = spawn_server(&postgres, dir.path(), port, durable);
+        let pg = Pg {
+            dir,
+            child,
+            durable,
+            port,
+        };
         pg.wait_ready();
         pg
     }
@@ -134,7 +146,12 @@ impl Pg {
 
     /// Starts the stopped server again on the same data, socket and port.
     pub fn restart(&mut self) {
-        self.child = spawn_server(&binary("postgres"), self.dir.path(), self.port);
+        self.child = spawn_server(
+            &binary("postgres"),
+            self.dir.path(),
+            self.port,
+            self.durable,
+        );
         self.wait_ready();
     }
 

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
 
 use super::location::Location;
 use super::schema;
@@ -22,7 +22,33 @@ pub(crate) struct Conn {
     client: Option<Client>,
     /// The schema was checked on this connection.
     checked: bool,
+    /// The append's statements, prepared once on this connection.
+    append: Option<AppendStatements>,
 }
+
+/// The statements of an append, prepared once per connection so that an append costs five
+/// round trips (begin, lock, head, insert and notify, commit), not a dozen.
+pub(crate) struct AppendStatements {
+    /// `$1` the lock's key: takes the room's advisory lock until the transaction ends.
+    pub(crate) lock: Statement,
+    /// `$1` the event id, `$2` the room: one row — the room and line already holding that
+    /// event id (NULLs if none), then the room's head seq and line (NULLs if empty).
+    pub(crate) probe: Statement,
+    /// `$1`–`$6` room, seq, event id, line, hash, prev; `$7` the channel: inserts the row and
+    /// notifies `room:seq` (delivered on commit).
+    pub(crate) insert: Statement,
+}
+
+const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+const PROBE: &str = "SELECT mine.room, mine.line, head.seq, head.line \
+     FROM (SELECT 1) AS one \
+     LEFT JOIN (SELECT room, line FROM warroom_events WHERE event_id = $1) AS mine ON true \
+     LEFT JOIN (SELECT seq, line FROM warroom_events WHERE room = $2 \
+                ORDER BY seq DESC LIMIT 1) AS head ON true";
+const INSERT: &str = "WITH ins AS ( \
+         INSERT INTO warroom_events (room, seq, event_id, line, hash, prev) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING room, seq) \
+     SELECT pg_notify($7, ins.room || ':' || ins.seq::text) FROM ins";
 
 impl Conn {
     pub(crate) fn room(&self) -> &str {
@@ -39,11 +65,34 @@ impl Conn {
         self.client_unchecked()
     }
 
+    /// The connection, its schema checked, and the append's statements prepared on it.
+    pub(crate) fn for_append(&mut self) -> Result<(&mut Client, &AppendStatements), String> {
+        self.client()?;
+        if self.append.is_none() {
+            let client = self.client_unchecked()?;
+            let prepare = |c: &mut Client, sql| {
+                c.prepare(sql)
+                    .map_err(|e| format!("cannot prepare an append: {}", super::words(&e)))
+            };
+            let statements = AppendStatements {
+                lock: prepare(client, LOCK)?,
+                probe: prepare(client, PROBE)?,
+                insert: prepare(client, INSERT)?,
+            };
+            self.append = Some(statements);
+        }
+        match (self.client.as_mut(), self.append.as_ref()) {
+            (Some(c), Some(a)) => Ok((c, a)),
+            _ => Err("no connection".to_string()),
+        }
+    }
+
     /// The connection, without looking at the schema (for `init`).
     pub(crate) fn client_unchecked(&mut self) -> Result<&mut Client, String> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.checked = false;
             self.client = None;
+            self.append = None;
             let c = self
                 .loc
                 .config
@@ -60,6 +109,7 @@ impl Conn {
     pub(crate) fn forget(&mut self) {
         self.client = None;
         self.checked = false;
+        self.append = None;
     }
 }
 
@@ -79,6 +129,7 @@ impl Worker {
                     loc,
                     client: None,
                     checked: false,
+                    append: None,
                 };
                 for job in rx {
                     job(&mut conn);

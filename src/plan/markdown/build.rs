@@ -1531,6 +1531,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         metrics: Vec::new(),
         notify: None,
         sections,
+        journal: None,
     };
     if plan.task_count() == 0 {
         warnings.add(
