@@ -157,6 +157,9 @@ pub struct Session {
     pub role: Option<String>,
     /// Read-only.
     pub follower: bool,
+    /// Why this room follows when nobody asked it to (`--follow`): the journal's refusal of
+    /// this user's writes (a read-only database role, a file it cannot write), in words.
+    pub follows_because: Option<String>,
     /// Warnings about the journal that do not stop the session, in words: a network
     /// filesystem; for a follower, why writing to it would be refused; a checkpoint that could
     /// not be read or written.
@@ -332,6 +335,10 @@ impl Session {
         let safety = journal.safety()?;
         let mut journal_warnings = Vec::new();
         let follower = opts.follower || (safety.read_only && opts.follow_if_read_only);
+        let follows_because = safety
+            .refusal
+            .clone()
+            .filter(|_| safety.read_only && !opts.follower && follower);
         if let Some(reason) = safety.refusal {
             if !follower {
                 return Err(SessionError::Unsafe(format!(
@@ -419,6 +426,7 @@ impl Session {
             actor: journal::actor(),
             role: opts.role.clone(),
             follower,
+            follows_because,
             journal_warnings,
             rewrite: None,
             accept_broken_chain: opts.accept_broken_chain,
@@ -549,11 +557,7 @@ impl Session {
         now: DateTime<Utc>,
     ) -> Result<Event, SessionError> {
         if self.follower {
-            return Err(Refusal(
-                "this is a follower (--follow): it cannot act; open the room without --follow"
-                    .into(),
-            )
-            .into());
+            return Err(Refusal(self.follower_refusal()).into());
         }
         // A bounded retry: each conflict means another writer got in first; catch up and
         // re-validate against the newer state.

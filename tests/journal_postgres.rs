@@ -497,6 +497,22 @@ fn a_read_only_role_follows_but_cannot_append() {
     );
     let (code, _, err) = run(&["status", plan, "--journal", &reader_url]);
     assert_eq!(code, 0, "{err}");
+    // A room opened with that role follows, and a key press is refused with the role's
+    // reason, not with advice about --follow the viewer never gave.
+    let opts = warroom::session::OpenOptions {
+        journal: Some(reader_url.clone().into()),
+        follow_if_read_only: true,
+        ..Default::default()
+    };
+    let room =
+        warroom::session::Session::open_with(Path::new(plan), &opts, None, chrono::Utc::now())
+            .unwrap();
+    assert!(room.follower);
+    let refusal = room.writable().unwrap_err().to_string();
+    assert!(
+        refusal.contains("may only read") && !refusal.contains("without --follow"),
+        "{refusal}"
+    );
     assert_eq!(assert_chain(&pg, "room"), 2);
 }
 
@@ -1255,7 +1271,7 @@ fn the_database_role_is_shown_beside_the_actor_and_a_read_only_role_makes_a_foll
     room.wait_for("FOLLOWER", Duration::from_secs(5));
     room.wait_for("may only read", Duration::from_secs(5));
     room.send(" ");
-    room.wait_for("it cannot act", Duration::from_secs(5));
+    room.wait_for("this room only follows", Duration::from_secs(5));
     // It follows the operator's appends.
     let (code, _, err) = run(&["check", plan, "deploy-the-api", "--journal", &op]);
     assert_eq!(code, 0, "{err}");

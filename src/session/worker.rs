@@ -85,15 +85,23 @@ impl Session {
         })
     }
 
+    /// Why a follower refuses an action, in words the viewer can act on: for a room that follows
+    /// because its journal refuses this user's writes (a read-only database role), that
+    /// refusal; for `--follow`, how to open the room to act.
+    #[must_use]
+    pub fn follower_refusal(&self) -> String {
+        match &self.follows_because {
+            Some(why) => format!("this room only follows: {why}"),
+            None => "this is a follower (--follow): it cannot act; open the room without --follow"
+                .to_string(),
+        }
+    }
+
     /// Whether this session may write at all: not a follower, and no write blocked by
     /// [`Session::write_block`] (a broken chain).
     pub fn writable(&self) -> Result<(), SessionError> {
         if self.follower {
-            return Err(Refusal(
-                "this is a follower (--follow): it cannot act; open the room without --follow"
-                    .into(),
-            )
-            .into());
+            return Err(Refusal(self.follower_refusal()).into());
         }
         match self.write_block() {
             Some(why) => Err(Refusal(why).into()),
