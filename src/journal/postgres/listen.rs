@@ -4,8 +4,10 @@
 //! the caller once (to catch up on what was committed before the `LISTEN` took effect), then on
 //! every notification for its room, and every [`BACKSTOP_INTERVAL`] in case one was lost. When
 //! the connection breaks it says so in the log, wakes the caller (whose next read fails with
-//! the explicit error, which the room shows), reconnects with backoff, listens again and wakes
-//! the caller to catch up.
+//! the explicit error, which the room shows), reconnects with backoff — waking the caller after
+//! each failed attempt too, because the read after the first wake can still reach a server
+//! that is shutting down and succeed, and the room must learn that it is offline — listens
+//! again and wakes the caller to catch up.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,6 +68,8 @@ fn run(loc: &Location, stop: &AtomicBool, on_change: &dyn Fn()) {
             }
             Err(e) => {
                 tracing::warn!(journal = %loc.shown, "following the room: {e}; retrying in {backoff:?}");
+                // The caller's read fails the same way and says so on screen.
+                on_change();
                 let until = Instant::now() + backoff;
                 while Instant::now() < until && !stop.load(Ordering::Relaxed) {
                     thread::sleep(Duration::from_millis(100));
