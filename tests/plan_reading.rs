@@ -1309,3 +1309,17 @@ fn problems_under_an_emergency_heading_are_triggers() {
         "{triggers:?}"
     );
 }
+
+/// Bad input: letters whose lower case is longer (`İ`) before a phrase the rules look for do
+/// not shift or cut the text they take.
+#[test]
+fn non_ascii_letters_do_not_shift_the_text_rules_take() {
+    let p = inline(
+        "failover.md",
+        "# F\n\n## Context\n\nİİİ We switch over should there be an outage in the region.\n\n\
+         ## Steps\n\n1. Ask the İİ maintainer to approve the build\n",
+    );
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(triggers, ["an outage in the region"]);
+    assert_eq!(p.gates[0].voters, ["İİ maintainer"]);
+}

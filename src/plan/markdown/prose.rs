@@ -271,7 +271,7 @@ pub fn purpose_condition(text: &str) -> Option<String> {
         "in the case of ",
     ];
     sentences(text).find_map(|s| {
-        let lower = s.to_lowercase();
+        let lower = s.to_ascii_lowercase();
         let (at, len) = OPENERS
             .iter()
             .find_map(|o| lower.find(o).map(|k| (k, o.len())))?;

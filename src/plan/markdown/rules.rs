@@ -323,7 +323,7 @@ fn obtained_approval(text: &str) -> Option<String> {
 /// the release manager to sign off`): at most three words between `ask` and `to approve` /
 /// `to sign off`.
 fn asked_to_approve(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
+    let lower = text.to_ascii_lowercase();
     let at = lower.find("ask ")? + 4;
     let end = ["to approve", "to sign off", "to sign-off"]
         .iter()
@@ -1075,7 +1075,7 @@ fn numbered_voters(text: &str, role: &[&str], k: usize) -> Option<Vec<String>> {
     if role.is_empty() || role.len() > 3 {
         return None;
     }
-    let lower = text.to_lowercase();
+    let lower = text.to_ascii_lowercase();
     let phrase = role.join(" ");
     let start = lower.find(&phrase)?;
     let written = &text[start..start + phrase.len()];
