@@ -4,6 +4,9 @@
 //! (budget ≤ 1 ms typical), and the report of that journal on that plan (no budget in
 //! DESIGN.md; `r` in the room waits for it).
 
+#[path = "support/big_journal.rs"]
+mod big_journal;
+
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -12,10 +15,8 @@ use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use sha2::{Digest, Sha256};
 use warroom::app::App;
 use warroom::journal::Journal;
-use warroom::journal::event::{EVENT_VERSION, Event, EventKind};
 use warroom::plan::markdown;
 use warroom::report::Format;
 use warroom::session::{OpenOptions, Session};
@@ -117,43 +118,11 @@ fn generated_steps(bytes: usize) -> String {
 }
 
 fn big_journal(path: &Path, n: u64, tasks: &[String]) {
-    let mut out = String::new();
-    let mut prev = "0".repeat(64);
     let t0 = Utc
         .with_ymd_and_hms(2025, 12, 13, 9, 0, 0)
         .single()
         .expect("time");
-    for seq in 1..=n {
-        let kind = if seq % 2 == 0 {
-            EventKind::TaskChecked {
-                task: tasks[seq as usize % tasks.len()].clone(),
-                note: None,
-            }
-        } else {
-            EventKind::Note {
-                text: format!("note number {seq} from the deploy script"),
-            }
-        };
-        let ev = Event {
-            v: EVENT_VERSION,
-            seq,
-            at: t0 + chrono::Duration::milliseconds(seq as i64),
-            actor: "deploy@ci".into(),
-            role: None,
-            kind,
-            prev: prev.clone(),
-        };
-        let line = serde_json::to_string(&ev).expect("serialise");
-        prev = Sha256::digest(line.as_bytes())
-            .iter()
-            .fold(String::new(), |mut s, b| {
-                let _ = write!(s, "{b:02x}");
-                s
-            });
-        out.push_str(&line);
-        out.push('\n');
-    }
-    std::fs::write(path, out).expect("write journal");
+    big_journal::write(path, n, tasks, t0);
 }
 
 fn replay(c: &mut Criterion) {

@@ -18,6 +18,8 @@
 //!
 //! The benchmark re-runs itself as its child processes (`WARROOM_BENCH_ROLE`).
 
+#[path = "support/big_journal.rs"]
+mod big_journal;
 #[allow(dead_code)]
 #[path = "../tests/common/postgres.rs"]
 mod postgres;
@@ -29,8 +31,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
-use warroom::journal::event::{EVENT_VERSION, Event, EventKind};
-use warroom::journal::{Draft, Journal, chain, follow};
+use warroom::journal::event::EventKind;
+use warroom::journal::{Draft, Journal, follow};
 
 const ROLE: &str = "WARROOM_BENCH_ROLE";
 const URL: &str = "WARROOM_BENCH_URL";
@@ -522,35 +524,8 @@ fn io_bytes() -> u64 {
         .sum()
 }
 
-/// A chained journal of `n` events: notes and ticks by a deploy script.
+/// A chained journal of `n` events: notes and ticks of 30 tasks by a deploy script.
 fn big_journal(path: &Path, n: u64) {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let mut prev = chain::GENESIS_PREV.to_string();
-    let t0 = Utc::now();
-    for seq in 1..=n {
-        let kind = if seq % 2 == 0 {
-            EventKind::TaskChecked {
-                task: format!("phase-1/task-{}", seq % 30),
-                note: None,
-            }
-        } else {
-            EventKind::Note {
-                text: format!("note number {seq} from the deploy script"),
-            }
-        };
-        let ev = Event {
-            v: EVENT_VERSION,
-            seq,
-            at: t0 + chrono::Duration::milliseconds(seq as i64),
-            actor: "deploy@ci".into(),
-            role: None,
-            kind,
-            prev: prev.clone(),
-        };
-        let line = serde_json::to_string(&ev).expect("serialise");
-        prev = chain::line_hash(line.as_bytes());
-        let _ = writeln!(out, "{line}");
-    }
-    std::fs::write(path, out).expect("write the big journal");
+    let tasks: Vec<String> = (0..30).map(|i| format!("phase-1/task-{i}")).collect();
+    big_journal::write(path, n, &tasks, Utc::now());
 }

@@ -112,11 +112,7 @@ fn header(r: &Report) -> Markup {
 
 /// Only while the deployment runs: a finished report has actuals, not forecasts.
 fn forecast(r: &Report) -> Markup {
-    let phases: Vec<_> = r
-        .phases
-        .iter()
-        .filter_map(|p| p.forecast.as_ref().map(|f| (p, f)))
-        .collect();
+    let phases = r.forecast_phases();
     if r.eta.is_none() && phases.is_empty() {
         return html! {};
     }

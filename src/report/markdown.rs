@@ -133,11 +133,7 @@ fn phases(o: &mut String, r: &Report) {
 
 /// Only while the deployment runs: a finished report has actuals, not forecasts.
 fn forecast(o: &mut String, r: &Report) {
-    let phases: Vec<_> = r
-        .phases
-        .iter()
-        .filter_map(|p| p.forecast.as_ref().map(|f| (p, f)))
-        .collect();
+    let phases = r.forecast_phases();
     if r.eta.is_none() && phases.is_empty() {
         return;
     }

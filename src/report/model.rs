@@ -397,6 +397,16 @@ pub struct WriterReport {
 }
 
 impl Report {
+    /// The phases that have a forecast, each with it, in plan order (empty once the
+    /// deployment is finished: a finished report has actuals, not forecasts).
+    #[must_use]
+    pub fn forecast_phases(&self) -> Vec<(&PhaseReport, &ForecastReport)> {
+        self.phases
+            .iter()
+            .filter_map(|p| p.forecast.as_ref().map(|f| (p, f)))
+            .collect()
+    }
+
     /// How to name `actor` to a reader: in a database room, with the database role(s) its
     /// events were inserted as, e.g. `alice@laptop (database role op_alice)`; else as it is.
     #[must_use]
