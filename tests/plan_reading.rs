@@ -1323,3 +1323,37 @@ fn non_ascii_letters_do_not_shift_the_text_rules_take() {
     assert_eq!(triggers, ["an outage in the region"]);
     assert_eq!(p.gates[0].voters, ["İİ maintainer"]);
 }
+
+/// Rule 1: a week's cycle written by weekday with no release day among them runs from its
+/// first weekday (T-0's day); each next weekday is the first such day after the one before.
+/// A lone weekday names no cycle and stays unscheduled.
+#[test]
+fn a_week_written_by_weekday_runs_from_its_first_day() {
+    let p = inline(
+        "weekly.md",
+        "# Release engineer playbook\n\n\
+         1. Tuesday PM: Release to stage\n   * Tag the release\n   * Write the notes\n\
+         2. Wednesday\n   * Ask QA to test stage\n\
+         3. Monday\n   * Hold the readiness review\n\
+         4. Tuesday\n   * Release the tag to production\n",
+    );
+    assert_eq!(
+        titles(&p),
+        [
+            "1. Tuesday PM: Release to stage",
+            "2. Wednesday",
+            "3. Monday",
+            "4. Tuesday"
+        ]
+    );
+    assert_eq!(schedule(&p, "1. Tuesday PM: Release to stage"), days(0, 1));
+    assert_eq!(schedule(&p, "2. Wednesday"), days(1, 2));
+    assert_eq!(schedule(&p, "3. Monday"), days(6, 7));
+    assert_eq!(schedule(&p, "4. Tuesday"), days(7, 8));
+
+    let lone = inline(
+        "lone.md",
+        "# Deploy\n\n## Monday\n\n- [ ] Deploy the API\n\n## Verify\n\n- [ ] Check errors\n",
+    );
+    assert_eq!(schedule(&lone, "Monday"), Schedule::None);
+}

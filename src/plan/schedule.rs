@@ -157,6 +157,11 @@ pub fn find(heading: &str) -> Option<Found> {
     if let Some(hit) = day_number(&toks, first) {
         return Some(found(first, hit));
     }
+    // A weekday opening the heading (`3. Monday`, `Tuesday PM: Release to stage`): the day of a
+    // week's cycle, placed by [`crate::plan::markdown`] against the other weekdays.
+    if let Some(d) = toks.get(first).and_then(weekday) {
+        return Some(found(first, (When::Weekday(d), first + 1)));
+    }
     for i in 0..toks.len() {
         if let Some(hit) = relative_td(&toks, i)
             .or_else(|| event::relative(&toks, i))

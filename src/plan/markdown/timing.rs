@@ -319,7 +319,7 @@ fn apply_rows(
 /// `Release day (Thursday)` … `Beta update (Friday)`): the section whose heading names the
 /// event's day and a weekday is T-0, and each other weekday is the nearest such day before it
 /// (sections written above it) or after it (sections below), as the plan's week runs. Without
-/// such a release day, weekdays stay unscheduled.
+/// such a release day, the week runs from its first weekday ([`week_from_its_first_day`]).
 fn weekdays_around_the_event(heads: &[Heading], found: &mut [Option<Found>]) {
     let weekday = |f: &Option<Found>| match f {
         Some(Found {
@@ -332,6 +332,7 @@ fn weekdays_around_the_event(heads: &[Heading], found: &mut [Option<Found>]) {
         let d = weekday(&found[h])?;
         schedule::names_event_day(&heads[h].text).then_some((h, d))
     }) else {
+        week_from_its_first_day(found, weekday);
         return;
     };
     let from = i64::from(release_day.num_days_from_monday());
@@ -355,6 +356,43 @@ fn weekdays_around_the_event(heads: &[Heading], found: &mut [Option<Found>]) {
             f.when = When::Offset {
                 start_s: offset_days * schedule::DAY,
                 end_s: (offset_days + 1) * schedule::DAY,
+            };
+        }
+    }
+}
+
+/// Weekday sections with no release day among them (`1. Tuesday PM: Release to stage`,
+/// `2. Wednesday`, `3. Monday`, `4. Tuesday`): a week's cycle as it runs, so the first is T-0's
+/// day and each next one the first such weekday after the one before. A lone weekday stays
+/// unscheduled: one day names no cycle.
+fn week_from_its_first_day(
+    found: &mut [Option<Found>],
+    weekday: impl Fn(&Option<Found>) -> Option<chrono::Weekday>,
+) {
+    if found.iter().filter(|f| weekday(f).is_some()).count() < 2 {
+        return;
+    }
+    let mut at: Option<(chrono::Weekday, i64)> = None;
+    for slot in found.iter_mut() {
+        let Some(d) = weekday(slot) else {
+            continue;
+        };
+        let day = match at {
+            None => 0,
+            Some((prev, day)) => {
+                let ahead = i64::from(d.num_days_from_monday())
+                    - i64::from(prev.num_days_from_monday());
+                day + match ahead.rem_euclid(7) {
+                    0 => 7,
+                    r => r,
+                }
+            }
+        };
+        at = Some((d, day));
+        if let Some(f) = slot.as_mut() {
+            f.when = When::Offset {
+                start_s: day * schedule::DAY,
+                end_s: (day + 1) * schedule::DAY,
             };
         }
     }
