@@ -380,8 +380,8 @@ fn week_from_its_first_day(
         let day = match at {
             None => 0,
             Some((prev, day)) => {
-                let ahead = i64::from(d.num_days_from_monday())
-                    - i64::from(prev.num_days_from_monday());
+                let ahead =
+                    i64::from(d.num_days_from_monday()) - i64::from(prev.num_days_from_monday());
                 day + match ahead.rem_euclid(7) {
                     0 => 7,
                     r => r,
