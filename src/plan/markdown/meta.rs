@@ -95,6 +95,9 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
     let mut offset = 0;
     // `opaque` is in document order, so one pass over both suffices.
     let mut skip = opaque.iter().peekable();
+    // Plain `Date: February 21, 2026` lines count only in the plan's header: before the heading
+    // after its title, where a plan states what it is about, not in its steps.
+    let (mut titled, mut in_header) = (false, true);
     for line in src.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
@@ -104,7 +107,14 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
         if skip.peek().is_some_and(|r| r.contains(&start)) {
             continue;
         }
-        let Some((key, value)) = key_value(line) else {
+        let heading = line.trim_start().starts_with('#');
+        if heading && titled {
+            in_header = false;
+        }
+        titled |= heading;
+        let Some((key, value)) =
+            key_value(line).or_else(|| in_header.then(|| plain_key_value(line)).flatten())
+        else {
             continue;
         };
         let k = norm(&key);
@@ -191,6 +201,23 @@ fn key_value(line: &str) -> Option<(String, String)> {
     Some((key.to_string(), value.trim().to_string()))
 }
 
+/// `Key: value` without markup, as a header line (`Date: February 21, 2026`): a key of at most
+/// three words, starting with a capital letter and holding only letters and spaces, and a value.
+fn plain_key_value(line: &str) -> Option<(String, String)> {
+    let (key, value) = line.trim().split_once(':')?;
+    let key = key.trim();
+    let value = value.trim();
+    let words = key.split_whitespace().count();
+    if value.is_empty()
+        || !(1..=3).contains(&words)
+        || !key.starts_with(|c: char| c.is_uppercase())
+        || !key.chars().all(|c| c.is_alphabetic() || c == ' ')
+    {
+        return None;
+    }
+    Some((key.to_string(), value.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +233,12 @@ mod tests {
             Some(("Target Date".into(), "December 31, 2025".into()))
         );
         assert_eq!(key_value("plain text"), None);
+        assert_eq!(
+            plain_key_value("Date: February 21, 2026\n"),
+            Some(("Date".into(), "February 21, 2026".into()))
+        );
+        assert_eq!(plain_key_value("Then run this command: cargo build"), None);
+        assert_eq!(plain_key_value("note: lower case"), None);
         assert_eq!(key_value("**unclosed"), None);
     }
 
@@ -232,6 +265,15 @@ mod tests {
             m.t0.map(|t| t.to_rfc3339()).as_deref(),
             Some("2025-11-22T02:00:00+00:00")
         );
+    }
+
+    #[test]
+    fn plain_header_lines_date_the_event_but_not_lines_in_steps() {
+        let src = "# Cutover Runbook\n\nDate: February 21, 2026\n\n## Steps\n1. Deploy\n";
+        let m = read(src, &[], std::iter::empty());
+        assert_eq!(m.t0, Some("2026-02-21T00:00:00Z".parse().expect("instant")));
+        let late = "# Cutover Runbook\n\n## Steps\nDate: February 21, 2026\n";
+        assert_eq!(read(late, &[], std::iter::empty()).t0, None);
     }
 
     #[test]
