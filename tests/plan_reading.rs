@@ -1357,3 +1357,92 @@ fn a_week_written_by_weekday_runs_from_its_first_day() {
     );
     assert_eq!(schedule(&lone, "Monday"), Schedule::None);
 }
+
+#[test]
+fn a_notice_is_timed_by_the_sentence_that_announces_it() {
+    // A maintenance e-mail quoted in an issue: the date's year is the comment's.
+    let p = inline(
+        "notice.md",
+        "# Database migration\n\nalice · comment · 2022-08-26\n\n\
+         We announced the maintenance:\n\n\
+         ```\nOn Monday, September 5th at 7am UTC the team will perform a database migration in a 30 minute maintenance window.\n\nDuring the window the API is read only.\n```\n",
+    );
+    assert_eq!(titles(&p), ["Database migration"]);
+    assert_eq!(
+        p.phases[0].schedule,
+        Schedule::At {
+            start: utc("2022-09-05T07:00:00Z"),
+            end: utc("2022-09-05T07:30:00Z")
+        }
+    );
+    let tasks: Vec<&str> = p.phases[0].tasks.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        tasks,
+        [
+            "On Monday, September 5th at 7am UTC the team will perform a database migration in a 30 minute maintenance window."
+        ]
+    );
+
+    // The zone written out in the title; `This will begin…` names its work the sentence before.
+    let p = inline(
+        "downtime.md",
+        "# Expect downtime 23 May, US Eastern Time\n\nbob · description · 2024-05-21\n\n\
+         Servers are ready, and the main migration can now take place. This will begin at 10AM on 23 May and last until 2PM.\n",
+    );
+    assert_eq!(
+        p.phases[0].schedule,
+        Schedule::At {
+            start: utc("2024-05-23T14:00:00Z"),
+            end: utc("2024-05-23T18:00:00Z")
+        }
+    );
+    assert!(
+        p.phases[0].tasks[0]
+            .text
+            .starts_with("the main migration can now take place. This will begin"),
+        "{:?}",
+        p.phases[0].tasks
+    );
+
+    // What happened is not what is planned.
+    let p = inline(
+        "report.md",
+        "# Upgrade\n\nThe upgrade went well and was finished at 15:00 UTC on 4 July 2023.\n",
+    );
+    assert_eq!(p.phases[0].schedule, Schedule::None);
+}
+
+#[test]
+fn a_status_page_front_matter_dates_its_notice_and_a_contingency_sentence_is_its_rollback() {
+    let p = inline(
+        "status.md",
+        "---\ntitle: Maintenance on ci\ndate: 2024-08-22T13:00:00-00:00\nseverity: notice\n---\n\n\
+         Thursday August 22 2024, the controller will be restarted to upgrade a plugin.\n\n\
+         If this operation corrupts the build logs again, we'll immediately restore the backup and restart the controller.\n",
+    );
+    assert_eq!(titles(&p), ["Maintenance on ci", "Rollback"]);
+    assert!(
+        matches!(p.phases[0].schedule, Schedule::At { start, .. } if start == utc("2024-08-22T13:00:00Z")),
+        "{:?}",
+        p.phases[0].schedule
+    );
+    assert_eq!(p.phases[1].kind, PhaseKind::Rollback);
+    assert_eq!(
+        p.phases[1].tasks[0].text,
+        "we'll immediately restore the backup and restart the controller"
+    );
+    assert_eq!(
+        p.triggers
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>(),
+        ["If this operation corrupts the build logs again"]
+    );
+
+    // A front matter date that is no date is ignored, not guessed.
+    let p = inline(
+        "typo.md",
+        "---\ntitle: Maintenance\ndate: 2023-07-94T13:00:00-00:00\n---\n\nThe servers will be upgraded.\n",
+    );
+    assert_eq!(p.t0, None);
+}

@@ -23,6 +23,7 @@
 //! emoji saved through the wrong encoding (`ðŸš€`, `üöÄ`) are repaired, control characters
 //! removed, and decoration trimmed off titles.
 
+mod announce;
 mod build;
 mod explain;
 mod item_stages;
@@ -73,7 +74,8 @@ fn read(src: &str, file: &Path) -> Result<build::Built, PlanError> {
         ));
     }
     let doc = item_stages::promote(scan::scan(src));
-    let meta = meta::read(src, &doc.opaque, doc.prose());
+    let mut meta = meta::read(src, &doc.opaque, doc.prose());
+    meta.date_from_front_matter(doc.front_matter.as_deref());
     Ok(build::build(&doc, meta, file))
 }
 

@@ -115,10 +115,37 @@ pub fn iana(name: &str) -> Option<Tz> {
     Tz::from_str(name).ok()
 }
 
+/// North American zones written out in words (`10-2PM US Eastern Time`), as US notices name
+/// them: the tz database's representative city for each.
+const SPELLED: &[(&str, Tz)] = &[
+    ("eastern time", Tz::America__New_York),
+    ("central time", Tz::America__Chicago),
+    ("mountain time", Tz::America__Denver),
+    ("pacific time", Tz::America__Los_Angeles),
+];
+
 /// The zones `text` names, in order of first mention, without duplicates and without UTC:
-/// IANA names anywhere, abbreviations only as whole words written in capitals.
+/// IANA names anywhere, abbreviations only as whole words written in capitals, and the North
+/// American zones written out (`Eastern Time`, any case) after those.
 #[must_use]
 pub fn mentioned(text: &str) -> Vec<Tz> {
+    let mut out = mentioned_by_name(text);
+    let lower = text.to_ascii_lowercase();
+    let word_at = |k: usize, len: usize| {
+        let b = lower.as_bytes();
+        let edge = |x: Option<&u8>| !x.is_some_and(u8::is_ascii_alphanumeric);
+        edge(k.checked_sub(1).and_then(|j| b.get(j))) && edge(b.get(k + len))
+    };
+    for &(words, tz) in SPELLED {
+        let named = lower.match_indices(words).any(|(k, w)| word_at(k, w.len()));
+        if named && !out.contains(&tz) {
+            out.push(tz);
+        }
+    }
+    out
+}
+
+fn mentioned_by_name(text: &str) -> Vec<Tz> {
     let mut out = Vec::new();
     for word in
         text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
@@ -144,6 +171,15 @@ pub fn mentioned(text: &str) -> Vec<Tz> {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    #[test]
+    fn finds_zones_written_in_words() {
+        assert_eq!(
+            mentioned("Expect downtime 23 May between 10-2PM US Eastern Time"),
+            vec![Tz::America__New_York]
+        );
+        assert_eq!(mentioned("a pacific timer"), Vec::<Tz>::new());
+    }
 
     #[test]
     fn finds_zones_in_prose() {

@@ -31,6 +31,7 @@
 
 use std::path::Path;
 
+mod contingency;
 mod gates;
 mod items;
 mod outline;
@@ -98,9 +99,29 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
     let r = Items::classify(&o);
     let sm = StageMap::find(&o, &r);
     let (mut gates, prose_triggers) = gates::gates(&o, &r, &sm);
-    let found_triggers = triggers::triggers(&o, &r, prose_triggers);
+    let mut found_triggers = triggers::triggers(&o, &r, prose_triggers);
     let mut layout = phases::lay_out(&o, &r, &sm, &gates, unnamed);
-    let task_rule = tasks::fill(&o, &r, &sm, &mut layout);
+    let mut task_rule = tasks::fill(&o, &r, &sm, &mut layout);
+    // A plan with no stage of its own may still say how it is undone, in a sentence.
+    if layout.phases.len() == 1
+        && layout.title_index.is_some()
+        && let Some((phase, conditions)) = contingency::contingency(&o)
+    {
+        let at = layout.phases.len();
+        layout.why.push((
+            (phase.line, phase.title.clone()),
+            "the rollback a notice writes as a sentence (`If … goes wrong, we'll restore the backup and …`)".into(),
+        ));
+        task_rule.extend(
+            phase
+                .tasks
+                .iter()
+                .map(|t| (at, t.line, TaskRule::RollbackProse)),
+        );
+        layout.phases.push(phase);
+        found_triggers.extend(conditions);
+        found_triggers.sort_by_key(|t| t.0);
+    }
     gates.extend(gates::prose_approvals(&o, &sm, &layout));
     gates.sort_by_key(|g| g.0);
 

@@ -162,6 +162,35 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
 }
 
 impl Meta {
+    /// Takes the plan's date and time from its front matter's `date:` (`date:
+    /// 2024-08-22T13:00:00-00:00`, `date: 2024-08-22`), as status pages and issue templates
+    /// date the event they announce, when no header line gave a date. A `date:` that is not a
+    /// real date (`2023-07-94T13:00:00`) is ignored.
+    pub fn date_from_front_matter(&mut self, front_matter: Option<&str>) {
+        if self.date.is_some() {
+            return;
+        }
+        let Some(value) = front_matter.and_then(|fm| {
+            fm.lines().find_map(|l| {
+                let v = l.strip_prefix("date")?.trim_start().strip_prefix(':')?;
+                Some(v.trim().trim_matches(['\'', '"']).to_string())
+            })
+        }) else {
+            return;
+        };
+        if let Ok(at) = DateTime::parse_from_rfc3339(&value)
+            .or_else(|_| DateTime::parse_from_str(&value, "%Y-%m-%d %H:%M:%S %z"))
+        {
+            let utc = at.with_timezone(&Utc);
+            self.date = Some(utc.date_naive());
+            self.time = Some((utc.time(), Zone::UTC));
+            self.t0 = Some(utc);
+        } else if let Ok(d) = NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
+            self.date = Some(d);
+            self.t0 = Some(self.zone.to_utc(d.and_time(NaiveTime::MIN)));
+        }
+    }
+
     /// The year of the go-live date, for dates written without one.
     #[must_use]
     pub fn year(&self) -> Option<i32> {

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::words::{file_title, front_matter_title};
+use crate::plan::markdown::announce::{self, Announced};
 use crate::plan::markdown::meta::Meta;
 use crate::plan::markdown::rows::Row;
 use crate::plan::markdown::scan::{Doc, Heading};
@@ -64,6 +65,8 @@ pub struct Outline<'a> {
     pub has_numbered: Vec<bool>,
     /// By section: (items, items that link to a heading of the plan).
     links: Vec<(usize, usize)>,
+    /// The window a notice announces in its opening text, if any ([`announce`]).
+    pub announced: Option<Announced>,
     /// Each heading's link anchor (`#freeze-the-pipeline`).
     anchors: Vec<String>,
 }
@@ -137,6 +140,7 @@ impl<'a> Outline<'a> {
             has_checklist: vec![false; n + 1],
             has_numbered: vec![false; n + 1],
             links: vec![(0, 0); n + 1],
+            announced: announce::opening_window(doc, title_heading, meta),
             anchors: heads
                 .iter()
                 .map(|h| rules::heading_anchor(&h.text))

@@ -92,11 +92,18 @@ pub fn lay_out(
             "named after the plan's title: it holds what sits outside every stage (or the plan has no other stage)".into(),
         ));
         title_phase_index = Some(0);
+        // A plan with no stage of its own is a notice: the window its opening text announces
+        // is the phase's (`On Monday, September 5th at 7am UTC … will perform …`).
+        let sole = !owned.owns.contains(&true) && extra.is_empty();
         phases.push(Phase {
             id: String::new(),
             title: o.title.clone(),
             kind: PhaseKind::Forward,
-            schedule: Schedule::None,
+            schedule: o
+                .announced
+                .as_ref()
+                .filter(|_| sole)
+                .map_or(Schedule::None, |a| a.schedule),
             line: o.title_heading.map_or(0, |h| heads[h].line),
             tasks: Vec::new(),
         });

@@ -188,5 +188,17 @@ pub fn fill(
     for phase in &mut layout.phases {
         phase.tasks.sort_by_key(|t| t.line);
     }
+    // A notice's work is the sentence that announces it (`the controller will be restarted to
+    // upgrade the datadog plugin`), when nothing else says what to do.
+    if let (Some(p), Some(a)) = (layout.title_index, &o.announced)
+        && layout.phases.len() == 1
+        && layout.phases[p].tasks.is_empty()
+        && layout.phases[p].schedule == a.schedule
+    {
+        task_rule.push((p, a.line, TaskRule::Paragraphs));
+        layout.phases[p]
+            .tasks
+            .push(prose_task(a.text.clone(), a.line));
+    }
     task_rule
 }
