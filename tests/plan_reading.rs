@@ -1446,3 +1446,44 @@ fn a_status_page_front_matter_dates_its_notice_and_a_contingency_sentence_is_its
     );
     assert_eq!(p.t0, None);
 }
+
+#[test]
+fn a_header_title_names_the_plan_and_name_first_dated_entries_are_stages() {
+    // A PEP-style header, setext headings, and a schedule written `name: weekday, date`.
+    let p = inline(
+        "pep.md",
+        "PEP: 999\nTitle: Widget 2.0 Release Schedule\nStatus: Active\n\n\
+         Abstract\n========\n\nThe schedule of Widget 2.0.\n\n\
+         Release schedule\n================\n\n\
+         2.0.0 schedule\n--------------\n\n\
+         - 2.0 development begins: Wednesday, 2024-05-08\n\
+         - 2.0.0 beta 1: Wednesday, 2025-05-07\n  (No new features beyond this point.)\n\
+         - 2.0.0 final: Tuesday, 2025-10-07\n\n\
+         Bugfix releases\n---------------\n\n\
+         - 2.0.1: Tuesday, 2025-12-02\n- 2.0.2: Friday, 2025-12-05\n- 2.0.3: Tuesday, 2026-02-03\n\n\
+         2.0 lifespan\n------------\n\nBugfix updates every two months.\n",
+    );
+    assert_eq!(p.title, "Widget 2.0 Release Schedule");
+    for (stage, day) in [
+        ("2.0 development begins", "2024-05-08"),
+        ("2.0.0 beta 1", "2025-05-07"),
+        ("2.0.0 final", "2025-10-07"),
+        ("2.0.1", "2025-12-02"),
+        ("2.0.3", "2026-02-03"),
+    ] {
+        let start = utc(&format!("{day}T00:00:00Z"));
+        assert!(
+            matches!(schedule(&p, stage), Schedule::At { start: s, .. } if s == start),
+            "{stage}: {:?} in {:?}",
+            schedule(&p, stage),
+            titles(&p)
+        );
+    }
+    // Sharing only numbers with a row does not time a heading: `2.0 lifespan` is no release.
+    assert!(
+        !titles(&p).contains(&"2.0 lifespan") || schedule(&p, "2.0 lifespan") == Schedule::None,
+        "{:?}",
+        p.phases
+    );
+    assert!(!titles(&p).contains(&"Abstract"), "{:?}", titles(&p));
+}

@@ -329,6 +329,15 @@ pub fn first_date(text: &str) -> Option<DateSpec> {
     (0..toks.len()).find_map(|i| date_range(&toks, i).map(|(first, _, _)| first))
 }
 
+/// Where in `text` its first date is written (byte range), as [`first_date`] reads it.
+#[must_use]
+pub fn find_date(text: &str) -> Option<Range<usize>> {
+    let toks = tokens(text);
+    (0..toks.len()).find_map(|i| {
+        date_range(&toks, i).map(|(_, _, k)| toks[i].span.start..toks[k - 1].span.end)
+    })
+}
+
 /// The first clock time written in `text` and its zone, if written
 /// (`09:00 AM UTC (10:00 AM WAT)` → 09:00, UTC).
 #[must_use]

@@ -46,6 +46,8 @@ pub struct Meta {
     pub zones: Vec<Tz>,
     /// `Rollback Window` / `Rollback Period`.
     pub rollback_window: Option<Duration>,
+    /// The title a `Title: …` header line gives (a PEP's or an RFC-style header), if any.
+    pub title: Option<String>,
 }
 
 const SUBJECTS: &[&str] = &[
@@ -92,6 +94,7 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
     let mut date: Option<NaiveDate> = None;
     let mut time: Option<(NaiveTime, Option<Zone>)> = None;
     let mut rollback_window = None;
+    let mut title = None;
     let mut offset = 0;
     // `opaque` is in document order, so one pass over both suffices.
     let mut skip = opaque.iter().peekable();
@@ -118,6 +121,10 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
             continue;
         };
         let k = norm(&key);
+        if k.trim() == "title" {
+            title = title.or_else(|| Some(value.trim().to_string()).filter(|t| !t.is_empty()));
+            continue;
+        }
         let has = |w: &str| k.contains(&format!(" {w} "));
         if has("rollback") && (has("window") || has("period")) {
             if rollback_window.is_none() {
@@ -158,6 +165,7 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
         zone,
         zones: zones_seen,
         rollback_window,
+        title,
     }
 }
 

@@ -6,6 +6,8 @@
 //! Each becomes a [`Row`]: a stage's name, its number when the plan numbers its stages, and
 //! the window written for it. [`crate::plan::markdown::timing`] matches rows to headings.
 
+use std::str::FromStr;
+
 use super::scan::{Doc, Entry, Table};
 use crate::plan::schedule::{self, When};
 
@@ -113,7 +115,8 @@ fn has_word(header: &str, words: &[&str]) -> bool {
 }
 
 /// A section's list of dated entries (`- **Monday 19th May 2025**: Week 1 — Release cycle
-/// begins`, `- 2025-06-12: Enhancements freeze`, `- T-7 days: Code freeze`): at least three top-level items, three in four
+/// begins`, `- 2025-06-12: Enhancements freeze`, `- T-7 days: Code freeze`, or the name first:
+/// `- 3.14.0 beta 1: Wednesday, 2025-05-07`): at least three top-level items, three in four
 /// of them opening with a date or a clock time on a date. Each dated item is a row named by
 /// the rest of its text.
 fn dated_list(
@@ -137,7 +140,12 @@ fn dated_list(
             // `Monday 19th May 2025: Week 1 — Release cycle begins`; the date may also end the
             // item, its name in the first nested item.
             let (date, rest) = t.split_once(": ").unwrap_or((t.trim_end_matches(':'), ""));
-            let when = schedule::parse(date)?;
+            // `3.14.0 beta 1: Wednesday, 2025-05-07`: the name first, its value only a date.
+            let (when, rest, name_first) = match schedule::parse(date) {
+                Some(when) => (when, rest, false),
+                None if only_a_date(rest) => (schedule::parse(date_part(rest))?, date, true),
+                None => return None,
+            };
             // A day: a date, a clock time on a date, or a day counted from T-0 (`[RELEASE DATE
             // minus 14 days] (Monday): Release prep meeting`, `T-7: Code freeze`).
             if !matches!(
@@ -158,13 +166,15 @@ fn dated_list(
             } else {
                 rest.to_string()
             };
-            Some((
-                when,
-                name.trim()
-                    .trim_start_matches(['—', '–', '-', ' '])
-                    .to_string(),
-                doc.items[i].line,
-            ))
+            let name = name.trim().trim_start_matches(['—', '–', '-', ' ']);
+            // A name written first may be a version alone (`3.14.2: Friday, 2025-12-05`);
+            // one after its date needs words.
+            let named = if name_first {
+                name.chars().any(char::is_alphanumeric)
+            } else {
+                name.chars().any(char::is_alphabetic)
+            };
+            named.then(|| (when, name.to_string(), doc.items[i].line))
         })
         .collect();
     // Under a heading that says it is the schedule (`## Timing`, `## Key dates`), sentences
@@ -197,9 +207,32 @@ fn dated_list(
     out.extend(
         dated
             .into_iter()
-            .filter(|(_, name, _)| name.chars().any(char::is_alphabetic))
             .map(|(when, name, line)| dated_row(when, name, line, section, group)),
     );
+}
+
+/// Whether `text` is a date and nothing else but a weekday and punctuation (`Wednesday,
+/// 2025-05-07`, `May 7, 2025`): the value of a `Name: date` entry.
+fn only_a_date(text: &str) -> bool {
+    // A remark in brackets after it (`(No new features beyond this point.)`) is no part of it.
+    let text = date_part(text);
+    let Some(found) = schedule::find_date(text) else {
+        return false;
+    };
+    let rest = format!("{} {}", &text[..found.start], &text[found.end..]);
+    rest.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            chrono::Weekday::from_str(w).is_ok() || matches!(w.to_ascii_lowercase().as_str(), "on")
+        })
+}
+
+/// `text` without a bracketed remark after it.
+fn date_part(text: &str) -> &str {
+    match text.find(" (") {
+        Some(k) if text.trim_end().ends_with(')') => &text[..k],
+        _ => text,
+    }
 }
 
 /// A row of the plan's own dated timeline ([`Row::dated_list`]).

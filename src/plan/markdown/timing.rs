@@ -187,6 +187,10 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+fn has_letter(word: &str) -> bool {
+    word.chars().any(char::is_alphabetic)
+}
+
 /// The stage number a heading opens with (`Phase 2: …` → `2`, `1.1) Hosts` → `1.1`,
 /// `3. Deploy` → `3`).
 fn heading_number(text: &str) -> Option<String> {
@@ -249,9 +253,15 @@ fn apply_rows(
             .filter(|&h| eligible[h] && !claimed[h])
             .filter_map(|h| {
                 let shared = rw.iter().filter(|w| head_words[h].contains(w)).count();
-                let score = if rw.is_empty() {
+                // Names that share only numbers (`3.14.0 alpha 1` and `3.14.0 schedule`) are
+                // different stages.
+                let shares_a_word = rw
+                    .iter()
+                    .any(|w| has_letter(w) && head_words[h].contains(w));
+                // A name of numbers alone (`3.14.2`) names a heading by its number only.
+                let score = if !rw.iter().any(|w| has_letter(w)) {
                     number_match(h)
-                } else if shared * 2 >= rw.len() && shared >= rw.len().min(2) {
+                } else if shared * 2 >= rw.len() && shared >= rw.len().min(2) && shares_a_word {
                     shared * 4 + number_match(h)
                 } else {
                     0

@@ -92,7 +92,7 @@ impl<'a> Outline<'a> {
     ) -> (Self, Unnamed) {
         let heads = &doc.headings[..];
         let n = heads.len();
-        let (title, title_heading) = title(doc, file);
+        let (title, title_heading) = title(doc, meta, file);
         let schedule_rows = rows::rows(doc);
         let heading_found: Vec<Option<Found>> = heads
             .iter()
@@ -323,12 +323,16 @@ impl<'a> Outline<'a> {
 }
 
 /// The plan's title and the heading it comes from: the first heading when it is level 1 (and
-/// the only `#` heading, or there is no front-matter title); else the front matter's `title`
-/// (or `name`); else the first heading; else the file name. An empty first heading (`#`)
-/// names nothing: the file does, as for a TOML plan.
-fn title(doc: &Doc, file: &Path) -> (String, Option<usize>) {
+/// the only `#` heading, or there is no front-matter or header title); else the front matter's
+/// `title` (or `name`), else a `Title: …` header line (a PEP's); else the first heading; else
+/// the file name. An empty first heading (`#`) names nothing: the file does, as for a TOML plan.
+fn title(doc: &Doc, meta: &Meta, file: &Path) -> (String, Option<usize>) {
     let heads = &doc.headings;
-    let fm_title = doc.front_matter.as_deref().and_then(front_matter_title);
+    let fm_title = doc
+        .front_matter
+        .as_deref()
+        .and_then(front_matter_title)
+        .or_else(|| meta.title.as_deref().map(clean::title));
     // Several `#` headings under a front-matter title are the plan's top sections, not its title.
     let level1 = heads.iter().filter(|h| h.level == 1).count();
     let (title, title_heading) = match (heads.first(), fm_title) {
