@@ -1487,3 +1487,44 @@ fn a_header_title_names_the_plan_and_name_first_dated_entries_are_stages() {
     );
     assert!(!titles(&p).contains(&"Abstract"), "{:?}", titles(&p));
 }
+
+#[test]
+fn sphinx_steps_and_hold_points_in_a_later_sentence_are_read() {
+    // reStructuredText's auto-numbered `#.` steps, a section timed by the sentence that says
+    // when its work starts, and a step that forbids releasing until a check is green.
+    let p = inline(
+        "howto.rst.md",
+        "# How to release\n\n## Pre-release tasks\n\n\
+         A few items come first. This stuff starts about a week before the release; most can wait.\n\n\
+         #. Send out the pre-notification\n#. Proofread the release notes\n\n\
+         ## Rolling the release\n\n\
+         #. Check CI is green for the version. You probably shouldn't issue a release until it's green.\n\
+         #. Tag the release\n",
+    );
+    let pre = p
+        .phases
+        .iter()
+        .find(|ph| ph.title == "Pre-release tasks")
+        .unwrap();
+    assert_eq!(
+        pre.tasks
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "Send out the pre-notification",
+            "Proofread the release notes"
+        ]
+    );
+    assert!(
+        matches!(pre.schedule, Schedule::Offset { start_s, .. } if start_s == -7 * DAY),
+        "{:?}",
+        pre.schedule
+    );
+    assert_eq!(p.gates.len(), 1, "{:?}", p.gates);
+    assert!(
+        p.gates[0].title.starts_with("Check CI is green"),
+        "{:?}",
+        p.gates
+    );
+}

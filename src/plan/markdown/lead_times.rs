@@ -32,7 +32,11 @@ const TIME_LABELS: &[&str] = &[
 /// For each heading, the time its first lines give, when its heading gives none. The
 /// [`Found`]s have an empty span: there is nothing to cut out of the heading's title.
 #[must_use]
-pub fn lead_times(doc: &Doc, heading_found: &[Option<Found>]) -> Vec<Option<Found>> {
+pub fn lead_times(
+    doc: &Doc,
+    heading_found: &[Option<Found>],
+    title_heading: Option<usize>,
+) -> Vec<Option<Found>> {
     let heads = &doc.headings;
     let n = heads.len();
     let first_child: Vec<Option<usize>> = (0..n)
@@ -46,7 +50,7 @@ pub fn lead_times(doc: &Doc, heading_found: &[Option<Found>]) -> Vec<Option<Foun
         doc.entries[s + 1]
             .iter()
             .take(FIRST_LINES)
-            .find_map(|e| field_time(doc, e))
+            .find_map(|e| field_time(doc, e).or_else(|| said_time(e)))
     };
     let mut out: Vec<Option<Found>> = vec![None; n];
     // Sub-sections whose first lines already timed their parent.
@@ -55,7 +59,9 @@ pub fn lead_times(doc: &Doc, heading_found: &[Option<Found>]) -> Vec<Option<Foun
         if heading_found[h].is_some() || part(h) || used[h] {
             continue;
         }
+        // The title's time only gives context: its first section keeps its own.
         let first = first_child[h]
+            .filter(|_| title_heading != Some(h))
             .filter(|&c| heading_found[c].is_none())
             .filter(|&c| doc.entries[h + 1].is_empty() || part(c));
         let when = time_of(h)
@@ -78,6 +84,45 @@ fn children_parts<'a>(
     part: &'a dyn Fn(usize) -> bool,
 ) -> impl Iterator<Item = usize> + 'a {
     children[h].iter().copied().filter(move |&c| part(c))
+}
+
+/// Words that say when a section's work happens, in a sentence that gives the time (`This
+/// stuff starts about a week before the release`).
+const HAPPENS: &[&str] = &[
+    " start",
+    " starts",
+    " begin",
+    " begins",
+    " happen",
+    " happens",
+    " takes place",
+    " take place",
+    " kicks off",
+];
+
+/// The time a paragraph's first or second sentence says the section's work happens, relative to the
+/// go-live event (`This stuff starts about a week before the release.` → T-7 d to T-0): only a
+/// time counted from the event, and only in a sentence that says the work starts, begins or
+/// happens then; a date in passing (`released on 4 May`) is no window.
+fn said_time(e: &Entry) -> Option<schedule::When> {
+    let Entry::Para(p, _) = e else {
+        return None;
+    };
+    super::prose::sentences(p).take(2).find_map(|sentence| {
+        let lower = format!(" {}", sentence.to_ascii_lowercase());
+        if !HAPPENS
+            .iter()
+            .any(|w| lower.contains(&format!("{w} ")) || lower.ends_with(w))
+        {
+            return None;
+        }
+        let found = schedule::find(sentence)?;
+        matches!(
+            found.when,
+            schedule::When::Offset { .. } | schedule::When::WorkingDays { .. }
+        )
+        .then_some(found.when)
+    })
 }
 
 /// The time a `Label: value` line gives, when its label is about time.
@@ -132,7 +177,8 @@ mod tests {
     fn times(md: &str) -> Vec<Option<When>> {
         let doc = scan::scan(md);
         let found: Vec<Option<Found>> = doc.headings.iter().map(|_| None).collect();
-        lead_times(&doc, &found)
+        let title = doc.headings.first().filter(|h| h.level == 1).map(|_| 0);
+        lead_times(&doc, &found, title)
             .into_iter()
             .map(|f| f.map(|f| f.when))
             .collect()
@@ -156,6 +202,19 @@ mod tests {
             t[1].is_none(),
             "the planning part is not timed on its own: {t:?}"
         );
+    }
+
+    #[test]
+    fn a_sentence_saying_when_the_work_starts_times_its_section() {
+        let t = times(
+            "# How to release\n\n## Pre-release tasks\n\nA few come first. This stuff starts about a week before the release; most can wait.\n\n1. Send it\n",
+        );
+        assert!(
+            matches!(t[1], Some(When::Offset { start_s, .. }) if start_s == -7 * 86_400),
+            "{t:?}"
+        );
+        let t = times("## History\n\nThe project was released a week before the conference.\n");
+        assert!(t[0].is_none(), "{t:?}");
     }
 
     #[test]

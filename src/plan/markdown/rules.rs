@@ -29,6 +29,40 @@ pub(super) fn names_rollback(n: &str) -> bool {
     .any(|p| has(n, p))
 }
 
+/// `You probably shouldn't issue a release until it's green`, `never deploy until the
+/// freeze is lifted`: going on is forbidden until a condition holds — a hold point. `n` is
+/// [`norm`]ed text. The forbidden act must be the release's own (release, deploy, ship,
+/// publish, tag, merge, proceed, continue, go on): `don't panic until …` holds nothing.
+fn holds_until(n: &str) -> bool {
+    let Some(until) = n.find(" until ") else {
+        return false;
+    };
+    let before = &n[..=until];
+    let Some(neg) = [
+        " do not ",
+        " don t ",
+        " should not ",
+        " shouldn t ",
+        " must not ",
+        " mustn t ",
+        " cannot ",
+        " can t ",
+        " never ",
+    ]
+    .iter()
+    .filter_map(|w| before.find(w).map(|k| k + w.len() - 1))
+    .min() else {
+        return false;
+    };
+    let act = &before[neg..];
+    [
+        "release", "deploy", "ship", "publish", "tag", "merge", "proceed", "continue", "go on",
+        "move on", "cut",
+    ]
+    .iter()
+    .any(|w| has(act, w))
+}
+
 /// A heading that names a check-in some time after going live: `1-week results`, `One-month
 /// check-in`, `30-day review`, `Week 2 follow-up`. The lead holds it on the time line after
 /// T-0 (release-plan templates ask for one-week and one-month check-ins), so it is a stage
@@ -152,6 +186,7 @@ pub fn is_decision_item(text: &str) -> bool {
         || ["release", "deploy", "ship", "go live"]
             .iter()
             .any(|w| has(&n, &format!("do not {w} with")) || has(&n, &format!("do not {w} until")))
+        || holds_until(&n)
         || has(&n, "sign off on")
         || has(&n, "signoff on")
         || has(&n, "clearance from")

@@ -98,7 +98,7 @@ impl<'a> Outline<'a> {
             .iter()
             .map(|h| crate::plan::schedule::find(&h.text))
             .collect();
-        let lead = lead_times::lead_times(doc, &heading_found);
+        let lead = lead_times::lead_times(doc, &heading_found, title_heading);
         let Timing {
             found,
             schedules,
