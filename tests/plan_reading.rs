@@ -1528,3 +1528,59 @@ fn sphinx_steps_and_hold_points_in_a_later_sentence_are_read() {
         p.gates
     );
 }
+
+#[test]
+fn a_notice_takes_its_titles_window_and_items_that_announce_their_start_are_its_stages() {
+    // The window in the title (`11h00-19h00`), the steps its sentences say will be done.
+    let p = inline(
+        "outage.md",
+        "# Tool migration - SAT MAR 11 2017 11h00-19h00 UTC [Planned outage]\n\n\
+         We need to move hosts. A task list will be posted before the migration. \
+         Starting at 14h00 UTC, the tool will shut down behind a splash page. \
+         No one will be able to log in.\n",
+    );
+    assert_eq!(
+        p.phases[0].schedule,
+        Schedule::At {
+            start: utc("2017-03-11T11:00:00Z"),
+            end: utc("2017-03-11T19:00:00Z")
+        }
+    );
+    assert_eq!(
+        p.phases[0]
+            .tasks
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "A task list will be posted before the migration.",
+            "Starting at 14h00 UTC, the tool will shut down behind a splash page."
+        ]
+    );
+
+    // Two items that each announce their start, on the day their lead names.
+    let p = inline(
+        "two-parts.md",
+        "---\ntitle: Maintenance on ci\n---\n\nMaintenance is planned the Tuesday 4th of July 2023:\n\n\
+         - Initial operation starts at 13:00 UTC with a Kubernetes upgrade.\n  - Builds may queue.\n\
+         - Second part of the operation starts at 14h30 UTC for a VM migration.\n",
+    );
+    let starts: Vec<_> = p
+        .phases
+        .iter()
+        .map(|ph| match ph.schedule {
+            Schedule::At { start, .. } => Some(start),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            Some(utc("2023-07-04T13:00:00Z")),
+            Some(utc("2023-07-04T14:30:00Z"))
+        ],
+        "{:?}",
+        titles(&p)
+    );
+    assert_eq!(p.task_count(), 2);
+}

@@ -755,7 +755,7 @@ fn numeric_range(toks: &[Token], j: usize, start: usize) -> Option<(DateSpec, Da
     Some((spec(y1, m1, d1)?, spec(y2, m2, d2)?, k))
 }
 
-/// A clock time at `i`: `09:00`, `9:00 AM`, `2 PM`, `10:30am`, `21:00:00`, `9 a.m.`.
+/// A clock time at `i`: `09:00`, `9:00 AM`, `2 PM`, `10:30am`, `21:00:00`, `9 a.m.`, `14h30`.
 fn clock(toks: &[Token], at: usize) -> Option<(NaiveTime, usize)> {
     let hour_tok = toks.get(at)?;
     if hour_tok.digits.len() > 2 {
@@ -779,6 +779,17 @@ fn clock(toks: &[Token], at: usize) -> Option<(NaiveTime, usize)> {
         {
             next += 2;
         }
+    } else if let (Some(h), Some(min_tok)) = (toks.get(next), toks.get(next + 1))
+        && h.is("h")
+        && h.span.start == hour_tok.span.end
+        && min_tok.span.start == h.span.end
+        && min_tok.digits.len() == 2
+        && let Some(mm) = min_tok.int().filter(|&mm| mm < 60)
+    {
+        // `14h30`, `11h00`: the hour mark French and other European plans write.
+        minute = mm;
+        has_minutes = true;
+        next += 2;
     }
     let meridiem = match toks.get(next) {
         Some(t) if t.is("am") => Some((false, next + 1)),
@@ -1067,6 +1078,7 @@ mod tests {
                 Some(t(10, 30)),
                 Some(Zone::UTC),
             ),
+            ("11h00-19h00 UTC", t(11, 0), Some(t(19, 0)), Some(Zone::UTC)),
             (
                 "08:00 AM - 09:00 AM UTC",
                 t(8, 0),

@@ -150,6 +150,19 @@ const TO_COME: &[&str] = &[
     " take place ",
 ];
 
+/// Whether `sentence` says its work is to come (`… will shut down`, `is planned`), and not
+/// that something will not happen (`No one will be able to …`, `There will be no email`).
+#[must_use]
+pub fn says_to_come(sentence: &str) -> bool {
+    let padded = format!(" {} ", sentence.to_ascii_lowercase());
+    TO_COME.iter().any(|w| padded.contains(w))
+        && ![
+            " no ", " not ", " won't ", " never ", " no one ", " nobody ",
+        ]
+        .iter()
+        .any(|w| padded.contains(w))
+}
+
 /// Words after which a sentence names when the work ends (`until no later than 2PM`).
 const UNTIL: &[&str] = &[" until ", " till ", " ends at ", " end at ", " through "];
 

@@ -33,6 +33,9 @@ pub struct Row {
     /// From a dated list (`- **Monday 19th May 2025**: Week 1 — Release cycle begins`): the
     /// plan's own timeline, so its rows are stages even when no heading names them.
     pub dated_list: bool,
+    /// The row's text is also its stage's one step: an item that announces its own time
+    /// (`Initial operation starts at 13:00 UTC with an AWS Kubernetes upgrade to 1.25.`).
+    pub step: bool,
     /// The 1-based line the row is written on.
     pub line: usize,
     /// Who does it, from a table's Who / Owner / Responsible column (empty cells are none).
@@ -201,6 +204,42 @@ fn dated_list(
             return;
         }
     }
+    // Items that each announce their own start (`- Initial operation starts at 13:00 UTC
+    // with …`, `- Second part of the operation starts at 14h30 UTC for …`), two or more and
+    // every item of the list, on the day the list's lead names (`Maintenance is planned the
+    // Tuesday 4th of July 2023:`): the stages of a notice, each its own step.
+    if !listed && items.len() >= 2 {
+        let announced: Vec<Row> = items
+            .iter()
+            .filter_map(|&i| {
+                let it = &doc.items[i];
+                let sentence = super::prose::sentences(&it.text).next()?;
+                let When::Clock {
+                    date,
+                    start,
+                    end,
+                    zone,
+                } = super::announce::window(sentence)?
+                else {
+                    return None;
+                };
+                let date = date.or_else(|| it.lead.as_deref().and_then(schedule::first_date));
+                let when = When::Clock {
+                    date,
+                    start,
+                    end,
+                    zone,
+                };
+                let mut row = dated_row(when, sentence.to_string(), it.line, section, group);
+                row.step = true;
+                Some(row)
+            })
+            .collect();
+        if announced.len() == items.len() {
+            out.extend(announced);
+            return;
+        }
+    }
     if !listed {
         return;
     }
@@ -246,6 +285,7 @@ fn dated_row(when: When, name: String, line: usize, section: Option<usize>, grou
         group,
         slots: false,
         dated_list: true,
+        step: false,
         line,
         who: None,
     }
@@ -334,6 +374,7 @@ fn table_rows(table: &Table, section: Option<usize>, group: usize, out: &mut Vec
                     group,
                     slots: false,
                     dated_list: false,
+                    step: false,
                     line,
                     who: None,
                 });
@@ -353,6 +394,7 @@ fn table_rows(table: &Table, section: Option<usize>, group: usize, out: &mut Vec
             group,
             slots: false,
             dated_list: false,
+            step: false,
             line,
             who,
         });
@@ -459,6 +501,7 @@ fn slot_row(
         group,
         slots: true,
         dated_list: false,
+        step: false,
         line,
         who: None,
     })

@@ -33,6 +33,9 @@ pub struct Timing {
     /// be ([`Schedule::None`] where it cannot). The builder makes them tasks, or stages when the
     /// plan has no other timeline.
     pub orphans: Vec<(Row, Schedule)>,
+    /// The window the title heading gives, resolved (`UTRS Migration - SAT MAR 11 2017
+    /// 11h00-19h00 EDT`): only a notice's phase takes it, as its sections are not its stages.
+    pub title_schedule: Schedule,
 }
 
 /// Resolves the windows of `heads`: `found[h]` is what heading `h` itself says
@@ -62,6 +65,7 @@ pub fn resolve(
     // What each heading passes on to the headings below it: (date, year, zone).
     let mut ctx: Vec<(Option<NaiveDate>, Option<i32>, Zone)> = Vec::with_capacity(n);
     let mut clock_ref: Option<(NaiveTime, Zone)> = meta.time;
+    let mut title_schedule = Schedule::None;
     for h in 0..n {
         let head = &heads[h];
         let inherited = head
@@ -81,7 +85,16 @@ pub fn resolve(
             continue;
         };
         let written = &head.text[f.span.clone()];
-        if !is_title(h) {
+        if is_title(h) {
+            let context = schedule::Context {
+                date: inherited.0,
+                year: inherited.1,
+                zone: inherited.2,
+                day_zone: meta.zone,
+                clock_ref: None,
+            };
+            title_schedule = schedule::resolve(&f.when, &context).unwrap_or(Schedule::None);
+        } else {
             if let When::Clock {
                 date: None,
                 start,
@@ -153,6 +166,7 @@ pub fn resolve(
         extra,
         row_heading,
         orphans,
+        title_schedule,
     }
 }
 

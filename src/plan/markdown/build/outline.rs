@@ -65,6 +65,8 @@ pub struct Outline<'a> {
     pub has_numbered: Vec<bool>,
     /// By section: (items, items that link to a heading of the plan).
     links: Vec<(usize, usize)>,
+    /// The window the title heading gives, resolved ([`Timing::title_schedule`]).
+    pub title_schedule: Schedule,
     /// The window a notice announces in its opening text, if any ([`announce`]).
     pub announced: Option<Announced>,
     /// Each heading's link anchor (`#freeze-the-pipeline`).
@@ -105,6 +107,7 @@ impl<'a> Outline<'a> {
             extra,
             row_heading,
             orphans,
+            title_schedule,
         } = timing::resolve(
             heads,
             title_heading,
@@ -141,6 +144,7 @@ impl<'a> Outline<'a> {
             has_numbered: vec![false; n + 1],
             links: vec![(0, 0); n + 1],
             announced: announce::opening_window(doc, title_heading, meta),
+            title_schedule,
             anchors: heads
                 .iter()
                 .map(|h| rules::heading_anchor(&h.text))

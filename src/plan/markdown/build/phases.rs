@@ -5,7 +5,9 @@ use crate::plan::markdown::build::gates::GateFound;
 use crate::plan::markdown::build::items::Items;
 use crate::plan::markdown::build::outline::{Outline, Unnamed};
 use crate::plan::markdown::build::stage_map::StageMap;
-use crate::plan::markdown::build::words::{make_room, names_a_percentage, phase_title, start_key};
+use crate::plan::markdown::build::words::{
+    make_room, names_a_percentage, phase_title, prose_task, start_key,
+};
 use crate::plan::markdown::rows::Row;
 use crate::plan::markdown::scan::Entry;
 use crate::plan::markdown::{rules, stages};
@@ -92,18 +94,20 @@ pub fn lay_out(
             "named after the plan's title: it holds what sits outside every stage (or the plan has no other stage)".into(),
         ));
         title_phase_index = Some(0);
-        // A plan with no stage of its own is a notice: the window its opening text announces
-        // is the phase's (`On Monday, September 5th at 7am UTC … will perform …`).
+        // A plan with no stage of its own is a notice: the window its title gives (`… SAT MAR
+        // 11 2017 11h00-19h00 EDT`), else the one its opening text announces (`On Monday,
+        // September 5th at 7am UTC … will perform …`), is the phase's.
         let sole = !owned.owns.contains(&true) && extra.is_empty();
         phases.push(Phase {
             id: String::new(),
             title: o.title.clone(),
             kind: PhaseKind::Forward,
-            schedule: o
-                .announced
-                .as_ref()
-                .filter(|_| sole)
-                .map_or(Schedule::None, |a| a.schedule),
+            schedule: match (&o.announced, o.title_schedule) {
+                _ if !sole => Schedule::None,
+                (_, s @ Schedule::At { .. }) => s,
+                (Some(a), _) => a.schedule,
+                (None, _) => Schedule::None,
+            },
             line: o.title_heading.map_or(0, |h| heads[h].line),
             tasks: Vec::new(),
         });
@@ -191,7 +195,11 @@ pub fn lay_out(
                 kind: PhaseKind::Forward,
                 schedule,
                 line: row.section.map_or(0, |h| heads[h].line),
-                tasks: Vec::new(),
+                tasks: if row.step {
+                    vec![prose_task(row.name.clone(), row.line)]
+                } else {
+                    Vec::new()
+                },
             },
         );
     }

@@ -1,9 +1,9 @@
 //! The phases' tasks: sub-headings as steps, a prose rollback's actions, instruction
 //! paragraphs and their commands, the task items, and run-sheet rows.
 
-use crate::plan::PhaseKind;
 use crate::plan::Task;
 use crate::plan::clean;
+use crate::plan::markdown::announce;
 use crate::plan::markdown::build::items::Items;
 use crate::plan::markdown::build::outline::{Outline, sec};
 use crate::plan::markdown::build::phases::Layout;
@@ -12,6 +12,7 @@ use crate::plan::markdown::build::words::{first_command, prose_task, start_key, 
 use crate::plan::markdown::explain::TaskRule;
 use crate::plan::markdown::scan::Entry;
 use crate::plan::markdown::{prose, rules};
+use crate::plan::{PhaseKind, Schedule};
 
 /// Fills the phases of `layout` with their tasks, each phase's in line order; returns, for
 /// `validate --explain`, (phase index, line, rule) of every task.
@@ -23,7 +24,17 @@ pub fn fill(
     layout: &mut Layout,
 ) -> Vec<(usize, usize, TaskRule)> {
     let (heads, items) = (o.heads, &o.doc.items);
-    let mut task_rule: Vec<(usize, usize, TaskRule)> = Vec::new();
+    // Steps a stage came with (a notice's announcing item is its stage's step).
+    let mut task_rule: Vec<(usize, usize, TaskRule)> = layout
+        .phases
+        .iter()
+        .enumerate()
+        .flat_map(|(k, ph)| {
+            ph.tasks
+                .iter()
+                .map(move |t| (k, t.line, TaskRule::Paragraphs))
+        })
+        .collect();
     // Sub-headings as steps: of a stage written as prose sub-headings, and, in a rollback
     // stage, the prose alternatives beside its lists (`Scaling Out`, `Retrospective`).
     let heading_step = |c: usize| {
@@ -199,6 +210,28 @@ pub fn fill(
         layout.phases[p]
             .tasks
             .push(prose_task(a.text.clone(), a.line));
+    }
+    // A notice whose work no one sentence announces (its window is in its title): each
+    // sentence of its opening text that says what will be done is a step (`Starting at 14h00
+    // EDT, the tool will shut down through the maintenance splash page`).
+    if let Some(p) = layout.title_index
+        && layout.phases.len() == 1
+        && layout.phases[p].tasks.is_empty()
+        && matches!(layout.phases[p].schedule, Schedule::At { .. })
+    {
+        // The opening text without the title heading itself.
+        let title_text = usize::from(o.title_heading.is_some());
+        for (text, line) in announce::opening(o.doc, o.title_heading)
+            .into_iter()
+            .skip(title_text)
+        {
+            for sentence in prose::sentences(text).filter(|s| announce::says_to_come(s)) {
+                task_rule.push((p, line, TaskRule::Paragraphs));
+                layout.phases[p]
+                    .tasks
+                    .push(prose_task(sentence.to_string(), line));
+            }
+        }
     }
     task_rule
 }
