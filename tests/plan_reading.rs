@@ -1584,3 +1584,26 @@ fn a_notice_takes_its_titles_window_and_items_that_announce_their_start_are_its_
     );
     assert_eq!(p.task_count(), 2);
 }
+
+#[test]
+fn after_a_while_is_counted_from_the_release_and_all_ok_then_act_is_a_gate() {
+    let p = inline(
+        "mobile.md",
+        "# Release\n\n### Do the release\n\n- [ ] Upload the build\n\n\
+         ### After at least 2 days\n\n- [ ] Check the crash reports\n\
+         - [ ] If all is OK, push to production and tell the store team\n\
+         - [ ] If everything looks good, the release is complete\n",
+    );
+    assert_eq!(
+        schedule(&p, "After at least 2 days"),
+        Schedule::Offset {
+            start_s: 2 * DAY,
+            end_s: 3 * DAY
+        }
+    );
+    assert_eq!(
+        p.gates.iter().map(|g| g.title.as_str()).collect::<Vec<_>>(),
+        ["If all is OK, push to production and tell the store team"]
+    );
+    assert_eq!(p.gates[0].phase, p.phases[1].id);
+}

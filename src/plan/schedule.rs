@@ -157,6 +157,10 @@ pub fn find(heading: &str) -> Option<Found> {
     if let Some(hit) = day_number(&toks, first) {
         return Some(found(first, hit));
     }
+    // `After at least 2 days` opening the heading: that long after the go-live event.
+    if let Some(hit) = event::after_a_while(&toks, first) {
+        return Some(found(first, hit));
+    }
     // A weekday opening the heading (`3. Monday`, `Tuesday PM: Release to stage`): the day of a
     // week's cycle, placed by [`crate::plan::markdown`] against the other weekdays.
     if let Some(d) = toks.get(first).and_then(weekday) {

@@ -29,6 +29,24 @@ pub(super) fn names_rollback(n: &str) -> bool {
     .any(|p| has(n, p))
 }
 
+/// `If all is OK, push to production and notify …`: an instruction that waits on the checks
+/// before it coming out well.
+fn all_ok_then(text: &str) -> bool {
+    let Some((condition, rest)) = text.split_once(',') else {
+        return false;
+    };
+    let c = norm(condition);
+    [
+        " if all is ok ",
+        " if everything is ok ",
+        " if all looks good ",
+        " if everything looks good ",
+        " if all is well ",
+    ]
+    .contains(&c.as_str())
+        && is_instruction(rest.trim())
+}
+
 /// `You probably shouldn't issue a release until it's green`, `never deploy until the
 /// freeze is lifted`: going on is forbidden until a condition holds — a hold point. `n` is
 /// [`norm`]ed text. The forbidden act must be the release's own (release, deploy, ship,
@@ -221,6 +239,9 @@ pub fn is_decision_item(text: &str) -> bool {
         || has(&n, "green light")
         || has(&n, "go ahead from")
         || has(&n, "go ahead has been given")
+        // `If all is OK, push to production`: going on waits on the check before it (not
+        // `If everything looks good, the deploy is complete`, which only says what it means).
+        || all_ok_then(text)
         || has(&n, "if satisfied")
         || has(&n, "once satisfied")
         || has(&n, "when satisfied")

@@ -128,6 +128,37 @@ pub(super) fn relative(toks: &[Token], i: usize) -> Option<(When, usize)> {
     ))
 }
 
+/// `After at least 2 days`, `After one week` opening a heading of a release checklist: that
+/// long after the go-live event (the stages before it are the release itself), a window one
+/// unit long (`2 days` → T+2 d … T+3 d). `After 2 days before the release` is [`relative`]'s.
+pub(super) fn after_a_while(toks: &[Token], i: usize) -> Option<(When, usize)> {
+    if !toks.get(i)?.is("after") {
+        return None;
+    }
+    let mut at = i + 1;
+    while toks.get(at).is_some_and(|t| {
+        t.sym('~') || t.is_any(&["at", "least", "about", "around", "approximately"])
+    }) {
+        at += 1;
+    }
+    let count = count_at(toks, at)?;
+    let unit = toks.get(at + 1).and_then(unit_s)?;
+    if toks
+        .get(at + 2)
+        .is_some_and(|t| t.is_any(&["before", "ahead", "prior", "after", "of"]))
+    {
+        return None;
+    }
+    let start_s = sane(count.checked_mul(unit)?)?;
+    Some((
+        When::Offset {
+            start_s,
+            end_s: start_s + unit,
+        },
+        at + 2,
+    ))
+}
+
 /// `Release Day`, `Launch day`, `Go-Live Day`, `Day of Public Release`, `the day of the
 /// release`, `At final release time` at `i`: the whole day of T-0.
 pub(super) fn day(toks: &[Token], i: usize) -> Option<(When, usize)> {
