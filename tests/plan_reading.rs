@@ -1607,3 +1607,46 @@ fn after_a_while_is_counted_from_the_release_and_all_ok_then_act_is_a_gate() {
     );
     assert_eq!(p.gates[0].phase, p.phases[1].id);
 }
+
+#[test]
+fn steps_of_a_flat_list_that_open_with_when_they_happen_start_stages() {
+    let p = inline(
+        "security.md",
+        "# Security release process\n\nThe steps include:\n\n\
+         * Get agreement on the list of fixes\n\
+         * One week in advance of the agreed date, send the pre-announcement\n\
+         * Email the image maintainers\n\
+         * On the day of the release coordinate with the releasers\n\
+         * Publish the final announcement\n",
+    );
+    assert_eq!(
+        titles(&p),
+        [
+            "Get agreement on the list of fixes",
+            "One week in advance of the agreed date",
+            "On the day of the release"
+        ]
+    );
+    assert_eq!(
+        schedule(&p, "One week in advance of the agreed date"),
+        Schedule::Offset {
+            start_s: -7 * DAY,
+            end_s: 0
+        }
+    );
+    let week = p
+        .phases
+        .iter()
+        .find(|ph| ph.title.starts_with("One week"))
+        .unwrap();
+    assert_eq!(
+        week.tasks
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "One week in advance of the agreed date, send the pre-announcement",
+            "Email the image maintainers"
+        ]
+    );
+}

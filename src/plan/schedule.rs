@@ -187,6 +187,23 @@ pub fn find(heading: &str) -> Option<Found> {
     None
 }
 
+/// A time counted from the go-live event that opens `text` (`One week in advance of the
+/// agreed date, ensure …`, `On the day of the release co-ordinate …`, `Two days before the
+/// release, …`), after at most `on` / `at` / `the`: the window and the byte offset where the
+/// words that say it end.
+#[must_use]
+pub fn opening_relative(text: &str) -> Option<(When, usize)> {
+    let toks = tokens(text);
+    let lead = toks
+        .iter()
+        .take_while(|t| t.is_any(&["on", "at", "the"]))
+        .count();
+    (0..=lead).find_map(|i| {
+        let (when, j) = event::relative(&toks, i).or_else(|| event::day(&toks, i))?;
+        matches!(when, When::Offset { .. }).then(|| (when, toks[j - 1].span.end))
+    })
+}
+
 /// True when `text` names the day of the go-live event (`Release day`, `Rollout day`, `Day of
 /// Public Release`), wherever in the text.
 #[must_use]

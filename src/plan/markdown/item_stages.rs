@@ -180,15 +180,66 @@ pub fn promote(doc: Doc) -> Doc {
             }
         }
     }
-    if labels.iter().all(Option::is_none) {
+    let before = opening_times(&doc, &labels);
+    if labels.iter().all(Option::is_none) && before.iter().all(Option::is_none) {
         return doc;
     }
-    rebuild(doc, &labels)
+    rebuild(doc, &labels, &before)
 }
 
-/// Rebuilds `doc` with a heading in place of each labelled item, re-indexing headings and
-/// items (both stay in document order).
-fn rebuild(doc: Doc, labels: &[Option<(String, String)>]) -> Doc {
+/// Steps of one flat list that open with when they happen, counted from the go-live event
+/// (`One week in advance of the agreed date, ensure the pre-announce is sent out`, `On the day
+/// of the release co-ordinate with the release team`), two or more in a list without labels:
+/// each starts a stage named by those words, and stays its first step; the steps after it,
+/// up to the next, are that stage's, and those before the first are a stage named by its first
+/// step. By item: the name of the stage it starts.
+fn opening_times(doc: &Doc, labels: &[Option<(String, String)>]) -> Vec<Option<String>> {
+    let mut out = vec![None; doc.items.len()];
+    for entries in &doc.entries {
+        let tops: Vec<usize> = entries
+            .iter()
+            .filter_map(|e| match *e {
+                Entry::Item(i) if doc.items[i].parent.is_none() && !doc.items[i].quoted => Some(i),
+                _ => None,
+            })
+            .collect();
+        if tops.iter().any(|&i| labels[i].is_some()) {
+            continue;
+        }
+        let timed: Vec<(usize, String)> = tops
+            .iter()
+            .filter_map(|&i| {
+                let text = &doc.items[i].text;
+                let (_, end) = schedule::opening_relative(text)?;
+                // The whole opening clause names it (`One week in advance of the agreed date`).
+                let end = match text.find(',') {
+                    Some(k) if k >= end && k <= 80 => k,
+                    _ => end,
+                };
+                let name = text[..end].trim().trim_end_matches([',', ':']);
+                Some((i, name.to_string()))
+            })
+            .collect();
+        if timed.len() >= 2 {
+            // The steps before the first are a stage too, named by its first step (`Get
+            // agreement on the list of vulnerabilities …`).
+            if let Some(&first) = tops.first()
+                && timed[0].0 != first
+            {
+                let step = super::rules::first_sentence(&doc.items[first].text, 60);
+                out[first] = Some(step.trim_end_matches(['.', ':']).to_string());
+            }
+            for (i, name) in timed {
+                out[i] = Some(name);
+            }
+        }
+    }
+    out
+}
+
+/// Rebuilds `doc` with a heading in place of each labelled item, and one before each item that
+/// opens a stage (`before`), re-indexing headings and items (both stay in document order).
+fn rebuild(doc: Doc, labels: &[Option<(String, String)>], before: &[Option<String>]) -> Doc {
     let Doc {
         headings,
         items,
@@ -232,6 +283,18 @@ fn rebuild(doc: Doc, labels: &[Option<(String, String)>]) -> Doc {
                 new_entries.push(fresh);
                 current = Some(new_headings.len() - 1);
                 continue;
+            }
+            if let Entry::Item(i) = e
+                && let Some(title) = &before[i]
+            {
+                new_headings.push(Heading {
+                    level: (level + 1).min(6),
+                    text: title.clone(),
+                    line: items[i].line,
+                    parent: base,
+                });
+                new_entries.push(Vec::new());
+                current = Some(new_headings.len() - 1);
             }
             if let Entry::Item(i) = e {
                 item_section[i] = current;

@@ -106,7 +106,20 @@ pub(super) fn relative(toks: &[Token], i: usize) -> Option<(When, usize)> {
             at + 2,
         )
     };
+    // `One week in advance of the agreed date`: before the event, which the plan may leave
+    // unnamed (`in advance` says before what the plan is about).
+    let in_advance = toks.get(next).is_some_and(|t| t.is("in"))
+        && toks.get(next + 1).is_some_and(|t| t.is("advance"));
+    if in_advance {
+        next += 1;
+    }
     let before = match toks.get(next)? {
+        _ if in_advance => {
+            if toks.get(next + 1).is_some_and(|t| t.is("of")) {
+                next += 1;
+            }
+            true
+        }
         word if word.is_any(&["before", "ahead", "prior"]) => {
             if toks.get(next + 1).is_some_and(|t| t.is_any(&["of", "to"])) {
                 next += 1;
@@ -116,7 +129,7 @@ pub(super) fn relative(toks: &[Token], i: usize) -> Option<(When, usize)> {
         word if word.is_any(&["after", "following", "post"]) => false,
         _ => return None,
     };
-    let end = event_near(toks, next + 1)?;
+    let end = event_near(toks, next + 1).or(in_advance.then_some(next + 1))?;
     let span = sane(count.checked_mul(unit)?)?;
     let start_s = if before { -span } else { span };
     Some((
@@ -246,6 +259,10 @@ mod tests {
         assert_eq!(offset("1 week after launch"), Some((7, 7 + WEEK / DAY)));
         assert_eq!(offset("the day before the cutover"), Some((-1, 0)));
         assert_eq!(offset("3 days prior to the deployment"), Some((-3, -2)));
+        assert_eq!(
+            offset("One week in advance of the agreed date"),
+            Some((-7, 0))
+        );
     }
 
     #[test]
