@@ -1650,3 +1650,63 @@ fn steps_of_a_flat_list_that_open_with_when_they_happen_start_stages() {
         ]
     );
 }
+
+#[test]
+fn an_undated_notice_still_lists_its_steps_and_its_contingency_deadline_is_a_gate() {
+    // No year: the window cannot be placed, but the steps and the rollback stand.
+    let p = inline(
+        "host-move.md",
+        "The site will be down for maintenance between 19:00 and 21:00 UTC on Saturday the 27th of January.\n\
+         We are aiming to move the site between hosts, and restore missing images.\n\
+         What is the rollback plan?\n\
+         If we're not happy with things by 20:30, we will bring the site up in its previous state, and schedule a longer window.\n",
+    );
+    let texts =
+        |k: usize| -> Vec<&str> { p.phases[k].tasks.iter().map(|t| t.text.as_str()).collect() };
+    assert!(
+        texts(0)
+            .iter()
+            .any(|t| t.contains("move the site between hosts")),
+        "{:?}",
+        texts(0)
+    );
+    assert!(
+        !texts(0).iter().any(|t| t.starts_with("If ")),
+        "{:?}",
+        texts(0)
+    );
+    assert_eq!(p.phases[1].kind, PhaseKind::Rollback);
+    assert_eq!(
+        texts(1),
+        [
+            "we will bring the site up in its previous state",
+            "schedule a longer window"
+        ]
+    );
+    assert_eq!(
+        p.gates.iter().map(|g| g.title.as_str()).collect::<Vec<_>>(),
+        ["If we're not happy with things by 20:30"]
+    );
+
+    // A notice whose only list says what will be done: its items are the steps.
+    let p = inline(
+        "cleanup.md",
+        "today the homeserver is being shut down for a database cleanup.\n\n\
+         the following will be done:\n\n\
+         - rooms without users will be deleted\n- states will be compressed\n",
+    );
+    assert_eq!(p.task_count(), 2, "{:?}", p.phases);
+
+    // Hugo's `+++` front matter: its title and date are the notice's.
+    let p = inline(
+        "hugo.md",
+        "+++\ntitle = \"Scheduled Maintenance\"\ndate = 2019-05-27T15:00:00.000Z\n+++\n\
+         We will perform a migration of our clusters on the 28th of May around 7:30pm UTC.\n",
+    );
+    assert_eq!(p.title, "Scheduled Maintenance");
+    assert!(
+        matches!(p.phases[0].schedule, Schedule::At { start, .. } if start == utc("2019-05-28T19:30:00Z")),
+        "{:?}",
+        p.phases[0].schedule
+    );
+}

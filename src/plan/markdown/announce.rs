@@ -148,10 +148,19 @@ const TO_COME: &[&str] = &[
     " begin at ",
     " takes place ",
     " take place ",
+    "'ll ",
+    "’ll ",
+    " aim to ",
+    " aiming to ",
+    " plan to ",
+    " planning to ",
+    " going to ",
 ];
 
-/// Whether `sentence` says its work is to come (`… will shut down`, `is planned`), and not
-/// that something will not happen (`No one will be able to …`, `There will be no email`).
+/// Whether `sentence` says its work is to come (`… will shut down`, `is planned`, `we'll
+/// proceed`, `we are aiming to move the site`), and not that something will not happen (`No
+/// one will be able to …`, `There will be no email`) or what happens if something goes wrong
+/// (`If we're not happy by 20:30, we will …`).
 #[must_use]
 pub fn says_to_come(sentence: &str) -> bool {
     let padded = format!(" {} ", sentence.to_ascii_lowercase());
@@ -161,6 +170,12 @@ pub fn says_to_come(sentence: &str) -> bool {
         ]
         .iter()
         .any(|w| padded.contains(w))
+        // `the following will be done:` introduces the steps.
+        && !sentence.trim_end().ends_with(':')
+        // `If we're not happy by 20:30, we will …` is a contingency, not the plan.
+        && ![" if ", " should ", " in case ", " unless ", " when "]
+            .iter()
+            .any(|w| padded.starts_with(w))
 }
 
 /// Words after which a sentence names when the work ends (`until no later than 2PM`).

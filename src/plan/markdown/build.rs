@@ -119,6 +119,18 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
                 .map(|t| (at, t.line, TaskRule::RollbackProse)),
         );
         layout.phases.push(phase);
+        // `If we're not happy with things by 20:30, …`: at that time the lead decides.
+        for (line, condition, _) in &conditions {
+            if crate::plan::schedule::first_clock(condition).is_some() {
+                gates.push((
+                    *line,
+                    crate::plan::clean::title(condition),
+                    None,
+                    Vec::new(),
+                    "a notice's contingency that names a time (`If we're not happy by 20:30, …`): the go/no-go at that time",
+                ));
+            }
+        }
         found_triggers.extend(conditions);
         found_triggers.sort_by_key(|t| t.0);
     }

@@ -171,7 +171,8 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
 
 impl Meta {
     /// Takes the plan's date and time from its front matter's `date:` (`date:
-    /// 2024-08-22T13:00:00-00:00`, `date: 2024-08-22`), as status pages and issue templates
+    /// 2024-08-22T13:00:00-00:00`, `date: 2024-08-22`, or TOML's `date = 2019-05-27T15:00:00Z`
+    /// in a `+++` block), as status pages and issue templates
     /// date the event they announce, when no header line gave a date. A `date:` that is not a
     /// real date (`2023-07-94T13:00:00`) is ignored.
     pub fn date_from_front_matter(&mut self, front_matter: Option<&str>) {
@@ -180,7 +181,8 @@ impl Meta {
         }
         let Some(value) = front_matter.and_then(|fm| {
             fm.lines().find_map(|l| {
-                let v = l.strip_prefix("date")?.trim_start().strip_prefix(':')?;
+                let rest = l.strip_prefix("date")?.trim_start();
+                let v = rest.strip_prefix(':').or_else(|| rest.strip_prefix('='))?;
                 Some(v.trim().trim_matches(['\'', '"']).to_string())
             })
         }) else {

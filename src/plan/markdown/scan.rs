@@ -260,6 +260,7 @@ pub fn scan(src: &str) -> Doc {
         | Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
         // Without footnotes, `[^note]: text` would be a link definition and its text would vanish.
         | Options::ENABLE_FOOTNOTES;
 

@@ -24,6 +24,10 @@ const UNDO: &[&str] = &[
     " go back ",
     " switch back ",
     " back out ",
+    " previous state",
+    " previous version",
+    " bring back ",
+    " put back ",
 ];
 
 /// For a plan whose only phase is named after its title, the rollback its opening text writes

@@ -69,6 +69,8 @@ pub struct Outline<'a> {
     pub title_schedule: Schedule,
     /// The window a notice announces in its opening text, if any ([`announce`]).
     pub announced: Option<Announced>,
+    /// No section but the title's holds any text.
+    title_text_only: bool,
     /// Each heading's link anchor (`#freeze-the-pipeline`).
     anchors: Vec<String>,
 }
@@ -96,6 +98,9 @@ impl<'a> Outline<'a> {
         let n = heads.len();
         let (title, title_heading) = title(doc, meta, file);
         let schedule_rows = rows::rows(doc);
+        // A schedule's entries are stages, not a notice's steps.
+        let title_text_only = schedule_rows.is_empty()
+            && (0..n).all(|x| title_heading == Some(x) || doc.entries[x + 1].is_empty());
         let heading_found: Vec<Option<Found>> = heads
             .iter()
             .map(|h| crate::plan::schedule::find(&h.text))
@@ -144,6 +149,7 @@ impl<'a> Outline<'a> {
             has_numbered: vec![false; n + 1],
             links: vec![(0, 0); n + 1],
             announced: announce::opening_window(doc, title_heading, meta),
+            title_text_only,
             title_schedule,
             anchors: heads
                 .iter()
@@ -313,9 +319,13 @@ impl<'a> Outline<'a> {
                 .any(|a| rules::is_reference_heading(&self.heads[a].text))
     }
 
-    /// A place in a listed section (or its part), or in any section read loosely.
+    /// A place in a listed section (or its part), or in any section read loosely — the
+    /// title's own text too, read loosely, when no other section holds any (a notice that
+    /// lists `the following will be done:` under its title).
     pub fn listed_section(&self, h: Option<usize>) -> bool {
-        self.ancestors(h).any(|x| self.listed[x]) || h.is_some_and(|h| self.loose_section(h))
+        self.ancestors(h).any(|x| self.listed[x])
+            || h.is_some_and(|h| self.loose_section(h))
+            || (self.loose && self.title_text_only && h.is_none_or(|h| self.is_title(h)))
     }
 
     /// A place in a timed section or its part: a timed stage that writes its work as plain

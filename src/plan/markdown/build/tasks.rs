@@ -1,6 +1,7 @@
 //! The phases' tasks: sub-headings as steps, a prose rollback's actions, instruction
 //! paragraphs and their commands, the task items, and run-sheet rows.
 
+use crate::plan::PhaseKind;
 use crate::plan::Task;
 use crate::plan::clean;
 use crate::plan::markdown::announce;
@@ -12,7 +13,6 @@ use crate::plan::markdown::build::words::{first_command, prose_task, start_key, 
 use crate::plan::markdown::explain::TaskRule;
 use crate::plan::markdown::scan::Entry;
 use crate::plan::markdown::{prose, rules};
-use crate::plan::{PhaseKind, Schedule};
 
 /// Fills the phases of `layout` with their tasks, each phase's in line order; returns, for
 /// `validate --explain`, (phase index, line, rule) of every task.
@@ -211,13 +211,12 @@ pub fn fill(
             .tasks
             .push(prose_task(a.text.clone(), a.line));
     }
-    // A notice whose work no one sentence announces (its window is in its title): each
-    // sentence of its opening text that says what will be done is a step (`Starting at 14h00
-    // EDT, the tool will shut down through the maintenance splash page`).
+    // A notice whose work no one sentence announces (its window is in its title, or not
+    // placed in time): each sentence of its opening text that says what will be done is a step
+    // (`Starting at 14h00 EDT, the tool will shut down through the maintenance splash page`).
     if let Some(p) = layout.title_index
         && layout.phases.len() == 1
         && layout.phases[p].tasks.is_empty()
-        && matches!(layout.phases[p].schedule, Schedule::At { .. })
     {
         // The opening text without the title heading itself.
         let title_text = usize::from(o.title_heading.is_some());

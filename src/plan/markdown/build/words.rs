@@ -110,7 +110,9 @@ pub fn gate_title(text: &str) -> String {
 pub fn front_matter_title(fm: &str) -> Option<String> {
     ["title", "name"].into_iter().find_map(|key| {
         fm.lines().find_map(|line| {
-            let v = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
+            // `title: …` (YAML) or `title = "…"` (TOML, Hugo's `+++` block).
+            let rest = line.strip_prefix(key)?.trim_start();
+            let v = rest.strip_prefix(':').or_else(|| rest.strip_prefix('='))?;
             let v = clean::title(v.trim().trim_matches(['\'', '"']));
             (!v.is_empty()).then_some(v)
         })
