@@ -1322,3 +1322,155 @@ fn a_long_room_replays_and_verifies_across_read_chunks() {
     assert_eq!(new.len(), 1);
     assert_eq!(new[0].seq, 11_001);
 }
+
+/// A CA, and a certificate it signed for `localhost` only, with its key (PEM).
+fn test_ca_and_server_cert() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "warroom test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
+
+#[test]
+fn tls_follows_sslmode_and_verifies_the_certificate_in_the_verify_modes() {
+    let (ca, cert, key) = test_ca_and_server_cert();
+    let (other_ca, _, _) = test_ca_and_server_cert();
+    let pg = Pg::start_tls(&cert, &key);
+    let home = tempfile::tempdir().unwrap();
+    let ca_file = home.path().join("ca.pem");
+    let other_file = home.path().join("other-ca.pem");
+    std::fs::write(&ca_file, &ca).unwrap();
+    std::fs::write(&other_file, &other_ca).unwrap();
+    let url = |host: &str, query: &str| {
+        format!(
+            "postgres://{SUPERUSER}:${{WR_TLS_PW}}@{host}:{}/postgres?room=tls{query}",
+            pg.port
+        )
+    };
+    let mut log_at = pg.log().len();
+    // Runs `warroom ARGS` (HOME without ~/.postgresql); the server's log lines it caused.
+    let mut go = |args: &[&str]| {
+        let out = warroom()
+            .args(args)
+            .env("HOME", home.path())
+            .env("WR_TLS_PW", "tls-secret-pw")
+            .output()
+            .unwrap();
+        let log = pg.log();
+        let new = log[log_at.min(log.len())..].to_string();
+        log_at = log.len();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            !err.contains("tls-secret-pw"),
+            "the password was shown: {err}"
+        );
+        (out.status.code().unwrap_or(-1), err, new)
+    };
+    let root = format!("&sslrootcert={}", ca_file.display());
+
+    // verify-full by the name in the certificate: connects, over TLS.
+    let full = url("localhost", &format!("&sslmode=verify-full{root}"));
+    let (code, err, log) = go(&["journal", "init", &full]);
+    assert_eq!(code, 0, "{err}\n{log}");
+    assert!(log.contains("SSL enabled"), "{log}");
+    let (_dir, plan) = common::fixture::small_launch();
+    let (code, err, _) = go(&[
+        "note",
+        plan.to_str().unwrap(),
+        "over TLS",
+        "--journal",
+        &full,
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    // verify-full by an address the certificate does not name: refused, saying why, naming
+    // the URL as written (the password's variable, never its value).
+    let by_ip = url("127.0.0.1", &format!("&sslmode=verify-full{root}"));
+    let (code, err, _) = go(&["journal", "init", &by_ip]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("sslmode=verify-full")
+            && err.contains("not issued to the host")
+            && err.contains("${WR_TLS_PW}@127.0.0.1"),
+        "{err}"
+    );
+    // verify-ca does not look at the name, only at who signed it.
+    let ca_only = url("127.0.0.1", &format!("&sslmode=verify-ca{root}"));
+    let (code, err, log) = go(&["journal", "init", &ca_only]);
+    assert_eq!(code, 0, "{err}");
+    assert!(log.contains("SSL enabled"), "{log}");
+    // Signed by another CA: refused.
+    let wrong = url(
+        "localhost",
+        &format!("&sslmode=verify-ca&sslrootcert={}", other_file.display()),
+    );
+    let (code, err, _) = go(&["journal", "init", &wrong]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not signed by a CA in sslrootcert"), "{err}");
+    // require with a root named checks like verify-ca (libpq's rule).
+    let (code, err, _) = go(&[
+        "journal",
+        "init",
+        &url(
+            "localhost",
+            &format!("&sslmode=require&sslrootcert={}", other_file.display()),
+        ),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("sslmode=verify-ca"), "{err}");
+    // A verified mode with no roots anywhere says what to give.
+    let (code, err, _) = go(&["journal", "init", &url("localhost", "&sslmode=verify-full")]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("sslrootcert=PATH") && err.contains("room=tls"),
+        "{err}"
+    );
+
+    // require without roots: encrypted, not verified; prefer (the default) takes TLS when
+    // offered; disable never does.
+    let (code, err, log) = go(&["journal", "init", &url("127.0.0.1", "&sslmode=require")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(log.contains("SSL enabled"), "{log}");
+    let (code, err, log) = go(&["journal", "init", &url("127.0.0.1", "")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(log.contains("SSL enabled"), "{log}");
+    let (code, err, log) = go(&["journal", "init", &url("127.0.0.1", "&sslmode=disable")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        log.contains("connection authorized") && !log.contains("SSL enabled"),
+        "{log}"
+    );
+    // Words warroom does not know are refused with the list.
+    let (code, err, _) = go(&["journal", "init", &url("127.0.0.1", "&sslmode=always")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("disable, prefer, require, verify-ca, verify-full"),
+        "{err}"
+    );
+
+    // A server that does not offer TLS (it answers an SSLRequest with 'N'), under require.
+    let refuser = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = refuser.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in refuser.incoming().flatten() {
+            let mut request = [0u8; 8];
+            if std::io::Read::read_exact(&mut s, &mut request).is_ok() {
+                let _ = s.write_all(b"N");
+            }
+        }
+    });
+    let no_tls =
+        format!("postgres://{SUPERUSER}@127.0.0.1:{port}/postgres?room=tls&sslmode=require");
+    let (code, err, _) = go(&["journal", "init", &no_tls]);
+    assert_ne!(code, 0);
+    assert!(err.contains("does not offer TLS"), "{err}");
+}

@@ -2,7 +2,8 @@
 //! nothing else (DESIGN §6 "Beyond one host").
 //!
 //! A location is `postgres://user@host:port/db?room=NAME` (also `postgresql://`, `host=/dir`
-//! for a Unix socket directory as libpq allows; see [`location`] for passwords). The schema
+//! for a Unix socket directory as libpq allows; see [`location`] for passwords, [`tls`] for
+//! `sslmode` and `sslrootcert`). The schema
 //! ([`schema`]) holds every room's events in `warroom_events`, keyed by `(room, seq)`; each row
 //! keeps the event's canonical JSON line — the very bytes the file backend would write — so the
 //! hash chain is the file's: `prev` is the SHA-256 of the previous line, `warroom journal
@@ -30,6 +31,7 @@ mod listen;
 pub(crate) mod location;
 mod plans;
 pub mod schema;
+mod tls;
 mod transfer;
 mod worker;
 

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 
 use super::location::Location;
 use super::schema;
@@ -93,11 +93,7 @@ impl Conn {
             self.checked = false;
             self.client = None;
             self.append = None;
-            let c = self
-                .loc
-                .config
-                .connect(NoTls)
-                .map_err(|e| format!("cannot connect: {}", super::words(&e)))?;
+            let c = self.loc.connect()?;
             self.client = Some(c);
         }
         self.client
