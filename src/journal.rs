@@ -546,6 +546,43 @@ impl Journal {
         }
     }
 
+    /// A database room's notification ledger for the webhook whose URL hashes to `webhook`
+    /// (SHA-256, hex): its newest version and JSON, or `Ok(None)` when there is none yet. A
+    /// file journal keeps its ledger in the sidecar file ([`crate::notify::ledger`]) and
+    /// always answers `Ok(None)`.
+    ///
+    /// Errors: the database cannot be reached or read.
+    pub fn notify_ledger(&self, webhook: &str) -> Result<Option<(u64, String)>, JournalError> {
+        match &self.backend {
+            Backend::File(_) => Ok(None),
+            Backend::Postgres(p) => p.notify_ledger(webhook),
+        }
+    }
+
+    /// Writes `ledger` (JSON) as `version` of a database room's notification ledger for
+    /// `webhook`; `Ok(false)` when that version was written first by another viewer (read it
+    /// and decide again).
+    ///
+    /// Errors: the database cannot be reached; the role may not insert into
+    /// `warroom_notify` (the words name the grant); a file journal, whose ledger is its
+    /// sidecar file, is [`JournalError::Unusable`].
+    pub fn put_notify_ledger(
+        &self,
+        webhook: &str,
+        version: u64,
+        ledger: &str,
+    ) -> Result<bool, JournalError> {
+        match &self.backend {
+            Backend::File(f) => Err(JournalError::Unusable {
+                path: f.path().to_path_buf(),
+                reason: "a file journal keeps its notification ledger in the sidecar file \
+                         beside it, not in the journal"
+                    .to_string(),
+            }),
+            Backend::Postgres(p) => p.put_notify_ledger(webhook, version, ledger),
+        }
+    }
+
     /// Who wrote this room's events, actor beside database role, in the order each pair first
     /// appeared; empty for a file journal (whose writers are the file's users, not recorded
     /// apart from `actor`).

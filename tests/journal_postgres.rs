@@ -146,13 +146,13 @@ fn init_is_idempotent_versioned_and_bad_locations_are_explained() {
     let (code, out, _) = run(&["journal", "init", &url]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("created the warroom schema, version 2"),
+        out.contains("created the warroom schema, version 3"),
         "{out}"
     );
     let (code, out, _) = run(&["journal", "init", &url]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("already at version 2; nothing changed"),
+        out.contains("already at version 3; nothing changed"),
         "{out}"
     );
     let mut c = pg.client(SUPERUSER);
@@ -884,12 +884,13 @@ fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("give the room once"), "{err}");
 
-    // A version 1 database (made before plans travelled) is refused until migrated.
+    // A version 1 database (made before plans travelled), exactly as warroom 1 made it, is
+    // refused until migrated.
     pg.client(SUPERUSER)
-        .batch_execute(
-            "DROP TABLE warroom_plans; DROP FUNCTION warroom_plans_append_only(); \
-             UPDATE warroom_schema SET version = 1",
-        )
+        .batch_execute(&format!(
+            "DROP TABLE warroom_notify, warroom_plans, warroom_events, warroom_schema; \
+             DROP FUNCTION warroom_append_only(); {VERSION_1_DDL}"
+        ))
         .unwrap();
     let (_dir, plan) = common::fixture::small_launch();
     let plan = plan.to_str().unwrap();
@@ -902,9 +903,31 @@ fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
     let (code, out, err) = run(&["journal", "init", &url]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("migrated the warroom schema from version 1 to 2"),
+        out.contains("migrated the warroom schema from version 1 to 3"),
         "{out}"
     );
+    // One refusing function behind every table's triggers; the old ones are gone.
+    let functions: Vec<String> = pg
+        .client(SUPERUSER)
+        .query(
+            "SELECT DISTINCT p.proname::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
+             WHERE NOT t.tgisinternal",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(functions, ["warroom_append_only"]);
+    let old: i64 = pg
+        .client(SUPERUSER)
+        .query_one(
+            "SELECT count(*) FROM pg_proc WHERE proname LIKE 'warroom_%_append_only'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(old, 0);
     let (code, _, err) = run(&["note", plan, "x", "--journal", &url]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(plans(&pg, "empty").len(), 1);
@@ -914,7 +937,45 @@ fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
         .batch_execute("UPDATE warroom_plans SET name = 'x.md'")
         .unwrap_err();
     assert!(e.as_db_error().unwrap().message().contains("append-only"));
+    for sql in [
+        "DELETE FROM warroom_events",
+        "TRUNCATE warroom_plans",
+        "TRUNCATE warroom_notify",
+    ] {
+        let e = pg.client(SUPERUSER).batch_execute(sql).unwrap_err();
+        assert!(
+            e.as_db_error().unwrap().message().contains("append-only"),
+            "{sql}: {e}"
+        );
+    }
 }
+
+/// The schema warroom's version 1 created (kept here as it was, to test the migration).
+const VERSION_1_DDL: &str = r"
+CREATE TABLE warroom_schema (version integer NOT NULL);
+CREATE TABLE warroom_events (
+    room text NOT NULL,
+    seq bigint NOT NULL CHECK (seq > 0),
+    event_id text NOT NULL UNIQUE,
+    line text NOT NULL,
+    hash text NOT NULL,
+    prev text NOT NULL,
+    db_role text NOT NULL DEFAULT current_user,
+    committed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (room, seq)
+);
+CREATE FUNCTION warroom_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'warroom_events is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER warroom_events_no_change BEFORE UPDATE OR DELETE ON warroom_events
+    FOR EACH ROW EXECUTE FUNCTION warroom_events_append_only();
+CREATE TRIGGER warroom_events_no_truncate BEFORE TRUNCATE ON warroom_events
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_events_append_only();
+INSERT INTO warroom_schema (version) VALUES (1);
+";
 
 #[test]
 fn a_stopped_server_is_shown_offline_refuses_actions_and_is_caught_up_after() {
@@ -1473,4 +1534,125 @@ fn tls_follows_sslmode_and_verifies_the_certificate_in_the_verify_modes() {
     let (code, err, _) = go(&["journal", "init", &no_tls]);
     assert_ne!(code, 0);
     assert!(err.contains("does not offer TLS"), "{err}");
+}
+
+/// A plan with a `[notify]` webhook at `hook` (TOML).
+fn notify_plan(hook: &str) -> String {
+    format!(
+        r#"title = "Checkout v3"
+roles = ["SRE", "QA"]
+
+[[phase]]
+id = "p1"
+title = "Phase 1"
+  [[phase.task]]
+  text = "Roll out"
+
+[[phase]]
+id = "p2"
+title = "Phase 2"
+
+[notify]
+webhook = "{hook}"
+max_per_minute = 30
+"#
+    )
+}
+
+#[test]
+fn two_operator_rooms_on_one_database_room_post_each_event_once() {
+    use axum::Router;
+    use common::pty::Viewer;
+    use std::sync::{Arc, Mutex};
+
+    let posts: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&posts);
+    let hook = common::server::serve(Router::new().fallback(move |body: String| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            seen.lock()
+                .unwrap()
+                .push(json["text"].as_str().unwrap_or_default().to_string());
+            "ok"
+        }
+    }));
+    let pg = server();
+    let url = pg.url(SUPERUSER, "notified");
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("checkout.toml");
+    std::fs::write(
+        &plan,
+        notify_plan(&format!("http://{}/hook/SECRET-TOKEN", hook.addr)),
+    )
+    .unwrap();
+    let plan = plan.to_str().unwrap();
+    // Wide enough for the notifier's status at the end of the header's journal line.
+    let mut a = Viewer::open(&["open", plan, "--journal", &url], 250, 40);
+    let mut b = Viewer::open(&["open", plan, "--journal", &url], 250, 40);
+    let host = format!("notify {}", hook.addr);
+    a.wait_for(&host, Duration::from_secs(20));
+    b.wait_for(&host, Duration::from_secs(20));
+    // Both notifiers have looked at the ledger (the first started it after the room's head).
+    let ledger_rows = || -> i64 {
+        pg.client(SUPERUSER)
+            .query_one(
+                "SELECT count(*) FROM warroom_notify WHERE room = 'notified'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    common::pty::wait_until(
+        "a notification ledger in the database",
+        Duration::from_secs(10),
+        || ledger_rows() > 0,
+        || a.contents(),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+
+    for args in [
+        vec!["hold", plan, "--reason", "waiting for DNS"],
+        vec!["release", plan, "--note", "DNS is back"],
+        vec!["advance", plan],
+        vec!["note", plan, "notes never post"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--journal", &url]);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    let wanted = ["waiting for DNS", "DNS is back", "Phase 1"];
+    common::pty::wait_until(
+        "every event posted",
+        Duration::from_secs(20),
+        || {
+            let p = posts.lock().unwrap();
+            wanted.iter().all(|w| p.iter().any(|t| t.contains(w)))
+        },
+        || format!("{:?}\n{}", posts.lock().unwrap(), a.contents()),
+    );
+    // Long enough for a second viewer's duplicate (its look every 5 s, a lease of 30 s is
+    // not needed: nothing failed) to arrive, if there were one.
+    std::thread::sleep(Duration::from_secs(7));
+    let p = posts.lock().unwrap().clone();
+    assert_eq!(p.len(), 3, "each event once, notes never: {p:?}");
+    for w in wanted {
+        assert_eq!(p.iter().filter(|t| t.contains(w)).count(), 1, "{w}: {p:?}");
+    }
+    // Both screens say so; the webhook's path (its secret) is nowhere in the database.
+    a.wait_for("3 posted", Duration::from_secs(10));
+    b.wait_for("3 posted", Duration::from_secs(10));
+    a.quit();
+    b.quit();
+    let leaked: i64 = pg
+        .client(SUPERUSER)
+        .query_one(
+            "SELECT count(*) FROM warroom_notify WHERE ledger LIKE '%SECRET-TOKEN%' \
+             OR webhook LIKE '%SECRET-TOKEN%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(leaked, 0);
 }

@@ -27,6 +27,7 @@
 //! worker thread that holds the connection and runs every call ([`worker`]); a follower's
 //! `LISTEN` connection has a thread of its own ([`listen`]).
 
+mod ledgers;
 mod listen;
 pub(crate) mod location;
 mod plans;
