@@ -95,13 +95,18 @@ impl Draft {
 /// that it travels with the room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPlan {
-    /// SHA-256 (lower-case hex) of `body`: the hash `plan_loaded` events record.
+    /// SHA-256 (lower-case hex) of `body` (and the runbook's bytes after it): the hash
+    /// `plan_loaded` events record.
     pub hash: String,
     /// The plan's file name as it was stored (e.g. `crm-launch.md`): its extension picks the
     /// loader, its stem is the plan's name in the journal.
     pub name: String,
-    /// The plan file's bytes, exactly.
+    /// The plan file's bytes, exactly (a wiring file's own, when it travelled with its
+    /// runbook).
     pub body: Vec<u8>,
+    /// The runbook a wiring file names, stored with it: its file name and bytes. `hash` is
+    /// then of `body` followed by these bytes (as the two files' plan hash is).
+    pub runbook: Option<(String, Vec<u8>)>,
     /// When it was stored (the database's clock, UTC, whole milliseconds).
     pub stored_at: DateTime<Utc>,
 }
@@ -524,15 +529,26 @@ impl Journal {
 
     /// Stores a plan file's bytes with the room under their SHA-256 (returned), unless they
     /// are there already — so a viewer on another host can open the room without the file.
-    /// `name` is the plan's file name (its extension picks the loader). A file journal stores
-    /// nothing (its plan is the file beside it) and returns the hash all the same.
+    /// `name` is the plan's file name (its extension picks the loader); `runbook` the file
+    /// name and bytes of the runbook a wiring file names, stored with it as one version
+    /// (hashed after `body`). A file journal stores nothing (its plan is the file beside it)
+    /// and returns the hash all the same.
     ///
     /// Errors: the database cannot be reached, or the role may not insert into
     /// `warroom_plans` (the words name the grant to ask for).
-    pub fn store_plan(&self, name: &str, body: &[u8]) -> Result<String, JournalError> {
+    pub fn store_plan(
+        &self,
+        name: &str,
+        body: &[u8],
+        runbook: Option<(&str, &[u8])>,
+    ) -> Result<String, JournalError> {
         match &self.backend {
-            Backend::File(_) => Ok(chain::line_hash(body)),
-            Backend::Postgres(p) => p.store_plan(name, body),
+            Backend::File(_) => {
+                let mut all = body.to_vec();
+                all.extend_from_slice(runbook.map_or(&[][..], |r| r.1));
+                Ok(chain::line_hash(&all))
+            }
+            Backend::Postgres(p) => p.store_plan(name, body, runbook),
         }
     }
 

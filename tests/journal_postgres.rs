@@ -1656,3 +1656,89 @@ fn two_operator_rooms_on_one_database_room_post_each_event_once() {
         .get(0);
     assert_eq!(leaked, 0);
 }
+
+#[test]
+fn a_wiring_file_travels_with_its_runbook_as_one_plan_version() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "wired-travel");
+    let (dir, runbook) = common::fixture::small_launch();
+    let wiring = dir.path().join("wiring.toml");
+    let wiring_text = "runbook = \"launch.md\"\ntitle = \"Small Launch, wired\"\n";
+    std::fs::write(&wiring, wiring_text).unwrap();
+    let lead = wiring.to_str().unwrap();
+    let (code, _, err) = run(&["note", lead, "room open", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("names a runbook"), "{err}");
+    // One version: the wiring's bytes, then the runbook's, under the hash the room journals.
+    let mut both = wiring_text.as_bytes().to_vec();
+    both.extend(std::fs::read(&runbook).unwrap());
+    let hash = line_hash(&both);
+    assert_eq!(
+        plans(&pg, "wired-travel"),
+        vec![(hash.clone(), "wiring.toml".to_string(), both)]
+    );
+    assert!(
+        rows(&pg, "wired-travel")
+            .iter()
+            .any(|r| r.2.contains("\"plan_loaded\"") && r.2.contains(&hash)),
+        "plan_loaded names the two files' hash"
+    );
+
+    // Another host, only the URL: the runbook's tasks under the wiring's title.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(elsewhere.path(), &["status", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Small Launch, wired"), "{out}");
+    assert!(
+        out.contains(&format!("plan {} (the room's)", &hash[..8])),
+        "{out}"
+    );
+    let (code, _, err) = run_in(elsewhere.path(), &["check", &url, "migrations"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+
+    // A host with its own copy of both files runs the same version, with nothing to say.
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::write(copy.path().join("wiring.toml"), wiring_text).unwrap();
+    std::fs::copy(&runbook, copy.path().join("launch.md")).unwrap();
+    let copied = copy.path().join("wiring.toml");
+    let (code, out, err) = run(&["status", copied.to_str().unwrap(), "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("the room runs version"), "{err}");
+    assert!(
+        out.contains("[x] Run migrations") || out.contains("1/3"),
+        "{out}"
+    );
+
+    // The lead's room, and a follower on the plan-less host; the lead edits the runbook: the
+    // new pair is the room's next version, and the follower runs it.
+    let mut room = Viewer::open(&["open", lead, "--journal", &url], 160, 40);
+    room.wait_for("[x] Run migrations", Duration::from_secs(20));
+    let mut follower = Viewer::spawn_in(
+        Some(elsewhere.path()),
+        "follower",
+        &["open", &url, "--follow"],
+        160,
+        40,
+        &[],
+    );
+    follower.wait_for("[x] Run migrations", Duration::from_secs(20));
+    let edited = std::fs::read_to_string(&runbook).unwrap().replace(
+        "- [ ] Smoke tests green",
+        "- [ ] Smoke tests green\n- [ ] Tell support",
+    );
+    std::fs::write(&runbook, &edited).unwrap();
+    // Phase 2 is not on screen: the count says the task arrived.
+    room.wait_for("tasks 1/4", Duration::from_secs(10));
+    follower.wait_for("tasks 1/4", Duration::from_secs(10));
+    let mut both = wiring_text.as_bytes().to_vec();
+    both.extend(edited.as_bytes());
+    follower.wait_for(
+        &format!("plan {} (the room's)", &line_hash(&both)[..8]),
+        Duration::from_secs(5),
+    );
+    assert_eq!(plans(&pg, "wired-travel").len(), 2);
+    room.quit();
+    follower.quit();
+}

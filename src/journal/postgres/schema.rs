@@ -30,6 +30,10 @@
 //!   ledger at that version. A change is the next version inserted with `ON CONFLICT DO
 //!   NOTHING`: of two viewers changing it at once one inserts and the other, finding the
 //!   version taken, reads again and decides afresh — the file's lock, as rows.
+//! - `warroom_plans.runbook`, `runbook_at`: a wiring file that names a runbook is stored with
+//!   it as one version — `body` is the wiring file's bytes followed by the runbook's, which
+//!   start at byte `runbook_at`; `runbook` is the runbook's file name (so `hash` is the
+//!   two files' plan hash). NULL for a plan of one file.
 //! - One function, `warroom_append_only()`, behind the triggers of every table (versions 1
 //!   and 2 had one per table; the migration replaces them).
 //!
@@ -83,8 +87,9 @@ CREATE TABLE warroom_plans (
 UPDATE warroom_schema SET version = 2;
 ";
 
-/// Version 2 to 3: the notification ledgers, and one refusing function for every table (the
-/// per-table functions of versions 1 and 2 are replaced by it).
+/// Version 2 to 3: the notification ledgers, a wiring file's runbook stored with it, and one
+/// refusing function for every table (the per-table functions of versions 1 and 2 are
+/// replaced by it).
 const MIGRATE_2_3: &str = r"
 CREATE TABLE warroom_notify (
     room text NOT NULL,
@@ -95,6 +100,8 @@ CREATE TABLE warroom_notify (
     written_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (room, webhook, version)
 );
+ALTER TABLE warroom_plans ADD COLUMN runbook text, ADD COLUMN runbook_at integer,
+    ADD CHECK ((runbook IS NULL) = (runbook_at IS NULL) AND runbook_at >= 0);
 CREATE OR REPLACE FUNCTION warroom_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
