@@ -190,6 +190,10 @@ impl App {
             read,
         } = *reply;
         self.session.note_repairs(repairs);
+        // A viewer looking at the phase in progress keeps looking at the phase in progress
+        // when another viewer advances the room; one browsing another phase stays there.
+        let live = self.session.state.focus_phase();
+        let on_live = self.view.phase == live && self.view.mode == Mode::Normal;
         let mut changed = match self.session.absorb(read) {
             Ok(n) => {
                 if self.journal_offline.take().is_some() {
@@ -228,6 +232,11 @@ impl App {
                 }
                 None => {}
             }
+        }
+        let now_live = self.session.state.focus_phase();
+        if on_live && now_live != live && self.view.mode == Mode::Normal {
+            self.focus(now_live);
+            changed = true;
         }
         // Another viewer changed the database room's plan: this one follows.
         self.follow_room_plan(now, fx);
