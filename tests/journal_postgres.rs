@@ -1742,3 +1742,65 @@ fn a_wiring_file_travels_with_its_runbook_as_one_plan_version() {
     room.quit();
     follower.quit();
 }
+
+#[test]
+fn a_server_that_stops_answering_is_shown_offline_and_the_room_recovers() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "frozen");
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let mut lead = Viewer::open(&["open", plan, "--journal", &url], 160, 40);
+    lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    let mut follower = Viewer::open(&["open", plan, "--follow", "--journal", &url], 160, 40);
+    follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+
+    // Connected, but nothing answers: no connect timeout or closed socket says so.
+    pg.freeze(true);
+    let frozen_at = Instant::now();
+    lead.wait_for("journal offline since", Duration::from_secs(30));
+    follower.wait_for("journal offline since", Duration::from_secs(30));
+    assert!(
+        lead.contents().contains("has not answered"),
+        "{}",
+        lead.contents()
+    );
+    // The clock keeps ticking meanwhile: the screen is drawn, not waiting on the database.
+    let clock = |v: &Viewer| {
+        v.contents()
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let before = clock(&lead);
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_ne!(
+        clock(&lead),
+        before,
+        "the clock stopped: {}",
+        lead.contents()
+    );
+    // An action while offline is refused, not shown as done.
+    lead.send(" ");
+    lead.wait_for("nothing written", Duration::from_secs(10));
+    assert!(!lead.contents().contains("[x] Deploy the API"));
+    assert!(frozen_at.elapsed() < Duration::from_secs(60));
+
+    pg.freeze(false);
+    lead.wait_gone("journal offline since", Duration::from_secs(30));
+    follower.wait_gone("journal offline since", Duration::from_secs(30));
+    lead.send(" ");
+    lead.wait_for("[x] Deploy the API", Duration::from_secs(10));
+    follower.wait_for("[x] Deploy the API", Duration::from_secs(10));
+    lead.quit();
+    follower.quit();
+    let ticks = rows(&pg, "frozen")
+        .iter()
+        .filter(|r| r.2.contains("\"task_checked\""))
+        .count();
+    assert_eq!(ticks, 1, "the refused tick was not written");
+}

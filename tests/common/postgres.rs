@@ -217,6 +217,29 @@ impl Pg {
         }
     }
 
+    /// Stops (`SIGSTOP`) or resumes (`SIGCONT`) the server and every process it forked: a
+    /// server that does not answer at all, as behind a network that drops packets — its
+    /// sockets stay open, so only a deadline on the answer notices.
+    pub fn freeze(&self, frozen: bool) {
+        let signal = if frozen {
+            Signal::SIGSTOP
+        } else {
+            Signal::SIGCONT
+        };
+        let main = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{main}/task/{main}/children"))
+            .unwrap_or_default();
+        let mut pids: Vec<i32> = vec![main as i32];
+        pids.extend(
+            children
+                .split_whitespace()
+                .filter_map(|p| p.parse::<i32>().ok()),
+        );
+        for pid in pids {
+            let _ = kill(Pid::from_raw(pid), signal);
+        }
+    }
+
     /// The directory holding the socket.
     pub fn socket_dir(&self) -> &Path {
         self.dir.path()
