@@ -191,9 +191,12 @@ impl App {
         } = *reply;
         self.session.note_repairs(repairs);
         // A viewer looking at the phase in progress keeps looking at the phase in progress
-        // when another viewer advances the room; one browsing another phase stays there.
-        let live = self.session.state.focus_phase();
-        let on_live = self.view.phase == live && self.view.mode == Mode::Normal;
+        // when another viewer advances the room (or starts the rollback); one browsing
+        // another phase stays there, and ticks alone move nobody.
+        let stage = |s: &crate::state::RoomState| (s.current, s.rollback.is_some());
+        let before = stage(&self.session.state);
+        let on_live =
+            self.view.phase == self.session.state.focus_phase() && self.view.mode == Mode::Normal;
         let mut changed = match self.session.absorb(read) {
             Ok(n) => {
                 if self.journal_offline.take().is_some() {
@@ -233,10 +236,12 @@ impl App {
                 None => {}
             }
         }
-        let now_live = self.session.state.focus_phase();
-        if on_live && now_live != live && self.view.mode == Mode::Normal {
-            self.focus(now_live);
-            changed = true;
+        if on_live && stage(&self.session.state) != before && self.view.mode == Mode::Normal {
+            let live = self.session.state.focus_phase();
+            if live != self.view.phase {
+                self.focus(live);
+                changed = true;
+            }
         }
         // Another viewer changed the database room's plan: this one follows.
         self.follow_room_plan(now, fx);
