@@ -47,9 +47,9 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
         let plan = dir.path().join("crm-launch.toml");
         std::fs::write(&plan, wiring)?;
         if journal.as_deref().is_some_and(crate::journal::is_database) {
-            // A database room keeps its plan only when the plan is one file: the runbook and
-            // its wiring are written as one TOML plan, so a viewer on another host needs only
-            // the room's URL.
+            // The runbook and its wiring are written as one TOML plan (the room would keep the
+            // two files as one version too), so a viewer on another host needs only the
+            // room's URL.
             one_file(&plan)?;
         }
         let kept = journal.is_some();

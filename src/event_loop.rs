@@ -330,10 +330,6 @@ fn start_notifier(app: &App, msgs: &mpsc::UnboundedSender<Msg>) -> Notifier {
         let _ = msgs.send(Msg::NotifierOff(why));
         None
     };
-    if crate::journal::is_database(&app.session.journal_path) {
-        // The notifier's ledger is a file beside the journal; a database room has none yet.
-        return off("notifications off: not yet supported for a room on PostgreSQL".into());
-    }
     match crate::notify::spawn(
         &config,
         app.session.state.plan.clone(),

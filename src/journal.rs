@@ -95,13 +95,18 @@ impl Draft {
 /// that it travels with the room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPlan {
-    /// SHA-256 (lower-case hex) of `body`: the hash `plan_loaded` events record.
+    /// SHA-256 (lower-case hex) of `body` (and the runbook's bytes after it): the hash
+    /// `plan_loaded` events record.
     pub hash: String,
     /// The plan's file name as it was stored (e.g. `crm-launch.md`): its extension picks the
     /// loader, its stem is the plan's name in the journal.
     pub name: String,
-    /// The plan file's bytes, exactly.
+    /// The plan file's bytes, exactly (a wiring file's own, when it travelled with its
+    /// runbook).
     pub body: Vec<u8>,
+    /// The runbook a wiring file names, stored with it: its file name and bytes. `hash` is
+    /// then of `body` followed by these bytes (as the two files' plan hash is).
+    pub runbook: Option<(String, Vec<u8>)>,
     /// When it was stored (the database's clock, UTC, whole milliseconds).
     pub stored_at: DateTime<Utc>,
 }
@@ -524,15 +529,26 @@ impl Journal {
 
     /// Stores a plan file's bytes with the room under their SHA-256 (returned), unless they
     /// are there already — so a viewer on another host can open the room without the file.
-    /// `name` is the plan's file name (its extension picks the loader). A file journal stores
-    /// nothing (its plan is the file beside it) and returns the hash all the same.
+    /// `name` is the plan's file name (its extension picks the loader); `runbook` the file
+    /// name and bytes of the runbook a wiring file names, stored with it as one version
+    /// (hashed after `body`). A file journal stores nothing (its plan is the file beside it)
+    /// and returns the hash all the same.
     ///
     /// Errors: the database cannot be reached, or the role may not insert into
     /// `warroom_plans` (the words name the grant to ask for).
-    pub fn store_plan(&self, name: &str, body: &[u8]) -> Result<String, JournalError> {
+    pub fn store_plan(
+        &self,
+        name: &str,
+        body: &[u8],
+        runbook: Option<(&str, &[u8])>,
+    ) -> Result<String, JournalError> {
         match &self.backend {
-            Backend::File(_) => Ok(chain::line_hash(body)),
-            Backend::Postgres(p) => p.store_plan(name, body),
+            Backend::File(_) => {
+                let mut all = body.to_vec();
+                all.extend_from_slice(runbook.map_or(&[][..], |r| r.1));
+                Ok(chain::line_hash(&all))
+            }
+            Backend::Postgres(p) => p.store_plan(name, body, runbook),
         }
     }
 
@@ -543,6 +559,43 @@ impl Journal {
         match &self.backend {
             Backend::File(_) => Ok(None),
             Backend::Postgres(p) => p.room_plan(hash),
+        }
+    }
+
+    /// A database room's notification ledger for the webhook whose URL hashes to `webhook`
+    /// (SHA-256, hex): its newest version and JSON, or `Ok(None)` when there is none yet. A
+    /// file journal keeps its ledger in the sidecar file ([`crate::notify::ledger`]) and
+    /// always answers `Ok(None)`.
+    ///
+    /// Errors: the database cannot be reached or read.
+    pub fn notify_ledger(&self, webhook: &str) -> Result<Option<(u64, String)>, JournalError> {
+        match &self.backend {
+            Backend::File(_) => Ok(None),
+            Backend::Postgres(p) => p.notify_ledger(webhook),
+        }
+    }
+
+    /// Writes `ledger` (JSON) as `version` of a database room's notification ledger for
+    /// `webhook`; `Ok(false)` when that version was written first by another viewer (read it
+    /// and decide again).
+    ///
+    /// Errors: the database cannot be reached; the role may not insert into
+    /// `warroom_notify` (the words name the grant); a file journal, whose ledger is its
+    /// sidecar file, is [`JournalError::Unusable`].
+    pub fn put_notify_ledger(
+        &self,
+        webhook: &str,
+        version: u64,
+        ledger: &str,
+    ) -> Result<bool, JournalError> {
+        match &self.backend {
+            Backend::File(f) => Err(JournalError::Unusable {
+                path: f.path().to_path_buf(),
+                reason: "a file journal keeps its notification ledger in the sidecar file \
+                         beside it, not in the journal"
+                    .to_string(),
+            }),
+            Backend::Postgres(p) => p.put_notify_ledger(webhook, version, ledger),
         }
     }
 

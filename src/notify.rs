@@ -10,7 +10,9 @@
 //! ([`spawn`]); each follows the journal and folds it into its own [`RoomState`](crate::state::RoomState) (so every
 //! notifier derives the same texts), and they agree through the sidecar `<journal>.notify`
 //! ([`ledger`]): one post in flight at a time, claimed under a file lock, recorded after the
-//! webhook answered. Followers (`--follow`) run no notifier.
+//! webhook answered. In a database room, on whatever hosts its viewers are, the ledger is rows
+//! in the database instead (`warroom_notify`, a new version per change, inserted `ON CONFLICT
+//! DO NOTHING`), with the same rules. Followers (`--follow`) run no notifier.
 //!
 //! **Delivery is at least once.** A post is recorded only after the webhook answered 2xx; a
 //! viewer that dies between the webhook's answer and the record (milliseconds), or leaves a
@@ -166,11 +168,12 @@ impl Drop for NotifierHandle {
     }
 }
 
-/// Starts a notifier for the room of `plan` (T-0 `t0`) on the journal at `journal_path`,
-/// with production timings and the process environment.
+/// Starts a notifier for the room of `plan` (T-0 `t0`) on the journal at `journal_path` (a
+/// file, or a database room's URL), with production timings and the process environment.
 ///
 /// Errors: [`NotifyError::Webhook`] when the webhook does not resolve;
-/// [`NotifyError::Start`] when the journal's directory or a thread cannot be used.
+/// [`NotifyError::Start`] when the journal's directory, its database room's URL or a thread
+/// cannot be used.
 pub fn spawn(
     config: &NotifyConfig,
     plan: Plan,

@@ -24,7 +24,7 @@ pub mod zones;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use load::{LoadedFile, load, load_bytes};
+pub use load::{LoadedFile, Runbook, load, load_bundle, load_bytes};
 pub use model::*;
 
 /// Something a loader noticed, tied to a place in the plan file.

@@ -128,9 +128,10 @@ pub struct Session {
     pub plan_path: PathBuf,
     /// Where the plan came from: the file, or the database room.
     pub plan_origin: PlanOrigin,
-    /// The plan file's bytes when it is one file, for a database room to keep; `None` for a
-    /// wiring file naming a runbook.
+    /// The plan file's bytes, for a database room to keep.
     plan_body: Option<Vec<u8>>,
+    /// The runbook a wiring plan names, kept by a database room with the wiring.
+    plan_runbook: Option<plan::Runbook>,
     /// The plan's name in the journal (`plan_loaded`'s `plan`): [`plan_id`] of the file, or
     /// of the name the room stored it under.
     plan_name: String,
@@ -376,6 +377,7 @@ impl Session {
             hash,
             files,
             body,
+            runbook,
         } = chosen.file;
         let plan_name = chosen.name;
         // A follower on the room's version has no file of its own to follow; an operator's
@@ -414,6 +416,7 @@ impl Session {
             plan_path: plan_path.to_path_buf(),
             plan_origin: chosen.origin,
             plan_body: body,
+            plan_runbook: runbook,
             plan_name,
             missing_plan: None,
             plan_hash: hash,
@@ -770,6 +773,7 @@ impl Session {
         self.plan_files = file.files;
         self.plan_hash = file.hash;
         self.plan_body = file.body;
+        self.plan_runbook = file.runbook;
         // An edit of the local file is this viewer's plan now, and an operator's becomes the
         // room's.
         self.plan_origin = PlanOrigin::File;
@@ -837,8 +841,7 @@ impl Session {
             self.missing_plan = Some(hash);
             return Ok(None);
         };
-        let name = stored_name(&stored.name, &self.journal)?;
-        let file = plan::load_bytes(Path::new(&name), &stored.body)?;
+        let file = load_stored(&stored, &self.journal)?;
         Ok(Some((file, stored.stored_at)))
     }
 
@@ -876,18 +879,17 @@ impl Session {
             return;
         }
         let Some(body) = &self.plan_body else {
-            self.warn(format!(
-                "{} names a runbook: a plan of two files does not travel with a database room \
-                 yet, so viewers on other hosts need both files",
-                self.plan_path.display()
-            ));
             return;
         };
         let name = self
             .plan_path
             .file_name()
             .map_or_else(|| "plan.md".into(), |n| n.to_string_lossy().into_owned());
-        if let Err(e) = self.journal.store_plan(&name, body) {
+        let runbook = self
+            .plan_runbook
+            .as_ref()
+            .map(|r| (r.name.as_str(), r.bytes.as_slice()));
+        if let Err(e) = self.journal.store_plan(&name, body, runbook) {
             self.warn(e.to_string());
         }
     }
@@ -998,7 +1000,7 @@ fn choose_plan(
         (Some(file), None) => Ok(from_file(file)),
         (local, Some(room)) => {
             let name = stored_name(&room.name, journal)?;
-            let loaded = plan::load_bytes(Path::new(&name), &room.body)?;
+            let loaded = load_stored(&room, journal)?;
             let local_hash = local.map(|l| l.hash);
             if let Some(h) = &local_hash {
                 warnings.push(format!(
@@ -1035,6 +1037,24 @@ fn choose_plan(
 
 /// The name a stored plan is loaded under: a plain file name with a plan's extension. A name
 /// with a directory in it would make reports land elsewhere, so it is refused.
+/// Loads a plan the room stored (a wiring file with its runbook, or one file), by its stored
+/// name. Errors: the name is no plan file's; the bytes do not load.
+fn load_stored(
+    stored: &crate::journal::StoredPlan,
+    journal: &Journal,
+) -> Result<LoadedFile, SessionError> {
+    let name = stored_name(&stored.name, journal)?;
+    let runbook = stored.runbook.as_ref().map(|(n, b)| plan::Runbook {
+        name: n.clone(),
+        bytes: b.clone(),
+    });
+    Ok(plan::load_bundle(
+        Path::new(&name),
+        &stored.body,
+        runbook.as_ref(),
+    )?)
+}
+
 fn stored_name(name: &str, journal: &Journal) -> Result<String, SessionError> {
     let p = Path::new(name);
     let plain = p.file_name().is_some_and(|f| f == p.as_os_str()) && !name.starts_with('.');

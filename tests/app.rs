@@ -277,3 +277,46 @@ fn the_report_is_written_by_the_worker_and_the_room_says_where() {
     let (text, error) = app.view.flash.clone().unwrap();
     assert!(!error && text.starts_with("report written: "), "{text}");
 }
+
+#[test]
+fn a_viewer_on_the_phase_in_progress_follows_another_viewers_advance() {
+    let Room { _dir, mut app } = room(false);
+    let plan = app.session.plan_path.clone();
+    let mut other = App::new(common::state::open(&plan, &OpenOptions::default(), at(0)).unwrap());
+    // The other viewer starts the deployment, votes GO and advances to Deploy.
+    warroom::event_loop::settle(&mut other, key('n'), at(1));
+    let read_all = |app: &mut App, t| {
+        for job in jobs(app.update(Msg::JournalChanged, at(t))) {
+            answer(app, job, at(t));
+        }
+    };
+    read_all(&mut app, 2);
+    assert_eq!(app.view.phase, 0, "{}", screen(&app, at(2)));
+    // Past the gate with an override reason.
+    warroom::event_loop::settle(&mut other, key('n'), at(3));
+    for c in "vendor said go".chars() {
+        warroom::event_loop::settle(&mut other, key(c), at(3));
+    }
+    warroom::event_loop::settle(&mut other, Msg::Key(KeyEvent::from(KeyCode::Enter)), at(4));
+    assert_eq!(
+        other.session.state.focus_phase(),
+        1,
+        "{}",
+        screen(&other, at(4))
+    );
+    read_all(&mut app, 5);
+    assert_eq!(
+        app.view.phase,
+        1,
+        "follows the room: {}",
+        screen(&app, at(5))
+    );
+    assert!(screen(&app, at(5)).contains("Checklist: Deploy"));
+
+    // One who went to look at another phase is left there.
+    app.focus(0);
+    let mut third = App::new(common::state::open(&plan, &OpenOptions::default(), at(0)).unwrap());
+    warroom::event_loop::settle(&mut third, key('n'), at(6));
+    read_all(&mut app, 7);
+    assert_eq!(app.view.phase, 0);
+}

@@ -146,13 +146,13 @@ fn init_is_idempotent_versioned_and_bad_locations_are_explained() {
     let (code, out, _) = run(&["journal", "init", &url]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("created the warroom schema, version 2"),
+        out.contains("created the warroom schema, version 3"),
         "{out}"
     );
     let (code, out, _) = run(&["journal", "init", &url]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("already at version 2; nothing changed"),
+        out.contains("already at version 3; nothing changed"),
         "{out}"
     );
     let mut c = pg.client(SUPERUSER);
@@ -884,12 +884,13 @@ fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("give the room once"), "{err}");
 
-    // A version 1 database (made before plans travelled) is refused until migrated.
+    // A version 1 database (made before plans travelled), exactly as warroom 1 made it, is
+    // refused until migrated.
     pg.client(SUPERUSER)
-        .batch_execute(
-            "DROP TABLE warroom_plans; DROP FUNCTION warroom_plans_append_only(); \
-             UPDATE warroom_schema SET version = 1",
-        )
+        .batch_execute(&format!(
+            "DROP TABLE warroom_notify, warroom_plans, warroom_events, warroom_schema; \
+             DROP FUNCTION warroom_append_only(); {VERSION_1_DDL}"
+        ))
         .unwrap();
     let (_dir, plan) = common::fixture::small_launch();
     let plan = plan.to_str().unwrap();
@@ -902,9 +903,31 @@ fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
     let (code, out, err) = run(&["journal", "init", &url]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("migrated the warroom schema from version 1 to 2"),
+        out.contains("migrated the warroom schema from version 1 to 3"),
         "{out}"
     );
+    // One refusing function behind every table's triggers; the old ones are gone.
+    let functions: Vec<String> = pg
+        .client(SUPERUSER)
+        .query(
+            "SELECT DISTINCT p.proname::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
+             WHERE NOT t.tgisinternal",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(functions, ["warroom_append_only"]);
+    let old: i64 = pg
+        .client(SUPERUSER)
+        .query_one(
+            "SELECT count(*) FROM pg_proc WHERE proname LIKE 'warroom_%_append_only'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(old, 0);
     let (code, _, err) = run(&["note", plan, "x", "--journal", &url]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(plans(&pg, "empty").len(), 1);
@@ -914,7 +937,45 @@ fn a_room_without_a_stored_plan_says_what_to_do_and_old_schemas_migrate() {
         .batch_execute("UPDATE warroom_plans SET name = 'x.md'")
         .unwrap_err();
     assert!(e.as_db_error().unwrap().message().contains("append-only"));
+    for sql in [
+        "DELETE FROM warroom_events",
+        "TRUNCATE warroom_plans",
+        "TRUNCATE warroom_notify",
+    ] {
+        let e = pg.client(SUPERUSER).batch_execute(sql).unwrap_err();
+        assert!(
+            e.as_db_error().unwrap().message().contains("append-only"),
+            "{sql}: {e}"
+        );
+    }
 }
+
+/// The schema warroom's version 1 created (kept here as it was, to test the migration).
+const VERSION_1_DDL: &str = r"
+CREATE TABLE warroom_schema (version integer NOT NULL);
+CREATE TABLE warroom_events (
+    room text NOT NULL,
+    seq bigint NOT NULL CHECK (seq > 0),
+    event_id text NOT NULL UNIQUE,
+    line text NOT NULL,
+    hash text NOT NULL,
+    prev text NOT NULL,
+    db_role text NOT NULL DEFAULT current_user,
+    committed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (room, seq)
+);
+CREATE FUNCTION warroom_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'warroom_events is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER warroom_events_no_change BEFORE UPDATE OR DELETE ON warroom_events
+    FOR EACH ROW EXECUTE FUNCTION warroom_events_append_only();
+CREATE TRIGGER warroom_events_no_truncate BEFORE TRUNCATE ON warroom_events
+    FOR EACH STATEMENT EXECUTE FUNCTION warroom_events_append_only();
+INSERT INTO warroom_schema (version) VALUES (1);
+";
 
 #[test]
 fn a_stopped_server_is_shown_offline_refuses_actions_and_is_caught_up_after() {
@@ -1321,4 +1382,425 @@ fn a_long_room_replays_and_verifies_across_read_chunks() {
     let new = j.read_new(&mut cursor).unwrap();
     assert_eq!(new.len(), 1);
     assert_eq!(new[0].seq, 11_001);
+}
+
+/// A CA, and a certificate it signed for `localhost` only, with its key (PEM).
+fn test_ca_and_server_cert() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "warroom test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
+
+#[test]
+fn tls_follows_sslmode_and_verifies_the_certificate_in_the_verify_modes() {
+    let (ca, cert, key) = test_ca_and_server_cert();
+    let (other_ca, _, _) = test_ca_and_server_cert();
+    let pg = Pg::start_tls(&cert, &key);
+    let home = tempfile::tempdir().unwrap();
+    let ca_file = home.path().join("ca.pem");
+    let other_file = home.path().join("other-ca.pem");
+    std::fs::write(&ca_file, &ca).unwrap();
+    std::fs::write(&other_file, &other_ca).unwrap();
+    let url = |host: &str, query: &str| {
+        format!(
+            "postgres://{SUPERUSER}:${{WR_TLS_PW}}@{host}:{}/postgres?room=tls{query}",
+            pg.port
+        )
+    };
+    let mut log_at = pg.log().len();
+    // Runs `warroom ARGS` (HOME without ~/.postgresql); the server's log lines it caused.
+    let mut go = |args: &[&str]| {
+        let out = warroom()
+            .args(args)
+            .env("HOME", home.path())
+            .env("WR_TLS_PW", "tls-secret-pw")
+            .output()
+            .unwrap();
+        let log = pg.log();
+        let new = log[log_at.min(log.len())..].to_string();
+        log_at = log.len();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            !err.contains("tls-secret-pw"),
+            "the password was shown: {err}"
+        );
+        (out.status.code().unwrap_or(-1), err, new)
+    };
+    let root = format!("&sslrootcert={}", ca_file.display());
+
+    // verify-full by the name in the certificate: connects, over TLS.
+    let full = url("localhost", &format!("&sslmode=verify-full{root}"));
+    let (code, err, log) = go(&["journal", "init", &full]);
+    assert_eq!(code, 0, "{err}\n{log}");
+    assert!(log.contains("SSL enabled"), "{log}");
+    let (_dir, plan) = common::fixture::small_launch();
+    let (code, err, _) = go(&[
+        "note",
+        plan.to_str().unwrap(),
+        "over TLS",
+        "--journal",
+        &full,
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    // verify-full by an address the certificate does not name: refused, saying why, naming
+    // the URL as written (the password's variable, never its value).
+    let by_ip = url("127.0.0.1", &format!("&sslmode=verify-full{root}"));
+    let (code, err, _) = go(&["journal", "init", &by_ip]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("sslmode=verify-full")
+            && err.contains("not issued to the host")
+            && err.contains("${WR_TLS_PW}@127.0.0.1"),
+        "{err}"
+    );
+    // verify-ca does not look at the name, only at who signed it.
+    let ca_only = url("127.0.0.1", &format!("&sslmode=verify-ca{root}"));
+    let (code, err, log) = go(&["journal", "init", &ca_only]);
+    assert_eq!(code, 0, "{err}");
+    assert!(log.contains("SSL enabled"), "{log}");
+    // Signed by another CA: refused.
+    let wrong = url(
+        "localhost",
+        &format!("&sslmode=verify-ca&sslrootcert={}", other_file.display()),
+    );
+    let (code, err, _) = go(&["journal", "init", &wrong]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not signed by a CA in sslrootcert"), "{err}");
+    // require with a root named checks like verify-ca (libpq's rule).
+    let (code, err, _) = go(&[
+        "journal",
+        "init",
+        &url(
+            "localhost",
+            &format!("&sslmode=require&sslrootcert={}", other_file.display()),
+        ),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("sslmode=verify-ca"), "{err}");
+    // A verified mode with no roots anywhere says what to give.
+    let (code, err, _) = go(&["journal", "init", &url("localhost", "&sslmode=verify-full")]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("sslrootcert=PATH") && err.contains("room=tls"),
+        "{err}"
+    );
+
+    // require without roots: encrypted, not verified; prefer (the default) takes TLS when
+    // offered; disable never does.
+    let (code, err, log) = go(&["journal", "init", &url("127.0.0.1", "&sslmode=require")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(log.contains("SSL enabled"), "{log}");
+    let (code, err, log) = go(&["journal", "init", &url("127.0.0.1", "")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(log.contains("SSL enabled"), "{log}");
+    let (code, err, log) = go(&["journal", "init", &url("127.0.0.1", "&sslmode=disable")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        log.contains("connection authorized") && !log.contains("SSL enabled"),
+        "{log}"
+    );
+    // Words warroom does not know are refused with the list.
+    let (code, err, _) = go(&["journal", "init", &url("127.0.0.1", "&sslmode=always")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("disable, prefer, require, verify-ca, verify-full"),
+        "{err}"
+    );
+
+    // A server that does not offer TLS (it answers an SSLRequest with 'N'), under require.
+    let refuser = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = refuser.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in refuser.incoming().flatten() {
+            let mut request = [0u8; 8];
+            if std::io::Read::read_exact(&mut s, &mut request).is_ok() {
+                let _ = s.write_all(b"N");
+            }
+        }
+    });
+    let no_tls =
+        format!("postgres://{SUPERUSER}@127.0.0.1:{port}/postgres?room=tls&sslmode=require");
+    let (code, err, _) = go(&["journal", "init", &no_tls]);
+    assert_ne!(code, 0);
+    assert!(err.contains("does not offer TLS"), "{err}");
+}
+
+/// A plan with a `[notify]` webhook at `hook` (TOML).
+fn notify_plan(hook: &str) -> String {
+    format!(
+        r#"title = "Checkout v3"
+roles = ["SRE", "QA"]
+
+[[phase]]
+id = "p1"
+title = "Phase 1"
+  [[phase.task]]
+  text = "Roll out"
+
+[[phase]]
+id = "p2"
+title = "Phase 2"
+
+[notify]
+webhook = "{hook}"
+max_per_minute = 30
+"#
+    )
+}
+
+#[test]
+fn two_operator_rooms_on_one_database_room_post_each_event_once() {
+    use axum::Router;
+    use common::pty::Viewer;
+    use std::sync::{Arc, Mutex};
+
+    let posts: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&posts);
+    let hook = common::server::serve(Router::new().fallback(move |body: String| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            seen.lock()
+                .unwrap()
+                .push(json["text"].as_str().unwrap_or_default().to_string());
+            "ok"
+        }
+    }));
+    let pg = server();
+    let url = pg.url(SUPERUSER, "notified");
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("checkout.toml");
+    std::fs::write(
+        &plan,
+        notify_plan(&format!("http://{}/hook/SECRET-TOKEN", hook.addr)),
+    )
+    .unwrap();
+    let plan = plan.to_str().unwrap();
+    // Wide enough for the notifier's status at the end of the header's journal line.
+    let mut a = Viewer::open(&["open", plan, "--journal", &url], 250, 40);
+    let mut b = Viewer::open(&["open", plan, "--journal", &url], 250, 40);
+    let host = format!("notify {}", hook.addr);
+    a.wait_for(&host, Duration::from_secs(20));
+    b.wait_for(&host, Duration::from_secs(20));
+    // Both notifiers have looked at the ledger (the first started it after the room's head).
+    let ledger_rows = || -> i64 {
+        pg.client(SUPERUSER)
+            .query_one(
+                "SELECT count(*) FROM warroom_notify WHERE room = 'notified'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    common::pty::wait_until(
+        "a notification ledger in the database",
+        Duration::from_secs(10),
+        || ledger_rows() > 0,
+        || a.contents(),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+
+    for args in [
+        vec!["hold", plan, "--reason", "waiting for DNS"],
+        vec!["release", plan, "--note", "DNS is back"],
+        vec!["advance", plan],
+        vec!["note", plan, "notes never post"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--journal", &url]);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    let wanted = ["waiting for DNS", "DNS is back", "Phase 1"];
+    common::pty::wait_until(
+        "every event posted",
+        Duration::from_secs(20),
+        || {
+            let p = posts.lock().unwrap();
+            wanted.iter().all(|w| p.iter().any(|t| t.contains(w)))
+        },
+        || format!("{:?}\n{}", posts.lock().unwrap(), a.contents()),
+    );
+    // Long enough for a second viewer's duplicate (its look every 5 s, a lease of 30 s is
+    // not needed: nothing failed) to arrive, if there were one.
+    std::thread::sleep(Duration::from_secs(7));
+    let p = posts.lock().unwrap().clone();
+    assert_eq!(p.len(), 3, "each event once, notes never: {p:?}");
+    for w in wanted {
+        assert_eq!(p.iter().filter(|t| t.contains(w)).count(), 1, "{w}: {p:?}");
+    }
+    // Both screens say so; the webhook's path (its secret) is nowhere in the database.
+    a.wait_for("3 posted", Duration::from_secs(10));
+    b.wait_for("3 posted", Duration::from_secs(10));
+    a.quit();
+    b.quit();
+    let leaked: i64 = pg
+        .client(SUPERUSER)
+        .query_one(
+            "SELECT count(*) FROM warroom_notify WHERE ledger LIKE '%SECRET-TOKEN%' \
+             OR webhook LIKE '%SECRET-TOKEN%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(leaked, 0);
+}
+
+#[test]
+fn a_wiring_file_travels_with_its_runbook_as_one_plan_version() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "wired-travel");
+    let (dir, runbook) = common::fixture::small_launch();
+    let wiring = dir.path().join("wiring.toml");
+    let wiring_text = "runbook = \"launch.md\"\ntitle = \"Small Launch, wired\"\n";
+    std::fs::write(&wiring, wiring_text).unwrap();
+    let lead = wiring.to_str().unwrap();
+    let (code, _, err) = run(&["note", lead, "room open", "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("names a runbook"), "{err}");
+    // One version: the wiring's bytes, then the runbook's, under the hash the room journals.
+    let mut both = wiring_text.as_bytes().to_vec();
+    both.extend(std::fs::read(&runbook).unwrap());
+    let hash = line_hash(&both);
+    assert_eq!(
+        plans(&pg, "wired-travel"),
+        vec![(hash.clone(), "wiring.toml".to_string(), both)]
+    );
+    assert!(
+        rows(&pg, "wired-travel")
+            .iter()
+            .any(|r| r.2.contains("\"plan_loaded\"") && r.2.contains(&hash)),
+        "plan_loaded names the two files' hash"
+    );
+
+    // Another host, only the URL: the runbook's tasks under the wiring's title.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(elsewhere.path(), &["status", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Small Launch, wired"), "{out}");
+    assert!(
+        out.contains(&format!("plan {} (the room's)", &hash[..8])),
+        "{out}"
+    );
+    let (code, _, err) = run_in(elsewhere.path(), &["check", &url, "migrations"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+
+    // A host with its own copy of both files runs the same version, with nothing to say.
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::write(copy.path().join("wiring.toml"), wiring_text).unwrap();
+    std::fs::copy(&runbook, copy.path().join("launch.md")).unwrap();
+    let copied = copy.path().join("wiring.toml");
+    let (code, out, err) = run(&["status", copied.to_str().unwrap(), "--journal", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("the room runs version"), "{err}");
+    assert!(
+        out.contains("[x] Run migrations") || out.contains("1/3"),
+        "{out}"
+    );
+
+    // The lead's room, and a follower on the plan-less host; the lead edits the runbook: the
+    // new pair is the room's next version, and the follower runs it.
+    let mut room = Viewer::open(&["open", lead, "--journal", &url], 160, 40);
+    room.wait_for("[x] Run migrations", Duration::from_secs(20));
+    let mut follower = Viewer::spawn_in(
+        Some(elsewhere.path()),
+        "follower",
+        &["open", &url, "--follow"],
+        160,
+        40,
+        &[],
+    );
+    follower.wait_for("[x] Run migrations", Duration::from_secs(20));
+    let edited = std::fs::read_to_string(&runbook).unwrap().replace(
+        "- [ ] Smoke tests green",
+        "- [ ] Smoke tests green\n- [ ] Tell support",
+    );
+    std::fs::write(&runbook, &edited).unwrap();
+    // Phase 2 is not on screen: the count says the task arrived.
+    room.wait_for("tasks 1/4", Duration::from_secs(10));
+    follower.wait_for("tasks 1/4", Duration::from_secs(10));
+    let mut both = wiring_text.as_bytes().to_vec();
+    both.extend(edited.as_bytes());
+    follower.wait_for(
+        &format!("plan {} (the room's)", &line_hash(&both)[..8]),
+        Duration::from_secs(5),
+    );
+    assert_eq!(plans(&pg, "wired-travel").len(), 2);
+    room.quit();
+    follower.quit();
+}
+
+#[test]
+fn a_server_that_stops_answering_is_shown_offline_and_the_room_recovers() {
+    use common::pty::Viewer;
+    let pg = server();
+    let url = pg.url(SUPERUSER, "frozen");
+    let (_dir, plan) = common::fixture::small_launch();
+    let plan = plan.to_str().unwrap();
+    let mut lead = Viewer::open(&["open", plan, "--journal", &url], 160, 40);
+    lead.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+    let mut follower = Viewer::open(&["open", plan, "--follow", "--journal", &url], 160, 40);
+    follower.wait_for("[ ] Deploy the API", Duration::from_secs(20));
+
+    // Connected, but nothing answers: no connect timeout or closed socket says so.
+    pg.freeze(true);
+    let frozen_at = Instant::now();
+    lead.wait_for("journal offline since", Duration::from_secs(30));
+    follower.wait_for("journal offline since", Duration::from_secs(30));
+    assert!(
+        lead.contents().contains("has not answered"),
+        "{}",
+        lead.contents()
+    );
+    // The clock keeps ticking meanwhile: the screen is drawn, not waiting on the database.
+    let clock = |v: &Viewer| {
+        v.contents()
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let before = clock(&lead);
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_ne!(
+        clock(&lead),
+        before,
+        "the clock stopped: {}",
+        lead.contents()
+    );
+    // An action while offline is refused, not shown as done.
+    lead.send(" ");
+    lead.wait_for("nothing written", Duration::from_secs(10));
+    assert!(!lead.contents().contains("[x] Deploy the API"));
+    assert!(frozen_at.elapsed() < Duration::from_secs(60));
+
+    pg.freeze(false);
+    lead.wait_gone("journal offline since", Duration::from_secs(30));
+    follower.wait_gone("journal offline since", Duration::from_secs(30));
+    lead.send(" ");
+    lead.wait_for("[x] Deploy the API", Duration::from_secs(10));
+    follower.wait_for("[x] Deploy the API", Duration::from_secs(10));
+    lead.quit();
+    follower.quit();
+    let ticks = rows(&pg, "frozen")
+        .iter()
+        .filter(|r| r.2.contains("\"task_checked\""))
+        .count();
+    assert_eq!(ticks, 1, "the refused tick was not written");
 }

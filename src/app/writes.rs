@@ -190,6 +190,13 @@ impl App {
             read,
         } = *reply;
         self.session.note_repairs(repairs);
+        // A viewer looking at the phase in progress keeps looking at the phase in progress
+        // when another viewer advances the room (or starts the rollback); one browsing
+        // another phase stays there, and ticks alone move nobody.
+        let stage = |s: &crate::state::RoomState| (s.current, s.rollback.is_some());
+        let before = stage(&self.session.state);
+        let on_live =
+            self.view.phase == self.session.state.focus_phase() && self.view.mode == Mode::Normal;
         let mut changed = match self.session.absorb(read) {
             Ok(n) => {
                 if self.journal_offline.take().is_some() {
@@ -227,6 +234,13 @@ impl App {
                     self.refused(*p, &e.to_string());
                 }
                 None => {}
+            }
+        }
+        if on_live && stage(&self.session.state) != before && self.view.mode == Mode::Normal {
+            let live = self.session.state.focus_phase();
+            if live != self.view.phase {
+                self.focus(live);
+                changed = true;
             }
         }
         // Another viewer changed the database room's plan: this one follows.

@@ -79,7 +79,8 @@ fn init(url: &Path) -> Result<(), JournalError> {
         ),
         SchemaInit::Migrated { from } => sayln!(
             "{}: migrated the warroom schema from version {from} to {SCHEMA_VERSION}; grant \
-             SELECT, INSERT ON warroom_plans to operators and SELECT to followers (see the README)",
+             SELECT, INSERT ON warroom_plans, warroom_notify to operators and SELECT ON \
+             warroom_plans to followers (see the README)",
             j.shown()
         ),
         SchemaInit::AlreadyCurrent => sayln!(

@@ -2,7 +2,8 @@
 //! nothing else (DESIGN §6 "Beyond one host").
 //!
 //! A location is `postgres://user@host:port/db?room=NAME` (also `postgresql://`, `host=/dir`
-//! for a Unix socket directory as libpq allows; see [`location`] for passwords). The schema
+//! for a Unix socket directory as libpq allows; see [`location`] for passwords, [`tls`] for
+//! `sslmode` and `sslrootcert`). The schema
 //! ([`schema`]) holds every room's events in `warroom_events`, keyed by `(room, seq)`; each row
 //! keeps the event's canonical JSON line — the very bytes the file backend would write — so the
 //! hash chain is the file's: `prev` is the SHA-256 of the previous line, `warroom journal
@@ -26,10 +27,12 @@
 //! worker thread that holds the connection and runs every call ([`worker`]); a follower's
 //! `LISTEN` connection has a thread of its own ([`listen`]).
 
+mod ledgers;
 mod listen;
 pub(crate) mod location;
 mod plans;
 pub mod schema;
+mod tls;
 mod transfer;
 mod worker;
 
@@ -132,25 +135,49 @@ impl PgJournal {
         }
     }
 
-    /// Runs `f` on the connection; a connection that cannot be made is an error of `op`.
+    /// Runs `f` on the connection; a connection that cannot be made, or a database that has
+    /// not answered within [`worker::ANSWER_TIMEOUT`], is an error of `op`.
     fn with<T: Send + 'static>(
         &self,
         op: &'static str,
         f: impl FnOnce(&mut postgres::Client, &str) -> Result<T, postgres::Error> + Send + 'static,
     ) -> Result<T, JournalError> {
+        self.with_within(true, op, f)
+    }
+
+    /// [`PgJournal::with`] without the answer's deadline: for reading a whole room, which
+    /// takes as long as the room is long.
+    fn with_long<T: Send + 'static>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&mut postgres::Client, &str) -> Result<T, postgres::Error> + Send + 'static,
+    ) -> Result<T, JournalError> {
+        self.with_within(false, op, f)
+    }
+
+    fn with_within<T: Send + 'static>(
+        &self,
+        quick: bool,
+        op: &'static str,
+        f: impl FnOnce(&mut postgres::Client, &str) -> Result<T, postgres::Error> + Send + 'static,
+    ) -> Result<T, JournalError> {
         let room = self.loc.room.clone();
-        self.worker
-            .run(move |conn: &mut Conn| {
-                let client = conn.client()?;
-                let out = f(client, &room);
-                if let Err(e) = &out
-                    && connection_broke(e)
-                {
-                    conn.forget();
-                }
-                out.map_err(|e| words(&e))
-            })
-            .map_err(|d| self.fail(op, d))
+        let job = move |conn: &mut Conn| {
+            let client = conn.client()?;
+            let out = f(client, &room);
+            if let Err(e) = &out
+                && connection_broke(e)
+            {
+                conn.forget();
+            }
+            out.map_err(|e| words(&e))
+        };
+        let answer = if quick {
+            self.worker.run_quick(job)
+        } else {
+            self.worker.run(job)
+        };
+        answer.map_err(|d| self.fail(op, d))
     }
 
     pub(crate) fn id(&self) -> String {
@@ -187,7 +214,7 @@ impl PgJournal {
             let shown = self.loc.shown.clone();
             let out = self
                 .worker
-                .run(move |conn: &mut Conn| try_append(conn, ev, expect_head, &id, &shown));
+                .run_quick(move |conn: &mut Conn| try_append(conn, ev, expect_head, &id, &shown));
             match out {
                 Ok(ev) => return Ok(ev),
                 Err(Attempt::Final(e)) => return Err(e),
@@ -223,7 +250,7 @@ impl PgJournal {
         // One query, fetched in chunks that are read through before the next is fetched
         // (on the connection's thread): a long room's lines are never all in memory beside
         // its events.
-        let (cursor, events, problems) = self.with("read", move |c, room| {
+        let (cursor, events, problems) = self.with_long("read", move |c, room| {
             let mut events = Vec::new();
             let mut problems = Vec::new();
             each_chunk(c, room, |rows| {
@@ -285,7 +312,7 @@ impl PgJournal {
     }
 
     pub(crate) fn verify(&self) -> Result<Verification, JournalError> {
-        let (broken, events, head) = self.with("read", |c, room| {
+        let (broken, events, head) = self.with_long("read", |c, room| {
             let mut chain = Chain::default();
             let mut events = 0;
             let mut broken = None;

@@ -14,6 +14,11 @@
 //!    failure count, the error and the time of the retry (exponential backoff) are recorded.
 //!    Either way the lease is dropped, and any viewer may make the next post or the retry.
 //!
+//! A database room has no file beside it: its ledger is rows in the database ([`Store::Room`];
+//! `warroom_notify`, one row per version of the ledger). A change inserts the next version
+//! with `ON CONFLICT DO NOTHING`; a viewer that finds the version taken by another reads the
+//! ledger again and decides afresh — the same one-at-a-time rule as the file's lock.
+//!
 //! A lease outlives the request's timeout; one left behind by a viewer that died mid-post
 //! expires and the post is made again by another: delivery is *at least once*. Since
 //! everything posted is derived from the journal, the retry posts the same text. Content is
@@ -30,6 +35,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::limit::{Batch, RateLimit, backoff, batch};
+use crate::journal::Journal;
 
 /// Format version of the sidecar.
 pub const LEDGER_VERSION: u32 = 1;
@@ -221,6 +227,93 @@ impl Ledger {
     pub fn release(&mut self, owner: &str) {
         if self.lease.as_ref().is_some_and(|l| l.owner == owner) {
             self.lease = None;
+        }
+    }
+}
+
+/// How often a change to a database room's ledger is tried again when other viewers keep
+/// writing the version first.
+const ROOM_ATTEMPTS: u32 = 20;
+
+/// Where the ledger lives: the sidecar file of a file journal, or rows beside a database
+/// room's events.
+#[derive(Debug)]
+pub enum Store {
+    /// `<journal>.notify`.
+    File(Sidecar),
+    /// `warroom_notify` in the room's database, for one webhook.
+    Room {
+        /// The room (its own connection).
+        journal: Journal,
+        /// SHA-256 (hex) of the webhook's URL: the ledger's key, never the URL itself.
+        webhook: String,
+    },
+}
+
+impl Store {
+    /// The store for the journal at `location` (a file path or a room URL), posting to the
+    /// webhook at `webhook_url`. Errors (in words) when the database room's location cannot
+    /// be read.
+    pub fn for_journal(location: &Path, webhook_url: &str) -> Result<Store, String> {
+        if crate::journal::is_database(location) {
+            let journal = Journal::open(location).map_err(|e| e.to_string())?;
+            Ok(Store::Room {
+                journal,
+                webhook: crate::journal::chain::line_hash(webhook_url.as_bytes()),
+            })
+        } else {
+            Ok(Store::File(Sidecar::for_journal(location)))
+        }
+    }
+
+    /// The sidecar file, for a file journal (the one thing there is to watch).
+    #[must_use]
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Store::File(s) => Some(s.path()),
+            Store::Room { .. } => None,
+        }
+    }
+
+    /// Runs `f` on the ledger, one viewer at a time, and keeps what it changed. `f` gets
+    /// `None` when there is no ledger yet (or it is unreadable; it is then started afresh).
+    /// In a database room `f` may run more than once: when another viewer changed the ledger
+    /// meanwhile, it runs again on theirs, and only the last run counts.
+    ///
+    /// Errors (in words naming the sidecar or the room): the file cannot be used (see
+    /// [`Sidecar::with`]); the database cannot be reached or written; other viewers kept
+    /// changing the ledger first [`ROOM_ATTEMPTS`] times in a row (try again later).
+    pub fn with<R>(&self, mut f: impl FnMut(&mut Option<Ledger>) -> R) -> Result<R, String> {
+        match self {
+            Store::File(s) => s
+                .with(f)
+                .map_err(|e| format!("{}: {e}", s.path().display())),
+            Store::Room { journal, webhook } => {
+                for _ in 0..ROOM_ATTEMPTS {
+                    let latest = journal.notify_ledger(webhook).map_err(|e| e.to_string())?;
+                    let (version, mut ledger) = match latest {
+                        Some((v, json)) => (v, parse(json.as_bytes(), Path::new(&journal.shown()))),
+                        None => (0, None),
+                    };
+                    let before = ledger.clone();
+                    let out = f(&mut ledger);
+                    let Some(l) = ledger.filter(|l| Some(l) != before.as_ref()) else {
+                        return Ok(out);
+                    };
+                    let json = serde_json::to_string(&l).map_err(|e| e.to_string())?;
+                    if journal
+                        .put_notify_ledger(webhook, version + 1, &json)
+                        .map_err(|e| e.to_string())?
+                    {
+                        return Ok(out);
+                    }
+                }
+                Err(format!(
+                    "{}: the notification ledger was changed by other viewers {ROOM_ATTEMPTS} \
+                     times in a row; trying again",
+                    journal.shown()
+                ))
+            }
         }
     }
 }

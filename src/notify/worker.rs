@@ -11,7 +11,7 @@ use reqwest::Url;
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::ledger::{Decision, Ledger, Rules, Sidecar, Work};
+use super::ledger::{Decision, Ledger, Rules, Store, Work};
 use super::limit::RateLimit;
 use super::message::{self, Message};
 use super::{NotifyConfig, NotifyStatus, Options};
@@ -52,7 +52,8 @@ pub(super) struct Worker {
     owner: String,
     status: watch::Sender<NotifyStatus>,
     journal: Journal,
-    sidecar: Sidecar,
+    /// The ledger: the sidecar file, or rows in the room's database.
+    sidecar: Store,
     rules: Rules,
     state: RoomState,
     cursor: Cursor,
@@ -95,7 +96,7 @@ impl Worker {
             retry_cap: s.options.retry_cap,
         };
         Ok(Worker {
-            sidecar: Sidecar::for_journal(&s.journal_path),
+            sidecar: Store::for_journal(&s.journal_path, s.url.as_str())?,
             state: RoomState::new(s.plan.clone(), s.t0),
             config: s.config,
             url: s.url,
@@ -145,13 +146,15 @@ impl Worker {
                 .ok()
         };
         let _journal_watch = watch(self.journal_path.clone());
-        let _sidecar_watch = watch(self.sidecar.path().to_path_buf());
+        // A database room's ledger is not watched: a viewer waiting on another's post looks
+        // again when its lease ends or the room changes, at most [`IDLE`] later.
+        let _sidecar_watch = self.sidecar.file().map(|p| watch(p.to_path_buf()));
 
         // Where the ledger says posting is at decides which events need a message at all.
         match self.sidecar.with(|l| l.as_ref().map(|l| l.delivered)) {
             Ok(Some(d)) => self.floor = d + 1,
             Ok(None) => {}
-            Err(e) => self.sidecar_fail(&e),
+            Err(e) => self.sidecar_fail(e),
         }
         self.catch_up();
         loop {
@@ -171,7 +174,7 @@ impl Worker {
                         }
                     };
                     match result {
-                        Some(r) => self.record(work, r),
+                        Some(r) => self.record(work, &r),
                         None => {
                             // Cut short: give the claim back so another viewer posts it.
                             let owner = self.owner.clone();
@@ -297,7 +300,7 @@ impl Worker {
                 return Step::Wait(Some(now));
             }
             Err(e) => {
-                self.sidecar_fail(&e);
+                self.sidecar_fail(e);
                 self.publish(None);
                 return Step::Wait(Some(now + chrono::Duration::seconds(1)));
             }
@@ -326,7 +329,7 @@ impl Worker {
     }
 
     /// Records the outcome of a post in the ledger.
-    fn record(&mut self, work: Work, result: Result<(), Failure>) {
+    fn record(&mut self, work: Work, result: &Result<(), Failure>) {
         let now = Utc::now();
         let head = self.state.head_seq;
         let (owner, rules) = (&self.owner, &self.rules);
@@ -334,7 +337,7 @@ impl Worker {
             let l = slot.get_or_insert_with(|| Ledger::new(head));
             match result {
                 Ok(()) => l.succeeded(work, owner, now, rules),
-                Err(f) => l.failed(owner, f.message, f.retry_after, now, rules),
+                Err(f) => l.failed(owner, f.message.clone(), f.retry_after, now, rules),
             }
             l.clone()
         });
@@ -346,14 +349,14 @@ impl Worker {
             }
             // The claim lapses and another viewer (or this one) posts again: at least once.
             Err(e) => {
-                self.sidecar_fail(&e);
+                self.sidecar_fail(e);
                 self.publish(None);
             }
         }
     }
 
-    fn sidecar_fail(&mut self, e: &std::io::Error) {
-        let message = format!("{}: {e}", self.sidecar.path().display());
+    /// Records a failure to use the ledger (its words name the sidecar or the room).
+    fn sidecar_fail(&mut self, message: String) {
         tracing::warn!("notify: {message}");
         self.sidecar_error = Some((Utc::now(), message));
     }

@@ -17,10 +17,21 @@ pub struct LoadedFile {
     /// The files read: the plan, and the runbook a wiring file names (for watching edits);
     /// none for a plan read from bytes ([`load_bytes`]).
     pub files: Vec<std::path::PathBuf>,
-    /// The plan file's bytes when the plan is that one file, so that a database room can
-    /// keep it; `None` for a wiring file that names a runbook (two files, whose hash is of
-    /// both).
+    /// The plan file's bytes (for a wiring file, its own), so that a database room can keep
+    /// it.
     pub body: Option<Vec<u8>>,
+    /// The runbook a wiring file names, when it has one: its file name and bytes. The plan's
+    /// hash is of `body` followed by these bytes.
+    pub runbook: Option<Runbook>,
+}
+
+/// The runbook a wiring file names, as it travels with a database room beside the wiring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Runbook {
+    /// Its file name (`launch.md`), without a directory.
+    pub name: String,
+    /// Its bytes, exactly.
+    pub bytes: Vec<u8>,
 }
 
 /// Reads `path` (`.md`/`.markdown` or `.toml`).
@@ -29,15 +40,24 @@ pub struct LoadedFile {
 /// it is binary, it is empty, it does not parse.
 pub fn load(path: &Path) -> Result<LoadedFile, PlanError> {
     let mut hasher = Sha256::new();
-    let mut files = Vec::new();
-    let mut body = None;
-    let loaded = load_into(path, &mut hasher, 0, &mut files, &mut body)?;
-    let body = if files.len() == 1 { body } else { None };
+    let mut read = Vec::new();
+    let loaded = load_into(path, &mut hasher, 0, &mut read)?;
+    let files = read.iter().map(|(p, _)| p.clone()).collect();
+    let mut read = read.into_iter();
+    // The bytes hashed, as they were read: the plan file's, then its runbook's.
+    let body = read.next().map(|(_, b)| b);
+    let runbook = read.next().map(|(p, bytes)| Runbook {
+        name: p
+            .file_name()
+            .map_or_else(|| "runbook.md".into(), |n| n.to_string_lossy().into_owned()),
+        bytes,
+    });
     Ok(LoadedFile {
         loaded,
         hash: hex(&hasher.finalize()),
         files,
         body,
+        runbook,
     })
 }
 
@@ -59,30 +79,55 @@ pub fn load_bytes(name: &Path, bytes: &[u8]) -> Result<LoadedFile, PlanError> {
             ),
         ));
     }
+    load_bundle(name, bytes, None)
+}
+
+/// [`load_bytes`] of a wiring file that travelled with its runbook (`runbook`: the runbook's
+/// file name and bytes, read in place of the file the wiring names): the plan, warnings and
+/// hash that [`load`] gives for the two files. `None`: the bytes travelled alone.
+///
+/// Errors: as [`load_bytes`]'s; a runbook for bytes that are not a wiring file naming one, or
+/// whose name is not a Markdown file's, is refused.
+pub fn load_bundle(
+    name: &Path,
+    bytes: &[u8],
+    runbook: Option<&Runbook>,
+) -> Result<LoadedFile, PlanError> {
+    let too_big = |len: usize| len as u64 > MAX_PLAN_BYTES;
+    if too_big(bytes.len()) || runbook.is_some_and(|r| too_big(r.bytes.len())) {
+        return Err(PlanError::at(
+            name,
+            0,
+            format!(
+                "the plan is larger than {} MiB: warroom reads plans up to that size",
+                MAX_PLAN_BYTES >> 20
+            ),
+        ));
+    }
     let mut hasher = Sha256::new();
-    let mut files = Vec::new();
-    let loaded = parse_into(name, bytes, &mut hasher, ALONE, &mut files)?;
+    let loaded = parse_into(name, bytes, &mut hasher, ALONE, &mut Vec::new(), runbook)?;
     Ok(LoadedFile {
         loaded,
         hash: hex(&hasher.finalize()),
         files: Vec::new(),
         body: Some(bytes.to_vec()),
+        runbook: runbook.cloned(),
     })
 }
 
+/// Reads and parses the file at `path`; `read` gets each file read (this one first, then the
+/// runbook it names) with its bytes.
 fn load_into(
     path: &Path,
     hasher: &mut Sha256,
     depth: u8,
-    files: &mut Vec<std::path::PathBuf>,
-    body: &mut Option<Vec<u8>>,
+    read: &mut Vec<(std::path::PathBuf, Vec<u8>)>,
 ) -> Result<Loaded, PlanError> {
-    files.push(path.to_path_buf());
     let bytes = read_plan(path)?;
-    let loaded = parse_into(path, &bytes, hasher, depth, files)?;
-    if depth == 0 {
-        *body = Some(bytes);
-    }
+    let at = read.len();
+    read.push((path.to_path_buf(), Vec::new()));
+    let loaded = parse_into(path, &bytes, hasher, depth, read, None)?;
+    read[at].1 = bytes;
     Ok(loaded)
 }
 
@@ -90,14 +135,15 @@ fn load_into(
 const ALONE: u8 = u8::MAX;
 
 /// Parses one plan file's bytes. `depth` 0: a plan opened by name, whose TOML may name a
-/// runbook; 1: that runbook; [`ALONE`]: bytes that travelled alone. Only depth 0 may name a
-/// runbook.
+/// runbook; 1: that runbook; [`ALONE`]: bytes that travelled, alone or with the `runbook`
+/// their TOML names. Only depth 0, or bytes that travelled with their runbook, may name one.
 fn parse_into(
     path: &Path,
     bytes: &[u8],
     hasher: &mut Sha256,
     depth: u8,
-    files: &mut Vec<std::path::PathBuf>,
+    read: &mut Vec<(std::path::PathBuf, Vec<u8>)>,
+    runbook: Option<&Runbook>,
 ) -> Result<Loaded, PlanError> {
     hasher.update(bytes);
     if bytes.contains(&0) {
@@ -118,12 +164,47 @@ fn parse_into(
     if ext == "toml" {
         let mut parsed = toml::parse(&src, path)?;
         check_times(&mut parsed.plan, path, false)?;
-        let Some(runbook) = parsed.runbook else {
+        let Some(named) = parsed.runbook else {
+            if runbook.is_some() {
+                return Err(PlanError::at(
+                    path,
+                    0,
+                    "a runbook travelled with this plan, but it names none: open the room \
+                     with your own plan file",
+                ));
+            }
             let mut plan = parsed.plan;
             let mut warnings: Vec<Diagnostic> = bad_utf8.into_iter().collect();
             warnings.extend(wiring::resolve(&mut plan, path)?);
             return Ok(Loaded { plan, warnings });
         };
+        if let Some(r) = runbook {
+            let p = Path::new(&r.name);
+            let bare_name =
+                p.file_name().is_some_and(|f| f == p.as_os_str()) && !r.name.starts_with('.');
+            let md = p.extension().is_some_and(|e| {
+                e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown")
+            });
+            if !bare_name || !md {
+                return Err(PlanError::at(
+                    path,
+                    0,
+                    format!(
+                        "the runbook that travelled with this plan is named `{}`, which is not \
+                         a Markdown file's name (NAME.md): open the room with your own plan \
+                         files",
+                        crate::text::sanitize(&r.name)
+                    ),
+                ));
+            }
+            let beside = path.with_file_name(&r.name);
+            let inner = parse_into(&beside, &r.bytes, hasher, 1, read, None)?;
+            let mut plan = toml::merge_wiring(inner.plan, parsed.plan);
+            let mut warnings: Vec<Diagnostic> = bad_utf8.into_iter().collect();
+            warnings.extend(inner.warnings);
+            warnings.extend(wiring::resolve(&mut plan, path)?);
+            return Ok(Loaded { plan, warnings });
+        }
         if depth == ALONE {
             return Err(PlanError::at(
                 path,
@@ -139,7 +220,7 @@ fn parse_into(
                 "a runbook named by `runbook =` must be a Markdown plan, not another TOML file",
             ));
         }
-        let inner = load_into(&runbook, hasher, depth + 1, files, &mut None)?;
+        let inner = load_into(&named, hasher, depth + 1, read)?;
         let mut plan = toml::merge_wiring(inner.plan, parsed.plan);
         let mut warnings: Vec<Diagnostic> = bad_utf8.into_iter().collect();
         warnings.extend(inner.warnings);

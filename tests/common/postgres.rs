@@ -22,6 +22,8 @@ pub struct Pg {
     child: Child,
     /// Commits are flushed to disk (`fsync=on`, for benchmarks); tests run with it off.
     durable: bool,
+    /// More `-c name=value` settings (TLS on TCP), kept for a restart.
+    extra: Vec<String>,
     /// The TCP port number naming the socket (`.s.PGSQL.<port>`); nothing listens on TCP.
     pub port: u16,
 }
@@ -66,20 +68,24 @@ fn as_server_user(program: &Path) -> Command {
 
 /// Runs `postgres` on the data in `dir`, on a socket there only; its log appends to
 /// `server.log`. `durable`: fsync on (the default of a real server), else off.
-fn spawn_server(postgres: &Path, dir: &Path, port: u16, durable: bool) -> Child {
+/// `extra`: more `-c` settings; with none, nothing listens on TCP.
+fn spawn_server(postgres: &Path, dir: &Path, port: u16, durable: bool, extra: &[String]) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("server.log"))
         .expect("server log");
-    as_server_user(postgres)
-        .arg("-D")
+    let mut cmd = as_server_user(postgres);
+    cmd.arg("-D")
         .arg(dir.join("data"))
         .arg("-k")
         .arg(dir)
         .args(["-p", &port.to_string()])
-        .args(["-c", "listen_addresses="])
-        .args(["-c", if durable { "fsync=on" } else { "fsync=off" }])
+        .args(["-c", "listen_addresses="]);
+    for setting in extra {
+        cmd.args(["-c", setting]);
+    }
+    cmd.args(["-c", if durable { "fsync=on" } else { "fsync=off" }])
         .args(["-c", "max_connections=60"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -96,6 +102,17 @@ impl Pg {
 
     /// [`Pg::start`]; `durable`: commits flushed to disk as on a real server (fsync on).
     pub fn start_with(durable: bool) -> Pg {
+        Pg::start_full(durable, None)
+    }
+
+    /// A server that also listens on TCP at 127.0.0.1 with TLS on, presenting `cert_pem` (its
+    /// chain) signed for `key_pem`; plain connections are accepted too, and every connection is
+    /// logged (`log_connections`: the log says whether it used TLS).
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> Pg {
+        Pg::start_full(false, Some((cert_pem, key_pem)))
+    }
+
+    fn start_full(durable: bool, tls: Option<(&str, &str)>) -> Pg {
         let initdb = binary("initdb");
         let postgres = binary("postgres");
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -126,11 +143,40 @@ impl Pg {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let child = spawn_server(&postgres, dir.path(), port, durable);
+        let mut extra = Vec::new();
+        if let Some((cert, key)) = tls {
+            let (cert_file, key_file) = (data.join("server.crt"), data.join("server.key"));
+            std::fs::write(&cert_file, cert).expect("write the server's certificate");
+            std::fs::write(&key_file, key).expect("write the server's key");
+            std::fs::set_permissions(
+                &key_file,
+                std::os::unix::fs::PermissionsExt::from_mode(0o600),
+            )
+            .expect("chmod the key");
+            if Uid::effective().is_root() {
+                for f in [&cert_file, &key_file] {
+                    nix::unistd::chown(
+                        f,
+                        Some(nix::unistd::Uid::from_raw(65534)),
+                        Some(nix::unistd::Gid::from_raw(65534)),
+                    )
+                    .expect("give the key to nobody");
+                }
+            }
+            extra = vec![
+                "listen_addresses=127.0.0.1".to_string(),
+                "ssl=on".to_string(),
+                format!("ssl_cert_file={}", cert_file.display()),
+                format!("ssl_key_file={}", key_file.display()),
+                "log_connections=on".to_string(),
+            ];
+        }
+        let child = spawn_server(&postgres, dir.path(), port, durable, &extra);
         let pg = Pg {
             dir,
             child,
             durable,
+            extra,
             port,
         };
         pg.wait_ready();
@@ -151,6 +197,7 @@ impl Pg {
             self.dir.path(),
             self.port,
             self.durable,
+            &self.extra,
         );
         self.wait_ready();
     }
@@ -167,6 +214,29 @@ impl Pg {
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops (`SIGSTOP`) or resumes (`SIGCONT`) the server and every process it forked: a
+    /// server that does not answer at all, as behind a network that drops packets — its
+    /// sockets stay open, so only a deadline on the answer notices.
+    pub fn freeze(&self, frozen: bool) {
+        let signal = if frozen {
+            Signal::SIGSTOP
+        } else {
+            Signal::SIGCONT
+        };
+        let main = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{main}/task/{main}/children"))
+            .unwrap_or_default();
+        let mut pids: Vec<i32> = vec![main as i32];
+        pids.extend(
+            children
+                .split_whitespace()
+                .filter_map(|p| p.parse::<i32>().ok()),
+        );
+        for pid in pids {
+            let _ = kill(Pid::from_raw(pid), signal);
         }
     }
 

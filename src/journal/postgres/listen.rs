@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use postgres::Client;
 use postgres::fallible_iterator::FallibleIterator as _;
-use postgres::{Client, NoTls};
 
 use super::location::Location;
 use super::schema::CHANNEL;
@@ -81,10 +81,7 @@ fn run(loc: &Location, stop: &AtomicBool, on_change: &dyn Fn()) {
 }
 
 fn listen(loc: &Location) -> Result<Client, String> {
-    let mut client = loc
-        .config
-        .connect(NoTls)
-        .map_err(|e| format!("cannot connect: {}", super::words(&e)))?;
+    let mut client = loc.connect()?;
     client
         .batch_execute(&format!("LISTEN {CHANNEL}"))
         .map_err(|e| format!("cannot LISTEN: {}", super::words(&e)))?;

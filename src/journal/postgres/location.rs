@@ -15,6 +15,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use postgres::config::Host;
+use postgres::{Client, NoTls};
+
+use super::tls::{Roots, SslMode, Tls};
 
 /// How long a connection attempt may take before it is an error (an unreachable server must
 /// not freeze a verb).
@@ -32,6 +35,8 @@ pub(crate) struct Location {
     /// `postgres://host:port/db?room=NAME` from the expanded settings, without user or
     /// password: the same room whoever reaches it.
     pub(crate) id: String,
+    /// `sslmode` and `sslrootcert` ([`super::tls`]).
+    pub(crate) tls: Tls,
 }
 
 impl std::fmt::Debug for Location {
@@ -59,10 +64,31 @@ impl Location {
         };
         let mut room = None;
         let mut rest = Vec::new();
+        let mut tls = Tls::default();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("room", v)) => room = Some(v.to_string()),
                 Some(("password", _)) => return Err(literal_password(url)),
+                Some(("sslmode", v)) => {
+                    tls.mode = SslMode::parse(&percent_decode(v))
+                        .map_err(|e| format!("{}: {e}", redact(url)))?;
+                }
+                Some(("sslrootcert", v)) => {
+                    let v = percent_decode(v);
+                    tls.roots = Some(if v == "system" {
+                        Roots::System
+                    } else {
+                        Roots::File(PathBuf::from(v))
+                    });
+                }
+                Some((k @ ("sslcert" | "sslkey" | "sslpassword" | "sslcrl"), _)) => {
+                    return Err(format!(
+                        "{}: {k} is not supported (warroom connects without a client \
+                         certificate): remove it and authenticate with a password \
+                         (PGPASSWORD, ~/.pgpass) over sslmode=verify-full",
+                        redact(url)
+                    ));
+                }
                 _ => rest.push(pair),
             }
         }
@@ -106,11 +132,52 @@ impl Location {
             config.get_ports().first().copied().unwrap_or(5432),
             config.get_dbname().unwrap_or_default()
         );
+        // As libpq: a socket directory is local, and never uses TLS.
+        let tcp = config.get_hosts().iter().any(|h| matches!(h, Host::Tcp(_)));
+        if !tcp {
+            tls.mode = SslMode::Disable;
+        }
+        config.ssl_mode(tls.mode.negotiate());
         Ok(Location {
             config,
             room,
             shown: url.to_string(),
             id,
+            tls,
+        })
+    }
+
+    /// Connects as the URL says, TLS included. Errors in words, without the password: a
+    /// refused or failed TLS handshake says which `sslmode` asked for it and what to change.
+    pub(crate) fn connect(&self) -> Result<Client, String> {
+        let done = if self.tls.mode == SslMode::Disable {
+            self.config.connect(NoTls)
+        } else {
+            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(self.tls.client_config()?);
+            self.config.connect(tls)
+        };
+        done.map_err(|e| {
+            let words = super::words(&e);
+            if !words.contains("TLS") {
+                return format!("cannot connect: {words}");
+            }
+            let hint = if words.contains("server does not support TLS") {
+                "the server does not offer TLS: turn `ssl` on in its postgresql.conf, or \
+                 connect with sslmode=prefer or disable on a network you trust"
+            } else if words.contains("not valid for name") || words.contains("NotValidForName") {
+                "the certificate is not issued to the host in the URL: connect by a name it \
+                 was issued to, or use sslmode=verify-ca"
+            } else if words.contains("UnknownIssuer") || words.contains("invalid peer certificate")
+            {
+                "the server's certificate is not signed by a CA in sslrootcert: give that CA's \
+                 certificate"
+            } else {
+                "check the server's TLS settings"
+            };
+            format!(
+                "cannot connect (sslmode={}): {words}; {hint}",
+                self.tls.effective_mode().word()
+            )
         })
     }
 }
@@ -188,6 +255,27 @@ fn expand(url: &str) -> Result<String, String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// `%XX` decoded (a value of the URL's query, such as a certificate's path).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn percent_encode(s: &str) -> String {

@@ -9,7 +9,7 @@
 //!   event's canonical JSON line, byte for byte what the file backend would write, `hash` its
 //!   SHA-256 and `prev` the hash of the room's previous line; `db_role` the database role that
 //!   inserted it (beside the OS `actor` inside the line).
-//! - A trigger refuses every `UPDATE`, `DELETE` and `TRUNCATE` of `warroom_events`: the room is
+//! - Triggers refuse every `UPDATE`, `DELETE` and `TRUNCATE` of `warroom_events`: the room is
 //!   append-only in the database itself, whatever the grants.
 //!
 //! Version 2 adds (`init` migrates a version 1 database in place):
@@ -21,11 +21,27 @@
 //!   extension picks the loader, its stem is the plan's name in `plan_loaded`); `stored_at`,
 //!   `db_role` who stored it. Append-only like the events, by the same kind of trigger.
 //!
+//! Version 3 adds (`init` migrates a version 1 or 2 database in place):
+//!
+//! - `warroom_notify`: the notification ledger of each room and webhook (what the file
+//!   backend keeps in the sidecar `<journal>.notify`), so that however many operators' rooms
+//!   are open each event is posted once. Primary key `(room, webhook, version)`: `webhook` is
+//!   the SHA-256 (hex) of the webhook's URL (never the URL, a credential), `ledger` the JSON
+//!   ledger at that version. A change is the next version inserted with `ON CONFLICT DO
+//!   NOTHING`: of two viewers changing it at once one inserts and the other, finding the
+//!   version taken, reads again and decides afresh — the file's lock, as rows.
+//! - `warroom_plans.runbook`, `runbook_at`: a wiring file that names a runbook is stored with
+//!   it as one version — `body` is the wiring file's bytes followed by the runbook's, which
+//!   start at byte `runbook_at`; `runbook` is the runbook's file name (so `hash` is the
+//!   two files' plan hash). NULL for a plan of one file.
+//! - One function, `warroom_append_only()`, behind the triggers of every table (versions 1
+//!   and 2 had one per table; the migration replaces them).
+//!
 //! Grants (the owner who ran `init` does this once):
 //!
 //! ```sql
 //! GRANT SELECT ON warroom_schema, warroom_events, warroom_plans TO followers;  -- watch
-//! GRANT SELECT, INSERT ON warroom_events, warroom_plans TO operators;          -- act
+//! GRANT SELECT, INSERT ON warroom_events, warroom_plans, warroom_notify TO operators; -- act
 //! GRANT SELECT ON warroom_schema TO operators;
 //! ```
 //!
@@ -35,11 +51,12 @@
 use postgres::Client;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// The channel appends notify on; the payload is `room:seq`.
 pub(crate) const CHANNEL: &str = "warroom_events";
 
+/// The tables and the version row of version 1 (without their triggers).
 const CREATE_V1: &str = r"
 CREATE TABLE warroom_schema (version integer NOT NULL);
 CREATE TABLE warroom_events (
@@ -53,20 +70,10 @@ CREATE TABLE warroom_events (
     committed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (room, seq)
 );
-CREATE FUNCTION warroom_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'warroom_events is append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END
-$$;
-CREATE TRIGGER warroom_events_no_change BEFORE UPDATE OR DELETE ON warroom_events
-    FOR EACH ROW EXECUTE FUNCTION warroom_events_append_only();
-CREATE TRIGGER warroom_events_no_truncate BEFORE TRUNCATE ON warroom_events
-    FOR EACH STATEMENT EXECUTE FUNCTION warroom_events_append_only();
 INSERT INTO warroom_schema (version) VALUES (1);
 ";
 
-/// Version 1 to 2: the plans table.
+/// Version 1 to 2: the plans table (without its triggers).
 const MIGRATE_1_2: &str = r"
 CREATE TABLE warroom_plans (
     room text NOT NULL,
@@ -77,21 +84,59 @@ CREATE TABLE warroom_plans (
     stored_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (room, hash)
 );
-CREATE FUNCTION warroom_plans_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'warroom_plans is append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END
-$$;
-CREATE TRIGGER warroom_plans_no_change BEFORE UPDATE OR DELETE ON warroom_plans
-    FOR EACH ROW EXECUTE FUNCTION warroom_plans_append_only();
-CREATE TRIGGER warroom_plans_no_truncate BEFORE TRUNCATE ON warroom_plans
-    FOR EACH STATEMENT EXECUTE FUNCTION warroom_plans_append_only();
 UPDATE warroom_schema SET version = 2;
 ";
 
-/// The migrations, in order: `MIGRATIONS[i]` takes version `i + 1` to `i + 2`.
-const MIGRATIONS: &[&str] = &[MIGRATE_1_2];
+/// Version 2 to 3: the notification ledgers, a wiring file's runbook stored with it, and one
+/// refusing function for every table (the per-table functions of versions 1 and 2 are
+/// replaced by it).
+const MIGRATE_2_3: &str = r"
+CREATE TABLE warroom_notify (
+    room text NOT NULL,
+    webhook text NOT NULL CHECK (webhook ~ '^[0-9a-f]{64}$'),
+    version bigint NOT NULL CHECK (version > 0),
+    ledger text NOT NULL,
+    db_role text NOT NULL DEFAULT current_user,
+    written_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (room, webhook, version)
+);
+ALTER TABLE warroom_plans ADD COLUMN runbook text, ADD COLUMN runbook_at integer,
+    ADD CHECK ((runbook IS NULL) = (runbook_at IS NULL) AND runbook_at >= 0);
+CREATE OR REPLACE FUNCTION warroom_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+DROP TRIGGER IF EXISTS warroom_events_no_change ON warroom_events;
+DROP TRIGGER IF EXISTS warroom_events_no_truncate ON warroom_events;
+DROP TRIGGER IF EXISTS warroom_plans_no_change ON warroom_plans;
+DROP TRIGGER IF EXISTS warroom_plans_no_truncate ON warroom_plans;
+DROP FUNCTION IF EXISTS warroom_events_append_only();
+DROP FUNCTION IF EXISTS warroom_plans_append_only();
+UPDATE warroom_schema SET version = 3;
+";
+
+/// The append-only tables of the current version: each gets [`triggers`] from
+/// `warroom_append_only()` (made by the migration to version 3).
+const APPEND_ONLY: &[&str] = &["warroom_events", "warroom_plans", "warroom_notify"];
+
+/// The two triggers that make `table` append-only: no `UPDATE` or `DELETE` of a row, no
+/// `TRUNCATE`, whatever the grants (the owner included).
+fn triggers(table: &str) -> String {
+    format!(
+        "CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} \
+             FOR EACH ROW EXECUTE FUNCTION warroom_append_only();\n\
+         CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} \
+             FOR EACH STATEMENT EXECUTE FUNCTION warroom_append_only();\n"
+    )
+}
+
+/// The migrations, in order: `MIGRATIONS[i]` takes version `i + 1` to `i + 2`. The triggers
+/// are not in them: versions 1 and 2 had a function per table (still in databases made then,
+/// replaced by the migration to 3); [`migrate`] ends by giving every table of
+/// [`APPEND_ONLY`] its triggers on the one function.
+const MIGRATIONS: &[&str] = &[MIGRATE_1_2, MIGRATE_2_3];
 
 /// What [`init`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +191,16 @@ fn migrate(tx: &mut postgres::Transaction<'_>, from: i32) -> Result<(), String> 
     for sql in MIGRATIONS.iter().skip(skip) {
         tx.batch_execute(sql).map_err(|e| super::words(&e))?;
     }
+    for table in APPEND_ONLY {
+        // Dropped first: a version 3 database already has them (an `init` that found it
+        // current does not get here, but a rerun of a migration must not fail on them).
+        tx.batch_execute(&format!(
+            "DROP TRIGGER IF EXISTS {table}_no_change ON {table};\n\
+             DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};\n{}",
+            triggers(table)
+        ))
+        .map_err(|e| super::words(&e))?;
+    }
     Ok(())
 }
 
@@ -184,8 +239,8 @@ fn mismatch(found: Option<i32>) -> String {
         Some(v) if v >= 1 => format!(
             "the database's warroom schema is version {v}, this warroom speaks \
              {SCHEMA_VERSION}: run `warroom journal init URL` once, as a role that may create \
-             tables, to migrate it (then grant SELECT, INSERT ON warroom_plans to operators and \
-             SELECT to followers)"
+             tables, to migrate it (then grant SELECT, INSERT ON warroom_plans, warroom_notify \
+             to operators and SELECT ON warroom_plans to followers)"
         ),
         Some(v) => format!(
             "the database's warroom schema is version {v}, which warroom never made: use a \

@@ -6,10 +6,11 @@
 //! synchronous and callable from anywhere.
 
 use std::sync::mpsc;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
+use std::time::{Duration, Instant};
 
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 
 use super::location::Location;
 use super::schema;
@@ -93,11 +94,7 @@ impl Conn {
             self.checked = false;
             self.client = None;
             self.append = None;
-            let c = self
-                .loc
-                .config
-                .connect(NoTls)
-                .map_err(|e| format!("cannot connect: {}", super::words(&e)))?;
+            let c = self.loc.connect()?;
             self.client = Some(c);
         }
         self.client
@@ -113,15 +110,34 @@ impl Conn {
     }
 }
 
+/// How long a call may wait for the database's answer before it is an error (the server is
+/// stopped, or the network drops packets: a connected socket then never answers, and no
+/// connect timeout applies). The call goes on on the connection thread, and its answer, if one
+/// comes, is dropped; calls made while it is stuck fail at once with the same words.
+pub(crate) const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Hands closures to the connection thread. Dropping it ends the thread.
 #[derive(Debug)]
 pub(crate) struct Worker {
     jobs: Mutex<mpsc::Sender<Job>>,
+    /// Since when the connection thread has been running its current job (`None`: idle).
+    busy: Arc<Mutex<Option<Instant>>>,
+}
+
+/// The words for a call the database did not answer within `limit`.
+fn no_answer(limit: Duration) -> String {
+    format!(
+        "the database has not answered for {} s (the server or the network is not \
+         responding)",
+        limit.as_secs()
+    )
 }
 
 impl Worker {
     pub(crate) fn start(loc: Location) -> std::io::Result<Worker> {
         let (tx, rx) = mpsc::channel::<Job>();
+        let busy = Arc::new(Mutex::new(None));
+        let marks = Arc::clone(&busy);
         thread::Builder::new()
             .name("journal-pg".into())
             .spawn(move || {
@@ -131,21 +147,51 @@ impl Worker {
                     checked: false,
                     append: None,
                 };
+                let mark = |at: Option<Instant>| {
+                    *marks.lock().unwrap_or_else(PoisonError::into_inner) = at;
+                };
                 for job in rx {
+                    mark(Some(Instant::now()));
                     job(&mut conn);
+                    mark(None);
                 }
             })?;
         Ok(Worker {
             jobs: Mutex::new(tx),
+            busy,
         })
     }
 
-    /// Runs `f` on the connection thread and returns its answer; `Err` in words when the
-    /// thread is gone.
+    /// Runs `f` on the connection thread and returns its answer, waiting as long as it takes
+    /// (a replay, an export or an import of a long room); `Err` in words when the thread is
+    /// gone.
     pub(crate) fn run<T: Send + 'static, E: Send + 'static + From<String>>(
         &self,
         f: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E> {
+        self.run_within(None, f)
+    }
+
+    /// [`Worker::run`], but an error after [`ANSWER_TIMEOUT`] without an answer — and at once
+    /// while the thread has been stuck on an earlier call for that long.
+    pub(crate) fn run_quick<T: Send + 'static, E: Send + 'static + From<String>>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
+        self.run_within(Some(ANSWER_TIMEOUT), f)
+    }
+
+    fn run_within<T: Send + 'static, E: Send + 'static + From<String>>(
+        &self,
+        limit: Option<Duration>,
+        f: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
+        if let Some(limit) = limit {
+            let since = *self.busy.lock().unwrap_or_else(PoisonError::into_inner);
+            if since.is_some_and(|t| t.elapsed() >= limit) {
+                return Err(E::from(no_answer(limit)));
+            }
+        }
         let (tx, rx) = mpsc::sync_channel(1);
         let job: Job = Box::new(move |conn| {
             let _ = tx.send(f(conn));
@@ -158,7 +204,14 @@ impl Worker {
         if sent.is_err() {
             return Err(E::from("the connection thread ended".to_string()));
         }
-        rx.recv()
-            .unwrap_or_else(|_| Err(E::from("the connection thread ended".to_string())))
+        let gone = || Err(E::from("the connection thread ended".to_string()));
+        match limit {
+            None => rx.recv().unwrap_or_else(|_| gone()),
+            Some(limit) => match rx.recv_timeout(limit) {
+                Ok(answer) => answer,
+                Err(mpsc::RecvTimeoutError::Timeout) => Err(E::from(no_answer(limit))),
+                Err(mpsc::RecvTimeoutError::Disconnected) => gone(),
+            },
+        }
     }
 }
