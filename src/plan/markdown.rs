@@ -29,6 +29,7 @@ mod explain;
 mod item_stages;
 mod lead_times;
 mod meta;
+mod para_stages;
 mod prose;
 mod rows;
 mod rules;
@@ -73,7 +74,7 @@ fn read(src: &str, file: &Path) -> Result<build::Built, PlanError> {
             "the plan is empty: write at least a title heading (`# Launch plan`) and a phase with tasks (`## Deploy` then `- [ ] …`)",
         ));
     }
-    let doc = item_stages::promote(scan::scan(src));
+    let doc = item_stages::promote(para_stages::promote(scan::scan(src)));
     let mut meta = meta::read(src, &doc.opaque, doc.prose());
     meta.date_from_front_matter(doc.front_matter.as_deref());
     Ok(build::build(&doc, meta, file))

@@ -275,6 +275,7 @@ fn rebuild(doc: Doc, labels: &[Option<(String, String)>], before: &[Option<Strin
                     text: title.clone(),
                     line: items[i].line,
                     parent: base,
+                    promoted: false,
                 });
                 let mut fresh = Vec::new();
                 if !more.is_empty() {
@@ -292,6 +293,7 @@ fn rebuild(doc: Doc, labels: &[Option<(String, String)>], before: &[Option<Strin
                     text: title.clone(),
                     line: items[i].line,
                     parent: base,
+                    promoted: false,
                 });
                 new_entries.push(Vec::new());
                 current = Some(new_headings.len() - 1);

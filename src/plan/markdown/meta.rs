@@ -48,6 +48,10 @@ pub struct Meta {
     pub rollback_window: Option<Duration>,
     /// The title a `Title: …` header line gives (a PEP's or an RFC-style header), if any.
     pub title: Option<String>,
+    /// The year of the first full date the plan writes anywhere (`Tuesday, 19 March 2024`):
+    /// the year of dates written without one (`Three weeks before (Feb 29)`) when the header
+    /// gives no date.
+    pub year_hint: Option<i32>,
 }
 
 const SUBJECTS: &[&str] = &[
@@ -84,11 +88,15 @@ const NOT_GO_LIVE: &[&str] = &[
 #[must_use]
 pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = &'a str>) -> Meta {
     let mut zones_seen: Vec<Tz> = Vec::new();
+    let mut year_hint = None;
     for text in prose {
         for tz in zones::mentioned(text) {
             if !zones_seen.contains(&tz) {
                 zones_seen.push(tz);
             }
+        }
+        if year_hint.is_none() {
+            year_hint = schedule::first_date(text).and_then(|d| d.year);
         }
     }
     let mut date: Option<NaiveDate> = None;
@@ -166,6 +174,7 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
         zones: zones_seen,
         rollback_window,
         title,
+        year_hint,
     }
 }
 
@@ -201,10 +210,11 @@ impl Meta {
         }
     }
 
-    /// The year of the go-live date, for dates written without one.
+    /// The year of the go-live date, else of the first full date the plan writes, for dates
+    /// written without one.
     #[must_use]
     pub fn year(&self) -> Option<i32> {
-        self.date.map(|d| d.year())
+        self.date.map(|d| d.year()).or(self.year_hint)
     }
 }
 

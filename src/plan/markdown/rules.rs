@@ -24,6 +24,9 @@ pub(super) fn names_rollback(n: &str) -> bool {
         "backout",
         "back out",
         "fallback",
+        // Undoing an upgrade (`#### Downgrade`: back to the v3.0 binary).
+        "downgrade",
+        "downgrading",
     ]
     .iter()
     .any(|p| has(n, p))

@@ -23,6 +23,9 @@ pub struct Heading {
     pub line: usize,
     /// The enclosing heading (the nearest earlier one of a lower level).
     pub parent: Option<usize>,
+    /// Read from a short line of text, not written as a heading ([`super::para_stages`]):
+    /// never the plan's title.
+    pub promoted: bool,
 }
 
 /// A list item (of any list, at any depth).
@@ -180,6 +183,7 @@ fn push_heading(
         text,
         line,
         parent: level_stack.last().map(|&(_, h)| h),
+        promoted: false,
     });
     level_stack.push((level, idx));
     doc.entries.push(Vec::new());

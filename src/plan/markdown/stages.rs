@@ -396,6 +396,7 @@ mod tests {
             text: text.to_string(),
             line: 0,
             parent,
+            promoted: false,
         }
     }
 

@@ -349,7 +349,8 @@ fn title(doc: &Doc, meta: &Meta, file: &Path) -> (String, Option<usize>) {
         .or_else(|| meta.title.as_deref().map(clean::title));
     // Several `#` headings under a front-matter title are the plan's top sections, not its title.
     let level1 = heads.iter().filter(|h| h.level == 1).count();
-    let (title, title_heading) = match (heads.first(), fm_title) {
+    let first = heads.first().filter(|h| !h.promoted);
+    let (title, title_heading) = match (first, fm_title) {
         (Some(h), fm) if h.level == 1 && (level1 == 1 || fm.is_none()) => {
             (clean::title(&h.text), Some(0))
         }
