@@ -8,7 +8,7 @@
 //!
 //! Two labels in one list at least: a single dated item is a task with a date.
 
-use super::scan::{Doc, Entry, Heading, Item};
+use super::scan::{Doc, Entry, Item, Restaged, top_items};
 use crate::plan::schedule;
 
 /// Words that open a label of when something happens (`At the day of the soft freeze`, `One
@@ -151,13 +151,7 @@ pub fn promote(doc: Doc) -> Doc {
             .collect();
         // A label holds its own list or the items after it; one that holds nothing (`* T-1
         // Days` in a list of days to block out) is an item.
-        let tops: Vec<usize> = entries
-            .iter()
-            .filter_map(|e| match *e {
-                Entry::Item(i) if doc.items[i].parent.is_none() && !doc.items[i].quoted => Some(i),
-                _ => None,
-            })
-            .collect();
+        let tops = top_items(&doc, entries);
         let is_label = |i: usize| found.iter().any(|(k, _)| *k == i);
         let holds = |i: usize| {
             has_children[i]
@@ -196,13 +190,7 @@ pub fn promote(doc: Doc) -> Doc {
 fn opening_times(doc: &Doc, labels: &[Option<(String, String)>]) -> Vec<Option<String>> {
     let mut out = vec![None; doc.items.len()];
     for entries in &doc.entries {
-        let tops: Vec<usize> = entries
-            .iter()
-            .filter_map(|e| match *e {
-                Entry::Item(i) if doc.items[i].parent.is_none() && !doc.items[i].quoted => Some(i),
-                _ => None,
-            })
-            .collect();
+        let tops = top_items(doc, entries);
         if tops.iter().any(|&i| labels[i].is_some()) {
             continue;
         }
@@ -248,60 +236,32 @@ fn rebuild(doc: Doc, labels: &[Option<(String, String)>], before: &[Option<Strin
         front_matter,
         opaque,
     } = doc;
-    let mut new_headings: Vec<Heading> = Vec::with_capacity(headings.len());
-    let mut heading_map: Vec<usize> = vec![0; headings.len()];
-    let mut new_entries: Vec<Vec<Entry>> = vec![Vec::new()];
+    let mut out = Restaged::new(headings.len());
     // The new section of each old item, by old item index.
     let mut item_section: Vec<Option<usize>> = vec![None; items.len()];
     for (s, section_entries) in entries.into_iter().enumerate() {
-        let base = s.checked_sub(1).map(|h| {
-            let old = &headings[h];
-            new_headings.push(Heading {
-                parent: old.parent.map(|p| heading_map[p]),
-                ..old.clone()
-            });
-            new_entries.push(Vec::new());
-            heading_map[h] = new_headings.len() - 1;
-            heading_map[h]
-        });
-        let level = base.map_or(1, |h| new_headings[h].level);
+        let base = out.copy_heading(&headings, s);
         let mut current = base;
         for e in section_entries {
             if let Entry::Item(i) = e
                 && let Some((title, more)) = &labels[i]
             {
-                new_headings.push(Heading {
-                    level: (level + 1).min(6),
-                    text: title.clone(),
-                    line: items[i].line,
-                    parent: base,
-                    promoted: false,
-                });
-                let mut fresh = Vec::new();
+                let h = out.push_stage(base, title.clone(), items[i].line, false);
                 if !more.is_empty() {
-                    fresh.push(Entry::Para(more.clone(), items[i].line));
+                    out.entries[h + 1].push(Entry::Para(more.clone(), items[i].line));
                 }
-                new_entries.push(fresh);
-                current = Some(new_headings.len() - 1);
+                current = Some(h);
                 continue;
             }
             if let Entry::Item(i) = e
                 && let Some(title) = &before[i]
             {
-                new_headings.push(Heading {
-                    level: (level + 1).min(6),
-                    text: title.clone(),
-                    line: items[i].line,
-                    parent: base,
-                    promoted: false,
-                });
-                new_entries.push(Vec::new());
-                current = Some(new_headings.len() - 1);
+                current = Some(out.push_stage(base, title.clone(), items[i].line, false));
             }
             if let Entry::Item(i) = e {
                 item_section[i] = current;
             }
-            new_entries[current.map_or(0, |h| h + 1)].push(e);
+            out.push_entry(current, e);
         }
     }
     let mut item_map: Vec<Option<usize>> = vec![None; items.len()];
@@ -325,6 +285,11 @@ fn rebuild(doc: Doc, labels: &[Option<(String, String)>], before: &[Option<Strin
             ..it
         });
     }
+    let Restaged {
+        headings: new_headings,
+        entries: mut new_entries,
+        ..
+    } = out;
     for section in &mut new_entries {
         for e in section.iter_mut() {
             if let Entry::Item(i) = e {

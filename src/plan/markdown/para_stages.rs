@@ -7,7 +7,7 @@
 //! Two such lines in one section at least, two of them giving a time: a single short line
 //! above a list is only its lead.
 
-use super::scan::{Doc, Entry, Heading};
+use super::scan::{Doc, Entry, Restaged};
 use crate::plan::schedule;
 
 /// The most words a line may have to stand for a heading.
@@ -65,52 +65,32 @@ fn rebuild(doc: Doc, labels: &[Vec<usize>]) -> Doc {
         front_matter,
         opaque,
     } = doc;
-    let mut new_headings: Vec<Heading> = Vec::with_capacity(headings.len());
-    let mut heading_map: Vec<usize> = vec![0; headings.len()];
-    let mut new_entries: Vec<Vec<Entry>> = vec![Vec::new()];
+    let mut out = Restaged::new(headings.len());
     let mut item_section: Vec<Option<usize>> = vec![None; items.len()];
     for (s, section_entries) in entries.into_iter().enumerate() {
-        let base = s.checked_sub(1).map(|h| {
-            let old = &headings[h];
-            new_headings.push(Heading {
-                parent: old.parent.map(|p| heading_map[p]),
-                ..old.clone()
-            });
-            new_entries.push(Vec::new());
-            heading_map[h] = new_headings.len() - 1;
-            heading_map[h]
-        });
-        let level = base.map_or(1, |h| new_headings[h].level);
+        let base = out.copy_heading(&headings, s);
         let mut current = base;
         for (k, e) in section_entries.into_iter().enumerate() {
             if labels[s].contains(&k)
                 && let Entry::Para(text, line) = &e
             {
-                new_headings.push(Heading {
-                    level: (level + 1).min(6),
-                    text: text.trim().to_string(),
-                    line: *line,
-                    parent: base,
-                    promoted: true,
-                });
-                new_entries.push(Vec::new());
-                current = Some(new_headings.len() - 1);
+                current = Some(out.push_stage(base, text.trim().to_string(), *line, true));
                 continue;
             }
             if let Entry::Item(i) = e {
                 item_section[i] = current;
             }
-            new_entries[current.map_or(0, |h| h + 1)].push(e);
+            out.push_entry(current, e);
         }
     }
     for (i, it) in items.iter_mut().enumerate() {
         it.heading = item_section[i];
     }
     Doc {
-        headings: new_headings,
+        headings: out.headings,
         items,
         tables,
-        entries: new_entries,
+        entries: out.entries,
         front_matter,
         opaque,
     }

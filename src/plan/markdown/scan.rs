@@ -609,6 +609,81 @@ fn inline_html_text(html: &str) -> Option<&str> {
     }
 }
 
+/// A document's headings and sections being rebuilt with stages inserted among them (by
+/// [`super::item_stages`] and [`super::para_stages`]): old headings are copied in order with
+/// their parents re-indexed, new stage headings go one level below their section.
+pub struct Restaged {
+    /// The headings so far.
+    pub headings: Vec<Heading>,
+    /// The sections so far (`0`: before the first heading), as [`Doc::entries`].
+    pub entries: Vec<Vec<Entry>>,
+    /// Old heading index → new.
+    map: Vec<usize>,
+}
+
+impl Restaged {
+    /// An empty rebuild of a document with `old` headings.
+    #[must_use]
+    pub fn new(old: usize) -> Self {
+        Restaged {
+            headings: Vec::with_capacity(old),
+            entries: vec![Vec::new()],
+            map: vec![0; old],
+        }
+    }
+
+    /// Copies old section `s`'s heading (none for `s == 0`) and opens its section; returns its
+    /// new index.
+    pub fn copy_heading(&mut self, old: &[Heading], s: usize) -> Option<usize> {
+        let h = s.checked_sub(1)?;
+        let parent = old[h].parent.map(|p| self.map[p]);
+        self.headings.push(Heading {
+            parent,
+            ..old[h].clone()
+        });
+        self.entries.push(Vec::new());
+        self.map[h] = self.headings.len() - 1;
+        Some(self.map[h])
+    }
+
+    /// Adds a stage heading below section `base` and opens its section; returns its index.
+    pub fn push_stage(
+        &mut self,
+        base: Option<usize>,
+        text: String,
+        line: usize,
+        promoted: bool,
+    ) -> usize {
+        let level = base.map_or(1, |h| self.headings[h].level);
+        self.headings.push(Heading {
+            level: (level + 1).min(6),
+            text,
+            line,
+            parent: base,
+            promoted,
+        });
+        self.entries.push(Vec::new());
+        self.headings.len() - 1
+    }
+
+    /// Adds `e` to section `current` (`None`: before the first heading).
+    pub fn push_entry(&mut self, current: Option<usize>, e: Entry) {
+        self.entries[current.map_or(0, |h| h + 1)].push(e);
+    }
+}
+
+/// The top-level items of a section's `entries` outside quotes, in order.
+#[must_use]
+pub fn top_items(doc: &Doc, entries: &[Entry]) -> Vec<usize> {
+    entries
+        .iter()
+        .filter_map(|e| match *e {
+            Entry::Item(i) if doc.items[i].parent.is_none() && !doc.items[i].quoted => Some(i),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
