@@ -222,7 +222,7 @@ fn q_in_the_help_leaves_and_the_quit_key_asks_the_loop_to() {
     let fx = app.update(key('q'), at(1));
     assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
     app.update(key('?'), at(1));
-    assert_eq!(app.view.mode, Mode::Help);
+    assert_eq!(app.view.mode, Mode::Help(0));
     assert!(screen(&app, at(1)).contains("tick / untick the selected task"));
     let fx = app.update(key('q'), at(2));
     assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
