@@ -176,9 +176,20 @@ fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     timeline::draw(frame, tl, ctx);
     checklist::draw(frame, list, ctx);
     if bottom_h > 0 {
-        let [g, f] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-            .areas(bottom);
+        // A rule between the two keeps a long gate title from reading on into the feed.
+        let [g, rule, f] = Layout::horizontal([
+            Constraint::Percentage(50),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+        ])
+        .areas(bottom);
         gates::draw(frame, g, ctx);
+        frame.render_widget(
+            Block::default()
+                .borders(Borders::LEFT)
+                .border_style(ctx.theme.dim),
+            rule,
+        );
         feed::draw(frame, f, ctx);
     }
     help::footer(frame, foot, ctx);

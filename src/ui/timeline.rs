@@ -8,6 +8,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{Ctx, fit, hm};
 use crate::app::Panel;
 use crate::plan::PhaseKind;
@@ -32,10 +34,39 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     let selected = ctx.screen.view.phase;
     let first = selected.saturating_sub(rows_visible.saturating_sub(1));
-    let title_w: u16 = if ctx.wide { 30 } else { 26 };
-    let when_w: u16 = if ctx.wide { 20 } else { 12 };
-    let fixed = 2 + title_w + when_w + ACTUAL_W + 1 + 7 + 4;
-    let bar_w = inner.width.saturating_sub(fixed) as usize;
+    // Columns as wide as their widest entry (a date is never cut mid-field), the phase names
+    // taking what the bars can spare.
+    let titles: Vec<String> = state
+        .plan
+        .phases
+        .iter()
+        .map(|p| {
+            let title = sanitize(&p.title);
+            if p.kind == PhaseKind::Rollback {
+                format!("↶ {title}")
+            } else {
+                title
+            }
+        })
+        .collect();
+    let planned: Vec<String> = state
+        .planned
+        .iter()
+        .map(|w| {
+            w.map_or_else(
+                || "unscheduled".to_string(),
+                |(s, e)| window(s, e, ctx.wide, ctx.now),
+            )
+        })
+        .collect();
+    let widest = |v: &[String]| v.iter().map(|s| s.width()).max().unwrap_or(0) as u16;
+    let when_w = widest(&planned).clamp(11, if ctx.wide { 26 } else { 20 });
+    let others = 2 + when_w + ACTUAL_W + 1 + 7 + 4;
+    let min_bar = if ctx.wide { 24 } else { 8 };
+    let title_w = widest(&titles)
+        .min(inner.width.saturating_sub(others + min_bar))
+        .max(12);
+    let bar_w = inner.width.saturating_sub(others + title_w) as usize;
     let forecasts = state.forecasts(ctx.now);
     let axis = axis(ctx, &forecasts);
 
@@ -46,7 +77,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .enumerate()
         .skip(first)
         .take(rows_visible)
-        .map(|(i, p)| {
+        .map(|(i, _)| {
             let status = state.phase_status(i, ctx.now);
             let style = match status {
                 PhaseStatus::Active => t.good,
@@ -54,14 +85,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 PhaseStatus::Done => t.dim,
                 PhaseStatus::Pending => t.text,
             };
-            let mut title = sanitize(&p.title);
-            if p.kind == PhaseKind::Rollback {
-                title = format!("↶ {title}");
-            }
-            let planned = state.planned[i].map_or_else(
-                || "unscheduled".to_string(),
-                |(s, e)| window(s, e, ctx.wide, ctx.now),
-            );
+            let (title, planned) = (&titles[i], &planned[i]);
             let a = state.actual[i];
             let forecast = forecasts[i].filter(crate::state::Forecast::off_plan);
             let mut actual = match (a.start, a.end, forecast) {
@@ -99,8 +123,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 .unwrap_or_default();
             let row = Row::new(vec![
                 Line::from(Span::styled(status.label(), style)),
-                Line::from(Span::styled(fit(&title, title_w as usize), style)),
-                Line::from(Span::styled(fit(&planned, when_w as usize), t.text)),
+                Line::from(Span::styled(fit(title, title_w as usize), style)),
+                Line::from(Span::styled(fit(planned, when_w as usize), t.text)),
                 Line::from(Span::styled(actual, if flagged { t.bad } else { style })),
                 Line::from(format!("{done}/{total}")),
                 Line::from(Span::styled(bar, style)),
