@@ -151,7 +151,11 @@ fn draw_wide(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 
 fn draw_compact(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let plan = &ctx.screen.state.plan;
-    let timeline_h = (plan.phases.len() as u16 + 1).clamp(3, (area.height / 4).max(3));
+    let mut timeline_h = (plan.phases.len() as u16 + 1).clamp(3, (area.height / 4).max(3));
+    if ctx.wall {
+        // The band's rows come out of the timeline first, so it keeps its full height.
+        timeline_h = timeline_h.min(area.height.saturating_sub(21).max(3));
+    }
     let bottom_h = if area.height >= 20 { 5 } else { 0 };
     let strip = health::strip(ctx, area.width as usize);
     let [head, band, strip_area, alert, tl, list, bottom, foot] = Layout::vertical([

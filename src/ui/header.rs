@@ -221,7 +221,25 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             lines[1].spans.extend(strip);
         }
     }
+    // A field that does not fit whole is left out rather than cut mid-field ("23h" of
+    // "23h59 left").
+    lines[1] = Line::from(whole_fields(
+        std::mem::take(&mut lines[1].spans),
+        area.width as usize,
+    ));
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The leading `spans` that fit whole in `width` columns.
+fn whole_fields(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut used = 0;
+    spans
+        .into_iter()
+        .take_while(|s| {
+            used += s.width();
+            used <= width
+        })
+        .collect()
 }
 
 /// Rows the header needs: three when wide (the identity line), three when compact with an

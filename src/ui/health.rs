@@ -45,7 +45,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
         lines.push(Line::styled(fit_clean(e, width), t.bad));
     }
 
-    let name_w = 14.min(width / 3);
+    // Names as wide as the longest, up to a third of the panel.
+    let name_w = plan
+        .checks
+        .iter()
+        .map(|c| c.name.chars().count())
+        .chain(plan.metrics.iter().map(|m| m.name.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .clamp(8, (width / 3).max(8));
     // Rows past the panel's height are never seen: with 1,000 checks, formatting them all
     // was most of the drawing time.
     let rows = inner.height as usize;

@@ -33,7 +33,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         return;
     }
     let selected = ctx.screen.view.phase;
-    let first = selected.saturating_sub(rows_visible.saturating_sub(1));
+    let count = state.plan.phases.len();
+    // When the phases do not all fit, the last row says how many are off the panel.
+    let fits = count <= rows_visible;
+    let rows_visible = if fits {
+        rows_visible
+    } else {
+        rows_visible.saturating_sub(1).max(1)
+    };
+    let first = selected
+        .saturating_sub(rows_visible.saturating_sub(1))
+        .min(count.saturating_sub(rows_visible));
     // Columns as wide as their widest entry (a date is never cut mid-field), the phase names
     // taking what the bars can spare.
     let titles: Vec<String> = state
@@ -62,7 +72,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let widest = |v: &[String]| v.iter().map(|s| s.width()).max().unwrap_or(0) as u16;
     let when_w = widest(&planned).clamp(11, if ctx.wide { 26 } else { 20 });
     let others = 2 + when_w + ACTUAL_W + 1 + 7 + 4;
-    let min_bar = if ctx.wide { 24 } else { 8 };
+    let min_bar = if ctx.wide { 16 } else { 8 };
     let title_w = widest(&titles)
         .min(inner.width.saturating_sub(others + min_bar))
         .max(12);
@@ -143,7 +153,30 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Constraint::Length(7),
         Constraint::Min(0),
     ];
-    frame.render_widget(Table::new(rows, widths).column_spacing(1), inner);
+    let table_area = Rect {
+        height: rows_visible.min(inner.height as usize) as u16,
+        ..inner
+    };
+    frame.render_widget(Table::new(rows, widths).column_spacing(1), table_area);
+    if !fits && inner.height as usize > rows_visible {
+        let below = count.saturating_sub(first + rows_visible);
+        let mut more = Vec::new();
+        if first > 0 {
+            more.push(format!("↑ {first} above"));
+        }
+        if below > 0 {
+            more.push(format!("↓ +{below} more"));
+        }
+        let at = Rect {
+            y: inner.y + rows_visible as u16,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(format!("  {}", more.join(" · "))).style(t.dim),
+            at,
+        );
+    }
 }
 
 fn same_day(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {

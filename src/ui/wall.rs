@@ -80,7 +80,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .find(|&(s, c)| fits(s, c, clocks_all))
         .or_else(|| SCALES.into_iter().find(|&(s, c)| fits(s, c, 0)))
     else {
-        // Too narrow for large letters: the header says it all in small ones.
+        // Too narrow for both: the countdown alone in large digits, the state in words under
+        // it; narrower still, the header says it all in small ones.
+        if let Some(c) = countdown
+            && let Some(scale) = [2, 1].into_iter().find(|&k| c.width(k) <= inner.width)
+        {
+            let alone = Piece {
+                words: format!("{} · {}", state.big, c.words),
+                ..c
+            };
+            place(frame, &alone, scale, inner.x, inner.right(), inner);
+        }
         return;
     };
     let x = inner.x;
