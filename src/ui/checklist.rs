@@ -30,13 +30,14 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         "Checklist"
     };
     let mut title = format!("{kind}: {} — {done}/{total}", sanitize(&phase.title));
-    if state.current == Some(i) {
-        title.push_str(" · in progress");
-    }
+    // The filter before "in progress": on a narrow title the count must not be cut.
     let filter = &ctx.screen.view.filter;
     if !filter.is_empty() {
         let n = visible_tasks(&phase.tasks, filter).len();
         title = format!("{title} · filter \"{}\": {n} of {total}", sanitize(filter));
+    }
+    if state.current == Some(i) {
+        title.push_str(" · in progress");
     }
     // During a rollback each step shows its time against its budget, and the procedure's.
     let rollback = state.rollback_clock(ctx.now);

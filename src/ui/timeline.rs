@@ -69,7 +69,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             )
         })
         .collect();
-    let widest = |v: &[String]| v.iter().map(|s| s.width()).max().unwrap_or(0) as u16;
+    // Measured over the rows shown: a date far down the plan does not narrow the names here.
+    let widest = |v: &[String]| {
+        v.iter()
+            .skip(first)
+            .take(rows_visible)
+            .map(|s| s.width())
+            .max()
+            .unwrap_or(0) as u16
+    };
     let when_w = widest(&planned).clamp(11, if ctx.wide { 26 } else { 20 });
     let others = 2 + when_w + ACTUAL_W + 1 + 7 + 4;
     let min_bar = if ctx.wide { 16 } else { 8 };
