@@ -184,3 +184,63 @@ fn wall_forced_and_a_filter_at_80x24() {
     assert!(!text.contains("Final Health Checks"), "{text}");
     check("demo_wall_filter_80x24", &text, dir.path());
 }
+
+/// The rows of the wall band (between its borders) in a drawn screen.
+fn band(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.contains("┌ Room ─"))
+        .skip(1)
+        .take_while(|l| !l.contains('└'))
+        // TestBackend quotes each row.
+        .map(|l| l.trim_matches('"').to_string())
+        .collect()
+}
+
+/// A hold is the band's state in large letters, with its reason and the held countdown in
+/// words under it.
+#[test]
+fn the_wall_band_says_hold_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = room(&demo_plan(dir.path()));
+    app.session
+        .act(
+            &Command::Hold {
+                reason: "waiting for DNS".into(),
+            },
+            t0() + chrono::Duration::minutes(20),
+        )
+        .unwrap();
+    let text = draw(&app, 160, 48, t0() + chrono::Duration::minutes(25));
+    let rows = band(&text);
+    assert_eq!(rows.len(), 6, "{text}");
+    // "HOLD" at two columns a pixel: H's first row is "██  ██".
+    assert!(rows[0].starts_with("│ ██  ██  "), "{text}");
+    assert!(rows[5].contains("hold 5 min: waiting for DNS"), "{text}");
+    assert!(rows[5].contains("(held)"), "{text}");
+}
+
+/// A plan whose T-0 nobody set says so on the wall, with how to set it, instead of a
+/// countdown from a guessed go-live.
+#[test]
+fn the_wall_band_says_t0_not_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("relative.md");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/markdown/relative.md"),
+        &plan,
+    )
+    .unwrap();
+    let app = App::new(common::state::open(&plan, &OpenOptions::default(), t0()).unwrap());
+    let text = draw(&app, 160, 48, t0());
+    let rows = band(&text);
+    assert!(
+        rows.last()
+            .is_some_and(|r| r.contains("press T to set it, or open with --start TIME")),
+        "{text}"
+    );
+    assert!(
+        !rows.iter().any(|r| r.contains(":00 ")),
+        "no countdown seconds\n{text}"
+    );
+    check("t0_not_set_wall_160x48", &text, dir.path());
+}

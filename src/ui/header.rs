@@ -230,17 +230,30 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// The leading `spans` that fit whole in `width` columns.
+/// The leading `spans` that fit whole in `width` columns; the first that does not is cut
+/// with `…` when at least [`CUT_ROOM`] columns are left for it (a rollback's reason reads
+/// fine cut), else left out (a date or a count cut short reads wrong).
 fn whole_fields(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
     let mut used = 0;
-    spans
-        .into_iter()
-        .take_while(|s| {
-            used += s.width();
-            used <= width
-        })
-        .collect()
+    let mut out = Vec::new();
+    for s in spans {
+        let w = s.width();
+        if used + w <= width {
+            used += w;
+            out.push(s);
+            continue;
+        }
+        let room = width - used;
+        if room >= CUT_ROOM {
+            out.push(Span::styled(fit(&s.content, room), s.style));
+        }
+        break;
+    }
+    out
 }
+
+/// Columns a field must keep to be shown cut rather than left out.
+const CUT_ROOM: usize = 24;
 
 /// Rows the header needs: three when wide (the identity line), three when compact with an
 /// ETA to show on terminals of 20 rows or more, else two.
