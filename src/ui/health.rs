@@ -264,16 +264,28 @@ pub(super) fn strip(ctx: &Ctx, width: usize) -> Option<Line<'static>> {
             t.dim,
         ));
     }
-    if !spans.is_empty() && !plan.metrics.is_empty() {
-        spans.push(Span::styled(" │", t.dim));
-    }
+    // A rule between the triggers and the metrics, only when a metric follows it.
+    let rule = (!spans.is_empty()).then(|| Span::styled(" │", t.dim));
+    let mut used: usize =
+        spans.iter().map(Span::width).sum::<usize>() + rule.as_ref().map_or(0, Span::width);
+    let mut metrics = Vec::new();
+    // Each metric whole (name and value) or not at all: a name without its value says nothing.
     for (m, s) in plan.metrics.iter().zip(&app.board.metrics) {
         let value = s.value().map_or_else(
             || "…".to_string(),
             |v| sanitize(&format!("{}{}", format_value(v), m.unit)),
         );
-        spans.push(Span::raw(format!(" {} ", fit_clean(&m.name, 14))));
-        spans.push(Span::styled(value, health_style(s.health, ctx)));
+        let name = Span::raw(format!(" {} ", fit_clean(&m.name, 14)));
+        let value = Span::styled(value, health_style(s.health, ctx));
+        used += name.width() + value.width();
+        if used > width {
+            break;
+        }
+        metrics.extend([name, value]);
+    }
+    if !metrics.is_empty() {
+        spans.extend(rule);
+        spans.extend(metrics);
     }
     (!spans.is_empty()).then(|| Line::from(spans))
 }

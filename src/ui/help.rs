@@ -118,7 +118,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) {
     frame.render_widget(
         Paragraph::new(lines)
             .scroll((scroll, 0))
-            .block(ctx.block(&title, None)),
+            // Framed on every side even in the compact layout: it floats over the panels.
+            .block(
+                ctx.block(&title, None)
+                    .borders(ratatui::widgets::Borders::ALL),
+            ),
         popup,
     );
 }
