@@ -29,13 +29,18 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     } else {
         "Checklist"
     };
-    let mut title = format!("{kind}: {} — {done}/{total}", sanitize(&phase.title));
-    // The filter before "in progress": on a narrow title the count must not be cut.
+    // The filter right after the counts: on a narrow title it must not be cut.
     let filter = &ctx.screen.view.filter;
-    if !filter.is_empty() {
+    let filtered = if filter.is_empty() {
+        String::new()
+    } else {
         let n = visible_tasks(&phase.tasks, filter).len();
-        title = format!("{title} · filter \"{}\": {n} of {total}", sanitize(filter));
-    }
+        format!(" · filter \"{}\": {n} of {total}", sanitize(filter))
+    };
+    let mut title = format!(
+        "{kind}: {} — {done}/{total}{filtered}",
+        sanitize(&phase.title)
+    );
     if state.current == Some(i) {
         title.push_str(" · in progress");
     }
@@ -63,7 +68,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             |b| format!(" · total {} of {}", clock(rc.elapsed_s), clock(b)),
         );
         title = format!(
-            "{kind} {}/{}: {} — {done}/{total} · {state_word}{over}{overall}",
+            "{kind} {}/{}: {} — {done}/{total}{filtered} · {state_word}{over}{overall}",
             n + 1,
             rc.steps.len(),
             sanitize(&phase.title),
