@@ -217,6 +217,9 @@ fn the_wall_band_says_hold_and_why() {
     assert!(rows[0].starts_with("│ ██  ██  "), "{text}");
     assert!(rows[5].contains("hold 5 min: waiting for DNS"), "{text}");
     assert!(rows[5].contains("(held)"), "{text}");
+    // The header's first line has no room left for the title: no separator ends it.
+    let first = text.lines().next().unwrap().trim_matches('"').trim_end();
+    assert!(first.ends_with("waiting for DNS"), "{first}");
 }
 
 /// A plan whose T-0 nobody set says so on the wall, with how to set it, instead of a

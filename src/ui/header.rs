@@ -114,6 +114,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     // A title cut to a letter or two says nothing: the state and the times matter more.
     if room >= 8 {
         first.push(Span::styled(fit(&title, room), t.title));
+    } else {
+        drop_trailing_rule(&mut first);
     }
 
     let (done, total) = state.progress();
@@ -228,6 +230,27 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         area.width as usize,
     ));
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Without the title after it, the line's last separator (`│`) would end it: drop it and the
+/// spaces around it.
+fn drop_trailing_rule(spans: &mut Vec<Span<'static>>) {
+    while let Some(last) = spans.last_mut() {
+        let kept = last
+            .content
+            .trim_end()
+            .trim_end_matches('│')
+            .trim_end()
+            .to_string();
+        if kept.is_empty() {
+            spans.pop();
+            continue;
+        }
+        if kept.len() != last.content.len() {
+            last.content = kept.into();
+        }
+        break;
+    }
 }
 
 /// The leading `spans` that fit whole in `width` columns; the first that does not is cut
