@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod commands;
+pub mod filter;
 pub mod keymap;
 pub mod mode;
 pub mod msg;
@@ -45,6 +46,11 @@ pub struct View {
     pub mode: Mode,
     /// The outcome of the last action: (text, is an error).
     pub flash: Option<(String, bool)>,
+    /// The `/` filter over the checklist and the feed ("": none). This viewer's only.
+    pub filter: String,
+    /// The wall band (state, countdown and clocks in large digits) at any size (`--wall`);
+    /// without it the band shows on terminals of at least [`crate::ui::WALL`].
+    pub wall: bool,
 }
 
 /// The room as one viewer sees it.
@@ -114,6 +120,8 @@ impl App {
                 gate: 0,
                 mode: Mode::Normal,
                 flash,
+                filter: String::new(),
+                wall: false,
             },
             keys: KeyMap::default_map(),
             writes: Writes::default(),
@@ -191,11 +199,18 @@ impl App {
                     self.on_action(action, now, fx);
                 }
             }
-            Mode::Help => {
-                if matches!(key.code, KeyCode::Char('q')) {
-                    fx.push(Effect::Quit);
+            Mode::Help(scroll) => match key.code {
+                KeyCode::Char('q') => fx.push(Effect::Quit),
+                // A help longer than the terminal scrolls; the drawing clamps the offset.
+                KeyCode::Char('j') | KeyCode::Down => {
+                    self.view.mode = Mode::Help(scroll.saturating_add(1));
                 }
-            }
+                KeyCode::Char('k') | KeyCode::Up => {
+                    self.view.mode = Mode::Help(scroll.saturating_sub(1));
+                }
+                _ => {}
+            },
+            Mode::Filter => self.on_filter_key(key),
             Mode::Hold(mut field) => match edit(&mut field, key) {
                 Edit::Submit => {
                     let cmd = Command::Hold { reason: field.text };
@@ -287,20 +302,22 @@ impl App {
         let state = &self.session.state;
         match action {
             Action::Quit => fx.push(Effect::Quit),
-            Action::Help => self.view.mode = Mode::Help,
+            Action::Help => self.view.mode = Mode::Help(0),
+            Action::Filter => {
+                // The filter narrows the checklist: give it the keys.
+                self.view.panel = Panel::Checklist;
+                self.view.mode = Mode::Filter;
+            }
+            Action::ClearFilter => {
+                self.view.filter.clear();
+                self.snap_task();
+            }
             Action::NextPanel => self.view.panel = self.view.panel.next(),
             Action::PrevPanel => self.view.panel = self.view.panel.prev(),
             Action::Up | Action::Down => {
                 let down = action == Action::Down;
                 match self.view.panel {
-                    Panel::Checklist => {
-                        let n = state
-                            .plan
-                            .phases
-                            .get(self.view.phase)
-                            .map_or(0, |p| p.tasks.len());
-                        self.view.task = step(self.view.task, n, down);
-                    }
+                    Panel::Checklist => self.step_task(down),
                     Panel::Timeline => {
                         let p = step(self.view.phase, state.plan.phases.len(), down);
                         self.focus(p);
@@ -370,7 +387,12 @@ impl App {
     fn toggle(&mut self, now: DateTime<Utc>) {
         let state = &self.session.state;
         let Some(task) = self.selected_task() else {
-            self.flash("this phase has no tasks", true);
+            let why = if self.view.filter.is_empty() {
+                "this phase has no tasks"
+            } else {
+                "no task of this phase matches the filter (Esc clears it)"
+            };
+            self.flash(why, true);
             return;
         };
         let id = task.id.clone();
@@ -543,12 +565,14 @@ impl App {
     /// The task selected in the shown checklist, if the phase has tasks.
     #[must_use]
     pub fn selected_task(&self) -> Option<&crate::plan::Task> {
+        // A task the filter hides is not acted on.
         self.session
             .state
             .plan
             .phases
             .get(self.view.phase)
             .and_then(|p| p.tasks.get(self.view.task))
+            .filter(|t| filter::task_matches(&self.view.filter, t))
     }
 
     /// Shows the phase `i`'s checklist.
@@ -556,6 +580,7 @@ impl App {
         if i != self.view.phase {
             self.view.phase = i;
             self.view.task = 0;
+            self.snap_task();
         }
     }
 

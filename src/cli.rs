@@ -79,6 +79,10 @@ pub enum Cmd {
         /// the demo does not write into a real room by accident.
         #[arg(long)]
         journal: Option<PathBuf>,
+        /// Show the state, the countdown and the clocks in large digits at any terminal size
+        /// (they show by themselves from 150×40).
+        #[arg(long)]
+        wall: bool,
     },
     /// Open the war room on a plan.
     Open {
@@ -87,6 +91,10 @@ pub enum Cmd {
         /// Watch only: never write to the journal.
         #[arg(long)]
         follow: bool,
+        /// Show the state, the countdown and the clocks in large digits at any terminal size
+        /// (they show by themselves from 150×40).
+        #[arg(long)]
+        wall: bool,
     },
     /// Convert a Markdown plan to a TOML plan.
     Import {
@@ -261,11 +269,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
     );
     let now = Utc::now();
     match cli.command {
-        Cmd::Demo { scenario, journal } => crate::demo::run(&scenario, journal),
-        Cmd::Open { target, follow } => {
+        Cmd::Demo {
+            scenario,
+            journal,
+            wall,
+        } => crate::demo::run(&scenario, journal, wall),
+        Cmd::Open {
+            target,
+            follow,
+            wall,
+        } => {
             let session = open_with(&target, follow, true)?;
             crate::logging::init(&session.journal_path);
-            open_room(session)
+            open_room(session, wall)
         }
         Cmd::Import { plan, out } => import(&plan, out.as_deref()),
         Cmd::Validate { plan, explain } => Ok(status::validate(&plan, explain)),
@@ -438,13 +454,15 @@ fn read_note() -> Result<String> {
     Ok(text)
 }
 
-/// Opens the full-screen room on an open session.
-pub fn open_room(session: Session) -> Result<ExitCode> {
+/// Opens the full-screen room on an open session; `wall` shows the large-digit band at any
+/// terminal size.
+pub fn open_room(session: Session, wall: bool) -> Result<ExitCode> {
     // The screen must keep drawing while someone holds the journal's lock.
     session
         .journal
         .set_lock_wait(std::time::Duration::from_millis(250));
-    let app = App::new(session);
+    let mut app = App::new(session);
+    app.view.wall = wall;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

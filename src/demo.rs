@@ -22,8 +22,9 @@ pub const WIRING: &str = include_str!("../assets/demo/wiring.toml");
 
 /// Runs the demo until the user quits. The journal goes to a fresh temporary directory unless
 /// `journal` is given: a file path, or a PostgreSQL room's URL (whose schema `warroom journal
-/// init` created), in which case the plan is stored in the room as one TOML file.
-pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
+/// init` created), in which case the plan is stored in the room as one TOML file. `wall` shows
+/// the large-digit band at any terminal size.
+pub fn run(scenario: &str, journal: Option<PathBuf>, wall: bool) -> Result<ExitCode> {
     let scenario = services::Scenario::parse(scenario).ok_or_else(|| {
         UserError(format!(
             "unknown scenario '{scenario}'; available:\n{}",
@@ -84,7 +85,9 @@ pub fn run(scenario: &str, journal: Option<PathBuf>) -> Result<ExitCode> {
         session
             .journal
             .set_lock_wait(std::time::Duration::from_millis(250));
-        crate::event_loop::run(App::new(session)).await
+        let mut app = App::new(session);
+        app.view.wall = wall;
+        crate::event_loop::run(app).await
     })?;
     Ok(ExitCode::SUCCESS)
 }

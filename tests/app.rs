@@ -222,7 +222,7 @@ fn q_in_the_help_leaves_and_the_quit_key_asks_the_loop_to() {
     let fx = app.update(key('q'), at(1));
     assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
     app.update(key('?'), at(1));
-    assert_eq!(app.view.mode, Mode::Help);
+    assert_eq!(app.view.mode, Mode::Help(0));
     assert!(screen(&app, at(1)).contains("tick / untick the selected task"));
     let fx = app.update(key('q'), at(2));
     assert!(fx.iter().any(|e| matches!(e, Effect::Quit)));
@@ -319,4 +319,63 @@ fn a_viewer_on_the_phase_in_progress_follows_another_viewers_advance() {
     warroom::event_loop::settle(&mut third, key('n'), at(6));
     read_all(&mut app, 7);
     assert_eq!(app.view.phase, 0);
+}
+
+fn esc() -> Msg {
+    Msg::Key(KeyEvent::from(KeyCode::Esc))
+}
+
+/// `/` narrows the checklist and the feed with every key typed; the selection follows what is
+/// shown, space ticks the task shown, Esc clears the filter first, and nothing of it reaches
+/// the journal.
+#[test]
+fn the_filter_narrows_as_typed_and_esc_clears_it_first() {
+    let Room { _dir, mut app } = room(false);
+    let events = app.session.state.events;
+    for c in "/ANN".chars() {
+        let fx = app.update(key(c), at(1));
+        assert!(jobs(fx).is_empty(), "typing a filter writes nothing");
+    }
+    assert_eq!(app.view.mode, Mode::Filter);
+    assert_eq!(app.view.filter, "ANN");
+    let shown = screen(&app, at(1));
+    assert!(shown.contains("Announce the window"), "{shown}");
+    assert!(!shown.contains("Freeze merges"), "{shown}");
+    assert!(shown.contains("filter \"ANN\": 1 of 2"), "{shown}");
+    // The selection moved to the one task shown: Enter keeps the filter, space ticks it.
+    app.update(Msg::Key(KeyEvent::from(KeyCode::Enter)), at(2));
+    assert_eq!(app.view.mode, Mode::Normal);
+    assert_eq!(app.view.task, 1);
+    let fx = app.update(key(' '), at(3));
+    for job in jobs(fx) {
+        answer(&mut app, job, at(3));
+    }
+    let announce = &app.session.state.plan.phases[0].tasks[1].id;
+    assert!(app.session.state.is_done(announce));
+    assert!(!first_task_done(&app));
+    // Esc clears the filter before anything else; the tick was the only event written.
+    app.update(esc(), at(4));
+    assert_eq!(app.view.filter, "");
+    let all = screen(&app, at(4));
+    assert!(all.contains("Freeze merges"), "{all}");
+    assert_eq!(app.session.state.events, events + 1);
+    // A filter nothing matches says so, and space then ticks nothing.
+    for c in "/zzz".chars() {
+        app.update(key(c), at(5));
+    }
+    app.update(Msg::Key(KeyEvent::from(KeyCode::Enter)), at(5));
+    let none = screen(&app, at(5));
+    assert!(
+        none.contains("No task of this phase matches \"zzz\""),
+        "{none}"
+    );
+    assert!(jobs(app.update(key(' '), at(5))).is_empty());
+    assert!(screen(&app, at(5)).contains("no task of this phase matches the filter"));
+    // Esc while typing clears it too.
+    app.update(key('/'), at(6));
+    app.update(key('q'), at(6));
+    assert_eq!(app.view.filter, "zzzq", "q is typed, not quit");
+    app.update(esc(), at(6));
+    assert_eq!(app.view.filter, "");
+    assert_eq!(app.view.mode, Mode::Normal);
 }

@@ -146,14 +146,14 @@ fn a_poll_answered_from_two_terminals() {
     }
     lead.wait_for_row(&["as Release Manager"], START);
     sre.wait_for_row(&["as SRE"], START);
-    wait_votes(&lead, &["Release Manager —", "SRE —"]);
+    wait_votes(&lead, &["Release Manager ? not yet", "SRE ? not yet"]);
 
     // The lead answers GO for their own role: the dialog opens on it, GO chosen.
     open_dialog(&mut lead, "Release Manager");
     lead.send(ENTER);
     wait_dialog_closed(&lead);
     wait_recorded(&lead, &room, 1);
-    wait_votes(&lead, &["Release Manager GO (", "SRE —"]);
+    wait_votes(&lead, &["Release Manager GO (", "SRE ? not yet"]);
     for v in [&lead, &sre] {
         // One of two: still pending under the rule "all".
         wait_decision(v, "? PENDING");
@@ -252,7 +252,7 @@ fn the_lead_records_a_vote_on_another_roles_behalf() {
         wait_votes(
             v,
             &[
-                "Release Manager —",
+                "Release Manager ? not yet",
                 &format!("SRE GO ({me} for Release Manager "),
             ],
         );

@@ -36,4 +36,8 @@ pub enum Action {
     Report,
     /// Set T-0 (asks for the date and time), while neither the plan nor `--start` gives it.
     SetT0,
+    /// Type a filter for the checklist and the feed (this viewer only, never journaled).
+    Filter,
+    /// Clear the filter.
+    ClearFilter,
 }

@@ -48,7 +48,7 @@ impl KeyMap {
     /// The default bindings (DESIGN.md §7).
     #[must_use]
     pub fn default_map() -> Self {
-        use KeyCode::{BackTab, Char, Down, Tab, Up};
+        use KeyCode::{BackTab, Char, Down, Esc, Tab, Up};
         let b = |keys: Vec<KeyCode>, action, label, help, footer| Binding {
             keys,
             action,
@@ -121,6 +121,20 @@ impl KeyMap {
                 None,
             ),
             b(
+                vec![Char('/')],
+                Action::Filter,
+                "/",
+                "filter the checklist and the feed as you type (Enter keeps it)",
+                Some("filter"),
+            ),
+            b(
+                vec![Esc],
+                Action::ClearFilter,
+                "Esc",
+                "clear the filter",
+                None,
+            ),
+            b(
                 vec![Tab],
                 Action::NextPanel,
                 "Tab",
@@ -190,7 +204,7 @@ mod tests {
     #[test]
     fn default_map_has_every_action_and_no_duplicates() {
         let m = KeyMap::default_map();
-        assert_eq!(m.bindings().len(), 15);
+        assert_eq!(m.bindings().len(), 17);
         let key = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
         assert_eq!(m.action(&key), Some(Action::Toggle));
     }

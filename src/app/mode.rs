@@ -71,8 +71,10 @@ pub struct VoteDialog {
 pub enum Mode {
     /// Moving around and acting.
     Normal,
-    /// The key help.
-    Help,
+    /// The key help, scrolled down by this many lines (when it does not fit).
+    Help(u16),
+    /// Typing the filter (`/`): each key narrows the checklist and the feed at once.
+    Filter,
     /// Recording a vote.
     Vote(VoteDialog),
     /// Typing the reason for a hold.

@@ -260,18 +260,7 @@ impl App {
         }
         match p.then {
             Then::Nothing | Then::VoteAgain(_) => {}
-            Then::NextTask => {
-                let n = self
-                    .session
-                    .state
-                    .plan
-                    .phases
-                    .get(self.view.phase)
-                    .map_or(0, |p| p.tasks.len());
-                if self.view.task + 1 < n {
-                    self.view.task += 1;
-                }
-            }
+            Then::NextTask => self.step_task(true),
             Then::Focus => self.focus(self.session.state.focus_phase()),
             Then::RunRecorded {
                 task,

@@ -141,7 +141,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, mode: &Mode) {
                 ],
             )
         }
-        Mode::Normal | Mode::Help => return,
+        Mode::Normal | Mode::Help(_) | Mode::Filter => return,
     };
     let w = 72.min(area.width);
     let h = (lines.len() as u16 + 4).min(area.height);

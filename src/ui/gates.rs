@@ -41,8 +41,22 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let sel = ctx.screen.view.gate;
     // Selected gate first in view: start the list at it when it would scroll off.
     let per_gate = if ctx.wide { 2 } else { 1 };
-    let start = sel.saturating_sub((inner.height as usize / per_gate).saturating_sub(1));
-    for (i, g) in state.plan.gates.iter().enumerate().skip(start) {
+    let count = state.plan.gates.len();
+    let rows = inner.height as usize;
+    // When they do not all fit, one row says how many are off the panel.
+    let fits = count * per_gate <= rows;
+    let capacity = (if fits { rows } else { rows.saturating_sub(1) } / per_gate).max(1);
+    let start = sel
+        .saturating_sub(capacity - 1)
+        .min(count.saturating_sub(capacity));
+    for (i, g) in state
+        .plan
+        .gates
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(capacity)
+    {
         let d = state.gate_decision(i);
         let (sym, style) = decision_style(d);
         let label = format!("{sym} {:<7} ", d.label());
@@ -71,6 +85,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                     t.dim,
                 ));
             }
+            // One item per role, with a separator between items only (none after the last).
+            let mut items: Vec<Vec<Span>> = Vec::new();
             for role in g.voters.iter().chain(
                 votes
                     .iter()
@@ -85,25 +101,44 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                             Vote::Hold => t.warn,
                         };
                         let user = v.stamp.actor.split('@').next().unwrap_or_default();
-                        spans.push(Span::styled(
-                            format!("{} {}", sanitize(role), v.vote.label()),
-                            s,
-                        ));
                         let by = v
                             .by_role
                             .as_deref()
                             .map(|r| format!(" for {}", sanitize(r)))
                             .unwrap_or_default();
-                        spans.push(Span::styled(
-                            format!(" ({}{by} {}) ", sanitize(user), hm(v.stamp.at)),
-                            t.dim,
-                        ));
+                        items.push(vec![
+                            Span::styled(format!("{} {}", sanitize(role), v.vote.label()), s),
+                            Span::styled(
+                                format!(" ({}{by} {})", sanitize(user), hm(v.stamp.at)),
+                                t.dim,
+                            ),
+                        ]);
                     }
-                    None => spans.push(Span::styled(format!("{} — ", sanitize(role)), t.dim)),
+                    None => items.push(vec![Span::styled(
+                        format!("{} ? not yet", sanitize(role)),
+                        t.dim,
+                    )]),
                 }
+            }
+            for (k, item) in items.into_iter().enumerate() {
+                if k > 0 {
+                    spans.push(Span::styled(" · ", t.dim));
+                }
+                spans.extend(item);
             }
             lines.push(Line::from(spans));
         }
+    }
+    if !fits {
+        let below = count.saturating_sub(start + capacity);
+        let mut more = Vec::new();
+        if start > 0 {
+            more.push(format!("↑ {start} above"));
+        }
+        if below > 0 {
+            more.push(format!("↓ +{below} more"));
+        }
+        lines.push(Line::styled(format!("  {}", more.join(" · ")), t.dim));
     }
     // Votes wrap: at 120 columns one line holds only the first role's answer.
     frame.render_widget(

@@ -114,6 +114,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     // A title cut to a letter or two says nothing: the state and the times matter more.
     if room >= 8 {
         first.push(Span::styled(fit(&title, room), t.title));
+    } else {
+        drop_trailing_rule(&mut first);
     }
 
     let (done, total) = state.progress();
@@ -221,8 +223,60 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             lines[1].spans.extend(strip);
         }
     }
+    // A field that does not fit whole is left out rather than cut mid-field ("23h" of
+    // "23h59 left").
+    lines[1] = Line::from(whole_fields(
+        std::mem::take(&mut lines[1].spans),
+        area.width as usize,
+    ));
     frame.render_widget(Paragraph::new(lines), area);
 }
+
+/// Without the title after it, the line's last separator (`│`) would end it: drop it and the
+/// spaces around it.
+fn drop_trailing_rule(spans: &mut Vec<Span<'static>>) {
+    while let Some(last) = spans.last_mut() {
+        let kept = last
+            .content
+            .trim_end()
+            .trim_end_matches('│')
+            .trim_end()
+            .to_string();
+        if kept.is_empty() {
+            spans.pop();
+            continue;
+        }
+        if kept.len() != last.content.len() {
+            last.content = kept.into();
+        }
+        break;
+    }
+}
+
+/// The leading `spans` that fit whole in `width` columns; the first that does not is cut
+/// with `…` when at least [`CUT_ROOM`] columns are left for it (a rollback's reason reads
+/// fine cut), else left out (a date or a count cut short reads wrong).
+fn whole_fields(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut used = 0;
+    let mut out = Vec::new();
+    for s in spans {
+        let w = s.width();
+        if used + w <= width {
+            used += w;
+            out.push(s);
+            continue;
+        }
+        let room = width - used;
+        if room >= CUT_ROOM {
+            out.push(Span::styled(fit(&s.content, room), s.style));
+        }
+        break;
+    }
+    out
+}
+
+/// Columns a field must keep to be shown cut rather than left out.
+const CUT_ROOM: usize = 24;
 
 /// Rows the header needs: three when wide (the identity line), three when compact with an
 /// ETA to show on terminals of 20 rows or more, else two.

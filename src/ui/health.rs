@@ -45,7 +45,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx, spark_h: usize) {
         lines.push(Line::styled(fit_clean(e, width), t.bad));
     }
 
-    let name_w = 14.min(width / 3);
+    // Names as wide as the longest, up to a third of the panel.
+    let name_w = plan
+        .checks
+        .iter()
+        .map(|c| c.name.chars().count())
+        .chain(plan.metrics.iter().map(|m| m.name.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .clamp(8, (width / 3).max(8));
     // Rows past the panel's height are never seen: with 1,000 checks, formatting them all
     // was most of the drawing time.
     let rows = inner.height as usize;
@@ -219,8 +227,9 @@ fn health_style(h: Health, ctx: &Ctx) -> ratatui::style::Style {
     }
 }
 
-/// One line for layouts without the health panel: each metric's value with its unit, then the
-/// triggers' states, then why a plan edit was not loaded. Empty when there is nothing to say.
+/// One line for layouts without the health panel: why a plan edit was not loaded, else the
+/// triggers' states and then each metric's value with its unit. Empty when there is nothing
+/// to say.
 pub(super) fn strip(ctx: &Ctx, width: usize) -> Option<Line<'static>> {
     let app = ctx.screen;
     let plan = &app.state.plan;
@@ -229,14 +238,7 @@ pub(super) fn strip(ctx: &Ctx, width: usize) -> Option<Line<'static>> {
         return Some(Line::styled(fit_clean(e, width), t.bad));
     }
     let mut spans: Vec<Span<'static>> = Vec::new();
-    for (m, s) in plan.metrics.iter().zip(&app.board.metrics) {
-        let value = s.value().map_or_else(
-            || "…".to_string(),
-            |v| sanitize(&format!("{}{}", format_value(v), m.unit)),
-        );
-        spans.push(Span::raw(format!(" {} ", fit_clean(&m.name, 14))));
-        spans.push(Span::styled(value, health_style(s.health, ctx)));
-    }
+    // The triggers first: on a narrow line the metrics are cut, never the rollback's word.
     let fired = app.state.fired_triggers().count();
     let pending = app
         .watches
@@ -245,14 +247,45 @@ pub(super) fn strip(ctx: &Ctx, width: usize) -> Option<Line<'static>> {
         .count();
     // Only triggers wired to a metric or check are watched; the others are for people.
     let watched = app.bindings.iter().flatten().count();
+    let people = plan.triggers.len().saturating_sub(watched);
     let (text, style) = match (fired, pending, watched) {
         (0, _, 0) => (String::new(), t.dim),
-        (0, 0, w) => (format!(" │ triggers {w} ok"), t.good),
-        (0, p, _) => (format!(" │ triggers ◔ {p} pending"), t.warn),
-        (f, _, _) => (format!(" │ triggers ⚠ {f} FIRED"), t.bad),
+        (0, 0, w) => (format!(" triggers {w} ok"), t.good),
+        (0, p, _) => (format!(" triggers ◔ {p} pending"), t.warn),
+        (f, _, _) => (format!(" triggers ⚠ {f} FIRED"), t.bad),
     };
     if !text.is_empty() {
         spans.push(Span::styled(text, style));
+    }
+    if people > 0 {
+        let sep = if spans.is_empty() { " triggers" } else { "," };
+        spans.push(Span::styled(
+            format!("{sep} {people} judged by people"),
+            t.dim,
+        ));
+    }
+    // A rule between the triggers and the metrics, only when a metric follows it.
+    let rule = (!spans.is_empty()).then(|| Span::styled(" │", t.dim));
+    let mut used: usize =
+        spans.iter().map(Span::width).sum::<usize>() + rule.as_ref().map_or(0, Span::width);
+    let mut metrics = Vec::new();
+    // Each metric whole (name and value) or not at all: a name without its value says nothing.
+    for (m, s) in plan.metrics.iter().zip(&app.board.metrics) {
+        let value = s.value().map_or_else(
+            || "…".to_string(),
+            |v| sanitize(&format!("{}{}", format_value(v), m.unit)),
+        );
+        let name = Span::raw(format!(" {} ", fit_clean(&m.name, 14)));
+        let value = Span::styled(value, health_style(s.health, ctx));
+        used += name.width() + value.width();
+        if used > width {
+            break;
+        }
+        metrics.extend([name, value]);
+    }
+    if !metrics.is_empty() {
+        spans.extend(rule);
+        spans.extend(metrics);
     }
     (!spans.is_empty()).then(|| Line::from(spans))
 }

@@ -8,6 +8,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{Ctx, fit, hm};
 use crate::app::Panel;
 use crate::plan::PhaseKind;
@@ -31,11 +33,58 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         return;
     }
     let selected = ctx.screen.view.phase;
-    let first = selected.saturating_sub(rows_visible.saturating_sub(1));
-    let title_w: u16 = if ctx.wide { 30 } else { 26 };
-    let when_w: u16 = if ctx.wide { 20 } else { 12 };
-    let fixed = 2 + title_w + when_w + ACTUAL_W + 1 + 7 + 4;
-    let bar_w = inner.width.saturating_sub(fixed) as usize;
+    let count = state.plan.phases.len();
+    // When the phases do not all fit, the last row says how many are off the panel.
+    let fits = count <= rows_visible;
+    let rows_visible = if fits {
+        rows_visible
+    } else {
+        rows_visible.saturating_sub(1).max(1)
+    };
+    let first = selected
+        .saturating_sub(rows_visible.saturating_sub(1))
+        .min(count.saturating_sub(rows_visible));
+    // Columns as wide as their widest entry (a date is never cut mid-field), the phase names
+    // taking what the bars can spare.
+    let titles: Vec<String> = state
+        .plan
+        .phases
+        .iter()
+        .map(|p| {
+            let title = sanitize(&p.title);
+            if p.kind == PhaseKind::Rollback {
+                format!("↶ {title}")
+            } else {
+                title
+            }
+        })
+        .collect();
+    let planned: Vec<String> = state
+        .planned
+        .iter()
+        .map(|w| {
+            w.map_or_else(
+                || "unscheduled".to_string(),
+                |(s, e)| window(s, e, ctx.wide, ctx.now),
+            )
+        })
+        .collect();
+    // Measured over the rows shown: a date far down the plan does not narrow the names here.
+    let widest = |v: &[String]| {
+        v.iter()
+            .skip(first)
+            .take(rows_visible)
+            .map(|s| s.width())
+            .max()
+            .unwrap_or(0) as u16
+    };
+    let when_w = widest(&planned).clamp(11, if ctx.wide { 26 } else { 20 });
+    let others = 2 + when_w + ACTUAL_W + 1 + 7 + 4;
+    let min_bar = if ctx.wide { 16 } else { 8 };
+    let title_w = widest(&titles)
+        .min(inner.width.saturating_sub(others + min_bar))
+        .max(12);
+    let bar_w = inner.width.saturating_sub(others + title_w) as usize;
     let forecasts = state.forecasts(ctx.now);
     let axis = axis(ctx, &forecasts);
 
@@ -46,7 +95,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .enumerate()
         .skip(first)
         .take(rows_visible)
-        .map(|(i, p)| {
+        .map(|(i, _)| {
             let status = state.phase_status(i, ctx.now);
             let style = match status {
                 PhaseStatus::Active => t.good,
@@ -54,14 +103,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 PhaseStatus::Done => t.dim,
                 PhaseStatus::Pending => t.text,
             };
-            let mut title = sanitize(&p.title);
-            if p.kind == PhaseKind::Rollback {
-                title = format!("↶ {title}");
-            }
-            let planned = state.planned[i].map_or_else(
-                || "unscheduled".to_string(),
-                |(s, e)| window(s, e, ctx.wide, ctx.now),
-            );
+            let (title, planned) = (&titles[i], &planned[i]);
             let a = state.actual[i];
             let forecast = forecasts[i].filter(crate::state::Forecast::off_plan);
             let mut actual = match (a.start, a.end, forecast) {
@@ -99,8 +141,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
                 .unwrap_or_default();
             let row = Row::new(vec![
                 Line::from(Span::styled(status.label(), style)),
-                Line::from(Span::styled(fit(&title, title_w as usize), style)),
-                Line::from(Span::styled(fit(&planned, when_w as usize), t.text)),
+                Line::from(Span::styled(fit(title, title_w as usize), style)),
+                Line::from(Span::styled(fit(planned, when_w as usize), t.text)),
                 Line::from(Span::styled(actual, if flagged { t.bad } else { style })),
                 Line::from(format!("{done}/{total}")),
                 Line::from(Span::styled(bar, style)),
@@ -119,7 +161,30 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Constraint::Length(7),
         Constraint::Min(0),
     ];
-    frame.render_widget(Table::new(rows, widths).column_spacing(1), inner);
+    let table_area = Rect {
+        height: rows_visible.min(inner.height as usize) as u16,
+        ..inner
+    };
+    frame.render_widget(Table::new(rows, widths).column_spacing(1), table_area);
+    if !fits && inner.height as usize > rows_visible {
+        let below = count.saturating_sub(first + rows_visible);
+        let mut more = Vec::new();
+        if first > 0 {
+            more.push(format!("↑ {first} above"));
+        }
+        if below > 0 {
+            more.push(format!("↓ +{below} more"));
+        }
+        let at = Rect {
+            y: inner.y + rows_visible as u16,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(format!("  {}", more.join(" · "))).style(t.dim),
+            at,
+        );
+    }
 }
 
 fn same_day(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
