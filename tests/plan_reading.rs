@@ -1710,3 +1710,28 @@ fn an_undated_notice_still_lists_its_steps_and_its_contingency_deadline_is_a_gat
         p.phases[0].schedule
     );
 }
+
+#[test]
+fn stages_written_newest_first_are_walked_in_time_order() {
+    let p = inline(
+        "schedule.md",
+        "# Release schedule\n\n## Overview\n\n- [ ] Read the policy\n\n\
+         ## 18.05 release (May 24, 2018)\n\n- [ ] Tag 18.05\n\n### Notes\n\nNothing yet.\n\n\
+         ## 18.02 release (Feb 28, 2018)\n\n- [ ] Tag 18.02\n\n\
+         ## Rollback\n\n- [ ] Revert the tag\n\n\
+         ## 17.11 release (Nov 30, 2017)\n\n- [ ] Tag 17.11\n",
+    );
+    assert_eq!(
+        titles(&p),
+        [
+            "Overview",
+            "17.11 release",
+            "18.02 release",
+            "Rollback",
+            "18.05 release"
+        ]
+    );
+    // Each stage keeps its own tasks through the move.
+    assert_eq!(p.phases[1].tasks[0].text, "Tag 17.11");
+    assert_eq!(p.phases[3].tasks[0].text, "Revert the tag");
+}

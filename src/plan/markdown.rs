@@ -32,6 +32,7 @@ mod meta;
 mod para_stages;
 mod prose;
 mod rows;
+mod rst;
 mod rules;
 mod scan;
 mod sections;

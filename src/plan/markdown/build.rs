@@ -134,6 +134,7 @@ fn build_with(doc: &Doc, meta: Meta, file: &Path, loose: bool) -> Built {
         found_triggers.extend(conditions);
         found_triggers.sort_by_key(|t| t.0);
     }
+    layout.put_in_time_order(&mut task_rule);
     gates.extend(gates::prose_approvals(&o, &sm, &layout));
     gates.sort_by_key(|g| g.0);
 

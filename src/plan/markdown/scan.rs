@@ -226,32 +226,6 @@ fn step_label(text: &str) -> Option<(String, String)> {
     }
 }
 
-/// `src` with reStructuredText's auto-numbered list items (`#. Tag the release`, the form
-/// Sphinx docs write their steps in) as Markdown numbered items (`1. Tag the release`), outside
-/// fenced code. Same length, so offsets and lines still point into `src`.
-fn auto_enumerated(src: &str) -> std::borrow::Cow<'_, str> {
-    if !src.contains("#. ") {
-        return std::borrow::Cow::Borrowed(src);
-    }
-    let mut out = String::with_capacity(src.len());
-    let mut fenced = false;
-    for line in src.split_inclusive('\n') {
-        let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            fenced = !fenced;
-        }
-        match t.strip_prefix("#. ") {
-            Some(rest) if !fenced => {
-                out.push_str(&line[..line.len() - t.len()]);
-                out.push_str("1. ");
-                out.push_str(rest);
-            }
-            _ => out.push_str(line),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 /// Scans `src` (see the module docs).
 #[must_use]
 pub fn scan(src: &str) -> Doc {
@@ -283,8 +257,8 @@ pub fn scan(src: &str) -> Doc {
     let mut html: Option<String> = None;
     let mut html_line = 0;
 
-    let numbered = auto_enumerated(src);
-    for (event, range) in Parser::new_ext(&numbered, opts).into_offset_iter() {
+    let markdown = super::rst::as_markdown(src);
+    for (event, range) in Parser::new_ext(&markdown, opts).into_offset_iter() {
         let section = current.map_or(0, |h| h + 1);
         match event {
             Event::Start(tag) => match tag {

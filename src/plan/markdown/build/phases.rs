@@ -448,3 +448,77 @@ fn rollback_steps(o: &Outline, r: &Items, sm: &StageMap, layout: &mut Layout) {
         }
     }
 }
+
+impl Layout {
+    /// Puts the timed stages in time order where the document wrote them otherwise (a
+    /// schedule newest first: `18.05`, `18.02`, `17.11`), so `n` walks the plan as it happens
+    /// (issue rule 2). Each timed forward phase moves with the untimed and rollback phases
+    /// written after it; phases before the first timed one stay first. Only starts of one
+    /// kind (all dated, or all offsets from T-0) are compared; the sort is stable. `task_rule`
+    /// holds phase indexes (for `validate --explain`) and is renumbered with them.
+    pub fn put_in_time_order(
+        &mut self,
+        task_rule: &mut [(usize, usize, crate::plan::markdown::explain::TaskRule)],
+    ) {
+        let keys: Vec<Option<(u8, i64)>> = self
+            .phases
+            .iter()
+            .map(|p| {
+                (p.kind == PhaseKind::Forward)
+                    .then(|| start_key(&p.schedule))
+                    .flatten()
+            })
+            .collect();
+        let Some(first) = keys.iter().position(Option::is_some) else {
+            return;
+        };
+        let kinds: Vec<u8> = keys.iter().flatten().map(|k| k.0).collect();
+        if kinds.windows(2).any(|w| w[0] != w[1]) {
+            return;
+        }
+        // Blocks: (start, phase indexes), each opened by a timed forward phase.
+        let mut blocks: Vec<(i64, Vec<usize>)> = Vec::new();
+        for (k, key) in keys.iter().enumerate().skip(first) {
+            match key {
+                Some((_, at)) => blocks.push((*at, vec![k])),
+                None => blocks
+                    .last_mut()
+                    .expect("opened by the first timed phase")
+                    .1
+                    .push(k),
+            }
+        }
+        if blocks.windows(2).all(|w| w[0].0 <= w[1].0) {
+            return;
+        }
+        blocks.sort_by_key(|b| b.0);
+        let order: Vec<usize> = (0..first)
+            .chain(blocks.into_iter().flat_map(|b| b.1))
+            .collect();
+        let mut new_of_old = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of_old[old] = new;
+        }
+        let mut old: Vec<Option<Phase>> = std::mem::take(&mut self.phases)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.phases = order
+            .iter()
+            .map(|&k| old[k].take().expect("each phase once"))
+            .collect();
+        let renumber = |x: &mut usize| *x = new_of_old[*x];
+        for x in self
+            .of_section
+            .iter_mut()
+            .chain(self.step_phase.iter_mut())
+            .chain(std::iter::once(&mut self.title_index))
+            .flatten()
+        {
+            renumber(x);
+        }
+        for t in task_rule.iter_mut() {
+            renumber(&mut t.0);
+        }
+    }
+}
