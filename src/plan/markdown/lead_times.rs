@@ -47,10 +47,11 @@ pub fn lead_times(
     let children = stages::children(heads);
     let part = |c: usize| heads[c].parent.is_some_and(|p| templated[p]);
     let time_of = |s: usize| {
-        doc.entries[s + 1]
-            .iter()
-            .take(FIRST_LINES)
-            .find_map(|e| field_time(doc, e).or_else(|| said_time(e)))
+        doc.entries[s + 1].iter().take(FIRST_LINES).find_map(|e| {
+            field_time(doc, e)
+                .or_else(|| said_time(e))
+                .or_else(|| milestone_dates(doc, e))
+        })
     };
     let mut out: Vec<Option<Found>> = vec![None; n];
     // Sub-sections whose first lines already timed their parent.
@@ -123,6 +124,41 @@ fn said_time(e: &Entry) -> Option<schedule::When> {
         )
         .then_some(found.when)
     })
+}
+
+/// The days a table of milestones and their dates spans (`| Freeze | Tue, May 15, 2018 |`
+/// then `| Release | Thu, May 24, 2018 |`: May 15 to May 24), when every row that is not empty
+/// is a name and a date — the table's first row too, which is no header here — two rows or
+/// more.
+fn milestone_dates(doc: &Doc, e: &Entry) -> Option<schedule::When> {
+    let Entry::Table(t) = e else {
+        return None;
+    };
+    let mut days = Vec::new();
+    for row in &doc.tables[*t].rows {
+        let cells: Vec<&str> = row
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        match cells[..] {
+            [] => {}
+            [name, date] if name.chars().any(char::is_alphabetic) => {
+                let schedule::When::Days { first, .. } = schedule::parse(date)? else {
+                    return None;
+                };
+                days.push(first);
+            }
+            _ => return None,
+        }
+    }
+    if days.len() < 2 {
+        return None;
+    }
+    let key = |d: &schedule::DateSpec| (d.year, d.month, d.day);
+    let first = *days.iter().min_by_key(|d| key(d))?;
+    let last = *days.iter().max_by_key(|d| key(d))?;
+    Some(schedule::When::Days { first, last })
 }
 
 /// The time a `Label: value` line gives, when its label is about time.
@@ -214,6 +250,19 @@ mod tests {
             "{t:?}"
         );
         let t = times("## History\n\nThe project was released a week before the conference.\n");
+        assert!(t[0].is_none(), "{t:?}");
+    }
+
+    #[test]
+    fn a_table_of_milestone_dates_times_its_section() {
+        let t = times(
+            "## 18.05 release\n\n| Freeze | Tue, May 15, 2018 |\n|---|---|\n| Release | Thu, May 24, 2018 |\n",
+        );
+        assert!(
+            matches!(t[0], Some(When::Days { first, last }) if first.day == 15 && last.day == 24),
+            "{t:?}"
+        );
+        let t = times("## Team\n\n| Name | Role |\n|---|---|\n| Ann | Lead |\n");
         assert!(t[0].is_none(), "{t:?}");
     }
 

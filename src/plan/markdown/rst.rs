@@ -8,6 +8,10 @@
 //!   then `18.05 Stable Charm Release` over `#####` → `#` then `##`). Titles underlined with
 //!   `=` or `-` alone are Markdown's own setext headings and stay as they are.
 //!
+//! - grid tables (`+---------+------+` borders around `| Freeze | Tue, May 15, 2018 |` rows)
+//!   → pipe tables: the first border blank, the second the delimiter row (`|---------|------|`),
+//!   later borders rows of empty cells.
+//!
 //! Every rewrite keeps each line's bytes in place (same total length, same line breaks), so
 //! offsets and line numbers still point into the plan as written. Fenced code is left alone.
 //! Source of the rules: the reStructuredText specification, "Sections" and "Enumerated Lists".
@@ -34,6 +38,31 @@ pub fn as_markdown(src: &str) -> Cow<'_, str> {
         }
         if fenced {
             k += 1;
+            continue;
+        }
+        if is_grid_border(lines[k]) && lines.get(k + 1).is_some_and(|l| l.starts_with('|')) {
+            let mut j = k;
+            let mut borders = 0;
+            while j < lines.len() && (is_grid_border(lines[j]) || lines[j].starts_with('|')) {
+                if is_grid_border(lines[j]) {
+                    let eol = &lines[j][lines[j].trim_end_matches(['\n', '\r']).len()..];
+                    let body = lines[j].trim_end_matches(['\n', '\r']);
+                    out[j] = Cow::Owned(match borders {
+                        0 => format!("{}{eol}", " ".repeat(body.len())),
+                        1 => format!("{}{eol}", body.replace('+', "|").replace('=', "-")),
+                        _ => format!(
+                            "{}{eol}",
+                            body.chars()
+                                .map(|c| if c == '+' { '|' } else { ' ' })
+                                .collect::<String>()
+                        ),
+                    });
+                    borders += 1;
+                }
+                j += 1;
+            }
+            changed = true;
+            k = j;
             continue;
         }
         if let Some(rest) = t.strip_prefix("#. ") {
@@ -81,6 +110,17 @@ pub fn as_markdown(src: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(src)
     }
+}
+
+/// A grid table's border line: `+` at both ends, `-` or `=` between them and `+` at the
+/// column breaks (`+---------+------+`, `+=====+=====+`).
+fn is_grid_border(l: &str) -> bool {
+    let t = l.trim_end_matches(['\n', '\r']);
+    t.len() >= 3
+        && t.starts_with('+')
+        && t.ends_with('+')
+        && t.contains(['-', '='])
+        && t.chars().all(|c| matches!(c, '+' | '-' | '='))
 }
 
 /// The adornment character of line `l` and its length (without the line break), when it is a
@@ -142,6 +182,17 @@ mod tests {
                 assert_eq!(x, y, "line {i}");
             }
         }
+    }
+
+    #[test]
+    fn grid_tables_become_pipe_tables() {
+        let src = "+---------+-------------------+\n| Freeze  | Tue, May 15, 2018 |\n+---------+-------------------+\n| Release | Thu, May 24, 2018 |\n+---------+-------------------+\n";
+        let md = as_markdown(src);
+        assert_eq!(md.len(), src.len());
+        let lines: Vec<&str> = md.lines().collect();
+        assert_eq!(lines[2], "|---------|-------------------|");
+        assert!(lines[0].trim().is_empty());
+        assert_eq!(lines[4].trim_matches([' ', '|']), "");
     }
 
     #[test]
