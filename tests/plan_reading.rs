@@ -1735,3 +1735,17 @@ fn stages_written_newest_first_are_walked_in_time_order() {
     assert_eq!(p.phases[1].tasks[0].text, "Tag 17.11");
     assert_eq!(p.phases[3].tasks[0].text, "Revert the tag");
 }
+
+#[test]
+fn a_completion_criterion_is_the_last_go_no_go() {
+    let p = inline(
+        "cutover.md",
+        "# Cutover runbook\n\n## Cutover steps\n\n1. Stop the old server\n2. Switch DNS\n\n\
+         ## Cutover completion\n\nCutover is considered successful after 30 minutes of stable operation with no errors.\n\n\
+         ## Success criteria\n\nThe project is considered a success when users are happy.\n",
+    );
+    assert_eq!(titles(&p), ["Cutover steps", "Cutover completion"]);
+    assert_eq!(p.gates.len(), 1, "{:?}", p.gates);
+    assert_eq!(p.gates[0].phase, p.phases[1].id);
+    assert!(p.gates[0].title.contains("30 minutes of stable operation"));
+}

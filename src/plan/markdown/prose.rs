@@ -255,6 +255,31 @@ pub fn hold_point(text: &str) -> Option<String> {
     })
 }
 
+/// A sentence that says when the work counts as done (`Cutover is considered successful after
+/// 30 minutes of stable operation with no errors`, `The migration is considered complete once
+/// all checks pass`): the decision that closes the deployment. Returns the sentence, shortened
+/// to about 120 characters.
+#[must_use]
+pub fn completion_criterion(text: &str) -> Option<String> {
+    sentences(text).find_map(|s| {
+        let n = norm(s);
+        let done = [
+            "successful",
+            "complete",
+            "completed",
+            "done",
+            "finished",
+            "a success",
+        ]
+        .iter()
+        .any(|w| has(&n, &format!("considered {w}")) || has(&n, &format!("deemed {w}")));
+        let when = [" after ", " when ", " once ", " if ", " only "]
+            .iter()
+            .any(|w| n.contains(w));
+        (done && when).then(|| shorten(s, 120))
+    })
+}
+
 /// The event a runbook answers, as its purpose states it: `switch over … to a different region
 /// should there be an outage in its current region`, `to be used in case of an incident`, `in
 /// the event of a data centre failure`. That event is the trigger for following the runbook.
@@ -395,6 +420,21 @@ pub fn rollback_action(sentence: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_criteria_close_the_work() {
+        assert!(
+            completion_criterion(
+                "Cutover is considered successful after 30 minutes of stable operation."
+            )
+            .is_some()
+        );
+        assert!(
+            completion_criterion("The migration is considered complete once all checks pass.")
+                .is_some()
+        );
+        assert!(completion_criterion("This step is considered optional.").is_none());
+    }
 
     #[test]
     fn sentences_split_at_stops() {

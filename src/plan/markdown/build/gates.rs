@@ -93,7 +93,7 @@ fn stage_prose(o: &Outline, r: &Items, sm: &StageMap) -> (Vec<GateFound>, Vec<Tr
                 // A section that holds a gate is a stage, whatever its heading says
                 // (`## Release shepherd responsibilities`).
                 || r.has_item_gate[h + 1]
-                || (r.has_task_item[h + 1]
+                || ((r.has_task_item[h + 1] || completes(o, h))
                     && !o.ancestors(Some(h)).any(|a| rules::is_reference_heading(&heads[a].text))))
     }) {
         // Repeated mentions of one hold point in a section (`DO NOT CONTINUE` then `wait for the
@@ -135,7 +135,10 @@ fn stage_prose(o: &Outline, r: &Items, sm: &StageMap) -> (Vec<GateFound>, Vec<Tr
             let Entry::Para(text, line) = e else {
                 continue;
             };
-            if !held && let Some(title) = prose::hold_point(text) {
+            if !held
+                && let Some(title) =
+                    prose::hold_point(text).or_else(|| prose::completion_criterion(text))
+            {
                 held = true;
                 let voters = rules::decider(&title).into_iter().collect();
                 gates.push((
@@ -156,6 +159,14 @@ fn stage_prose(o: &Outline, r: &Items, sm: &StageMap) -> (Vec<GateFound>, Vec<Tr
         }
     }
     (gates, prose_triggers)
+}
+
+/// Whether section `h` states when the work counts as done (`Cutover is considered successful
+/// after 30 minutes of stable operation`): the lead's last go/no-go, so the section is a stage.
+fn completes(o: &Outline, h: usize) -> bool {
+    o.doc.entries[h + 1]
+        .iter()
+        .any(|e| matches!(e, Entry::Para(p, _) if prose::completion_criterion(p).is_some()))
 }
 
 /// Go/no-go, approval and sign-off headings (the most specific one), with the roles of their
