@@ -1749,3 +1749,55 @@ fn a_completion_criterion_is_the_last_go_no_go() {
     assert_eq!(p.gates[0].phase, p.phases[1].id);
     assert!(p.gates[0].title.contains("30 minutes of stable operation"));
 }
+
+#[test]
+fn offsets_inside_a_timed_stage_are_its_steps_and_minute_ranges_read_whole() {
+    let p = inline(
+        "cutover.md",
+        "# Cutover\n\n## Timeline\n\n- T-7d: Plan and announce the freeze\n- T-1d: Back up everything\n- T-0: Cut over\n\n\
+         ## Preparation (T-1)\n\n- [ ] Back up the database\n\n\
+         ## Execution (T-0)\n\n### Phase 1: Freeze (T+0 to T+15min)\n\n\
+         - [ ] **T+0:** Post the maintenance notice\n- [ ] **T+5:** Verify no new writes:\n  - [ ] Check the write counter\n\
+         - [ ] **T+10:** Snapshot the database\n\n### Phase 2: Export (T+15min to T+45min)\n\n- [ ] Run the export\n",
+    );
+    assert_eq!(
+        schedule(&p, "Phase 1: Freeze"),
+        Schedule::Offset {
+            start_s: 0,
+            end_s: 15 * 60
+        }
+    );
+    assert_eq!(
+        schedule(&p, "Phase 2: Export"),
+        Schedule::Offset {
+            start_s: 15 * 60,
+            end_s: 45 * 60
+        }
+    );
+    // The T+5 step stays a step of Phase 1, not a stage five days on.
+    assert!(
+        !titles(&p)
+            .iter()
+            .any(|t| t.contains("Verify no new writes")),
+        "{:?}",
+        titles(&p)
+    );
+    let freeze = p
+        .phases
+        .iter()
+        .find(|ph| ph.title == "Phase 1: Freeze")
+        .unwrap();
+    assert!(
+        freeze
+            .tasks
+            .iter()
+            .any(|t| t.text.contains("Verify no new writes"))
+    );
+    // The schedule's T-7d stage comes before the stage a day out.
+    let at = |t: &str| titles(&p).iter().position(|x| x.contains(t)).unwrap();
+    assert!(
+        at("Plan and announce") < at("Preparation"),
+        "{:?}",
+        titles(&p)
+    );
+}

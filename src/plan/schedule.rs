@@ -985,13 +985,32 @@ fn relative_td(toks: &[Token], i: usize) -> Option<(When, usize)> {
     if working {
         j += 1;
     }
-    let unit = match toks.get(j).and_then(unit_s) {
-        Some(u) => {
-            j += 1;
-            u
+    let written_unit = toks.get(j).and_then(unit_s);
+    if written_unit.is_some() {
+        j += 1;
+    }
+    // `T+0 to T+15min`, `T+2h to T+24h`: a window between two offsets, the first taking the
+    // second's unit when it writes none.
+    if !working
+        && let Some(k) = toks
+            .get(j)
+            .filter(|t| t.is_any(&["to", "until", "through"]) || t.is_dash())
+            .map(|_| j + 1)
+        && let Some((
+            When::Offset {
+                start_s: s2,
+                end_s: e2,
+            },
+            j2,
+        )) = relative_td(toks, k)
+    {
+        let unit = written_unit.unwrap_or(e2 - s2);
+        let start_s = sane(sign * n.checked_mul(unit)?)?;
+        if s2 > start_s {
+            return Some((When::Offset { start_s, end_s: s2 }, j2));
         }
-        None => DAY,
-    };
+    }
+    let unit = written_unit.unwrap_or(DAY);
     if working && unit == DAY && n <= 36_600 {
         return Some((
             When::WorkingDays {
@@ -1208,6 +1227,10 @@ mod tests {
             ("T-7 Days", off(-7 * DAY, -6 * DAY)),
             ("T-0 Days", off(0, DAY)),
             ("T+1 Days", off(DAY, 2 * DAY)),
+            ("T+0 to T+15min", off(0, 15 * MINUTE)),
+            ("T+15min to T+45min", off(15 * MINUTE, 45 * MINUTE)),
+            ("T+2h to T+24h", off(2 * HOUR, 24 * HOUR)),
+            ("T+48h to T+7d", off(48 * HOUR, 7 * DAY)),
             (
                 "T-minus 30 working days",
                 Some(When::WorkingDays {

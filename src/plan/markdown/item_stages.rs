@@ -139,7 +139,13 @@ pub fn promote(doc: Doc) -> Doc {
             }
         }
     }
-    for entries in &doc.entries {
+    for (s, entries) in doc.entries.iter().enumerate() {
+        // Inside a stage with its own window (`### Phase 3 (T+45min to T+90min)`), an item
+        // labelled with an offset (`**T+75:** Compare counts:`) is a timed step of it.
+        let in_timed_stage = s.checked_sub(1).is_some_and(|h| {
+            std::iter::successors(Some(h), |&x| doc.headings[x].parent)
+                .any(|x| schedule::find(&doc.headings[x].text).is_some())
+        });
         let found: Vec<(usize, (String, String))> = entries
             .iter()
             .filter_map(|e| match *e {
@@ -147,6 +153,13 @@ pub fn promote(doc: Doc) -> Doc {
                     label(&doc.items[i].text, has_children[i]).map(|l| (i, l))
                 }
                 _ => None,
+            })
+            .filter(|(_, (title, _))| {
+                !(in_timed_stage
+                    && matches!(
+                        schedule::parse(title.split(':').next().unwrap_or(title)),
+                        Some(schedule::When::Offset { .. })
+                    ))
             })
             .collect();
         // A label holds its own list or the items after it; one that holds nothing (`* T-1

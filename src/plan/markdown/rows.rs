@@ -184,7 +184,19 @@ fn dated_list(
     // that each hold a date are the stages too (`The actual migration will take place on
     // Wednesday 18 February 2026.`), two or more, every item dated.
     let schedule_section = section.is_some_and(|h| is_schedule_heading(&doc.headings[h].text));
-    let listed = items.len() >= 3 && dated.len() >= 3 && dated.len() * 4 >= items.len() * 3;
+    // Steps at offsets inside a stage that has its own window (`### Phase 1: Freeze (T+0 to
+    // T+15min)` then `- [ ] **T+5:** Verify no new writes`) are that stage's timed steps, not
+    // stages of their own.
+    let in_timed_stage = section.is_some_and(|h| {
+        std::iter::successors(Some(h), |&x| doc.headings[x].parent)
+            .any(|x| schedule::find(&doc.headings[x].text).is_some())
+    }) && dated
+        .iter()
+        .all(|(w, _, _)| matches!(w, When::Offset { .. }));
+    let listed = !in_timed_stage
+        && items.len() >= 3
+        && dated.len() >= 3
+        && dated.len() * 4 >= items.len() * 3;
     if schedule_section && !listed {
         let sentences: Vec<(When, String, usize)> = items
             .iter()

@@ -166,7 +166,8 @@ pub fn lay_out(
             tasks: Vec::new(),
         });
     }
-    // Stages only a schedule lists: after the last stage that starts no later.
+    // Stages only a schedule lists: after the last stage that starts no later, else before the
+    // first that starts later (`T-7d: Planning` ahead of `## Preparation (T-1)`).
     for (row, schedule) in extra {
         phase_why.push((
             (
@@ -184,7 +185,16 @@ pub fn lay_out(
                         .zip(start)
                         .is_some_and(|(a, b)| a.0 == b.0 && a.1 <= b.1)
             })
-            .map_or(phases.len(), |k| k + 1);
+            .map(|k| k + 1)
+            .or_else(|| {
+                phases.iter().position(|p| {
+                    p.kind == PhaseKind::Forward
+                        && start_key(&p.schedule)
+                            .zip(start)
+                            .is_some_and(|(a, b)| a.0 == b.0)
+                })
+            })
+            .unwrap_or(phases.len());
         make_room(at, &mut phase_of_section);
         make_room(at, std::slice::from_mut(&mut title_phase_index));
         phases.insert(
@@ -454,7 +464,8 @@ impl Layout {
     /// schedule newest first: `18.05`, `18.02`, `17.11`), so `n` walks the plan as it happens
     /// (issue rule 2). Each timed forward phase moves with the untimed and rollback phases
     /// written after it; phases before the first timed one stay first. Only starts of one
-    /// kind (all dated, or all offsets from T-0) are compared; the sort is stable. `task_rule`
+    /// kind (all dated, or all offsets from T-0) are compared, and only windows that do not
+    /// overlap once sorted are moved; the sort is stable. `task_rule`
     /// holds phase indexes (for `validate --explain`) and is renumbered with them.
     pub fn put_in_time_order(
         &mut self,
@@ -492,6 +503,17 @@ impl Layout {
             return;
         }
         blocks.sort_by_key(|b| b.0);
+        // Stages whose windows overlap (a monitoring period written after the steps it
+        // watches) have no one time order: the document's stands.
+        let end = |k: usize| match self.phases[k].schedule {
+            Schedule::At { end, .. } => end.timestamp(),
+            Schedule::Offset { end_s, .. } => end_s,
+            Schedule::WorkingDays { end_days, .. } => end_days * 7 / 5 * 86_400,
+            Schedule::None | Schedule::Length { .. } => i64::MIN,
+        };
+        if blocks.windows(2).any(|w| end(w[0].1[0]) > w[1].0) {
+            return;
+        }
         let order: Vec<usize> = (0..first)
             .chain(blocks.into_iter().flat_map(|b| b.1))
             .collect();
