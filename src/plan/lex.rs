@@ -51,7 +51,11 @@ impl Token<'_> {
     /// True for a dash or hyphen used as a range separator (`-`, `–`, `—`, `−`).
     #[must_use]
     pub fn is_dash(&self) -> bool {
-        matches!(self.tok, Tok::Sym('-' | '–' | '—' | '−'))
+        // Also the hyphens word processors put in `T‑72h` (U+2011, U+2010).
+        matches!(
+            self.tok,
+            Tok::Sym('-' | '–' | '—' | '−' | '\u{2011}' | '\u{2010}')
+        )
     }
 
     /// The number, when the token is one.

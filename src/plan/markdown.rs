@@ -27,6 +27,7 @@ mod announce;
 mod build;
 mod explain;
 mod item_stages;
+mod label_lines;
 mod lead_times;
 mod meta;
 mod para_stages;

@@ -258,6 +258,7 @@ pub fn scan(src: &str) -> Doc {
     let mut html_line = 0;
 
     let markdown = super::rst::as_markdown(src);
+    let markdown = super::label_lines::as_items(&markdown).into_owned();
     for (event, range) in Parser::new_ext(&markdown, opts).into_offset_iter() {
         let section = current.map_or(0, |h| h + 1);
         match event {
