@@ -1801,3 +1801,25 @@ fn offsets_inside_a_timed_stage_are_its_steps_and_minute_ranges_read_whole() {
         titles(&p)
     );
 }
+
+#[test]
+fn a_run_of_show_written_as_bold_lines_is_the_timeline_and_puts_t0_at_its_clock() {
+    let p = inline(
+        "run-of-show.md",
+        "# GA cutover\n\n**Cutover Window:** **Wed, Sept 17, 2025**\n\n## Timeline\n\n\
+         **T\u{2011}24h (Tue 09/16 04:00):** Freeze confirmed.  \n\
+         **T\u{2011}4h (Wed 09/17 00:00):** Pre-flight checklist.  \n\
+         **T\u{2011}0 (04:00):** Go call; start canary.\n\n\
+         **Canary ladder**\n\n1. 5% traffic\n2. 25% traffic\n",
+    );
+    assert_eq!(p.t0, Some(utc("2025-09-17T04:00:00Z")));
+    let freeze = p
+        .phases
+        .iter()
+        .find(|ph| ph.title.starts_with("Freeze confirmed"))
+        .unwrap();
+    assert_eq!(
+        freeze.schedule.resolve(p.t0.unwrap(), None).map(|w| w.0),
+        Some(utc("2025-09-16T04:00:00Z"))
+    );
+}

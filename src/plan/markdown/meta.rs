@@ -157,6 +157,11 @@ pub fn read<'a>(src: &str, opaque: &[Range<usize>], prose: impl Iterator<Item = 
             time = schedule::first_clock(&value);
         }
     }
+    // `**T‑0 (04:00):** Go call`: a run of show that puts T-0 at a clock time gives the go-live
+    // time when no header line does.
+    if time.is_none() {
+        time = src.lines().find_map(t0_clock);
+    }
     let zone = time
         .and_then(|(_, z)| z)
         .or_else(|| zones_seen.first().map(|&tz| Zone::Named(tz)))
@@ -218,6 +223,31 @@ impl Meta {
     }
 }
 
+/// The clock time a line gives T-0 (`**T‑0 (04:00):** Go call`, `T-0 at 22:00 UTC:
+/// cutover`): `T`, a minus sign, `0`, then within the next few characters (brackets, `at`,
+/// `=`) a clock time. `T-0 Days` and `T-01` are not.
+fn t0_clock(line: &str) -> Option<(NaiveTime, Option<Zone>)> {
+    // ASCII lower-casing keeps byte offsets, so `at` indexes `line` too.
+    let lower = line.to_ascii_lowercase();
+    let at = ["t-0", "t\u{2011}0", "t\u{2010}0", "t\u{2212}0", "t–0"]
+        .iter()
+        .find_map(|m| lower.find(m).map(|k| k + m.len()))?;
+    let rest = line.get(at..)?;
+    if rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let head: String = rest.chars().take(24).collect();
+    let lead = head.trim_start_matches([' ', '(', '[', '=', ':', '*']);
+    let lead = lead
+        .strip_prefix("at ")
+        .or_else(|| lead.strip_prefix("@"))
+        .unwrap_or(lead);
+    if !lead.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    schedule::first_clock(lead)
+}
+
 /// `**Key:** value`, `**Key**: value`, `__Key:__ value`, also after a list marker or `>`.
 /// Returns the key without its colon and the value without markup characters.
 fn key_value(line: &str) -> Option<(String, String)> {
@@ -269,6 +299,23 @@ fn plain_key_value(line: &str) -> Option<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_run_of_show_line_puts_t0_at_its_clock() {
+        assert!(t0_clock("**T\u{2011}0 (04:00):** Go call; start canary.").is_some());
+        assert!(t0_clock("- T-0 at 22:00 UTC: cut over").is_some());
+        assert!(t0_clock("T-0 Days: freeze").is_none());
+        assert!(t0_clock("T-01: freeze").is_none());
+        let m = read(
+            "# Plan\n\n**Date**: September 17, 2025\n\n## Run\n\n- **T-0 (04:00):** Go\n",
+            &[],
+            std::iter::empty(),
+        );
+        assert_eq!(
+            m.t0.map(|t| t.to_rfc3339()),
+            Some("2025-09-17T04:00:00+00:00".into())
+        );
+    }
+
     use super::*;
 
     #[test]

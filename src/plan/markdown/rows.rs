@@ -86,6 +86,17 @@ pub fn rows(doc: &Doc) -> Vec<Row> {
         let before = out.len();
         dated_list(doc, entries, section, group, &mut out);
         group += usize::from(out.len() > before);
+        // A section that holds other lists beside its dated one (`**T‑0 (04:00):** Go call`
+        // lines, then the canary ladder's numbered steps): each list is read on its own.
+        if out.len() == before {
+            for run in entries.split(|e| !matches!(e, Entry::Item(_))) {
+                if run.len() < entries.len() {
+                    let before = out.len();
+                    dated_list(doc, run, section, group, &mut out);
+                    group += usize::from(out.len() > before);
+                }
+            }
+        }
         for (k, entry) in entries.iter().enumerate() {
             match entry {
                 Entry::Table(t) => {
