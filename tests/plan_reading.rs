@@ -1823,3 +1823,16 @@ fn a_run_of_show_written_as_bold_lines_is_the_timeline_and_puts_t0_at_its_clock(
         Some(utc("2025-09-16T04:00:00Z"))
     );
 }
+
+#[test]
+fn in_a_dated_plan_without_times_the_stage_naming_the_event_is_that_day() {
+    let p = inline(
+        "dated.md",
+        "# Cutover runbook\n\nDate: February 21, 2026\n\n## Pre-cutover\n\n- [ ] Freeze writes\n\n\
+         ## Cutover window steps\n\n- [ ] Switch traffic\n\n## Exit criteria\n\n- [ ] Errors below 1%\n",
+    );
+    assert_eq!(p.t0, Some(utc("2026-02-21T00:00:00Z")));
+    assert_eq!(schedule(&p, "Pre-cutover"), Schedule::None);
+    assert_eq!(schedule(&p, "Cutover window steps"), days(0, 1));
+    assert_eq!(schedule(&p, "Exit criteria"), Schedule::None);
+}

@@ -212,6 +212,14 @@ pub fn names_event_day(text: &str) -> bool {
     (0..toks.len()).any(|i| event::day(&toks, i).is_some())
 }
 
+/// True when `text` names the go-live event anywhere (`Cutover Window Steps`, `Production
+/// deployment`, `Go-live`).
+#[must_use]
+pub fn names_event(text: &str) -> bool {
+    let toks = tokens(text);
+    (0..toks.len()).any(|i| event::near(&toks, i).is_some())
+}
+
 /// True when `text` opens by placing its work before or after the go-live event without
 /// saying how long (`Before the final release`, `After Release`, `Prior to the cutover`): a
 /// stage on the plan's time line, though without a window.

@@ -130,6 +130,32 @@ pub fn resolve(
             schedule::zone_of(&f.when).unwrap_or(inherited.2),
         ));
     }
+    // A dated plan whose stages give no time (`Date: February 21, 2026`, then `## Pre-cutover`,
+    // `## Cutover Window Steps`): the stage that names the go-live event is that day.
+    if meta.date.is_some() && rows.is_empty() && found.iter().all(Option::is_none) {
+        let event_stage = (0..n).find(|&h| {
+            !is_title(h)
+                && schedule::names_event(&heads[h].text)
+                && !schedule::names_event_side(&heads[h].text)
+                && !opens_pre_or_post(&heads[h].text)
+                && !super::rules::is_rollback_heading(&heads[h].text)
+                && !super::rules::is_reference_heading(&heads[h].text)
+        });
+        if let Some(h) = event_stage {
+            let day = When::Offset {
+                start_s: 0,
+                end_s: schedule::DAY,
+            };
+            found[h] = Some(Found {
+                when: day,
+                span: 0..0,
+            });
+            schedules[h] = Schedule::Offset {
+                start_s: 0,
+                end_s: schedule::DAY,
+            };
+        }
+    }
     let resolve_row = |r: &Row| {
         let (date, year, zone) = r
             .section
@@ -199,6 +225,12 @@ fn words(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty() && !FILLER.contains(w))
         .map(str::to_string)
         .collect()
+}
+
+/// `Pre-cutover`, `Post-deployment checks`: work on one side of the event, not the event.
+fn opens_pre_or_post(text: &str) -> bool {
+    let t = text.trim_start().to_ascii_lowercase();
+    t.starts_with("pre") || t.starts_with("post")
 }
 
 fn has_letter(word: &str) -> bool {
