@@ -1836,3 +1836,20 @@ fn in_a_dated_plan_without_times_the_stage_naming_the_event_is_that_day() {
     assert_eq!(schedule(&p, "Cutover window steps"), days(0, 1));
     assert_eq!(schedule(&p, "Exit criteria"), Schedule::None);
 }
+
+#[test]
+fn a_table_under_a_trigger_heading_lists_the_triggers() {
+    let p = inline(
+        "triggers.md",
+        "# Cutover\n\n## Steps\n\n- [ ] Switch traffic\n\n### Rollback Triggers\n\n\
+         | Trigger | Severity | Action |\n|---|---|---|\n\
+         | 5xx error rate >1% for 5 min | S1 | Immediate rollback |\n\
+         | Tenant data leak detected | S0 | Immediate rollback |\n",
+    );
+    let texts: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["5xx error rate >1% for 5 min", "Tenant data leak detected"]
+    );
+    assert!(p.triggers[0].threshold.is_some(), "{:?}", p.triggers[0]);
+}

@@ -116,6 +116,7 @@ pub fn triggers(o: &Outline, r: &Items, in_prose: Vec<TriggerFound>) -> Vec<Trig
             }
         }
     }
+    trigger_texts.extend(trigger_tables(o));
     trigger_texts.extend(in_prose);
     trigger_texts.extend(undo_conditions(o, r));
     trigger_texts.extend(purposes(o));
@@ -195,4 +196,30 @@ fn scenarios(o: &Outline) -> Vec<TriggerFound> {
         }
     }
     prose_triggers
+}
+
+/// The rows of a table under a rollback-trigger heading (`### Rollback Triggers` then `|
+/// Trigger | Severity | Action |`): each row's first cell is a trigger (`5xx error rate >1% for
+/// 5 min`), its threshold parsed as for items.
+fn trigger_tables(o: &Outline) -> Vec<TriggerFound> {
+    let mut out = Vec::new();
+    for h in (0..o.n).filter(|&h| o.trigger_ctx[h]) {
+        for e in &o.doc.entries[h + 1] {
+            let Entry::Table(t) = e else {
+                continue;
+            };
+            let table = &o.doc.tables[*t];
+            for (r, row) in table.rows.iter().enumerate().skip(1) {
+                let Some(first) = row.first().map(|c| c.trim()).filter(|c| !c.is_empty()) else {
+                    continue;
+                };
+                out.push((
+                    table.lines.get(r).copied().unwrap_or(o.heads[h].line),
+                    first.to_string(),
+                    "a row of a table under a rollback-trigger heading: its first cell",
+                ));
+            }
+        }
+    }
+    out
 }
