@@ -1853,3 +1853,31 @@ fn a_table_under_a_trigger_heading_lists_the_triggers() {
     );
     assert!(p.triggers[0].threshold.is_some(), "{:?}", p.triggers[0]);
 }
+
+#[test]
+fn preconditions_and_verification_checklists_are_gates_and_conditional_rollback_steps_triggers() {
+    let p = inline(
+        "migration.md",
+        "# Migration runbook\n\n## Preconditions\n\n- Backups verified and restorable\n- Staging available\n\n\
+         ## Data migration\n\n1. Export the data\n2. Import the data\n\n\
+         ## Verification Checklist\n\n- Health checks 200 across services\n- Error rate < 1%\n\n\
+         ## Rollback Plan\n\n- Flip feature flags back to legacy\n- Restore backups if data corruption is detected\n",
+    );
+    let gates: Vec<&str> = p.gates.iter().map(|g| g.title.as_str()).collect();
+    assert!(
+        gates.iter().any(|g| g.contains("Preconditions")),
+        "{gates:?}"
+    );
+    assert!(
+        gates.iter().any(|g| g.contains("Verification Checklist")),
+        "{gates:?}"
+    );
+    let triggers: Vec<&str> = p.triggers.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(triggers, ["data corruption is detected"]);
+    let rollback = p
+        .phases
+        .iter()
+        .find(|ph| ph.kind == PhaseKind::Rollback)
+        .unwrap();
+    assert_eq!(rollback.tasks.len(), 2, "the conditional step stays a step");
+}

@@ -1085,6 +1085,11 @@ pub fn is_gate_heading(text: &str) -> bool {
             "decision point",
             "hold point",
             "exit criteria",
+            // `## Preconditions` (what must hold before starting), `## Verification
+            // Checklist` (what must hold before calling it done): checked, then go or no-go.
+            "entry criteria",
+            "preconditions",
+            "verification checklist",
         ]
         .iter()
         .any(|p| has(&n, p))

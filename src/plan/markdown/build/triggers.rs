@@ -117,6 +117,7 @@ pub fn triggers(o: &Outline, r: &Items, in_prose: Vec<TriggerFound>) -> Vec<Trig
         }
     }
     trigger_texts.extend(trigger_tables(o));
+    trigger_texts.extend(rollback_step_conditions(o, r));
     trigger_texts.extend(in_prose);
     trigger_texts.extend(undo_conditions(o, r));
     trigger_texts.extend(purposes(o));
@@ -222,4 +223,31 @@ fn trigger_tables(o: &Outline) -> Vec<TriggerFound> {
         }
     }
     out
+}
+
+/// A rollback step done only on a condition (`Restore backups if data corruption is
+/// detected`): the step stays, its condition is a trigger (`data corruption is detected`).
+fn rollback_step_conditions(o: &Outline, r: &Items) -> Vec<TriggerFound> {
+    o.doc
+        .items
+        .iter()
+        .enumerate()
+        .filter(|&(i, it)| r.is_task[i] && it.heading.is_some_and(|h| o.rollback[h]))
+        .filter_map(|(_, it)| {
+            // In the step's own sentence, after what to do (`If urgent, …` in a later
+            // sentence only chooses how).
+            let first = prose::sentences(&it.text).next()?;
+            let lower = first.to_ascii_lowercase();
+            // ASCII lower-casing keeps offsets, so `k` indexes the sentence too.
+            let k = lower.find(" if ")?;
+            let condition = first[k + 4..].trim().trim_end_matches(['.', ';']);
+            (condition.split_whitespace().count() >= 2).then(|| {
+                (
+                    it.line,
+                    condition.to_string(),
+                    "a rollback step done only on a condition (`Restore backups if data corruption is detected`): its condition",
+                )
+            })
+        })
+        .collect()
 }
