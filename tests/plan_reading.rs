@@ -1881,3 +1881,20 @@ fn preconditions_and_verification_checklists_are_gates_and_conditional_rollback_
         .unwrap();
     assert_eq!(rollback.tasks.len(), 2, "the conditional step stays a step");
 }
+
+#[test]
+fn bullet_characters_pasted_from_a_page_make_a_dated_list() {
+    let p = inline(
+        "windows.md",
+        "Maintenance Schedule\n\nBelow are the approved windows.\n\n\
+           \u{2022} April 26, 2014\n    Maintenance will be done on Saturday, April 26, from 12:01am through 5:00am.\n\
+           \u{2022} May 10, 2014\n    Maintenance will be done on Saturday, May 10, from 12:01am through 5:00am.\n\
+           \u{2022} May 17, 2014\n    Maintenance will be done on Saturday, May 17, from 12:01am through 5:00am.\n",
+    );
+    assert_eq!(p.phases.len(), 3, "{:?}", titles(&p));
+    assert!(
+        matches!(p.phases[0].schedule, Schedule::At { start, .. } if start.date_naive().to_string() == "2014-04-26"),
+        "{:?}",
+        p.phases[0].schedule
+    );
+}

@@ -3,7 +3,8 @@
 //! without list markers. Markdown joins such lines into one paragraph; their writer meant one
 //! entry each, as a list. Three or more in a row are rewritten in place as list items: the
 //! opening `**` becomes `- ` and the closing `**` two spaces, so every byte stays where it was
-//! (offsets and line numbers still point into the plan as written). Fenced code is left alone.
+//! (offsets and line numbers still point into the plan as written). Lines that open with a
+//! bullet character (`•`, `◦`, `▪`, `‣`) are list items too. Fenced code is left alone.
 
 use std::borrow::Cow;
 
@@ -25,9 +26,54 @@ fn label_end(line: &str) -> Option<usize> {
         .then_some(close + 2)
 }
 
-/// `src` with its runs of bold-label lines as list items (see the module docs).
+/// Bullet characters that text pasted from a web page or word processor keeps where Markdown
+/// writes `-` (`  • April 26, 2014`); each is three bytes, as `-` and two spaces are.
+const BULLETS: [char; 4] = ['\u{2022}', '\u{25E6}', '\u{25AA}', '\u{2023}'];
+
+/// `src` with its runs of bold-label lines, and its lines opening with a bullet character, as
+/// list items (see the module docs).
 #[must_use]
 pub fn as_items(src: &str) -> Cow<'_, str> {
+    let src = bullets(src);
+    match labelled_runs(&src) {
+        Cow::Borrowed(_) => src,
+        Cow::Owned(s) => Cow::Owned(s),
+    }
+}
+
+/// `src` with each line that opens with a bullet character (after indentation) opening with
+/// `-` instead, outside fenced code.
+fn bullets(src: &str) -> Cow<'_, str> {
+    if !src.contains(BULLETS) {
+        return Cow::Borrowed(src);
+    }
+    let mut out = String::with_capacity(src.len());
+    let mut fenced = false;
+    let mut changed = false;
+    for line in src.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+        }
+        match t.strip_prefix(BULLETS) {
+            Some(rest) if !fenced && rest.starts_with([' ', '\t']) => {
+                out.push_str(&line[..line.len() - t.len()]);
+                out.push_str("-  ");
+                out.push_str(rest);
+                changed = true;
+            }
+            _ => out.push_str(line),
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(src)
+    }
+}
+
+/// `src` with its runs of bold-label lines as list items.
+fn labelled_runs(src: &str) -> Cow<'_, str> {
     if !src.contains("\n**") {
         return Cow::Borrowed(src);
     }
@@ -81,6 +127,19 @@ mod tests {
         assert!(md.contains("\n- T-72h (Sun 09/14 10:00):   Soak"), "{md}");
         assert!(md.contains("\n- T-0 (04:00):   Go call."), "{md}");
         assert!(md.ends_with("After.\n"));
+    }
+
+    #[test]
+    fn bullet_characters_open_items_in_place() {
+        let src =
+            "Windows:\n\n  \u{2022} April 26, 2014\n    Maintenance from 12:01am through 5:00am.\n";
+        let md = as_items(src);
+        assert_eq!(md.len(), src.len());
+        assert!(md.contains("\n  -   April 26, 2014\n"), "{md}");
+        assert!(matches!(
+            as_items("a \u{2022} in a sentence\n"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
