@@ -142,10 +142,7 @@ pub fn promote(doc: Doc) -> Doc {
     for (s, entries) in doc.entries.iter().enumerate() {
         // Inside a stage with its own window (`### Phase 3 (T+45min to T+90min)`), an item
         // labelled with an offset (`**T+75:** Compare counts:`) is a timed step of it.
-        let in_timed_stage = s.checked_sub(1).is_some_and(|h| {
-            std::iter::successors(Some(h), |&x| doc.headings[x].parent)
-                .any(|x| schedule::find(&doc.headings[x].text).is_some())
-        });
+        let in_timed_stage = doc.in_timed_section(s);
         let found: Vec<(usize, (String, String))> = entries
             .iter()
             .filter_map(|e| match *e {

@@ -198,12 +198,10 @@ fn dated_list(
     // Steps at offsets inside a stage that has its own window (`### Phase 1: Freeze (T+0 to
     // T+15min)` then `- [ ] **T+5:** Verify no new writes`) are that stage's timed steps, not
     // stages of their own.
-    let in_timed_stage = section.is_some_and(|h| {
-        std::iter::successors(Some(h), |&x| doc.headings[x].parent)
-            .any(|x| schedule::find(&doc.headings[x].text).is_some())
-    }) && dated
-        .iter()
-        .all(|(w, _, _)| matches!(w, When::Offset { .. }));
+    let in_timed_stage = doc.in_timed_section(section.map_or(0, |h| h + 1))
+        && dated
+            .iter()
+            .all(|(w, _, _)| matches!(w, When::Offset { .. }));
     let listed = !in_timed_stage
         && items.len() >= 3
         && dated.len() >= 3

@@ -125,6 +125,17 @@ pub struct Doc {
 }
 
 impl Doc {
+    /// Whether section `s` (`0`: before the first heading, `h + 1`: heading `h`'s) lies in a
+    /// stage whose heading, or an enclosing one, writes its own window
+    /// ([`crate::plan::schedule::find`]: `### Phase 1: Freeze (T+0 to T+15min)`).
+    #[must_use]
+    pub fn in_timed_section(&self, s: usize) -> bool {
+        s.checked_sub(1).is_some_and(|h| {
+            std::iter::successors(Some(h), |&x| self.headings[x].parent)
+                .any(|x| crate::plan::schedule::find(&self.headings[x].text).is_some())
+        })
+    }
+
     /// Every piece of visible prose (headings, paragraphs, items, table cells) in document
     /// order, for finding the zones a plan mentions. Code blocks are left out.
     pub fn prose(&self) -> impl Iterator<Item = &str> {
@@ -257,8 +268,9 @@ pub fn scan(src: &str) -> Doc {
     let mut html: Option<String> = None;
     let mut html_line = 0;
 
-    let markdown = super::rst::as_markdown(src);
-    let markdown = super::label_lines::as_items(&markdown).into_owned();
+    // Both rewrites borrow when they change nothing, so a plain Markdown plan is not copied.
+    let rst = super::rst::as_markdown(src);
+    let markdown = super::label_lines::as_items(&rst);
     for (event, range) in Parser::new_ext(&markdown, opts).into_offset_iter() {
         let section = current.map_or(0, |h| h + 1);
         match event {
